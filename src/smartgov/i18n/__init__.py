@@ -1,0 +1,140 @@
+"""Persian/English translation, digits and dates.
+
+Catalogs are gettext ``.po`` files: every module ships its own
+``i18n/locale/<lang>/LC_MESSAGES/<module>.po`` so modules never edit a shared file.
+They are merged at first use. Message ids are the English text, so English needs no
+catalog entry; Persian is the default language of the platform.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jdatetime
+from babel.messages.pofile import read_po
+
+LANGUAGES: tuple[str, ...] = ("fa", "en")
+DEFAULT_LANGUAGE = "fa"
+RTL_LANGUAGES = frozenset({"fa"})
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("smartgov_lang", default=DEFAULT_LANGUAGE)
+
+_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+_FA_MONTHS = (
+    "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
+    "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
+)
+
+
+@cache
+def catalog(lang: str) -> dict[str, str]:
+    """All msgid → msgstr pairs for ``lang``, merged from every module's .po file."""
+    merged: dict[str, str] = {}
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    for po in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                if message.id and message.string and not message.fuzzy:
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    value = message.string if isinstance(message.string, str) else message.string[0]
+                    merged[key] = value
+    return merged
+
+
+def normalize_language(value: str | None) -> str:
+    """Map an ``Accept-Language`` header or a code to a supported language."""
+    if not value:
+        return DEFAULT_LANGUAGE
+    for part in value.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def set_language(lang: str) -> contextvars.Token[str]:
+    return _current.set(normalize_language(lang))
+
+
+def get_language() -> str:
+    return _current.get()
+
+
+def gettext(message: str, lang: str | None = None, **params: Any) -> str:
+    """Translate ``message`` into ``lang`` (default: the request's language), then format it."""
+    lang = lang or _current.get()
+    text = catalog(lang).get(message, message) if lang != "en" else message
+    if params:
+        shown = {k: localize_digits(str(v), lang) if isinstance(v, int | float) else v for k, v in params.items()}
+        text = text.format(**shown)
+    return text
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now (translated when shown)."""
+    return message
+
+
+def direction(lang: str | None = None) -> str:
+    return "rtl" if (lang or _current.get()) in RTL_LANGUAGES else "ltr"
+
+
+def localize_digits(text: str, lang: str | None = None) -> str:
+    """Persian digits for Persian pages; Latin digits otherwise."""
+    return text.translate(_FA_DIGITS) if (lang or _current.get()) == "fa" else text
+
+
+def to_latin_digits(text: str) -> str:
+    """Accept Persian or Arabic-Indic digits typed by users."""
+    return text.translate(_TO_LATIN)
+
+
+def format_number(value: int | float, lang: str | None = None) -> str:
+    lang = lang or _current.get()
+    text = f"{value:,}".replace(",", "٬") if lang == "fa" else f"{value:,}"
+    return localize_digits(text, lang)
+
+
+def format_date(value: dt.date | dt.datetime | None, lang: str | None = None) -> str:
+    """Jalali with Persian month names in Persian; ISO-like Gregorian in English."""
+    if value is None:
+        return ""
+    lang = lang or _current.get()
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if lang == "fa":
+        j = jdatetime.date.fromgregorian(date=day)
+        return localize_digits(f"{j.day} {_FA_MONTHS[j.month - 1]} {j.year}", lang)
+    return day.strftime("%d %B %Y").lstrip("0")
+
+
+def format_datetime(value: dt.datetime | None, lang: str | None = None) -> str:
+    if value is None:
+        return ""
+    lang = lang or _current.get()
+    return f"{format_date(value, lang)} {localize_digits(value.strftime('%H:%M'), lang)}"
+
+
+def jalali_to_gregorian(text: str) -> dt.date:
+    """Parse ``1403/01/15`` (Persian or Latin digits, ``/`` or ``-``) into a Gregorian date.
+
+    Raises ``ValueError`` for anything that is not a real Jalali date.
+    """
+    parts = to_latin_digits(text.strip()).replace("-", "/").split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    y, m, d = (int(p) for p in parts)
+    return jdatetime.date(y, m, d).togregorian()
+
+
+def gregorian_to_jalali(day: dt.date) -> str:
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
