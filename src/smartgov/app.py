@@ -1,0 +1,95 @@
+"""The application factory: one FastAPI app with every module's API and pages."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from smartgov import i18n
+from smartgov.db import Database
+from smartgov.settings import Settings, get_settings, use_settings
+from smartgov.web import csrf
+
+#: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
+MODULES: tuple[str, ...] = ("web", "identity")
+
+API_DESCRIPTION = """\
+JSON API of smartgov. Authenticate with a personal API token: `Authorization: Bearer sgp_...`
+(create one on *My account* or with `POST /api/v1/identity/tokens`).
+
+**Errors** always have one shape: `{"error": {"code", "message", "field"}}`; `message` is in the
+language of `Accept-Language` (`fa` by default, or `en`); validation errors add `details`.
+
+**Pagination**: list routes take `?page=1&per_page=20` (`per_page` at most 100) and answer
+`{"items": [...], "page", "per_page", "total", "pages"}`.
+"""
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def pick_language(request: Request) -> str:
+    """Explicit choice (``?lang=``, cookie) first; the API also honours Accept-Language; else Persian."""
+    chosen = request.query_params.get("lang") or request.cookies.get("sg_lang")
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    if request.url.path.startswith("/api/") and request.headers.get("accept-language"):
+        return i18n.normalize_language(request.headers["accept-language"])
+    return get_settings().default_language
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings and database."""
+    settings = use_settings(settings or get_settings())
+    app = FastAPI(
+        title="smartgov API",
+        version="1.0",
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = database or Database(settings.database_url)
+
+    @app.middleware("http")
+    async def _language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        token = i18n.set_language(pick_language(request))
+        request.state.request_id = secrets.token_hex(8)
+        try:
+            response: Response = await call_next(request)
+        finally:
+            i18n._current.reset(token)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if settings.session_cookie_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        new_cookie = getattr(request.state, "new_csrf_cookie", None)
+        if new_cookie and not request.cookies.get(csrf.COOKIE):
+            response.set_cookie(csrf.COOKIE, new_cookie, httponly=True, samesite="lax",
+                                secure=settings.session_cookie_secure, path="/")
+        return response
+
+    from smartgov.web import errors
+
+    errors.install(app)
+    root = Path(__file__).parent
+    for name in MODULES:
+        static = root / name / "static"
+        if static.is_dir():
+            app.mount(f"/static/{name}", StaticFiles(directory=static), name=f"static-{name}")
+        for part in ("api", "pages"):
+            if (root / name / f"{part}.py").exists():
+                module = importlib.import_module(f"smartgov.{name}.{part}")
+                app.include_router(module.router)
+    return app

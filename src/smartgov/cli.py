@@ -1,0 +1,156 @@
+"""The ``smartgov`` command: serve, migrate, demo, worker, users, settings."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+import typer
+
+from smartgov.settings import get_settings
+
+app = typer.Typer(help="smartgov — open-source smart-government platform (fa/en).", no_args_is_help=True)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+settings_app = typer.Typer(help="Inspect configuration.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(settings_app, name="settings")
+
+# Modules may offer their own command groups as ``<module>/cli.py`` with a Typer ``app``.
+_root = Path(__file__).parent
+_GROUPS = {"assessment": "assess", "ledger": "ledger"}
+for _module, _name in _GROUPS.items():
+    if (_root / _module / "cli.py").exists():
+        app.add_typer(importlib.import_module(f"smartgov.{_module}.cli").app, name=_name)
+
+
+@app.command()
+def migrate(revision: str = typer.Option("head", help="Alembic revision to reach.")) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from smartgov import db
+
+    db.migrate(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="TCP port."),
+    workers: int = typer.Option(1, help="Worker processes (use 2+ with PostgreSQL)."),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+) -> None:
+    """Serve the web pages and the API with Uvicorn."""
+    import uvicorn
+
+    get_settings()  # refuse unsafe production settings before forking workers
+    uvicorn.run("smartgov.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+                proxy_headers=True, access_log=False)
+
+
+@app.command()
+def demo(
+    people: int = typer.Option(None, help="Insured people to create (default: SMARTGOV_DEMO_PEOPLE)."),
+    seed: int = typer.Option(1405, help="Random seed, so the demo is the same every time."),
+) -> None:
+    """Load the bilingual demo organization and one account per role; safe to run twice."""
+    from smartgov import demo as demo_data
+    from smartgov.db import Database
+
+    settings = get_settings()
+    database = Database(settings.database_url)
+    logins = demo_data.load(database, people=settings.demo_people if people is None else people, seed=seed)
+    typer.echo("Demo logins (username / password):")
+    for role, username, password in logins:
+        typer.echo(f"  {role:<15} {username:<16} {password}")
+    typer.echo("Officials and admins confirm each sign-in with a TOTP code. Add these demo keys to an")
+    typer.echo("authenticator app, or print the current code with `smartgov user totp USERNAME`:")
+    for username, secret in demo_data.DEMO_TOTP.items():
+        typer.echo(f"  {username:<15} {secret}")
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, help="Drain what is due and exit."),
+    interval: float = typer.Option(1.0, help="Seconds between polls when idle."),
+) -> None:
+    """Deliver outbox messages (e-mail, SMS, subscribers) with retries and back-off."""
+    from smartgov import events
+    from smartgov.app import create_app
+    from smartgov.db import Database
+
+    settings = get_settings()
+    create_app(settings)  # imports every module, so their subscribers are registered
+    database = Database(settings.database_url)
+    while True:
+        n = events.drain_outbox(database, batch=settings.worker_batch, max_attempts=settings.worker_max_attempts)
+        if n:
+            typer.echo(f"delivered {n}")
+        if once:
+            break
+        if not n:
+            time.sleep(interval)
+
+
+@user_app.command("create")
+def user_create(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Option(..., help="citizen, employer, official, agency_admin, auditor or platform_admin."),
+    organization: str = typer.Option(None, help="Organization code (officials, agency admins, employers)."),
+    national_code: str = typer.Option(None, help="Link to a person already known to the platform."),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
+                                 help="Password (asked for when not given)."),
+) -> None:
+    """Create an account with one role."""
+    from smartgov.db import Database
+    from smartgov.errors import DomainError
+    from smartgov.identity import service
+    from smartgov.identity.models import Role
+
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}", param_hint="--role") from None
+    database = Database(get_settings().database_url)
+    try:
+        with database.unit_of_work() as db:
+            person = service.person_by_code(db, national_code) if national_code else None
+            account = service.create_account(db, username=username, password=password, role=chosen,
+                                             organization_code=organization, person=person)
+            typer.echo(f"created account {account.username} ({chosen.value})")
+    except DomainError as exc:
+        typer.echo(f"error: {exc.localized('en')}" + (f" [{exc.field}]" if exc.field else ""), err=True)
+        raise typer.Exit(2) from None
+
+
+@user_app.command("totp")
+def user_totp(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """Print the current TOTP code of an account (demo and support use; needs database access)."""
+    import pyotp
+    from sqlalchemy import select
+
+    from smartgov.db import Database
+    from smartgov.identity.models import Account
+
+    database = Database(get_settings().database_url)
+    with database.sessions() as db:
+        account = db.scalar(select(Account).where(Account.username == username.lower()))
+        if account is None or not account.mfa_secret:
+            typer.echo("no such account, or two-step verification not started", err=True)
+            raise typer.Exit(2)
+        typer.echo(pyotp.TOTP(account.mfa_secret).now())
+
+
+@settings_app.command("show")
+def settings_show() -> None:
+    """Print every setting with its value (secrets masked) and description."""
+    from smartgov.settings import Settings
+
+    settings = get_settings()
+    for name, value in settings.masked().items():
+        description = Settings.model_fields[name].description or ""
+        typer.echo(f"SMARTGOV_{name.upper():<26} = {value:<40} # {description}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,146 @@
+"""The bilingual demo: an organization tree, people, and one account for every role.
+
+Idempotent: everything is looked up by its natural key first, so ``smartgov demo`` can run
+on every ``make run``. Modules add their own demo data with :func:`register`, called in order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartgov.db import Database
+from smartgov.identity import nationalcode, service
+from smartgov.identity.models import Account, Organization, OrgKind, Person, Role
+
+DEMO_PASSWORD = "Demo-pass-1405"  # noqa: S105 - published demo credential, never used outside the demo
+#: Fixed TOTP secrets for demo staff so the demo can be tried with any authenticator app.
+DEMO_TOTP = {
+    "official": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "agencyadmin": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
+    "admin": "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK",
+}
+
+AGENCIES: list[tuple[str, str | None, str, str]] = [
+    ("mcls", None, "وزارت تعاون، کار و رفاه اجتماعی", "Ministry of Cooperatives, Labour and Social Welfare"),
+    ("sso", "mcls", "سازمان تأمین اجتماعی", "Social Security Organization"),
+    ("sso-thr", "sso", "ادارهٔ کل تأمین اجتماعی استان تهران", "Social Security, Tehran Province"),
+    ("sso-isf", "sso", "ادارهٔ کل تأمین اجتماعی استان اصفهان", "Social Security, Isfahan Province"),
+    ("sso-khr", "sso", "ادارهٔ کل تأمین اجتماعی استان خراسان رضوی", "Social Security, Razavi Khorasan Province"),
+    ("moi", None, "وزارت کشور", "Ministry of Interior"),
+    ("nocr", "moi", "سازمان ثبت احوال کشور", "National Organization for Civil Registration"),
+    ("mefa", None, "وزارت امور اقتصادی و دارایی", "Ministry of Economic Affairs and Finance"),
+    ("inta", "mefa", "سازمان امور مالیاتی کشور", "Iranian National Tax Administration"),
+    ("thr-city", None, "شهرداری تهران", "Tehran Municipality"),
+]
+
+EMPLOYERS: list[tuple[str, str, str, str]] = [
+    ("emp-pars-textile", "10320458712", "شرکت نساجی پارس", "Pars Textile Company"),
+    ("emp-zagros-steel", "10861234509", "فولاد زاگرس", "Zagros Steel"),
+    ("emp-caspian-food", "10103366442", "صنایع غذایی کاسپین", "Caspian Food Industries"),
+]
+
+FIRST_NAMES: list[tuple[str, str, str]] = [
+    ("علی", "Ali", "m"), ("محمد", "Mohammad", "m"), ("حسین", "Hossein", "m"), ("رضا", "Reza", "m"),
+    ("مهدی", "Mahdi", "m"), ("امیر", "Amir", "m"), ("سعید", "Saeed", "m"), ("حمید", "Hamid", "m"),
+    ("مریم", "Maryam", "f"), ("فاطمه", "Fatemeh", "f"), ("زهرا", "Zahra", "f"), ("سارا", "Sara", "f"),
+    ("نرگس", "Narges", "f"), ("لیلا", "Leila", "f"), ("الهام", "Elham", "f"), ("نسرین", "Nasrin", "f"),
+]
+LAST_NAMES: list[tuple[str, str]] = [
+    ("احمدی", "Ahmadi"), ("محمدی", "Mohammadi"), ("حسینی", "Hosseini"), ("رضایی", "Rezaei"),
+    ("کریمی", "Karimi"), ("موسوی", "Mousavi"), ("جعفری", "Jafari"), ("صادقی", "Sadeghi"),
+    ("رحیمی", "Rahimi"), ("کاظمی", "Kazemi"), ("نوری", "Nouri"), ("قاسمی", "Ghasemi"),
+    ("عباسی", "Abbasi"), ("یزدانی", "Yazdani"), ("شریفی", "Sharifi"), ("طاهری", "Taheri"),
+]
+PROVINCES: list[tuple[str, str]] = [
+    ("تهران", "Tehran"), ("اصفهان", "Isfahan"), ("خراسان رضوی", "Razavi Khorasan"), ("فارس", "Fars"),
+    ("آذربایجان شرقی", "East Azerbaijan"), ("خوزستان", "Khuzestan"), ("گیلان", "Gilan"), ("کرمان", "Kerman"),
+]
+
+# (role, username, organization, Persian first/last, English first/last, national code prefix)
+STAFF: list[tuple[Role, str, str | None, tuple[str, str, str, str], str]] = [
+    (Role.CITIZEN, "citizen", None, ("مریم", "احمدی", "Maryam", "Ahmadi"), "004123456"),
+    (Role.EMPLOYER, "employer", "emp-pars-textile", ("حمید", "کریمی", "Hamid", "Karimi"), "004223457"),
+    (Role.OFFICIAL, "official", "sso-thr", ("رضا", "موسوی", "Reza", "Mousavi"), "004323458"),
+    (Role.AGENCY_ADMIN, "agencyadmin", "sso", ("الهام", "رحیمی", "Elham", "Rahimi"), "004423459"),
+    (Role.AUDITOR, "auditor", None, ("سعید", "نوری", "Saeed", "Nouri"), "004523450"),
+    (Role.PLATFORM_ADMIN, "admin", None, ("زهرا", "صادقی", "Zahra", "Sadeghi"), "004623451"),
+]
+
+Loader = Callable[[Session, random.Random, int], None]
+_loaders: list[tuple[int, str, Loader]] = []
+
+
+def register(name: str, loader: Loader, order: int = 50) -> None:
+    """Modules add demo data; ``loader(db, rng, people)`` must itself be idempotent."""
+    if all(n != name for _, n, _ in _loaders):
+        _loaders.append((order, name, loader))
+        _loaders.sort()
+
+
+def _org(db: Session, code: str) -> Organization | None:
+    return db.scalar(select(Organization).where(Organization.code == code))
+
+
+def _person(db: Session, rng: random.Random, prefix9: str | None = None,
+            names: tuple[str, str, str, str] | None = None) -> Person:
+    code = nationalcode.make(prefix9 or f"{rng.randrange(10**8, 10**9):09d}")
+    existing = service.person_by_code(db, code)
+    if existing:
+        return existing
+    if names is None:
+        first_fa, first_en, gender = rng.choice(FIRST_NAMES)
+        last_fa, last_en = rng.choice(LAST_NAMES)
+    else:
+        first_fa, last_fa, first_en, last_en = names
+        gender = next((g for f, _e, g in FIRST_NAMES if f == first_fa), None)
+    province = rng.choice(PROVINCES)
+    birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 48))
+    return service.create_person(
+        db, national_code=code, first_name_fa=first_fa, last_name_fa=last_fa, first_name_en=first_en,
+        last_name_en=last_en, birth_date=birth, phone=f"0912{rng.randrange(10**6, 10**7):07d}",
+        email=f"{first_en.lower()}.{last_en.lower()}.{code[-4:]}@example.ir", gender=gender, province=province[1],
+    )
+
+
+def load_identity(db: Session, rng: random.Random, people: int) -> list[tuple[str, str, str]]:
+    for code, parent, name_fa, name_en in AGENCIES:
+        if _org(db, code) is None:
+            service.create_organization(db, code=code, kind=OrgKind.AGENCY, name_fa=name_fa, name_en=name_en,
+                                        parent_code=parent)
+    for code, reg, name_fa, name_en in EMPLOYERS:
+        if _org(db, code) is None:
+            service.create_organization(db, code=code, kind=OrgKind.EMPLOYER, name_fa=name_fa, name_en=name_en,
+                                        registration_number=reg, province="Tehran")
+    logins = []
+    for role, username, org, names, prefix in STAFF:
+        if db.scalar(select(Account).where(Account.username == username)) is None:
+            person = _person(db, rng, prefix, names)
+            account = service.create_account(db, username=username, password=DEMO_PASSWORD, role=role,
+                                             organization_code=org, person=person)
+            if username in DEMO_TOTP:
+                account.mfa_secret = DEMO_TOTP[username]
+                account.mfa_enabled = True
+        logins.append((role.value, username, DEMO_PASSWORD))
+    have = db.scalar(select(func.count()).select_from(Person)) or 0
+    for _ in range(max(0, people - (have - len(STAFF)))):
+        _person(db, rng)
+    return logins
+
+
+def load(database: Database, *, people: int = 200, seed: int = 1405) -> list[tuple[str, str, str]]:
+    """Load everything in one transaction per module; returns (role, username, password) rows."""
+    from smartgov.app import create_app
+
+    create_app()  # imports all modules so their demo loaders are registered
+    rng = random.Random(seed)
+    with database.unit_of_work() as db:
+        logins = load_identity(db, rng, people)
+    for _order, _name, loader in _loaders:
+        with database.unit_of_work() as db:
+            loader(db, random.Random(seed), people)
+    return logins

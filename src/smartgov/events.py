@@ -1,0 +1,181 @@
+"""Domain events and the transactional outbox.
+
+``publish(db, name, **data)`` is called inside a use case's transaction. It records the
+event in ``kernel_event`` (the append-only event store the ledger and analytics read),
+runs synchronous subscribers in the same transaction, and writes one outbox row per
+asynchronous subscriber. ``smartgov worker`` drains the outbox after commit with retries
+and back-off; a message is marked delivered in the same transaction as the handler's own
+database effects, so a crash never loses one and never half-delivers one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Index, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from smartgov import clock
+from smartgov.db import Base, Database
+
+log = logging.getLogger(__name__)
+
+
+class EventRecord(Base):
+    """Every domain event, in publication order; never updated or deleted."""
+
+    __tablename__ = "kernel_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    payload: Mapped[dict[str, Any]]
+    actor_id: Mapped[int | None]
+    occurred_at: Mapped[dt.datetime]
+
+
+class OutboxMessage(Base):
+    """Work for one asynchronous subscriber, written in the publishing transaction."""
+
+    __tablename__ = "kernel_outbox"
+    __table_args__ = (Index("ix_kernel_outbox_due", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handler: Mapped[str] = mapped_column(String(100))
+    event_name: Mapped[str] = mapped_column(String(100))
+    event_id: Mapped[int | None]
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | dead
+    attempts: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[dt.datetime]
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, with enough data for subscribers that cannot read the publisher's tables."""
+
+    name: str
+    data: dict[str, Any]
+    actor_id: int | None = None
+    occurred_at: dt.datetime = field(default_factory=clock.now)
+    id: int | None = None
+
+
+SyncHandler = Callable[[Session, Event], None]
+AsyncHandler = Callable[[Session, Event, int], None]
+
+_sync: dict[str, list[SyncHandler]] = {}
+_async: dict[str, list[str]] = {}
+_async_handlers: dict[str, AsyncHandler] = {}
+
+
+def subscribe(event_name: str, handler: SyncHandler) -> None:
+    """Run ``handler(db, event)`` inside the publishing transaction (``*`` for every event)."""
+    if handler not in _sync.setdefault(event_name, []):
+        _sync[event_name].append(handler)
+
+
+def subscribe_async(event_name: str, handler_name: str, handler: AsyncHandler) -> None:
+    """Deliver the event to ``handler(db, event, outbox_id)`` later, through the outbox.
+
+    ``outbox_id`` lets a handler with outside effects (e-mail, SMS) deduplicate them.
+    """
+    _async_handlers[handler_name] = handler
+    if handler_name not in _async.setdefault(event_name, []):
+        _async[event_name].append(handler_name)
+
+
+def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any) -> Event:
+    """Record ``name`` with ``data`` (JSON-serialisable) in the current transaction."""
+    now = clock.now()
+    record = EventRecord(name=name, payload=data, actor_id=actor_id, occurred_at=now)
+    db.add(record)
+    db.flush()
+    evt = Event(name=name, data=data, actor_id=actor_id, occurred_at=now, id=record.id)
+    for handler in [*_sync.get(name, []), *_sync.get("*", [])]:
+        handler(db, evt)
+    for handler_name in [*_async.get(name, []), *_async.get("*", [])]:
+        enqueue(db, handler_name, evt)
+    return evt
+
+
+def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
+    """Write one outbox row for ``handler_name``."""
+    now = clock.now()
+    msg = OutboxMessage(
+        handler=handler_name,
+        event_name=evt.name,
+        event_id=evt.id,
+        payload={"data": evt.data, "actor_id": evt.actor_id, "occurred_at": evt.occurred_at.isoformat()},
+        status="pending",
+        attempts=0,
+        available_at=now,
+        created_at=now,
+    )
+    db.add(msg)
+    return msg
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Exponential back-off: 10 s, 20 s, 40 s … capped at one hour."""
+    return dt.timedelta(seconds=min(3600, 10 * 2 ** max(0, attempts - 1)))
+
+
+def drain_outbox(database: Database, *, batch: int = 100, max_attempts: int = 8) -> int:
+    """Deliver due outbox messages, each in its own transaction; returns how many were delivered.
+
+    On PostgreSQL rows are claimed with ``FOR UPDATE SKIP LOCKED`` so several workers can
+    run; on SQLite the write lock serialises workers.
+    """
+    delivered = 0
+    for _ in range(batch):
+        with database.sessions() as db:
+            stmt = (
+                select(OutboxMessage)
+                .where(OutboxMessage.status == "pending", OutboxMessage.available_at <= clock.now())
+                .order_by(OutboxMessage.id)
+                .limit(1)
+            )
+            if database.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True)
+            msg = db.scalars(stmt).first()
+            if msg is None:
+                db.rollback()
+                break
+            handler = _async_handlers.get(msg.handler)
+            payload = msg.payload
+            evt = Event(
+                name=msg.event_name,
+                data=payload["data"],
+                actor_id=payload.get("actor_id"),
+                occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]),
+                id=msg.event_id,
+            )
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler registered as {msg.handler!r}")
+                with db.begin_nested():
+                    handler(db, evt, msg.id)
+            except Exception as exc:
+                msg.attempts += 1
+                msg.last_error = "".join(traceback.format_exception_only(exc))[-2000:]
+                if msg.attempts >= max_attempts:
+                    msg.status = "dead"
+                    log.error("outbox message %s dead after %s attempts", msg.id, msg.attempts)
+                else:
+                    msg.available_at = clock.now() + backoff(msg.attempts)
+                db.commit()
+                continue
+            msg.status = "delivered"
+            msg.attempts += 1
+            msg.delivered_at = clock.now()
+            db.commit()
+            delivered += 1
+    return delivered

@@ -1,0 +1,126 @@
+"""Request and response shapes of the identity API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from smartgov.identity.models import Role
+
+Scope = Literal["read", "write"]
+
+
+class RegistrationIn(BaseModel):
+    """A citizen signing up with their national code."""
+
+    national_code: str = Field(description="10-digit Iranian national code (Persian digits accepted).")
+    first_name_fa: str = Field(min_length=1, max_length=100)
+    last_name_fa: str = Field(min_length=1, max_length=100)
+    first_name_en: str = Field(min_length=1, max_length=100)
+    last_name_en: str = Field(min_length=1, max_length=100)
+    birth_date: dt.date = Field(description="Gregorian date (ISO 8601); pages also accept Jalali.")
+    phone: str | None = Field(None, max_length=20)
+    email: EmailStr | None = None
+    username: str = Field(min_length=3, max_length=60)
+    password: str = Field(max_length=200)
+    language: Literal["fa", "en"] = "fa"
+
+
+class PersonPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    national_code: str
+    first_name_fa: str
+    last_name_fa: str
+    first_name_en: str
+    last_name_en: str
+    birth_date: dt.date
+    phone: str | None
+    email: str | None
+
+
+class GrantPublic(BaseModel):
+    role: Role
+    organization: str | None = Field(None, description="Organization code for scoped roles.")
+
+
+class AccountPublic(BaseModel):
+    id: int
+    username: str
+    language: str
+    mfa_enabled: bool
+    roles: list[GrantPublic]
+    person: PersonPublic | None
+
+
+class AccountCreate(BaseModel):
+    """An administrator creating an account (officials, admins, employers)."""
+
+    username: str = Field(min_length=3, max_length=60)
+    password: str = Field(max_length=200)
+    role: Role
+    organization: str | None = Field(None, description="Organization code; required for scoped roles.")
+    national_code: str | None = Field(None, description="Links the account to a known person.")
+
+
+class ProfileUpdate(BaseModel):
+    phone: str | None = Field(None, max_length=20)
+    email: EmailStr | None = None
+    language: Literal["fa", "en"] | None = None
+
+
+class TokenCreate(BaseModel):
+    """Log in with a password (and a TOTP code when the account needs one) to get a personal token."""
+
+    username: str = Field(max_length=60)
+    password: str = Field(max_length=200)
+    otp: str | None = Field(None, max_length=10, description="Current TOTP code, for MFA accounts.")
+    name: str = Field("api", min_length=1, max_length=80)
+    scopes: list[Scope] = Field(default_factory=lambda: ["read"])
+    expires_in_days: int | None = Field(90, ge=1, le=365)
+
+
+class TokenPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="The secret itself. Shown only this once; store it safely.")
+
+
+class PasswordResetRequest(BaseModel):
+    username_or_email: str = Field(min_length=1, max_length=254)
+
+
+class PasswordResetConfirm(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(max_length=200)
+
+
+class OrganizationPublic(BaseModel):
+    code: str
+    kind: str
+    name_fa: str
+    name_en: str
+    parent: str | None
+    registration_number: str | None
+
+
+class SessionPublic(BaseModel):
+    id: int
+    ip: str | None
+    user_agent: str | None
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+    current: bool

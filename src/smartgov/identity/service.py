@@ -1,0 +1,621 @@
+"""Identity use cases: registration, login with throttling and MFA, sessions, tokens, resets.
+
+Functions take a Session and never commit; the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from smartgov import clock, events
+from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
+from smartgov.i18n import N_, to_latin_digits
+from smartgov.identity import nationalcode
+from smartgov.identity.models import (
+    MFA_ROLES,
+    SCOPED_ROLES,
+    Account,
+    ApiToken,
+    LoginAttempt,
+    LoginSession,
+    Organization,
+    OrgKind,
+    PasswordResetToken,
+    Person,
+    Role,
+    RoleGrant,
+)
+from smartgov.notifications import MessageTemplate, queue_email, register_template
+from smartgov.settings import get_settings
+
+TOKEN_PREFIX = "sgp_"
+COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop", "iloveyou123",
+        "admin12345", "welcome123", "1q2w3e4r5t", "qwerty12345", "abc1234567", "0123456789", "p@ssw0rd123",
+    }
+)
+
+register_template(
+    MessageTemplate(
+        key="identity.password_reset",
+        subject_fa="بازیابی گذرواژه در دولت هوشمند",
+        subject_en="Reset your smartgov password",
+        body_fa=(
+            "سلام {name}،\n\nبرای تعیین گذرواژهٔ تازه این پیوند را باز کنید (تا {minutes} دقیقه معتبر است"
+            " و فقط یک بار کار می‌کند):\n{link}\n\nاگر شما درخواست نکرده‌اید، این پیام را نادیده بگیرید."
+        ),
+        body_en=(
+            "Hello {name},\n\nOpen this link to set a new password (valid for {minutes} minutes, works"
+            " once):\n{link}\n\nIf you did not ask for this, ignore this message."
+        ),
+    )
+)
+
+
+def _hasher() -> PasswordHasher:
+    s = get_settings()
+    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# A valid hash to verify against when the user does not exist, so timing does not tell.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_hex(16))
+    return _DUMMY_HASH
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def check_password(password: str, *, username: str = "", field: str = "password") -> None:
+    """Refuse weak passwords with a message that says how to make a good one."""
+    min_len = get_settings().password_min_length
+    if len(password) < min_len:
+        raise DomainError("weak_password", N_("Use at least {n} characters."), field=field, n=min_len)
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise DomainError("weak_password", N_("This password is too common; choose another."), field=field)
+    if username and username.lower() in lowered:
+        raise DomainError("weak_password", N_("The password must not contain the username."), field=field)
+    if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in to_latin_digits(password))):
+        raise DomainError("weak_password", N_("Use both letters and digits."), field=field)
+
+
+def check_national_code(value: str, field: str = "national_code") -> str:
+    code = nationalcode.normalize(value)
+    if not nationalcode.is_valid(code):
+        raise DomainError(
+            "invalid_national_code",
+            N_("The national code is not valid: it must be 10 digits with a correct check digit."),
+            field=field,
+        )
+    return code
+
+
+def check_username(username: str) -> str:
+    name = username.strip().lower()
+    if not (3 <= len(name) <= 60) or not all(c.isascii() and (c.isalnum() or c in "._-") for c in name):
+        raise DomainError(
+            "invalid_username",
+            N_("Usernames are 3–60 Latin letters, digits, dots, dashes or underscores."),
+            field="username",
+        )
+    return name
+
+
+# --------------------------------------------------------------------------- people & organizations
+
+
+def create_person(
+    db: Session,
+    *,
+    national_code: str,
+    first_name_fa: str,
+    last_name_fa: str,
+    first_name_en: str,
+    last_name_en: str,
+    birth_date: dt.date,
+    phone: str | None = None,
+    email: str | None = None,
+    gender: str | None = None,
+    province: str | None = None,
+) -> Person:
+    """Add a person; the national code must be valid and not yet known."""
+    code = check_national_code(national_code)
+    if db.scalar(select(Person.id).where(Person.national_code == code)):
+        raise Conflict("duplicate_person", N_("A person with this national code already exists."),
+                       field="national_code")
+    if birth_date > clock.now().date() or birth_date.year < 1900:
+        raise DomainError("invalid_birth_date", N_("The birth date is not plausible."), field="birth_date")
+    person = Person(
+        national_code=code, first_name_fa=first_name_fa.strip(), last_name_fa=last_name_fa.strip(),
+        first_name_en=first_name_en.strip(), last_name_en=last_name_en.strip(), birth_date=birth_date,
+        phone=to_latin_digits(phone).strip() if phone else None, email=email, gender=gender,
+        province=province, created_at=clock.now(),
+    )
+    db.add(person)
+    db.flush()
+    return person
+
+
+def person_by_code(db: Session, national_code: str) -> Person | None:
+    return db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
+
+
+def create_organization(
+    db: Session,
+    *,
+    code: str,
+    kind: OrgKind,
+    name_fa: str,
+    name_en: str,
+    parent_code: str | None = None,
+    registration_number: str | None = None,
+    province: str | None = None,
+) -> Organization:
+    """Add an agency (optionally under a parent agency) or an employer (with registration number)."""
+    if db.scalar(select(Organization.id).where(Organization.code == code)):
+        raise Conflict("duplicate_organization", N_("An organization with this code already exists."), field="code")
+    parent = None
+    if parent_code:
+        parent = organization_by_code(db, parent_code)
+        if parent.kind != OrgKind.AGENCY:
+            raise DomainError("invalid_parent", N_("Only agencies can have sub-organizations."), field="parent")
+    if kind == OrgKind.EMPLOYER and not registration_number:
+        raise DomainError("registration_required", N_("Employers need a registration number."),
+                          field="registration_number")
+    org = Organization(
+        code=code, kind=kind, name_fa=name_fa, name_en=name_en, parent_id=parent.id if parent else None,
+        registration_number=registration_number, province=province, created_at=clock.now(),
+    )
+    db.add(org)
+    db.flush()
+    return org
+
+
+def organization_by_code(db: Session, code: str) -> Organization:
+    org = db.scalar(select(Organization).where(Organization.code == code))
+    if org is None:
+        raise NotFound("organization", field="organization")
+    return org
+
+
+def list_organizations(db: Session, kind: OrgKind | None = None) -> list[Organization]:
+    stmt = select(Organization).order_by(Organization.code)
+    if kind:
+        stmt = stmt.where(Organization.kind == kind)
+    return list(db.scalars(stmt))
+
+
+def descendants(db: Session, org: Organization) -> set[int]:
+    """Ids of ``org`` and every organization below it (agency admins manage their subtree)."""
+    ids = {org.id}
+    frontier = [org.id]
+    while frontier:
+        children = list(db.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier))))
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+# --------------------------------------------------------------------------- accounts
+
+
+def create_account(
+    db: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    organization_code: str | None = None,
+    person: Person | None = None,
+    language: str = "fa",
+    actor_id: int | None = None,
+) -> Account:
+    """Create an account holding one role (scoped roles need an organization)."""
+    name = check_username(username)
+    if db.scalar(select(Account.id).where(Account.username == name)):
+        raise Conflict("duplicate_username", N_("This username is taken."), field="username")
+    check_password(password, username=name)
+    org = None
+    if role in SCOPED_ROLES:
+        if not organization_code:
+            raise DomainError("organization_required", N_("This role needs an organization."), field="organization")
+        org = organization_by_code(db, organization_code)
+        expected = OrgKind.EMPLOYER if role == Role.EMPLOYER else OrgKind.AGENCY
+        if org.kind != expected:
+            raise DomainError("wrong_organization_kind", N_("This role does not fit that organization."),
+                              field="organization")
+    now = clock.now()
+    account = Account(
+        username=name, password_hash=hash_password(password), person_id=person.id if person else None,
+        is_active=True, language=language, mfa_enabled=False, created_at=now, password_changed_at=now,
+    )
+    account.grants.append(RoleGrant(role=role, organization_id=org.id if org else None, created_at=now))
+    db.add(account)
+    db.flush()
+    events.publish(db, "identity.account_created", actor_id=actor_id, account_id=account.id, role=role.value,
+                   organization=org.code if org else None)
+    return account
+
+
+def register_citizen(db: Session, data: dict[str, object]) -> Account:
+    """Self-registration. A person already known (e.g. an insured person) is linked only
+    when the birth date matches, so nobody can claim another's record by code alone."""
+    errors: list[DomainError] = []
+    code = nationalcode.normalize(str(data["national_code"]))
+    checks = (
+        lambda: check_national_code(code),
+        lambda: check_username(str(data["username"])),
+        lambda: check_password(str(data["password"]), username=str(data["username"])),
+    )
+    for check in checks:
+        try:
+            check()
+        except DomainError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    person = person_by_code(db, code)
+    if person is not None:
+        if person.birth_date != data["birth_date"]:
+            raise DomainError("identity_mismatch", N_("The national code and birth date do not match our records."),
+                              field="birth_date")
+        if db.scalar(
+            select(Account.id).join(RoleGrant).where(Account.person_id == person.id, RoleGrant.role == Role.CITIZEN)
+        ):
+            raise Conflict("already_registered", N_("This person already has an account."), field="national_code")
+    else:
+        person = create_person(
+            db, national_code=code, first_name_fa=str(data["first_name_fa"]), last_name_fa=str(data["last_name_fa"]),
+            first_name_en=str(data["first_name_en"]), last_name_en=str(data["last_name_en"]),
+            birth_date=data["birth_date"],  # type: ignore[arg-type]
+            phone=data.get("phone"), email=data.get("email"),  # type: ignore[arg-type]
+        )
+    return create_account(
+        db, username=str(data["username"]), password=str(data["password"]), role=Role.CITIZEN,
+        person=person, language=str(data.get("language") or "fa"),
+    )
+
+
+def account_by_id(db: Session, account_id: int) -> Account | None:
+    return db.get(Account, account_id)
+
+
+def update_profile(db: Session, account: Account, *, phone: str | None, email: str | None,
+                   language: str | None) -> Account:
+    """Change contact details and preferred language; national code and names come from registries."""
+    if account.person is not None:
+        if phone is not None:
+            phone = to_latin_digits(phone).strip()
+            if phone and not (phone.lstrip("+").isdigit() and 8 <= len(phone) <= 15):
+                raise DomainError("invalid_phone", N_("Enter a phone number of 8–15 digits."), field="phone")
+            account.person.phone = phone or None
+        if email is not None:
+            account.person.email = email or None
+    if language in ("fa", "en"):
+        account.language = language
+    events.publish(db, "identity.profile_updated", actor_id=account.id, account_id=account.id)
+    return account
+
+
+def accounts_in(db: Session, org_ids: set[int]) -> list[Account]:
+    stmt = (
+        select(Account).join(RoleGrant).where(RoleGrant.organization_id.in_(org_ids))
+        .order_by(Account.username).distinct()
+    )
+    return list(db.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- login & throttling
+
+
+@dataclass
+class LoginResult:
+    account: Account
+    needs_mfa: bool
+
+
+def _failures(db: Session, column: object, value: str) -> int:
+    s = get_settings()
+    since = clock.now() - dt.timedelta(minutes=s.login_window_minutes)
+    last_success = db.scalar(
+        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))  # type: ignore[operator]
+    )
+    floor = max(since, last_success) if last_success else since
+    return db.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > floor)  # type: ignore[operator]
+    ) or 0
+
+
+def throttled(db: Session, username: str, ip: str) -> bool:
+    """True after ``login_max_failures`` failures for this account or this IP within the window."""
+    limit = get_settings().login_max_failures
+    return _failures(db, LoginAttempt.username, username) >= limit or _failures(db, LoginAttempt.ip, ip) >= limit
+
+
+class Throttled(DomainError):
+    status = 429
+
+    def __init__(self) -> None:
+        super().__init__("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
+                         minutes=get_settings().login_window_minutes)
+
+
+def authenticate(db: Session, username: str, password: str, ip: str) -> LoginResult:
+    """Check a password; failures and successes are recorded and published as events.
+
+    The throttling rows must survive the refusal, so callers commit even when this raises
+    ``DomainError`` (see :func:`record_then_raise` users in api/pages).
+    """
+    name = username.strip().lower()[:60]
+    if throttled(db, name, ip):
+        events.publish(db, "identity.login_throttled", username=name, ip=ip)
+        raise Throttled()
+    account = db.scalar(select(Account).where(Account.username == name))
+    ok = verify_password(account.password_hash if account else _dummy_hash(), password)
+    ok = ok and account is not None and account.is_active
+    db.add(LoginAttempt(username=name, ip=ip, success=ok, at=clock.now()))
+    if not ok or account is None:
+        events.publish(db, "identity.login_failed", username=name, ip=ip)
+        raise DomainError("bad_credentials", N_("The username or password is wrong."), field="password",
+                          status=401)
+    events.publish(db, "identity.login_succeeded", actor_id=account.id, account_id=account.id, ip=ip)
+    return LoginResult(account=account, needs_mfa=account.needs_mfa)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def start_session(db: Session, account: Account, *, ip: str | None, user_agent: str | None,
+                  mfa_passed: bool) -> tuple[str, LoginSession]:
+    raw = secrets.token_urlsafe(32)
+    now = clock.now()
+    sess = LoginSession(
+        token_hash=sha256(raw), account_id=account.id, mfa_passed=mfa_passed, ip=ip,
+        user_agent=(user_agent or "")[:200], created_at=now, last_seen_at=now,
+        expires_at=now + dt.timedelta(hours=get_settings().session_hours),
+    )
+    db.add(sess)
+    db.flush()
+    return raw, sess
+
+
+def session_by_token(db: Session, raw: str) -> LoginSession | None:
+    """The live session for a cookie value; sliding expiry on use."""
+    sess = db.scalar(select(LoginSession).where(LoginSession.token_hash == sha256(raw)))
+    now = clock.now()
+    if sess is None or sess.revoked_at is not None or sess.expires_at <= now:
+        return None
+    if (now - sess.last_seen_at) > dt.timedelta(minutes=5):
+        sess.last_seen_at = now
+        sess.expires_at = now + dt.timedelta(hours=get_settings().session_hours)
+    return sess
+
+
+def end_session(db: Session, sess: LoginSession) -> None:
+    sess.revoked_at = clock.now()
+    events.publish(db, "identity.logout", actor_id=sess.account_id, account_id=sess.account_id)
+
+
+def live_sessions(db: Session, account: Account) -> list[LoginSession]:
+    return list(db.scalars(
+        select(LoginSession).where(
+            LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None),
+            LoginSession.expires_at > clock.now(),
+        ).order_by(LoginSession.last_seen_at.desc())
+    ))
+
+
+def revoke_session(db: Session, account: Account, session_id: int) -> None:
+    sess = db.get(LoginSession, session_id)
+    if sess is None or sess.account_id != account.id:
+        raise NotFound("session")
+    sess.revoked_at = clock.now()
+    events.publish(db, "identity.session_revoked", actor_id=account.id, account_id=account.id)
+
+
+# --------------------------------------------------------------------------- MFA (TOTP)
+
+
+def begin_mfa_setup(db: Session, account: Account) -> str:
+    """A fresh secret for the authenticator app; it takes effect only after a code confirms it."""
+    if account.mfa_enabled:
+        raise Conflict("mfa_enabled", N_("Two-step verification is already on."))
+    account.mfa_secret = pyotp.random_base32()
+    return account.mfa_secret
+
+
+def provisioning_uri(account: Account) -> str:
+    assert account.mfa_secret
+    return pyotp.TOTP(account.mfa_secret).provisioning_uri(name=account.username, issuer_name="smartgov")
+
+
+def _check_totp(account: Account, code: str) -> bool:
+    if not account.mfa_secret:
+        return False
+    code = to_latin_digits(code).strip().replace(" ", "")
+    totp = pyotp.TOTP(account.mfa_secret)
+    now = clock.now()
+    for drift in (-1, 0, 1):  # one step of clock drift either way
+        at = now + dt.timedelta(seconds=30 * drift)
+        step = int(at.timestamp()) // 30
+        if hmac.compare_digest(totp.at(at), code) and (account.mfa_last_step or -1) < step:
+            account.mfa_last_step = step  # a code works once
+            return True
+    return False
+
+
+def confirm_mfa_setup(db: Session, account: Account, code: str) -> None:
+    if account.mfa_enabled or not account.mfa_secret:
+        raise Conflict("mfa_not_started", N_("Start two-step verification setup first."))
+    if not _check_totp(account, code):
+        raise DomainError("bad_otp", N_("The code is wrong or expired. Enter the current 6-digit code."),
+                          field="code")
+    account.mfa_enabled = True
+    events.publish(db, "identity.mfa_enabled", actor_id=account.id, account_id=account.id)
+
+
+def verify_mfa(db: Session, account: Account, code: str, ip: str = "") -> None:
+    if not account.mfa_enabled:
+        raise Conflict("mfa_not_enabled", N_("Two-step verification is not set up."))
+    if throttled(db, account.username, ip or "-"):
+        raise Throttled()
+    if not _check_totp(account, code):
+        db.add(LoginAttempt(username=account.username, ip=ip or "-", success=False, at=clock.now()))
+        events.publish(db, "identity.mfa_failed", actor_id=account.id, account_id=account.id, ip=ip)
+        raise DomainError("bad_otp", N_("The code is wrong or expired. Enter the current 6-digit code."),
+                          field="code", status=401)
+
+
+def mfa_satisfied(account: Account, sess: LoginSession | None) -> bool:
+    return not (account.roles & MFA_ROLES) or bool(sess and sess.mfa_passed)
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+def create_api_token(db: Session, account: Account, *, name: str, scopes: list[str],
+                     expires_in_days: int | None) -> tuple[str, ApiToken]:
+    """Issue a personal token; only its SHA-256 is kept, so it is shown once."""
+    if not scopes or not set(scopes) <= {"read", "write"}:
+        raise DomainError("invalid_scope", N_("Scopes are read and/or write."), field="scopes")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = clock.now()
+    token = ApiToken(
+        account_id=account.id, name=name.strip()[:80] or "api", prefix=raw[:10], token_hash=sha256(raw),
+        scopes=sorted(set(scopes)), created_at=now,
+        expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    db.add(token)
+    db.flush()
+    events.publish(db, "identity.token_created", actor_id=account.id, account_id=account.id, token_id=token.id,
+                   scopes=token.scopes)
+    return raw, token
+
+
+def account_for_token(db: Session, raw: str) -> tuple[Account, ApiToken] | None:
+    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(raw)))
+    now = clock.now()
+    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
+        return None
+    account = db.get(Account, token.account_id)
+    if account is None or not account.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+        token.last_used_at = now
+    return account, token
+
+
+def list_tokens(db: Session, account: Account) -> list[ApiToken]:
+    return list(db.scalars(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(db: Session, account: Account, token_id: int) -> ApiToken:
+    token = db.get(ApiToken, token_id)
+    if token is None or token.account_id != account.id:
+        raise NotFound("token")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        events.publish(db, "identity.token_revoked", actor_id=account.id, account_id=account.id, token_id=token.id)
+    return token
+
+
+# --------------------------------------------------------------------------- password reset
+
+
+def request_password_reset(db: Session, identifier: str, base_url: str) -> None:
+    """E-mail a single-use link if the account exists; say nothing either way (no enumeration)."""
+    ident = identifier.strip().lower()
+    account = db.scalar(select(Account).where(Account.username == ident))
+    if account is None:
+        account = db.scalar(select(Account).join(Person, Account.person_id == Person.id)
+                            .where(func.lower(Person.email) == ident))
+    if account is None or account.person is None or not account.person.email:
+        events.publish(db, "identity.password_reset_unknown")
+        return
+    raw = secrets.token_urlsafe(32)
+    minutes = get_settings().reset_token_minutes
+    now = clock.now()
+    db.add(PasswordResetToken(account_id=account.id, token_hash=sha256(raw), created_at=now,
+                              expires_at=now + dt.timedelta(minutes=minutes)))
+    lang = account.language
+    queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang, context={
+        "name": account.person.full_name(lang), "minutes": minutes,
+        "link": f"{base_url.rstrip('/')}/password/reset/{raw}",
+    })
+    events.publish(db, "identity.password_reset_requested", actor_id=account.id, account_id=account.id)
+
+
+def reset_password(db: Session, raw: str, new_password: str) -> Account:
+    """Set a new password from a reset link; the link then stops working and sessions end."""
+    token = db.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(raw)))
+    now = clock.now()
+    if token is None or token.used_at is not None or token.expires_at <= now:
+        raise DomainError("invalid_reset_token",
+                          N_("This reset link is invalid, used or expired. Ask for a new one."), field="token")
+    account = db.get(Account, token.account_id)
+    assert account is not None
+    check_password(new_password, username=account.username)
+    token.used_at = now
+    account.password_hash = hash_password(new_password)
+    account.password_changed_at = now
+    db.execute(update(LoginSession).where(LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None))
+               .values(revoked_at=now))
+    events.publish(db, "identity.password_reset", actor_id=account.id, account_id=account.id)
+    return account
+
+
+@dataclass
+class Principal:
+    """Who is calling: an account, and through what (session or token with scopes)."""
+
+    account: Account
+    scopes: set[str] = field(default_factory=lambda: {"read", "write"})
+    via_token: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.account.id
+
+    @property
+    def roles(self) -> set[Role]:
+        return self.account.roles
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.account.roles
+
+    def org_ids(self, *roles: Role) -> set[int]:
+        """Organizations in which the account holds any of ``roles``."""
+        return {g.organization_id for g in self.account.grants if g.role in roles and g.organization_id}

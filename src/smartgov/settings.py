@@ -1,0 +1,106 @@
+"""All configuration in one typed class, read from ``SMARTGOV_*`` environment variables.
+
+Every option has a default that makes ``make run`` work on a laptop, and a one-line
+description (shown by ``smartgov settings show``). Production mode refuses unsafe values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
+
+
+class Settings(BaseSettings):
+    """smartgov settings. Environment variables: ``SMARTGOV_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTGOV_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production; production refuses unsafe settings."
+    )
+    database_url: str = Field(
+        "sqlite:///var/smartgov.db",
+        description="SQLAlchemy URL: embedded SQLite by default, postgresql+psycopg://... in production.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEFAULT_SECRET), description="Secret for signing tokens; must be set in production."
+    )
+    base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in e-mails and QR codes.")
+    data_dir: Path = Field(Path("var"), description="Folder for files: uploads, keys, mail/SMS sinks.")
+    default_language: Literal["fa", "en"] = Field("fa", description="Language when the visitor chose none.")
+    session_cookie_secure: bool = Field(
+        False, description="Send the session cookie over HTTPS only; required in production."
+    )
+    session_hours: int = Field(12, description="Hours a login session lasts without activity.", ge=1)
+    login_max_failures: int = Field(
+        5, description="Failed logins per account or IP within the window before throttling.", ge=1
+    )
+    login_window_minutes: int = Field(15, description="Window for counting failed logins.", ge=1)
+    reset_token_minutes: int = Field(30, description="Minutes a password-reset link stays valid.", ge=1)
+    password_min_length: int = Field(10, description="Minimum password length.", ge=8)
+    argon2_time_cost: int = Field(3, description="Argon2id passes per password hash.", ge=1)
+    argon2_memory_kib: int = Field(65536, description="Argon2id memory per password hash, KiB.", ge=1024)
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail; unset writes e-mail to data_dir/mail.")
+    smtp_port: int = Field(587, description="SMTP port.")
+    smtp_user: str | None = Field(None, description="SMTP user name.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_from: str = Field("no-reply@smartgov.local", description="Sender address of e-mails.")
+    sms_gateway: Literal["file", "console"] = Field(
+        "file", description="SMS gateway: file (data_dir/sms.log) or console; real gateways plug in here."
+    )
+    worker_batch: int = Field(100, description="Outbox messages the worker takes per round.", ge=1)
+    worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
+    demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.get_secret_value() in (DEFAULT_SECRET, "") or len(
+                self.secret_key.get_secret_value()
+            ) < 32:
+                raise ValueError("SMARTGOV_SECRET_KEY must be set to a random value of 32+ characters in production")
+            if not self.session_cookie_secure:
+                raise ValueError("SMARTGOV_SESSION_COOKIE_SECURE must be true (HTTPS-only cookies) in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def masked(self) -> dict[str, str]:
+        """Every option with secrets masked, for ``smartgov settings show``."""
+        out: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                shown = "********" if value.get_secret_value() else ""
+            elif name == "database_url" and "@" in str(value):
+                scheme, rest = str(value).split("://", 1)
+                shown = f"{scheme}://********@{rest.split('@', 1)[1]}"
+            else:
+                shown = "" if value is None else str(value)
+            out[name] = shown
+        return out
+
+
+_current: Settings | None = None
+
+
+def get_settings() -> Settings:
+    """The settings in force: those given to :func:`use_settings`, else read from the environment."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def use_settings(settings: Settings) -> Settings:
+    """Put ``settings`` in force (the app factory and tests call this)."""
+    global _current
+    _current = settings
+    return settings

@@ -1,0 +1,24 @@
+"""Platform-wide API routes: liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import text
+
+router = APIRouter(prefix="/api/v1", tags=["platform"])
+
+
+@router.get("/ping")
+def ping() -> dict[str, str]:
+    """Liveness: answers without touching the database (the benchmark baseline)."""
+    return {"status": "ok"}
+
+
+@router.get("/health")
+def health(request: Request) -> dict[str, Any]:
+    """Readiness: the database answers."""
+    with request.app.state.db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok", "database": request.app.state.db.engine.dialect.name}

@@ -1,0 +1,107 @@
+"""Typed FastAPI dependencies shared by every module: database session and the caller.
+
+``DbSession`` yields one SQLAlchemy session per request; handlers commit explicitly once
+their use case is done, so a 2xx always means committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from smartgov.errors import DomainError, Forbidden
+from smartgov.i18n import N_
+from smartgov.identity import service as identity
+from smartgov.identity.models import Role
+from smartgov.identity.service import Principal
+
+SESSION_COOKIE = "sg_session"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    with request.app.state.db.sessions() as session:
+        request.state.db_session = session
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+class Unauthenticated(DomainError):
+    status = 401
+
+    def __init__(self) -> None:
+        super().__init__("unauthenticated", N_("Sign in first."))
+
+
+class MfaPending(DomainError):
+    status = 401
+
+    def __init__(self, setup: bool) -> None:
+        super().__init__("mfa_required", N_("Complete two-step verification first."))
+        self.setup = setup
+
+
+def resolve_principal(request: Request, db: Session) -> Principal | None:
+    """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        found = identity.account_for_token(db, auth[7:].strip())
+        if found is None:
+            raise Unauthenticated()
+        account, token = found
+        principal = Principal(account=account, scopes=set(token.scopes), via_token=True)
+        request.state.principal = principal
+        return principal
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    sess = identity.session_by_token(db, raw)
+    if sess is None:
+        return None
+    account = identity.account_by_id(db, sess.account_id)
+    if account is None or not account.is_active:
+        return None
+    request.state.login_session = sess
+    if not identity.mfa_satisfied(account, sess):
+        request.state.pending_account = account
+        return None
+    principal = Principal(account=account)
+    request.state.principal = principal
+    return principal
+
+
+def optional_principal(request: Request, db: DbSession) -> Principal | None:
+    return resolve_principal(request, db)
+
+
+def current_principal(request: Request, db: DbSession) -> Principal:
+    principal = resolve_principal(request, db)
+    if principal is None:
+        pending = getattr(request.state, "pending_account", None)
+        if pending is not None:
+            raise MfaPending(setup=not pending.mfa_enabled)
+        raise Unauthenticated()
+    # Cookie sessions may only change things through CSRF-checked forms.
+    if not principal.via_token and request.method not in ("GET", "HEAD", "OPTIONS") and \
+            request.url.path.startswith("/api/"):
+        raise Forbidden(N_("Use a personal API token for changes through the API."))
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role):  # type: ignore[no-untyped-def]
+    """A dependency refusing callers without any of ``roles`` (403)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not (principal.roles & set(roles)):
+            raise Forbidden()
+        return principal
+
+    return Depends(check)

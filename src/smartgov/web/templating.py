@@ -1,0 +1,67 @@
+"""Jinja2 rendering shared by every module's pages.
+
+Templates live in each module's ``templates/`` folder; the layout, macros and filters here
+make Persian pages RTL with Jalali dates and Persian digits, English pages LTR/Gregorian.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from smartgov import clock, i18n
+from smartgov.web import csrf, nav
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def environment() -> Environment:
+    loaders = [FileSystemLoader(str(p)) for p in sorted(PACKAGE_ROOT.glob("*/templates"))]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html", "xml"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        _=i18n.gettext,
+        format_date=i18n.format_date,
+        format_datetime=i18n.format_datetime,
+        format_number=i18n.format_number,
+        digits=i18n.localize_digits,
+    )
+    env.filters.update(
+        date=i18n.format_date, datetime=i18n.format_datetime, number=i18n.format_number,
+        digits=lambda v: i18n.localize_digits(str(v)),
+    )
+    return env
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render ``template`` in the request's language with the viewer's navigation."""
+    lang = i18n.get_language()
+    principal = getattr(request.state, "principal", None)
+    roles = principal.roles if principal is not None else None
+    other = "en" if lang == "fa" else "fa"
+    ctx = {
+        "request": request,
+        "lang": lang,
+        "dir": i18n.direction(lang),
+        "other_lang": other,
+        "other_lang_name": "English" if other == "en" else "فارسی",
+        "principal": principal,
+        "nav_items": nav.items_for(roles),
+        "csrf_token": csrf.token_for(request),
+        "csrf_field": csrf.FIELD,
+        "current_path": request.url.path,
+        "today_date": clock.now(),
+        "now_iso": clock.now().date().isoformat(),
+        "errors": {},
+        "values": {},
+    }
+    ctx.update(context or {})
+    html = environment().get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
