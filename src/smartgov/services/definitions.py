@@ -625,7 +625,10 @@ def parse_definition(text: str, source: str = "<definition>") -> ServiceDefiniti
     except ValidationError as exc:
         issues = []
         for err in exc.errors(include_url=False):
-            line, col, matched = _locate(root, tuple(err["loc"]))
+            loc = tuple(err["loc"])
+            line, col, matched = _locate(root, loc)
+            if err["type"] == "missing" and isinstance(loc[-1], str):
+                matched = (*matched, loc[-1])  # a missing key: name it, at its parent's line
             message = err["msg"].removeprefix("Value error, ")
             issues.append(Issue(source, line, col, _field_path(matched), message))
         raise DefinitionInvalid(issues) from None
