@@ -45,13 +45,13 @@ workflow:
 """
 
 
-def definition_with(form_yaml: str = "", **sections: str) -> ServiceDefinition:
-    """MINIMAL with its form (and optionally other top-level sections) replaced."""
+def definition_with(form_yaml: str = "", fee: str = "  amount: 0\n", **sections: str) -> ServiceDefinition:
+    """MINIMAL with its form and fee replaced (``fee=""``: free) and other top-level sections added."""
     text = MINIMAL
     if form_yaml:
         head, rest = text.split("form:\n", 1)
-        rest = rest[rest.index("fee:") :]
-        text = head + "form:\n" + form_yaml + rest
+        rest = rest[rest.index("workflow:") :]
+        text = head + "form:\n" + form_yaml + (f"fee:\n{fee}" if fee else "") + rest
     for key, body in sections.items():
         text += f"{key}:\n{body}"
     return parse_definition(text, "test.yaml")

@@ -176,7 +176,8 @@ def _clean_date(field: JalaliDateField, value: Any, path: str, today: dt.date) -
 def _clean_national_code(value: Any, path: str) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise _error("national_code_invalid", N_("Enter a valid 10-digit national code."), path)
-    code = normalize_national_code(str(value))
+    # a JSON number loses leading zeros: 12345679 is the code 0012345679
+    code = str(value).zfill(10) if isinstance(value, int) else normalize_national_code(value)
     if not national_code_is_valid(code):
         raise _error("national_code_invalid", N_("Enter a valid 10-digit national code."), path)
     return code
