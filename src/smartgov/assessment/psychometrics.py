@@ -1,0 +1,713 @@
+"""Can the instrument be trusted? Reliability, sampling adequacy, EFA and CFA.
+
+Estimation is delegated to well-kept libraries (numpy/scipy, factor_analyzer, semopy); this
+module chooses the conventions (lavaan's ML: biased covariance, chi² = N·F), fills in what the
+libraries lack (SRMR, RMSEA confidence interval, CR, AVE, HTMT, Fornell–Larcker) from the
+standard formulas, and turns degenerate input into a message id or a ``DomainError`` instead
+of a NaN that would be shown as a number.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from smartgov.errors import DomainError
+from smartgov.i18n import N_
+
+MissingPolicy = Literal["listwise", "pairwise", "fail"]
+
+ALPHA_ONE_ITEM = N_("alpha undefined (one item)")
+ALPHA_FEW_ROWS = N_("alpha undefined (fewer than two respondents)")
+ALPHA_NO_VARIANCE = N_("alpha undefined (no variance in the total score)")
+HEYWOOD = N_("Heywood case: a negative variance was estimated for {name}.")
+ALPHA_THRESHOLD = 0.7
+_CHUNK_ROWS = 1 << 16
+
+
+# --------------------------------------------------------------------------- data preparation
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Numeric data after the missing-data policy; the counts are reported with every result."""
+
+    values: np.ndarray
+    items: tuple[str, ...]
+    n_dropped: int
+    policy: MissingPolicy
+
+
+def prepare(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    missing: MissingPolicy = "listwise",
+) -> Prepared:
+    """Select ``items`` and apply the missing-data policy (listwise unless told otherwise)."""
+    if missing not in ("listwise", "pairwise", "fail"):
+        raise DomainError("missing_policy", N_("Unknown missing-data policy: {policy}."),
+                          field="missing", policy=str(missing))
+    if isinstance(data, np.ndarray):
+        if data.ndim != 2:
+            raise DomainError("data_shape", N_("The data must be a table of respondents by items."))
+        names = tuple(items) if items is not None else tuple(f"item{i + 1}" for i in range(data.shape[1]))
+        if len(names) != data.shape[1]:
+            raise DomainError("data_shape", N_("The data must be a table of respondents by items."))
+        values = data if np.issubdtype(data.dtype, np.number) else _numeric_frame(
+            pd.DataFrame(data, columns=list(names))).to_numpy(np.float64)
+    else:
+        names = tuple(items) if items is not None else tuple(str(c) for c in data.columns)
+        unknown = [name for name in names if name not in data.columns]
+        if unknown:
+            raise DomainError("unknown_item", N_("Unknown item: {item}."), field=unknown[0], item=unknown[0])
+        values = _numeric_frame(data[list(names)]).to_numpy(np.float64)
+    if len(set(names)) != len(names):
+        raise DomainError("duplicate_item", N_("An item is listed more than once."), field="items")
+    n_dropped = 0
+    if np.issubdtype(values.dtype, np.floating):
+        bad = np.isnan(values).any(axis=1)
+        n_bad = int(bad.sum())
+        if n_bad and missing == "fail":
+            raise DomainError("missing_values", N_("{count} rows have missing values."), count=n_bad)
+        if n_bad and missing == "listwise":
+            values, n_dropped = values[~bad], n_bad
+    return Prepared(values=values, items=names, n_dropped=n_dropped, policy=missing)
+
+
+def _numeric_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.apply(pd.to_numeric, errors="coerce")
+    introduced = out.isna() & frame.notna()
+    if introduced.to_numpy().any():
+        row, col = np.argwhere(introduced.to_numpy())[0]
+        raise DomainError("not_numeric", N_("Row {row}, column {column}: the value is not a number."),
+                          field=str(frame.columns[col]), row=int(row) + 1, column=str(frame.columns[col]))
+    return out
+
+
+# --------------------------------------------------------------------------- Cronbach's alpha
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """One item's mean, SD, corrected item–total correlation and alpha if it were deleted."""
+
+    item: str
+    mean: float
+    sd: float
+    item_total_r: float | None
+    alpha_if_deleted: float | None
+
+
+@dataclass(frozen=True)
+class AlphaResult:
+    """Alpha with Feldt's CI, or ``message`` (a message id) saying why it is undefined."""
+
+    component: str
+    k: int
+    n_used: int
+    n_dropped: int
+    missing: MissingPolicy
+    alpha: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    confidence: float = 0.95
+    items: tuple[ItemStats, ...] = ()
+    message: str | None = None
+
+    @property
+    def below_threshold(self) -> bool:
+        return self.alpha is not None and self.alpha < ALPHA_THRESHOLD
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "component": self.component, "k": self.k, "n_used": self.n_used, "n_dropped": self.n_dropped,
+            "missing": self.missing, "alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
+            "confidence": self.confidence, "message": self.message,
+            "items": [vars(i) for i in self.items],
+        }
+
+
+def _moments(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Item means and variances, cov(item, total) and var(total), in one streaming pass.
+
+    Centring each chunk on the column means keeps float64 exact enough for a million rows,
+    and chunking keeps memory flat: alpha needs O(n·k) work, never the k×k matrix.
+    """
+    n, k = values.shape
+    means = values.mean(axis=0, dtype=np.float64)
+    sq = np.zeros(k)
+    cross = np.zeros(k)
+    total_sq = 0.0
+    for start in range(0, n, _CHUNK_ROWS):
+        block = values[start:start + _CHUNK_ROWS].astype(np.float64) - means
+        total = block.sum(axis=1)
+        sq += np.einsum("ij,ij->j", block, block)
+        cross += total @ block
+        total_sq += float(total @ total)
+    denom = n - 1
+    return n, means, sq / denom, cross / denom, total_sq / denom
+
+
+def _pairwise_moments(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, float]:
+    frame = pd.DataFrame(values)
+    cov = frame.cov().to_numpy()
+    counts = frame.notna().astype(np.int64)
+    n = int((counts.T @ counts).to_numpy().min())
+    return n, frame.mean().to_numpy(), np.diag(cov).copy(), cov.sum(axis=1), float(cov.sum())
+
+
+def cronbach_alpha(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    *,
+    component: str = "",
+    missing: MissingPolicy = "listwise",
+    confidence: float = 0.95,
+) -> AlphaResult:
+    """Cronbach's alpha = k/(k−1)·(1 − Σvar(item)/var(total)), with Feldt's (1965) CI."""
+    prepared = prepare(data, items, missing)
+    k = len(prepared.items)
+    base = {"component": component, "k": k, "n_dropped": prepared.n_dropped, "missing": missing,
+            "confidence": confidence}
+    if k < 2:
+        return AlphaResult(n_used=len(prepared.values), alpha=None, message=ALPHA_ONE_ITEM, **base)
+    if missing == "pairwise" and np.isnan(prepared.values).any():
+        n, means, var, cov_total, var_total = _pairwise_moments(prepared.values)
+    else:
+        n = len(prepared.values)
+        if n < 2:
+            return AlphaResult(n_used=n, alpha=None, message=ALPHA_FEW_ROWS, **base)
+        n, means, var, cov_total, var_total = _moments(prepared.values)
+    if n < 2:
+        return AlphaResult(n_used=n, alpha=None, message=ALPHA_FEW_ROWS, **base)
+    if var_total <= 0:
+        return AlphaResult(n_used=n, alpha=None, message=ALPHA_NO_VARIANCE, **base)
+    alpha = k / (k - 1) * (1 - var.sum() / var_total)
+    tail = (1 - confidence) / 2
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    ci_low = 1 - (1 - alpha) * stats.f.ppf(1 - tail, df1, df2)
+    ci_high = 1 - (1 - alpha) * stats.f.ppf(tail, df1, df2)
+    item_stats = []
+    for i, name in enumerate(prepared.items):
+        rest_var = var_total - 2 * cov_total[i] + var[i]
+        r = None
+        if var[i] > 0 and rest_var > 0:
+            r = float((cov_total[i] - var[i]) / math.sqrt(var[i] * rest_var))
+        if_deleted = None
+        if k > 2 and rest_var > 0:
+            if_deleted = float((k - 1) / (k - 2) * (1 - (var.sum() - var[i]) / rest_var))
+        item_stats.append(ItemStats(name, float(means[i]), float(math.sqrt(max(var[i], 0.0))), r, if_deleted))
+    return AlphaResult(n_used=n, alpha=float(alpha), ci_low=float(ci_low), ci_high=float(ci_high),
+                       items=tuple(item_stats), **base)
+
+
+def alpha_by_component(
+    data: pd.DataFrame,
+    spec: Mapping[str, Sequence[str]],
+    *,
+    missing: MissingPolicy = "listwise",
+    confidence: float = 0.95,
+) -> dict[str, AlphaResult]:
+    """Alpha for every component of a measurement spec (component → its item columns)."""
+    return {name: cronbach_alpha(data, list(items), component=name, missing=missing, confidence=confidence)
+            for name, items in spec.items()}
+
+
+# --------------------------------------------------------------------------- correlation checks
+
+
+def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = False) -> np.ndarray:
+    """Item correlation matrix; refuses constant items and singular matrices by name."""
+    frame = pd.DataFrame(values, columns=list(items))
+    sd = frame.std().to_numpy()
+    constant = [items[i] for i in np.flatnonzero(~(sd > 0))]
+    if constant:
+        raise DomainError("singular_matrix", N_(
+            "The correlation matrix is singular: items {items} do not vary. Remove them and try again."),
+            field=constant[0], items=", ".join(constant))
+    corr = frame.corr().to_numpy() if pairwise else np.corrcoef(values, rowvar=False)
+    if not np.isfinite(corr).all():
+        raise DomainError("singular_matrix", N_(
+            "The correlation matrix cannot be computed: too few complete responses."))
+    eigval, eigvec = np.linalg.eigh(corr)
+    if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
+        involved = np.flatnonzero(np.abs(eigvec[:, 0]) > 0.05)
+        names = ", ".join(items[i] for i in involved)
+        raise DomainError("singular_matrix", N_(
+            "The correlation matrix is singular: items {items} are linearly dependent. "
+            "Remove or merge redundant items and try again."), field=items[involved[0]], items=names)
+    return corr
+
+
+@dataclass(frozen=True)
+class AdequacyResult:
+    """KMO (overall and per item) and Bartlett's test of sphericity."""
+
+    kmo: float
+    kmo_per_item: dict[str, float]
+    bartlett_chi2: float
+    bartlett_df: int
+    bartlett_p: float
+    n_used: int
+    n_dropped: int
+    missing: MissingPolicy
+
+
+def sampling_adequacy(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    *,
+    missing: MissingPolicy = "listwise",
+) -> AdequacyResult:
+    """KMO and Bartlett: is factor analysis worth doing on these items at all?"""
+    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+
+    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
+    n, p = prepared.values.shape
+    _correlation(prepared.values, prepared.items)
+    frame = pd.DataFrame(prepared.values, columns=list(prepared.items))
+    per_item, overall = calculate_kmo(frame)
+    chi2, p_value = calculate_bartlett_sphericity(frame)
+    return AdequacyResult(
+        kmo=float(overall), kmo_per_item=dict(zip(prepared.items, map(float, per_item), strict=True)),
+        bartlett_chi2=float(chi2), bartlett_df=p * (p - 1) // 2, bartlett_p=float(p_value),
+        n_used=n, n_dropped=prepared.n_dropped, missing=prepared.policy,
+    )
+
+
+# --------------------------------------------------------------------------- EFA
+
+
+def _factor_analyzer() -> Any:
+    """factor_analyzer's FactorAnalyzer, made to work with scikit-learn ≥ 1.8.
+
+    factor_analyzer 0.5.1 (the latest release) still passes ``force_all_finite`` to
+    ``sklearn.utils.check_array``, which scikit-learn renamed to ``ensure_all_finite`` and then
+    removed. The shim renames the keyword for that one module and nothing else.
+    """
+    import inspect
+
+    from factor_analyzer import FactorAnalyzer
+    from factor_analyzer import factor_analyzer as module
+    from sklearn.utils import check_array
+
+    if "force_all_finite" not in inspect.signature(check_array).parameters and not getattr(
+            module.check_array, "_smartgov_shim", False):
+        def shim(*args: Any, force_all_finite: Any = True, **kwargs: Any) -> Any:
+            return check_array(*args, ensure_all_finite=force_all_finite, **kwargs)
+
+        shim._smartgov_shim = True  # type: ignore[attr-defined]
+        module.check_array = shim
+    return FactorAnalyzer
+
+
+
+@dataclass(frozen=True)
+class ParallelAnalysis:
+    """Horn's parallel analysis: retain factors whose eigenvalue beats random data's."""
+
+    observed: tuple[float, ...]
+    random: tuple[float, ...]
+    n_factors: int
+    kind: str
+    iterations: int
+    percentile: float
+
+
+def _reduced_eigenvalues(corr: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "fa":  # common-factor eigenvalues: squared multiple correlations on the diagonal
+        corr = corr.copy()
+        np.fill_diagonal(corr, 1 - 1 / np.diag(np.linalg.inv(corr)))
+    return np.sort(np.linalg.eigvalsh(corr))[::-1]
+
+
+def parallel_analysis(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    *,
+    kind: Literal["fa", "pca"] = "fa",
+    iterations: int = 100,
+    percentile: float = 95.0,
+    seed: int = 20240101,
+    missing: MissingPolicy = "listwise",
+) -> ParallelAnalysis:
+    """Number of factors by Horn (1965), seeded so a report can be reproduced."""
+    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
+    n, p = prepared.values.shape
+    observed = _reduced_eigenvalues(_correlation(prepared.values, prepared.items), kind)
+    rng = np.random.default_rng(seed)
+    sims = np.empty((iterations, p))
+    for it in range(iterations):
+        sims[it] = _reduced_eigenvalues(np.corrcoef(rng.standard_normal((n, p)), rowvar=False), kind)
+    threshold = np.percentile(sims, percentile, axis=0)
+    above = observed > threshold
+    n_factors = int(np.argmin(above)) if not above.all() else p
+    return ParallelAnalysis(tuple(map(float, observed)), tuple(map(float, threshold)), n_factors, kind,
+                            iterations, percentile)
+
+
+@dataclass(frozen=True)
+class EfaResult:
+    """Exploratory factor analysis: loadings (item → factor → loading) and what they explain."""
+
+    n_factors: int
+    rotation: str | None
+    method: str
+    loadings: dict[str, dict[str, float]]
+    communalities: dict[str, float]
+    variance: dict[str, tuple[float, float, float]]  # factor → (SS loadings, proportion, cumulative)
+    parallel: ParallelAnalysis | None
+    n_used: int
+    n_dropped: int
+    missing: MissingPolicy
+
+
+def efa(
+    data: pd.DataFrame | np.ndarray,
+    items: Sequence[str] | None = None,
+    *,
+    n_factors: int | None = None,
+    rotation: str | None = "oblimin",
+    method: Literal["minres", "ml", "principal"] = "minres",
+    missing: MissingPolicy = "listwise",
+    seed: int = 20240101,
+) -> EfaResult:
+    """EFA with factor_analyzer; without ``n_factors`` the number comes from parallel analysis."""
+    FactorAnalyzer = _factor_analyzer()
+    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
+    _correlation(prepared.values, prepared.items)
+    parallel = None
+    if n_factors is None:
+        parallel = parallel_analysis(prepared.values, prepared.items, seed=seed)
+        n_factors = max(parallel.n_factors, 1)
+    p = len(prepared.items)
+    if not 1 <= n_factors < p:
+        raise DomainError("efa_factors", N_("The number of factors must be between 1 and {max}."),
+                          field="n_factors", max=p - 1)
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fa.fit(prepared.values)
+    names = [f"F{j + 1}" for j in range(n_factors)]
+    loadings = {item: {f: float(v) for f, v in zip(names, row, strict=True)}
+                for item, row in zip(prepared.items, fa.loadings_, strict=True)}
+    ss, prop, cum = fa.get_factor_variance()
+    return EfaResult(
+        n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method, loadings=loadings,
+        communalities=dict(zip(prepared.items, map(float, fa.get_communalities()), strict=True)),
+        variance={f: (float(a), float(b), float(c)) for f, a, b, c in zip(names, ss, prop, cum, strict=True)},
+        parallel=parallel, n_used=len(prepared.values), n_dropped=prepared.n_dropped, missing=prepared.policy,
+    )
+
+
+# --------------------------------------------------------------------------- CFA
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One parameter in lavaan's notation (``=~`` loading, ``~~`` (co)variance)."""
+
+    lhs: str
+    op: str
+    rhs: str
+    est: float
+    se: float | None
+    z: float | None
+    p: float | None
+    std: float
+
+
+@dataclass(frozen=True)
+class FitIndices:
+    """Global fit, lavaan conventions for ML (N, not N−1)."""
+
+    n: int
+    chi2: float
+    df: int
+    p_value: float
+    baseline_chi2: float
+    baseline_df: int
+    cfi: float
+    tli: float
+    rmsea: float
+    rmsea_ci_low: float
+    rmsea_ci_high: float
+    srmr: float
+
+
+@dataclass(frozen=True)
+class FactorReliability:
+    """Composite reliability and average variance extracted from standardized loadings."""
+
+    factor: str
+    cr: float
+    ave: float
+
+    @property
+    def sqrt_ave(self) -> float:
+        return math.sqrt(self.ave)
+
+
+@dataclass(frozen=True)
+class CfaResult:
+    """Everything a CFA / second-order report shows."""
+
+    estimates: tuple[Estimate, ...]
+    fit: FitIndices
+    reliability: dict[str, FactorReliability]
+    latent_correlations: dict[str, dict[str, float]]
+    fornell_larcker: dict[str, bool]
+    htmt: dict[str, dict[str, float]]
+    n_used: int
+    n_dropped: int
+    missing: MissingPolicy
+    notes: tuple[tuple[str, dict[str, str]], ...] = ()  # (message id, params) for gettext
+
+    def loading(self, factor: str, indicator: str) -> Estimate:
+        for e in self.estimates:
+            if e.op == "=~" and e.lhs == factor and e.rhs == indicator:
+                return e
+        raise KeyError((factor, indicator))
+
+
+@dataclass(frozen=True)
+class MeasurementModel:
+    """Items → first-order factors (→ second-order factors), the input of :func:`cfa`."""
+
+    first_order: dict[str, tuple[str, ...]]
+    second_order: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fixed_equal: frozenset[str] = frozenset()  # second-order factors with 2 indicators, loadings fixed to 1
+    excluded: tuple[str, ...] = ()  # single items that cannot form or join a factor
+
+
+def measurement_from_framework(
+    framework: Any,
+    items: Mapping[str, Sequence[str]] | None = None,
+    *,
+    component_level: str | None = None,
+) -> MeasurementModel:
+    """Second-order model items → components → dimensions generated from a framework.
+
+    ``items`` maps component codes to item columns (default: the component's leaf codes;
+    components missing from ``items`` are left out). Identification rules, so a framework
+    never yields a model semopy cannot estimate: a component with one item enters its
+    dimension as that observed item; a dimension with one indicator stays first-order (a lone
+    single item is left out and listed in ``excluded``); a dimension with two indicators has
+    both loadings fixed to 1.
+    """
+    level = component_level or framework.levels[1]
+    first: dict[str, tuple[str, ...]] = {}
+    second: dict[str, tuple[str, ...]] = {}
+    equal: set[str] = set()
+    excluded: list[str] = []
+    for dimension in framework.nodes:
+        indicators: list[str] = []
+        for component in (c for c in dimension.walk() if c.level == level):
+            if items is None:
+                cols = tuple(leaf.code for leaf in component.leaves())
+            elif component.code in items:
+                cols = tuple(items[component.code])
+            else:
+                continue
+            if len(cols) == 1:
+                indicators.append(cols[0])
+            elif cols:
+                first[component.code] = cols
+                indicators.append(component.code)
+        if len(indicators) >= 2:
+            second[dimension.code] = tuple(indicators)
+            if len(indicators) == 2:
+                equal.add(dimension.code)
+        elif len(indicators) == 1 and indicators[0] not in first:
+            excluded.append(indicators[0])
+    return MeasurementModel(first, second, frozenset(equal), tuple(excluded))
+
+
+def cfa(
+    data: pd.DataFrame,
+    model: Mapping[str, Sequence[str]] | MeasurementModel,
+    *,
+    missing: MissingPolicy = "listwise",
+) -> CfaResult:
+    """Confirmatory factor analysis by ML with semopy, reported as lavaan reports it."""
+    import semopy
+
+    spec = model if isinstance(model, MeasurementModel) else MeasurementModel(
+        {k: tuple(v) for k, v in model.items()})
+    if missing == "pairwise":
+        raise DomainError("missing_policy", N_("Pairwise deletion is not supported for CFA; use listwise."),
+                          field="missing")
+    latents = list(spec.first_order) + list(spec.second_order)
+    observed = list(dict.fromkeys(
+        [i for items in spec.first_order.values() for i in items]
+        + [i for ind in spec.second_order.values() for i in ind if i not in latents]))
+    for factor, items in spec.first_order.items():
+        if len(items) < 2:
+            raise DomainError("cfa_one_item", N_("Factor {factor} needs at least two items."),
+                              field=factor, factor=factor)
+    prepared = prepare(data, observed, missing)
+    n = len(prepared.values)
+    if n <= len(observed):
+        raise DomainError("cfa_too_few", N_("CFA needs more respondents ({n}) than items ({k})."),
+                          n=n, k=len(observed))
+    _correlation(prepared.values, observed)
+    # semopy's parser wants identifiers; item codes such as "C01.1" are not, so alias everything.
+    alias = {name: f"v{i}" for i, name in enumerate(observed)}
+    alias |= {name: f"f{i}" for i, name in enumerate(latents)}
+    back = {v: k for k, v in alias.items()}
+    lines = [f"{alias[f]} =~ " + " + ".join(alias[i] for i in items) for f, items in spec.first_order.items()]
+    for factor, indicators in spec.second_order.items():
+        prefix = "1*" if factor in spec.fixed_equal else ""
+        lines.append(f"{alias[factor]} =~ " + " + ".join(prefix + alias[i] for i in indicators))
+    frame = pd.DataFrame(prepared.values, columns=[alias[o] for o in observed])
+    sem = semopy.Model("\n".join(lines))
+    root = logging.getLogger()
+    was_disabled, root.disabled = root.disabled, True  # semopy reports through the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # lavaan-tight convergence: semopy's default tolerance leaves the 3rd decimal unsettled.
+            result = sem.fit(frame, obj="MLW", solver="SLSQP", options={"ftol": 1e-12, "maxiter": 10000})
+            table = sem.inspect(std_est=True)
+    finally:
+        root.disabled = was_disabled
+    if not result.success:
+        raise DomainError("cfa_not_converged", N_("The CFA did not converge: {reason}."),
+                          reason=str(result.message))
+    sample_cov = np.cov(prepared.values, rowvar=False, bias=True)
+    implied = sem.calc_sigma()[0]
+    order = [alias[o] for o in observed]
+    idx = [sem.vars["observed"].index(a) for a in order]
+    implied = implied[np.ix_(idx, idx)]
+    fit = _fit_indices(sample_cov, implied, n, len(sem.param_vals))
+    estimates = tuple(_estimates(table, back, set(alias[x] for x in latents)))
+    latent_corr = _latent_correlations(sem, back)
+    reliability = _reliability(estimates, list(spec.first_order) + list(spec.second_order))
+    corr = np.corrcoef(prepared.values, rowvar=False)
+    htmt = _htmt(corr, observed, spec.first_order)
+    fl = {}
+    names = [f for f in spec.first_order if f in reliability]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            r = abs(latent_corr[a][b])
+            fl[f"{a}~{b}"] = reliability[a].sqrt_ave > r and reliability[b].sqrt_ave > r
+    notes = tuple((HEYWOOD, {"name": e.lhs}) for e in estimates
+                  if e.op == "~~" and e.lhs == e.rhs and e.est < 0)
+    return CfaResult(estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped,
+                     prepared.policy, notes)
+
+
+def _fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> FitIndices:
+    """chi² = N·F_ML, CFI, TLI, RMSEA (+90% CI by the non-central chi²) and Bentler's SRMR."""
+    p = s.shape[0]
+    _, logdet_s = np.linalg.slogdet(s)
+    _, logdet_sigma = np.linalg.slogdet(sigma)
+    f_ml = logdet_sigma + np.trace(s @ np.linalg.inv(sigma)) - logdet_s - p
+    chi2 = max(n * f_ml, 0.0)
+    df = p * (p + 1) // 2 - n_params
+    base_chi2 = n * (np.log(np.diag(s)).sum() - logdet_s)
+    base_df = p * (p - 1) // 2
+    d, d0 = max(chi2 - df, 0.0), max(base_chi2 - base_df, 0.0)
+    cfi = 1.0 if max(d, d0) == 0 else 1 - d / max(d, d0)
+    tli = ((base_chi2 / base_df) - (chi2 / df)) / ((base_chi2 / base_df) - 1) if df > 0 else 1.0
+    rmsea = math.sqrt(d / (df * n)) if df > 0 else 0.0
+    low, high = _rmsea_ci(chi2, df, n) if df > 0 else (0.0, 0.0)
+    scale = np.sqrt(np.outer(np.diag(s), np.diag(s)))
+    resid = (s - sigma) / scale
+    tri = np.tril_indices(p)
+    srmr = float(np.sqrt(np.mean(resid[tri] ** 2)))
+    return FitIndices(n, float(chi2), int(df), float(stats.chi2.sf(chi2, df)) if df > 0 else 1.0,
+                      float(base_chi2), base_df, float(cfi), float(tli), rmsea, low, high, srmr)
+
+
+def _rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
+    """Steiger's interval: the non-centrality λ at which the observed chi² sits at 95% / 5%."""
+    def root(target: float) -> float:
+        def gap(lam: float) -> float:
+            return float(stats.ncx2.cdf(chi2, df, lam) - target)
+        if gap(1e-12) < 0:  # even λ = 0 puts chi² below the target quantile
+            return 0.0
+        hi = max(chi2, 1.0)
+        while gap(hi) > 0:
+            hi *= 2
+        return float(optimize.brentq(gap, 1e-12, hi, xtol=1e-10))
+
+    tail = (1 - level) / 2
+    lam_low, lam_high = root(1 - tail), root(tail)
+    return math.sqrt(lam_low / (df * n)), math.sqrt(lam_high / (df * n))
+
+
+def _estimates(table: pd.DataFrame, back: Mapping[str, str], latents: set[str]) -> list[Estimate]:
+    def num(value: Any) -> float | None:
+        try:
+            out = float(value)
+        except (TypeError, ValueError):
+            return None
+        return out if math.isfinite(out) else None
+
+    rows: list[Estimate] = []
+    for rec in table.to_dict("records"):
+        lval, op, rval = rec["lval"], rec["op"], rec["rval"]
+        if op == "~" and rval in latents:
+            lhs, op_out, rhs = back[rval], "=~", back[lval]
+        elif op == "~~":
+            lhs, op_out, rhs = back[lval], "~~", back[rval]
+        else:
+            lhs, op_out, rhs = back[lval], "~", back[rval]
+        se = num(rec["Std. Err"])
+        rows.append(Estimate(lhs, op_out, rhs, float(rec["Estimate"]), se,
+                             num(rec["z-value"]) if se else None, num(rec["p-value"]) if se else None,
+                             float(rec["Est. Std"])))
+    return rows
+
+
+def _latent_correlations(sem: Any, back: Mapping[str, str]) -> dict[str, dict[str, float]]:
+    """Model-implied latent correlations: (I−B)⁻¹ Ψ (I−B)⁻ᵀ, which also covers second-order models."""
+    names = sem.names_beta[0]
+    inv = np.linalg.inv(np.eye(len(names)) - sem.mx_beta)
+    cov = inv @ sem.mx_psi @ inv.T
+    sd = np.sqrt(np.diag(cov))
+    corr = cov / np.outer(sd, sd)
+    return {back[a]: {back[b]: float(corr[i, j]) for j, b in enumerate(names)} for i, a in enumerate(names)}
+
+
+def _reliability(estimates: Sequence[Estimate], factors: Sequence[str]) -> dict[str, FactorReliability]:
+    out = {}
+    for factor in factors:
+        lam = np.array([e.std for e in estimates if e.op == "=~" and e.lhs == factor])
+        if len(lam) < 2:
+            continue
+        theta = 1 - lam**2
+        cr = lam.sum() ** 2 / (lam.sum() ** 2 + theta.sum())
+        out[factor] = FactorReliability(factor, float(cr), float(np.mean(lam**2)))
+    return out
+
+
+def _htmt(
+    corr: np.ndarray, observed: Sequence[str], first: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, float]]:
+    """Heterotrait–monotrait ratio (Henseler, Ringle & Sarstedt 2015) on absolute correlations."""
+    pos = {name: i for i, name in enumerate(observed)}
+    r = np.abs(corr)
+    factors = [f for f, items in first.items() if len(items) >= 2]
+
+    def mono(f: str) -> float:
+        idx = [pos[i] for i in first[f]]
+        block = r[np.ix_(idx, idx)]
+        return float(block[np.triu_indices(len(idx), 1)].mean())
+
+    out: dict[str, dict[str, float]] = {f: {} for f in factors}
+    for i, a in enumerate(factors):
+        for b in factors[i + 1:]:
+            hetero = float(r[np.ix_([pos[x] for x in first[a]], [pos[x] for x in first[b]])].mean())
+            value = hetero / math.sqrt(mono(a) * mono(b))
+            out[a][b] = out[b][a] = value
+    return out

@@ -1,0 +1,298 @@
+"""Psychometrics against published numbers (lavaan, HS39) and independent computations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from semopy.examples import holzinger39
+
+from smartgov.assessment.frameworks import Framework, Node, load_framework
+from smartgov.assessment.psychometrics import (
+    ALPHA_NO_VARIANCE,
+    ALPHA_ONE_ITEM,
+    MeasurementModel,
+    alpha_by_component,
+    cfa,
+    cronbach_alpha,
+    efa,
+    measurement_from_framework,
+    parallel_analysis,
+    sampling_adequacy,
+)
+from smartgov.errors import DomainError
+
+HS_ITEMS = [f"x{i}" for i in range(1, 10)]
+HS_MODEL = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
+
+
+def close(value: float | None, expected: float) -> bool:
+    """Equal to 3 decimals, as lavaan prints them."""
+    return value is not None and abs(value - expected) < 0.0005
+
+
+@pytest.fixture(scope="module")
+def hs() -> pd.DataFrame:
+    return holzinger39.get_data()
+
+
+@pytest.fixture(scope="module")
+def hs_cfa(hs: pd.DataFrame):
+    return cfa(hs, HS_MODEL)
+
+
+# lavaan: summary(cfa(HS.model, data = HolzingerSwineford1939), fit.measures = TRUE, standardized = TRUE)
+LAVAAN_ESTIMATES = [
+    # lhs, op, rhs, est, se, z, std.all
+    ("visual", "=~", "x1", 1.000, None, None, 0.772),
+    ("visual", "=~", "x2", 0.554, 0.100, 5.554, 0.424),
+    ("visual", "=~", "x3", 0.729, 0.109, 6.685, 0.581),
+    ("textual", "=~", "x4", 1.000, None, None, 0.852),
+    ("textual", "=~", "x5", 1.113, 0.065, 17.014, 0.855),
+    ("textual", "=~", "x6", 0.926, 0.055, 16.703, 0.838),
+    ("speed", "=~", "x7", 1.000, None, None, 0.570),
+    ("speed", "=~", "x8", 1.180, 0.165, 7.152, 0.723),
+    ("speed", "=~", "x9", 1.082, 0.151, 7.155, 0.665),
+    ("visual", "~~", "textual", 0.408, 0.074, 5.552, 0.459),
+    ("visual", "~~", "speed", 0.262, 0.056, 4.660, 0.471),
+    ("textual", "~~", "speed", 0.173, 0.049, 3.518, 0.283),
+    ("x1", "~~", "x1", 0.549, 0.114, 4.833, 0.404),
+    ("x2", "~~", "x2", 1.134, 0.102, 11.146, 0.821),
+    ("x3", "~~", "x3", 0.844, 0.091, 9.317, 0.662),
+    ("x4", "~~", "x4", 0.371, 0.048, 7.779, 0.275),
+    ("x5", "~~", "x5", 0.446, 0.058, 7.642, 0.269),
+    ("x6", "~~", "x6", 0.356, 0.043, 8.277, 0.298),
+    ("x7", "~~", "x7", 0.799, 0.081, 9.823, 0.676),
+    ("x8", "~~", "x8", 0.488, 0.074, 6.573, 0.477),
+    ("x9", "~~", "x9", 0.566, 0.071, 8.003, 0.558),
+    ("visual", "~~", "visual", 0.809, 0.145, 5.564, 1.000),
+    ("textual", "~~", "textual", 0.979, 0.112, 8.737, 1.000),
+    ("speed", "~~", "speed", 0.384, 0.086, 4.451, 1.000),
+]
+
+
+def test_hs39_fit_indices_equal_lavaan(hs_cfa) -> None:
+    fit = hs_cfa.fit
+    assert fit.n == 301 and fit.df == 24 and fit.baseline_df == 36
+    assert close(fit.chi2, 85.306) and close(fit.baseline_chi2, 918.852)
+    assert close(fit.cfi, 0.931) and close(fit.tli, 0.896)
+    assert close(fit.rmsea, 0.092)
+    assert close(fit.rmsea_ci_low, 0.071) and close(fit.rmsea_ci_high, 0.114)
+    assert close(fit.srmr, 0.065)
+    assert fit.p_value < 0.001
+
+
+@pytest.mark.parametrize(("lhs", "op", "rhs", "est", "se", "z", "std"), LAVAAN_ESTIMATES)
+def test_hs39_estimates_equal_lavaan(hs_cfa, lhs, op, rhs, est, se, z, std) -> None:
+    found = [e for e in hs_cfa.estimates if e.op == op and {e.lhs, e.rhs} == {lhs, rhs}]
+    assert len(found) == 1
+    e = found[0]
+    assert close(e.est, est) and close(e.std, std)
+    if se is None:
+        assert e.se is None and e.z is None  # the fixed marker loading
+    else:
+        assert close(e.se, se) and close(e.z, z)
+
+
+def test_hs39_reliability_validity(hs: pd.DataFrame, hs_cfa) -> None:
+    rel = hs_cfa.reliability
+    # CR = (Σλ)²/((Σλ)² + Σ(1−λ²)), AVE = mean λ², from the standardized loadings above.
+    lam = np.array([0.7718801543590853, 0.4236006587965118, 0.5811322979804394])
+    assert rel["visual"].cr == pytest.approx(lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum()), abs=1e-6)
+    assert rel["visual"].ave == pytest.approx(np.mean(lam**2), abs=1e-6)
+    assert close(rel["textual"].cr, 0.885) and close(rel["textual"].ave, 0.720)
+    assert close(hs_cfa.latent_correlations["visual"]["textual"], 0.459)
+    assert hs_cfa.fornell_larcker == {"visual~textual": True, "visual~speed": True, "textual~speed": True}
+    corr = hs[HS_ITEMS].corr().abs().to_numpy()
+    hetero = corr[np.ix_([0, 1, 2], [3, 4, 5])].mean()
+    mono_v = corr[np.ix_([0, 1, 2], [0, 1, 2])][np.triu_indices(3, 1)].mean()
+    mono_t = corr[np.ix_([3, 4, 5], [3, 4, 5])][np.triu_indices(3, 1)].mean()
+    assert hs_cfa.htmt["visual"]["textual"] == pytest.approx(hetero / np.sqrt(mono_v * mono_t))
+    assert hs_cfa.n_dropped == 0 and hs_cfa.missing == "listwise"
+
+
+def test_hs39_kmo_bartlett_and_parallel_analysis(hs: pd.DataFrame) -> None:
+    adequacy = sampling_adequacy(hs, HS_ITEMS)
+    assert close(adequacy.kmo, 0.752)
+    assert adequacy.bartlett_df == 36 and close(adequacy.bartlett_chi2, 904.097)
+    pa = parallel_analysis(hs, HS_ITEMS)
+    assert pa.n_factors == 3
+    result = efa(hs, HS_ITEMS)
+    assert result.n_factors == 3 and result.parallel is not None
+    # each trio of items loads mainly on one factor, a different one per trio
+    main = {item: max(row, key=lambda f: abs(row[f])) for item, row in result.loadings.items()}
+    assert len({main["x4"], main["x5"], main["x6"]}) == 1
+    assert len({main["x1"], main["x2"], main["x3"]}) == 1
+    assert len({main["x7"], main["x8"]}) == 1
+    assert len({main["x1"], main["x4"], main["x7"]}) == 3
+
+
+def textbook_alpha(x: np.ndarray) -> float:
+    """Independent computation: the full covariance matrix, trace over total."""
+    c = np.cov(x, rowvar=False)
+    k = x.shape[1]
+    return k / (k - 1) * (1 - np.trace(c) / c.sum())
+
+
+def likert(n: int, k: int, seed: int, noise: float = 1.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    trait = rng.normal(size=(n, 1))
+    return np.clip(np.rint(3 + trait + rng.normal(scale=noise, size=(n, k))), 1, 5)
+
+
+def test_alpha_equals_independent_computation_with_item_statistics() -> None:
+    x = likert(500, 6, seed=7)
+    r = cronbach_alpha(x)
+    assert r.alpha == pytest.approx(textbook_alpha(x), abs=1e-12)
+    assert r.ci_low < r.alpha < r.ci_high and r.n_used == 500 and r.k == 6
+    for i, item in enumerate(r.items):
+        rest = np.delete(x, i, axis=1)
+        assert item.alpha_if_deleted == pytest.approx(textbook_alpha(rest), abs=1e-12)
+        assert item.item_total_r == pytest.approx(np.corrcoef(x[:, i], rest.sum(axis=1))[0, 1], abs=1e-12)
+        assert item.mean == pytest.approx(x[:, i].mean()) and item.sd == pytest.approx(x[:, i].std(ddof=1))
+
+
+def test_feldt_interval() -> None:
+    from scipy.stats import f
+
+    x = likert(200, 5, seed=3)
+    r = cronbach_alpha(x)
+    df1, df2 = 199, 199 * 4
+    # (1 − α)/(1 − α̂) ~ F(n−1, (n−1)(k−1)) — Feldt (1965)
+    assert r.ci_low == pytest.approx(1 - (1 - r.alpha) * f.ppf(0.975, df1, df2))
+    assert r.ci_high == pytest.approx(1 - (1 - r.alpha) * f.ppf(0.025, df1, df2))
+    wider = cronbach_alpha(x[:50])
+    assert wider.ci_high - wider.ci_low > r.ci_high - r.ci_low
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.int64, st.tuples(st.integers(3, 25), st.integers(2, 6)), elements=st.integers(1, 5)),
+    st.floats(-50, 50, allow_nan=False),
+    st.floats(0.1, 20, allow_nan=False),
+)
+def test_alpha_invariants(x: np.ndarray, shift: float, scale: float) -> None:
+    base = cronbach_alpha(x)
+    assume(base.alpha is not None and np.var(x, axis=0).min() > 0)
+    assert base.alpha <= 1 + 1e-12
+    moved = cronbach_alpha(x * scale + shift)
+    assert moved.alpha == pytest.approx(base.alpha, rel=1e-9, abs=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(4, 40), st.just(2)),
+              elements=st.floats(-100, 100, allow_nan=False, allow_infinity=False)))
+def test_two_parallel_items_follow_spearman_brown(x: np.ndarray) -> None:
+    sd = x.std(axis=0, ddof=1)
+    assume(sd.min() > 1e-3)
+    z = (x - x.mean(axis=0)) / sd  # equal variances: alpha = 2r / (1 + r)
+    r = np.corrcoef(z, rowvar=False)[0, 1]
+    assume(r > -0.99)
+    assert cronbach_alpha(z).alpha == pytest.approx(2 * r / (1 + r), abs=1e-9)
+
+
+def test_one_item_and_constant_totals_give_a_message_not_nan() -> None:
+    one = cronbach_alpha(likert(30, 1, seed=1), component="C03")
+    assert one.alpha is None and one.message == ALPHA_ONE_ITEM == "alpha undefined (one item)"
+    assert one.as_dict()["alpha"] is None and one.ci_low is None
+    flat = cronbach_alpha(np.full((10, 3), 4.0))
+    assert flat.alpha is None and flat.message == ALPHA_NO_VARIANCE
+
+
+def test_alpha_by_component_and_missing_policies() -> None:
+    x = pd.DataFrame(likert(100, 4, seed=5), columns=["a1", "a2", "a3", "b1"])
+    x.loc[[3, 10, 11], "a2"] = np.nan
+    results = alpha_by_component(x, {"A": ["a1", "a2", "a3"], "B": ["b1"]})
+    assert results["A"].n_dropped == 3 and results["A"].n_used == 97
+    assert results["A"].alpha == pytest.approx(textbook_alpha(x[["a1", "a2", "a3"]].dropna().to_numpy()))
+    assert results["B"].message == ALPHA_ONE_ITEM
+    pairwise = cronbach_alpha(x, ["a1", "a2", "a3"], missing="pairwise")
+    assert pairwise.n_dropped == 0 and pairwise.n_used == 97 and pairwise.alpha is not None
+    with pytest.raises(DomainError) as err:
+        cronbach_alpha(x, ["a1", "a2"], missing="fail")
+    assert err.value.code == "missing_values" and err.value.params["count"] == 3
+
+
+def test_non_numeric_cell_and_unknown_item_are_named() -> None:
+    frame = pd.DataFrame({"q1": [1, 2, 3], "q2": [2, "x", 4]})
+    with pytest.raises(DomainError) as err:
+        cronbach_alpha(frame)
+    assert err.value.field == "q2" and err.value.params["row"] == 2
+    with pytest.raises(DomainError) as err:
+        cronbach_alpha(frame, ["q1", "q9"])
+    assert err.value.code == "unknown_item" and err.value.field == "q9"
+
+
+def test_singular_matrix_is_a_clear_domain_error(hs: pd.DataFrame) -> None:
+    data = hs[HS_ITEMS].copy()
+    data["x10"] = data["x1"] + data["x2"]
+    for call in (lambda: sampling_adequacy(data), lambda: efa(data, n_factors=2),
+                 lambda: cfa(data, {"a": ["x1", "x2", "x10"], "b": ["x4", "x5", "x6"]})):
+        with pytest.raises(DomainError) as err:
+            call()
+        assert err.value.code == "singular_matrix"
+        assert {"x1", "x2", "x10"} <= set(err.value.params["items"].split(", "))
+        assert "x4" not in err.value.params["items"]
+    data["x10"] = 3.0
+    with pytest.raises(DomainError) as err:
+        sampling_adequacy(data)
+    assert err.value.params["items"] == "x10"
+
+
+def tiny_framework() -> Framework:
+    def comp(code: str, n_items: int) -> Node:
+        leaves = tuple(Node(f"{code}.{i}", "گویه", "item", "indicator") for i in range(1, n_items + 1))
+        return Node(code, "مؤلفه", code, "component", children=leaves)
+
+    dims = (
+        Node("D1", "بعد", "D1", "dimension", children=(comp("C1", 3), comp("C2", 3), comp("C3", 3))),
+        Node("D2", "بعد", "D2", "dimension", children=(comp("C4", 3), comp("C5", 1))),
+        Node("D3", "بعد", "D3", "dimension", children=(comp("C6", 3),)),
+    )
+    return Framework("tiny", "1", "آ", "t", {}, ("dimension", "component", "indicator"), {}, dims)
+
+
+def simulate(model: MeasurementModel, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    general = rng.normal(size=n)
+    cols: dict[str, np.ndarray] = {}
+    factors: dict[str, np.ndarray] = {}
+    for indicators in model.second_order.values():
+        g = 0.6 * general + 0.8 * rng.normal(size=n)
+        for ind in indicators:
+            value = 0.8 * g + 0.6 * rng.normal(size=n)
+            (factors if ind in model.first_order else cols)[ind] = value
+    for factor, items in model.first_order.items():
+        f = factors.get(factor, 0.6 * general + 0.8 * rng.normal(size=n))
+        for item in items:
+            cols[item] = 0.8 * f + 0.6 * rng.normal(size=n)
+    return pd.DataFrame(cols)
+
+
+def test_second_order_model_generated_from_a_framework() -> None:
+    model = measurement_from_framework(tiny_framework())
+    assert model.first_order == {c: (f"{c}.1", f"{c}.2", f"{c}.3") for c in ("C1", "C2", "C3", "C4", "C6")}
+    assert model.second_order == {"D1": ("C1", "C2", "C3"), "D2": ("C4", "C5.1")}
+    assert model.fixed_equal == frozenset({"D2"})
+    result = cfa(simulate(model, 800, seed=11), model)
+    assert result.fit.df > 0 and result.fit.cfi > 0.98 and result.fit.rmsea < 0.05
+    loading = result.loading("D1", "C2")
+    assert loading.se is not None and loading.p < 0.001 and 0.6 < loading.std < 0.95
+    assert result.loading("D2", "C4").est == 1.0  # fixed for identification
+    assert 0.6 < result.loading("C1", "C1.2").std < 0.95
+    assert set(result.reliability) >= {"C1", "C6", "D1"}
+    assert "C1" in result.htmt and result.latent_correlations["C6"]["D1"] > 0
+
+
+def test_dg_model_generates_an_identified_second_order_spec() -> None:
+    model = measurement_from_framework(load_framework("dg-sso"))
+    assert len(model.first_order) == 21  # the 10 single-indicator components enter as observed items
+    assert set(model.second_order) == {"D1", "D2", "D4", "D5", "D6", "D7", "D8", "D9"}
+    assert model.second_order["D5"] == ("C18.1", "C19.1") and "D5" in model.fixed_equal
+    assert "C09" in model.first_order and model.excluded == ()
+    items = {i for v in model.first_order.values() for i in v}
+    items |= {i for v in model.second_order.values() for i in v if "." in i}
+    assert len(items) == 85
