@@ -3,6 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smartgov.services import DefinitionInvalid, bundled_definitions, load_definition, parse_definition
 from smartgov.services.definitions import GroupField, Transition
@@ -265,6 +267,8 @@ def test_yaml_problems_are_reported_with_lines() -> None:
     aliases = refuse("a: &x [1, 2]\nb: *x\n").issues
     assert "anchors and aliases" in aliases[0].message
     assert "empty" in refuse("").issues[0].message
+    (control,) = refuse("id: a\ntitle_fa: \x08\n").issues
+    assert control.line == 2 and "not allowed" in control.message
     assert "nested too deeply" in refuse("[" * 5000).issues[0].message
     top = refuse("- just\n- a list\n").issues[0]
     assert top.field == "" and "dictionary" in top.message.lower()
@@ -274,3 +278,38 @@ def test_many_errors_are_reported_together() -> None:
     text = MINIMAL.replace("version: 2", "version: 0").replace("relationship: G2B", "relationship: B2B")
     fields = {i.field for i in refuse(text).issues}
     assert fields == {"version", "relationship"}
+
+
+BUNDLED_TEXT = (
+    Path(__file__).parents[2] / "src/smartgov/services/definitions/address-change.yaml"
+).read_text("utf-8")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_damaged_definitions_are_refused_cleanly(data: st.DataObject) -> None:
+    """Dropping, repeating or swapping lines of a valid file never crashes the loader."""
+    lines = BUNDLED_TEXT.splitlines(keepends=True)
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "repeat", "swap", "garble"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "repeat":
+            lines.insert(i, lines[i])
+        elif action == "swap" and i + 1 < len(lines):
+            lines[i], lines[i + 1] = lines[i + 1], lines[i]
+        elif action == "garble":
+            lines[i] = data.draw(st.text(max_size=30)) + "\n"
+    try:
+        parse_definition("".join(lines), "damaged.yaml")
+    except DefinitionInvalid as exc:
+        assert exc.issues
+        assert all(i.source == "damaged.yaml" and i.line >= 0 and i.message for i in exc.issues)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_is_refused_cleanly(text: str) -> None:
+    with pytest.raises(DefinitionInvalid):
+        parse_definition(text, "random.yaml")

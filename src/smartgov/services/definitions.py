@@ -592,12 +592,8 @@ def _check_tree(root: yaml.Node, source: str) -> list[Issue]:
     return issues
 
 
-def parse_definition(text: str, source: str = "<definition>") -> ServiceDefinition:
-    """Validate YAML ``text`` into a definition or raise :class:`DefinitionInvalid`."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_DEFINITION_BYTES:
-        raise DefinitionInvalid(
-            [Issue(source, 0, 0, "", f"file is larger than {MAX_DEFINITION_BYTES} bytes")]
-        )
+def _compose(text: str, source: str) -> tuple[yaml.Node, Any]:
+    """The node tree (for line numbers) and the plain data built from that same tree."""
     loader = yaml.SafeLoader(text)
     try:
         root = loader.get_single_node()
@@ -606,19 +602,34 @@ def parse_definition(text: str, source: str = "<definition>") -> ServiceDefiniti
         problems = _check_tree(root, source)
         if problems:
             raise DefinitionInvalid(problems)
-        data = loader.construct_document(root)
+        return root, loader.construct_document(root)
+    finally:
+        loader.dispose()
+
+
+def parse_definition(text: str, source: str = "<definition>") -> ServiceDefinition:
+    """Validate YAML ``text`` into a definition or raise :class:`DefinitionInvalid`."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DEFINITION_BYTES:
+        raise DefinitionInvalid(
+            [Issue(source, 0, 0, "", f"file is larger than {MAX_DEFINITION_BYTES} bytes")]
+        )
+    try:
+        root, data = _compose(text, source)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         raise DefinitionInvalid(
             [Issue(source, line, col, "", f"not valid YAML: {exc.problem or exc}")]
         ) from None
+    except yaml.reader.ReaderError as exc:  # control characters, raised before any mark exists
+        line = text[: exc.position].count("\n") + 1
+        raise DefinitionInvalid(
+            [Issue(source, line, 0, "", "not valid YAML: a character that is not allowed")]
+        ) from None
     except yaml.YAMLError as exc:
         raise DefinitionInvalid([Issue(source, 0, 0, "", f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise DefinitionInvalid([Issue(source, 0, 0, "", "the document is nested too deeply")]) from None
-    finally:
-        loader.dispose()
 
     try:
         defn = ServiceDefinition.model_validate(data)
