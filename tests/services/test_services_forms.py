@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from smartgov.errors import ValidationFailed
-from smartgov.services import bundled_definitions, clean_answers, summarize
+from smartgov.services import bundled_definitions, clean_answers, clean_documents, summarize
 
 from .conftest import TODAY, definition_with
 
@@ -304,3 +304,26 @@ def test_bundled_address_change_journey() -> None:
     cleaned = clean_answers(defn, answers, today=TODAY)
     assert "lease_contract" not in cleaned and "household" not in cleaned
     assert cleaned["moved_on"] == "2024-08-02"
+
+
+def test_supporting_documents_against_the_definition() -> None:
+    defn = definition_with(
+        FORM,
+        documents=(
+            "  - {id: bill, title_fa: قبض, title_en: Bill,\n"
+            "     mime_types: [application/pdf], max_size_bytes: 1000}\n"
+            "  - {id: marriage, title_fa: عقدنامه, title_en: Marriage certificate, when: answers.married}\n"
+            "  - {id: photo, title_fa: عکس, title_en: Photo, required: false}\n"
+        ),
+    )
+    bill = {"name": "bill.pdf", "mime": "application/pdf", "size": 900}
+    single = {"married": False}
+    assert clean_documents(defn, {"bill": bill, "marriage": bill}, answers=single, today=TODAY) == {
+        "bill": bill
+    }
+    with pytest.raises(ValidationFailed) as info:
+        clean_documents(defn, {"bill": {**bill, "size": 1001}}, answers={"married": True}, today=TODAY)
+    assert {e.field: e.code for e in info.value.errors} == {
+        "documents.bill": "file_too_large",
+        "documents.marriage": "required",
+    }

@@ -14,7 +14,7 @@ from .eligibility import NotEligible, ensure_eligible, failed_rules
 from .expressions import Expression, ExpressionError
 from .expressions import parse as parse_expression
 from .fees import compute_fee
-from .forms import SummaryItem, clean_answers, summarize
+from .forms import SummaryItem, clean_answers, clean_documents, summarize
 from .workflow import Workflow, is_breached, time_left
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "Workflow",
     "bundled_definitions",
     "clean_answers",
+    "clean_documents",
     "compute_fee",
     "ensure_eligible",
     "failed_rules",

@@ -31,6 +31,7 @@ from smartgov.identity.nationalcode import normalize as normalize_national_code
 
 from .definitions import (
     ChoiceField,
+    DocumentSpec,
     FileField,
     FormField,
     GroupField,
@@ -210,7 +211,7 @@ def _clean_yes_no(value: Any, path: str) -> bool:
     raise _error("yes_no_invalid", N_("Answer yes or no."), path)
 
 
-def _clean_file(field: FileField, value: Any, path: str) -> dict[str, Any]:
+def _clean_file(field: FileField | DocumentSpec, value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _error("file_invalid", N_("Upload a file."), path)
     name, mime, size = value.get("name"), value.get("mime"), value.get("size")
@@ -346,6 +347,43 @@ def clean_answers(
             continue
         try:
             cleaned[field.name] = _clean_value(field, raw, field.name, today)
+        except DomainError as exc:
+            errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def clean_documents(
+    definition: ServiceDefinition,
+    uploads: Mapping[str, Any],
+    *,
+    answers: Mapping[str, Any],
+    today: dt.date,
+    applicant: Mapping[str, Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Supporting documents' metadata by document id, checked against the definition's list.
+
+    Errors use the path ``documents.<id>``; documents whose ``when`` is false are dropped.
+    """
+    if not isinstance(uploads, Mapping):
+        raise ValidationFailed(
+            [_error("answers_invalid", N_("The answers must be a set of fields."), "documents")]
+        )
+    variables = {"answers": answers, "applicant": applicant or {}}
+    cleaned: dict[str, dict[str, Any]] = {}
+    errors: list[DomainError] = []
+    for doc in definition.documents:
+        if not is_visible(doc.when, variables, today):
+            continue
+        path = f"documents.{doc.id}"
+        raw = uploads.get(doc.id)
+        if _is_blank(raw):
+            if doc.required:
+                errors.append(_required(path))
+            continue
+        try:
+            cleaned[doc.id] = _clean_file(doc, raw, path)
         except DomainError as exc:
             errors.append(exc)
     if errors:
