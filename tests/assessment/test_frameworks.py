@@ -20,7 +20,14 @@ PERSIAN = re.compile(r"[\u0600-\u06FF]")
 
 def test_every_seed_framework_is_shipped() -> None:
     assert set(list_frameworks()) == {
-        "csf", "dg-sso", "taghva", "tgov", "gartner", "egov-generations", "good-governance", "egdi",
+        "csf",
+        "dg-sso",
+        "taghva",
+        "tgov",
+        "gartner",
+        "egov-generations",
+        "good-governance",
+        "egdi",
     }
 
 
@@ -43,18 +50,57 @@ def test_csf_is_2_12_60_with_34_institutional_and_26_organizational() -> None:
     assert [c.code for c in a.children] == [f"A{i}" for i in range(1, 8)]
     assert [c.code for c in b.children] == [f"B{i}" for i in range(1, 6)]
     per_theme = {c.code: len(c.children) for c in fw.at_level("organizing")}
-    assert per_theme == {"A1": 5, "A2": 3, "A3": 4, "A4": 4, "A5": 5, "A6": 6, "A7": 7,
-                         "B1": 3, "B2": 8, "B3": 5, "B4": 3, "B5": 7}
+    assert per_theme == {
+        "A1": 5,
+        "A2": 3,
+        "A3": 4,
+        "A4": 4,
+        "A5": 5,
+        "A6": 6,
+        "A7": 7,
+        "B1": 3,
+        "B2": 8,
+        "B3": 5,
+        "B4": 3,
+        "B5": 7,
+    }
     assert fw.node("A4").label_fa == "امنیت هوشمند"
     assert fw.node("B1").label_fa == "معماری سازمانی"
 
 
 # Seed 004, Table 2, in the table's order (typed from the seed, not from the YAML).
 TABLE_2_ALPHAS = [
-    0.730999, 0.899394, 0.847037, 0.733758, 0.786402, 0.774939, 0.703863, 0.700248, 0.786602,
-    0.798118, 0.709142, 0.800116, 0.707941, 0.778411, 0.742016, 0.860659, 0.743059, 0.727705,
-    0.722952, 0.836446, 0.743615, 0.799637, 0.737649, 0.871138, 0.753057, 0.837771, 0.863998,
-    0.854785, 0.751786, 0.811193, 0.885835,
+    0.730999,
+    0.899394,
+    0.847037,
+    0.733758,
+    0.786402,
+    0.774939,
+    0.703863,
+    0.700248,
+    0.786602,
+    0.798118,
+    0.709142,
+    0.800116,
+    0.707941,
+    0.778411,
+    0.742016,
+    0.860659,
+    0.743059,
+    0.727705,
+    0.722952,
+    0.836446,
+    0.743615,
+    0.799637,
+    0.737649,
+    0.871138,
+    0.753057,
+    0.837771,
+    0.863998,
+    0.854785,
+    0.751786,
+    0.811193,
+    0.885835,
 ]
 
 
@@ -67,9 +113,17 @@ def test_dg_model_is_9_31_85_with_the_31_published_alphas() -> None:
     assert min(alphas.values()) == 0.700248  # usability, the lowest in Table 2
     assert list(alphas.values()) == TABLE_2_ALPHAS
     per_dimension = {d.label_en: len(d.children) for d in fw.at_level("dimension")}
-    assert per_dimension == {"Extroversion": 4, "Policy-making": 4, "Cultural": 1, "Managerial": 8,
-                             "Economic": 2, "Political": 2, "Research": 3, "Informational": 5,
-                             "Human resources": 2}
+    assert per_dimension == {
+        "Extroversion": 4,
+        "Policy-making": 4,
+        "Cultural": 1,
+        "Managerial": 8,
+        "Economic": 2,
+        "Political": 2,
+        "Research": 3,
+        "Informational": 5,
+        "Human resources": 2,
+    }
     assert [i.label_en for i in fw.node("C12").children] == ["Real-time", "Rapid", "Transparency", "Speed"]
 
 
@@ -97,7 +151,11 @@ def test_stage_models_and_traits() -> None:
     answers = [tuple(s.attrs["answers"].values()) for s in tgov.nodes]
     assert answers == [(False, False, False), (True, False, False), (True, True, False), (True, True, True)]
     assert [s.label_en for s in load_framework("gartner").nodes] == [
-        "Presence (information)", "Interaction", "Transaction", "Transformation (integration)"]
+        "Presence (information)",
+        "Interaction",
+        "Transaction",
+        "Transformation (integration)",
+    ]
     assert len(load_framework("good-governance").nodes) == 10
     gens = load_framework("egov-generations")
     assert [g.code for g in gens.nodes] == ["EG1", "EG2", "EG3"] and len(gens.leaves()) == 15
@@ -130,13 +188,24 @@ levels: [dimension, item]
 @pytest.mark.parametrize(
     ("body", "message_part", "node"),
     [
-        ("counts: {dimension: 2}\nnodes:\n  - {code: D1, label_fa: 'یک', label_en: One}\n",
-         "declared {declared} nodes", "-"),
-        ("counts: {dimension: 2}\nnodes:\n  - {code: D1, label_fa: 'یک', label_en: One}\n"
-         "  - {code: D1, label_fa: 'دو', label_en: Two}\n", "used more than once", "D1"),
+        (
+            "counts: {dimension: 2}\nnodes:\n  - {code: D1, label_fa: 'یک', label_en: One}\n",
+            "declared {declared} nodes",
+            "-",
+        ),
+        (
+            "counts: {dimension: 2}\nnodes:\n  - {code: D1, label_fa: 'یک', label_en: One}\n"
+            "  - {code: D1, label_fa: 'دو', label_en: Two}\n",
+            "used more than once",
+            "D1",
+        ),
         ("counts: {dimension: 1}\nnodes:\n  - {code: D1, label_fa: 'یک'}\n", "has no {key}", "D1"),
-        ("counts: {dimension: 1}\nnodes:\n  - code: D1\n    label_fa: 'یک'\n    label_en: One\n"
-         "    leaf_count: 3\n    children: [{code: I1, label_fa: 'آ', label_en: a}]\n", "declares", "D1"),
+        (
+            "counts: {dimension: 1}\nnodes:\n  - code: D1\n    label_fa: 'یک'\n    label_en: One\n"
+            "    leaf_count: 3\n    children: [{code: I1, label_fa: 'آ', label_en: a}]\n",
+            "declares",
+            "D1",
+        ),
     ],
 )
 def test_invalid_files_name_the_file_and_the_node(

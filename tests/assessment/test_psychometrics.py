@@ -183,8 +183,13 @@ def test_alpha_invariants(x: np.ndarray, shift: float, scale: float) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(4, 40), st.just(2)),
-              elements=st.floats(-100, 100, allow_nan=False, allow_infinity=False)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(4, 40), st.just(2)),
+        elements=st.floats(-100, 100, allow_nan=False, allow_infinity=False),
+    )
+)
 def test_two_parallel_items_follow_spearman_brown(x: np.ndarray) -> None:
     sd = x.std(axis=0, ddof=1)
     assume(sd.min() > 1e-3)
@@ -229,8 +234,11 @@ def test_non_numeric_cell_and_unknown_item_are_named() -> None:
 def test_singular_matrix_is_a_clear_domain_error(hs: pd.DataFrame) -> None:
     data = hs[HS_ITEMS].copy()
     data["x10"] = data["x1"] + data["x2"]
-    for call in (lambda: sampling_adequacy(data), lambda: efa(data, n_factors=2),
-                 lambda: cfa(data, {"a": ["x1", "x2", "x10"], "b": ["x4", "x5", "x6"]})):
+    for call in (
+        lambda: sampling_adequacy(data),
+        lambda: efa(data, n_factors=2),
+        lambda: cfa(data, {"a": ["x1", "x2", "x10"], "b": ["x4", "x5", "x6"]}),
+    ):
         with pytest.raises(DomainError) as err:
             call()
         assert err.value.code == "singular_matrix"

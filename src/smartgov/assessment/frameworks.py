@@ -120,8 +120,11 @@ def load_framework(framework_id: str, **options: str) -> Framework:
     path = FRAMEWORK_DIR / f"{framework_id}.yaml"
     if framework_id not in list_frameworks():
         raise DomainError(
-            "framework_unknown", N_("Unknown framework: {framework}."), field="framework",
-            status=404, framework=framework_id,
+            "framework_unknown",
+            N_("Unknown framework: {framework}."),
+            field="framework",
+            status=404,
+            framework=framework_id,
         )
     return _load_cached(str(path), tuple(sorted(options.items())))
 
@@ -137,8 +140,9 @@ def load_framework_file(path: Path, **options: str) -> Framework:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise FrameworkFileError(N_("Framework file {file} cannot be read: {reason}."), file=name,
-                                 reason=str(exc).splitlines()[0]) from exc
+        raise FrameworkFileError(
+            N_("Framework file {file} cannot be read: {reason}."), file=name, reason=str(exc).splitlines()[0]
+        ) from exc
     if not isinstance(raw, dict):
         raise FrameworkFileError(N_("Framework file {file} is not a mapping."), file=name)
     for key in ("id", "version", "title_fa", "title_en", "source", "levels", "counts", "nodes"):
@@ -168,15 +172,19 @@ def _apply_options(raw: dict[str, Any], options: Mapping[str, str], name: str) -
     declared: dict[str, Any] = raw.get("options") or {}
     unknown = set(options) - set(declared)
     if unknown:
-        raise FrameworkFileError(N_("Framework file {file} has no option {option}."), file=name,
-                                 option=sorted(unknown)[0])
+        raise FrameworkFileError(
+            N_("Framework file {file} has no option {option}."), file=name, option=sorted(unknown)[0]
+        )
     chosen: dict[str, str] = {}
     for option, spec in declared.items():
         value = str(options.get(option, spec["default"]))
         if value not in spec["choices"]:
             raise FrameworkFileError(
                 N_("Framework file {file}: option {option} must be one of {choices}."),
-                file=name, node=spec["node"], option=option, choices=", ".join(spec["choices"]),
+                file=name,
+                node=spec["node"],
+                option=option,
+                choices=", ".join(spec["choices"]),
             )
         chosen[option] = value
         _move(raw["nodes"], spec["node"], value, name)
@@ -198,25 +206,31 @@ def _move(nodes: list[dict[str, Any]], code: str, new_parent: str, name: str) ->
             target = node
         stack.extend(children)
     if found is None or target is None:
-        raise FrameworkFileError(N_("Framework file {file}: option refers to a missing node {node}."),
-                                 file=name, node=code if found is None else new_parent)
+        raise FrameworkFileError(
+            N_("Framework file {file}: option refers to a missing node {node}."),
+            file=name,
+            node=code if found is None else new_parent,
+        )
     target.setdefault("children", []).append(found)
     target["children"].sort(key=lambda c: str(c.get("code")))
 
 
 def _build(raw: Any, depth: int, levels: tuple[str, ...], name: str) -> Node:
     if not isinstance(raw, dict) or not raw.get("code"):
-        raise FrameworkFileError(N_("Framework file {file} has a node without a code."), file=name,
-                                 node=f"depth {depth}")
+        raise FrameworkFileError(
+            N_("Framework file {file} has a node without a code."), file=name, node=f"depth {depth}"
+        )
     code = str(raw["code"])
     if depth >= len(levels):
-        raise FrameworkFileError(N_("Framework file {file}: node {node} is deeper than the declared levels."),
-                                 file=name, node=code)
+        raise FrameworkFileError(
+            N_("Framework file {file}: node {node} is deeper than the declared levels."), file=name, node=code
+        )
     for key in ("label_fa", "label_en"):
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise FrameworkFileError(N_("Framework file {file}: node {node} has no {key}."),
-                                     file=name, node=code, key=key)
+            raise FrameworkFileError(
+                N_("Framework file {file}: node {node} has no {key}."), file=name, node=code, key=key
+            )
     children = tuple(_build(c, depth + 1, levels, name) for c in raw.get("children") or ())
     return Node(
         code=code,
@@ -234,23 +248,33 @@ def _validate(framework: Framework, name: str) -> None:
     seen: set[str] = set()
     for node in framework.walk():
         if node.code in seen:
-            raise FrameworkFileError(N_("Framework file {file}: code {node} is used more than once."),
-                                     file=name, node=node.code)
+            raise FrameworkFileError(
+                N_("Framework file {file}: code {node} is used more than once."), file=name, node=node.code
+            )
         seen.add(node.code)
         declared = node.attrs.get("leaf_count")
         if declared is not None and int(declared) != len(node.leaves()):
             raise FrameworkFileError(
                 N_("Framework file {file}: node {node} declares {declared} leaves but has {actual}."),
-                file=name, node=node.code, declared=int(declared), actual=len(node.leaves()),
+                file=name,
+                node=node.code,
+                declared=int(declared),
+                actual=len(node.leaves()),
             )
     for level, declared in framework.counts.items():
         if level not in framework.levels:
-            raise FrameworkFileError(N_("Framework file {file}: counts name an unknown level {level}."),
-                                     file=name, level=level)
+            raise FrameworkFileError(
+                N_("Framework file {file}: counts name an unknown level {level}."), file=name, level=level
+            )
         actual = len(framework.at_level(level))
         if actual != declared:
             raise FrameworkFileError(
-                N_("Framework file {file}: declared {declared} nodes at level {level} "
-                   "but the tree has {actual}."),
-                file=name, level=level, declared=declared, actual=actual,
+                N_(
+                    "Framework file {file}: declared {declared} nodes at level {level} "
+                    "but the tree has {actual}."
+                ),
+                file=name,
+                level=level,
+                declared=declared,
+                actual=actual,
             )

@@ -53,16 +53,23 @@ def prepare(
 ) -> Prepared:
     """Select ``items`` and apply the missing-data policy (listwise unless told otherwise)."""
     if missing not in ("listwise", "pairwise", "fail"):
-        raise DomainError("missing_policy", N_("Unknown missing-data policy: {policy}."),
-                          field="missing", policy=str(missing))
+        raise DomainError(
+            "missing_policy",
+            N_("Unknown missing-data policy: {policy}."),
+            field="missing",
+            policy=str(missing),
+        )
     if isinstance(data, np.ndarray):
         if data.ndim != 2:
             raise DomainError("data_shape", N_("The data must be a table of respondents by items."))
         names = tuple(items) if items is not None else tuple(f"item{i + 1}" for i in range(data.shape[1]))
         if len(names) != data.shape[1]:
             raise DomainError("data_shape", N_("The data must be a table of respondents by items."))
-        values = data if np.issubdtype(data.dtype, np.number) else _numeric_frame(
-            pd.DataFrame(data, columns=list(names))).to_numpy(np.float64)
+        values = (
+            data
+            if np.issubdtype(data.dtype, np.number)
+            else _numeric_frame(pd.DataFrame(data, columns=list(names))).to_numpy(np.float64)
+        )
     else:
         names = tuple(items) if items is not None else tuple(str(c) for c in data.columns)
         unknown = [name for name in names if name not in data.columns]
@@ -87,8 +94,13 @@ def _numeric_frame(frame: pd.DataFrame) -> pd.DataFrame:
     introduced = out.isna() & frame.notna()
     if introduced.to_numpy().any():
         row, col = np.argwhere(introduced.to_numpy())[0]
-        raise DomainError("not_numeric", N_("Row {row}, column {column}: the value is not a number."),
-                          field=str(frame.columns[col]), row=int(row) + 1, column=str(frame.columns[col]))
+        raise DomainError(
+            "not_numeric",
+            N_("Row {row}, column {column}: the value is not a number."),
+            field=str(frame.columns[col]),
+            row=int(row) + 1,
+            column=str(frame.columns[col]),
+        )
     return out
 
 
@@ -128,9 +140,16 @@ class AlphaResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "component": self.component, "k": self.k, "n_used": self.n_used, "n_dropped": self.n_dropped,
-            "missing": self.missing, "alpha": self.alpha, "ci_low": self.ci_low, "ci_high": self.ci_high,
-            "confidence": self.confidence, "message": self.message,
+            "component": self.component,
+            "k": self.k,
+            "n_used": self.n_used,
+            "n_dropped": self.n_dropped,
+            "missing": self.missing,
+            "alpha": self.alpha,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "confidence": self.confidence,
+            "message": self.message,
             "items": [vars(i) for i in self.items],
         }
 
@@ -147,7 +166,7 @@ def _moments(values: np.ndarray) -> tuple[int, np.ndarray, np.ndarray, np.ndarra
     cross = np.zeros(k)
     total_sq = 0.0
     for start in range(0, n, _CHUNK_ROWS):
-        block = values[start:start + _CHUNK_ROWS].astype(np.float64) - means
+        block = values[start : start + _CHUNK_ROWS].astype(np.float64) - means
         total = block.sum(axis=1)
         sq += np.einsum("ij,ij->j", block, block)
         cross += total @ block
@@ -175,8 +194,13 @@ def cronbach_alpha(
     """Cronbach's alpha = k/(k−1)·(1 − Σvar(item)/var(total)), with Feldt's (1965) CI."""
     prepared = prepare(data, items, missing)
     k = len(prepared.items)
-    base = {"component": component, "k": k, "n_dropped": prepared.n_dropped, "missing": missing,
-            "confidence": confidence}
+    base = {
+        "component": component,
+        "k": k,
+        "n_dropped": prepared.n_dropped,
+        "missing": missing,
+        "confidence": confidence,
+    }
     if k < 2:
         return AlphaResult(n_used=len(prepared.values), alpha=None, message=ALPHA_ONE_ITEM, **base)
     if missing == "pairwise" and np.isnan(prepared.values).any():
@@ -205,8 +229,14 @@ def cronbach_alpha(
         if k > 2 and rest_var > 0:
             if_deleted = float((k - 1) / (k - 2) * (1 - (var.sum() - var[i]) / rest_var))
         item_stats.append(ItemStats(name, float(means[i]), float(math.sqrt(max(var[i], 0.0))), r, if_deleted))
-    return AlphaResult(n_used=n, alpha=float(alpha), ci_low=float(ci_low), ci_high=float(ci_high),
-                       items=tuple(item_stats), **base)
+    return AlphaResult(
+        n_used=n,
+        alpha=float(alpha),
+        ci_low=float(ci_low),
+        ci_high=float(ci_high),
+        items=tuple(item_stats),
+        **base,
+    )
 
 
 def alpha_by_component(
@@ -217,8 +247,10 @@ def alpha_by_component(
     confidence: float = 0.95,
 ) -> dict[str, AlphaResult]:
     """Alpha for every component of a measurement spec (component → its item columns)."""
-    return {name: cronbach_alpha(data, list(items), component=name, missing=missing, confidence=confidence)
-            for name, items in spec.items()}
+    return {
+        name: cronbach_alpha(data, list(items), component=name, missing=missing, confidence=confidence)
+        for name, items in spec.items()
+    }
 
 
 # --------------------------------------------------------------------------- correlation checks
@@ -230,20 +262,30 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
     sd = frame.std().to_numpy()
     constant = [items[i] for i in np.flatnonzero(~(sd > 0))]
     if constant:
-        raise DomainError("singular_matrix", N_(
-            "The correlation matrix is singular: items {items} do not vary. Remove them and try again."),
-            field=constant[0], items=", ".join(constant))
+        raise DomainError(
+            "singular_matrix",
+            N_("The correlation matrix is singular: items {items} do not vary. Remove them and try again."),
+            field=constant[0],
+            items=", ".join(constant),
+        )
     corr = frame.corr().to_numpy() if pairwise else np.corrcoef(values, rowvar=False)
     if not np.isfinite(corr).all():
-        raise DomainError("singular_matrix", N_(
-            "The correlation matrix cannot be computed: too few complete responses."))
+        raise DomainError(
+            "singular_matrix", N_("The correlation matrix cannot be computed: too few complete responses.")
+        )
     eigval, eigvec = np.linalg.eigh(corr)
     if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
         involved = np.flatnonzero(np.abs(eigvec[:, 0]) > 0.05)
         names = ", ".join(items[i] for i in involved)
-        raise DomainError("singular_matrix", N_(
-            "The correlation matrix is singular: items {items} are linearly dependent. "
-            "Remove or merge redundant items and try again."), field=items[involved[0]], items=names)
+        raise DomainError(
+            "singular_matrix",
+            N_(
+                "The correlation matrix is singular: items {items} are linearly dependent. "
+                "Remove or merge redundant items and try again."
+            ),
+            field=items[involved[0]],
+            items=names,
+        )
     return corr
 
 
@@ -277,9 +319,14 @@ def sampling_adequacy(
     per_item, overall = calculate_kmo(frame)
     chi2, p_value = calculate_bartlett_sphericity(frame)
     return AdequacyResult(
-        kmo=float(overall), kmo_per_item=dict(zip(prepared.items, map(float, per_item), strict=True)),
-        bartlett_chi2=float(chi2), bartlett_df=p * (p - 1) // 2, bartlett_p=float(p_value),
-        n_used=n, n_dropped=prepared.n_dropped, missing=prepared.policy,
+        kmo=float(overall),
+        kmo_per_item=dict(zip(prepared.items, map(float, per_item), strict=True)),
+        bartlett_chi2=float(chi2),
+        bartlett_df=p * (p - 1) // 2,
+        bartlett_p=float(p_value),
+        n_used=n,
+        n_dropped=prepared.n_dropped,
+        missing=prepared.policy,
     )
 
 
@@ -300,14 +347,15 @@ def _factor_analyzer() -> Any:
     from sklearn.utils import check_array
 
     if "force_all_finite" not in inspect.signature(check_array).parameters and not getattr(
-            module.check_array, "_smartgov_shim", False):
+        module.check_array, "_smartgov_shim", False
+    ):
+
         def shim(*args: Any, force_all_finite: Any = True, **kwargs: Any) -> Any:
             return check_array(*args, ensure_all_finite=force_all_finite, **kwargs)
 
         shim._smartgov_shim = True  # type: ignore[attr-defined]
         module.check_array = shim
     return FactorAnalyzer
-
 
 
 @dataclass(frozen=True)
@@ -350,8 +398,9 @@ def parallel_analysis(
     threshold = np.percentile(sims, percentile, axis=0)
     above = observed > threshold
     n_factors = int(np.argmin(above)) if not above.all() else p
-    return ParallelAnalysis(tuple(map(float, observed)), tuple(map(float, threshold)), n_factors, kind,
-                            iterations, percentile)
+    return ParallelAnalysis(
+        tuple(map(float, observed)), tuple(map(float, threshold)), n_factors, kind, iterations, percentile
+    )
 
 
 @dataclass(frozen=True)
@@ -390,21 +439,33 @@ def efa(
         n_factors = max(parallel.n_factors, 1)
     p = len(prepared.items)
     if not 1 <= n_factors < p:
-        raise DomainError("efa_factors", N_("The number of factors must be between 1 and {max}."),
-                          field="n_factors", max=p - 1)
+        raise DomainError(
+            "efa_factors",
+            N_("The number of factors must be between 1 and {max}."),
+            field="n_factors",
+            max=p - 1,
+        )
     fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fa.fit(prepared.values)
     names = [f"F{j + 1}" for j in range(n_factors)]
-    loadings = {item: {f: float(v) for f, v in zip(names, row, strict=True)}
-                for item, row in zip(prepared.items, fa.loadings_, strict=True)}
+    loadings = {
+        item: {f: float(v) for f, v in zip(names, row, strict=True)}
+        for item, row in zip(prepared.items, fa.loadings_, strict=True)
+    }
     ss, prop, cum = fa.get_factor_variance()
     return EfaResult(
-        n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method, loadings=loadings,
+        n_factors=n_factors,
+        rotation=rotation if n_factors > 1 else None,
+        method=method,
+        loadings=loadings,
         communalities=dict(zip(prepared.items, map(float, fa.get_communalities()), strict=True)),
         variance={f: (float(a), float(b), float(c)) for f, a, b, c in zip(names, ss, prop, cum, strict=True)},
-        parallel=parallel, n_used=len(prepared.values), n_dropped=prepared.n_dropped, missing=prepared.policy,
+        parallel=parallel,
+        n_used=len(prepared.values),
+        n_dropped=prepared.n_dropped,
+        missing=prepared.policy,
     )
 
 
@@ -540,24 +601,33 @@ def cfa(
     """Confirmatory factor analysis by ML with semopy, reported as lavaan reports it."""
     import semopy
 
-    spec = model if isinstance(model, MeasurementModel) else MeasurementModel(
-        {k: tuple(v) for k, v in model.items()})
+    spec = (
+        model
+        if isinstance(model, MeasurementModel)
+        else MeasurementModel({k: tuple(v) for k, v in model.items()})
+    )
     if missing == "pairwise":
-        raise DomainError("missing_policy", N_("Pairwise deletion is not supported for CFA; use listwise."),
-                          field="missing")
+        raise DomainError(
+            "missing_policy", N_("Pairwise deletion is not supported for CFA; use listwise."), field="missing"
+        )
     latents = list(spec.first_order) + list(spec.second_order)
-    observed = list(dict.fromkeys(
-        [i for items in spec.first_order.values() for i in items]
-        + [i for ind in spec.second_order.values() for i in ind if i not in latents]))
+    observed = list(
+        dict.fromkeys(
+            [i for items in spec.first_order.values() for i in items]
+            + [i for ind in spec.second_order.values() for i in ind if i not in latents]
+        )
+    )
     for factor, items in spec.first_order.items():
         if len(items) < 2:
-            raise DomainError("cfa_one_item", N_("Factor {factor} needs at least two items."),
-                              field=factor, factor=factor)
+            raise DomainError(
+                "cfa_one_item", N_("Factor {factor} needs at least two items."), field=factor, factor=factor
+            )
     prepared = prepare(data, observed, missing)
     n = len(prepared.values)
     if n <= len(observed):
-        raise DomainError("cfa_too_few", N_("CFA needs more respondents ({n}) than items ({k})."),
-                          n=n, k=len(observed))
+        raise DomainError(
+            "cfa_too_few", N_("CFA needs more respondents ({n}) than items ({k})."), n=n, k=len(observed)
+        )
     _correlation(prepared.values, observed)
     # semopy's parser wants identifiers; item codes such as "C01.1" are not, so alias everything.
     alias = {name: f"v{i}" for i, name in enumerate(observed)}
@@ -580,8 +650,9 @@ def cfa(
     finally:
         root.disabled = was_disabled
     if not result.success:
-        raise DomainError("cfa_not_converged", N_("The CFA did not converge: {reason}."),
-                          reason=str(result.message))
+        raise DomainError(
+            "cfa_not_converged", N_("The CFA did not converge: {reason}."), reason=str(result.message)
+        )
     sample_cov = np.cov(prepared.values, rowvar=False, bias=True)
     implied = sem.calc_sigma()[0]
     order = [alias[o] for o in observed]
@@ -596,13 +667,15 @@ def cfa(
     fl = {}
     names = [f for f in spec.first_order if f in reliability]
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             r = abs(latent_corr[a][b])
             fl[f"{a}~{b}"] = reliability[a].sqrt_ave > r and reliability[b].sqrt_ave > r
-    notes = tuple((HEYWOOD, {"name": e.lhs}) for e in estimates
-                  if e.op == "~~" and e.lhs == e.rhs and e.est < 0)
-    return CfaResult(estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped,
-                     prepared.policy, notes)
+    notes = tuple(
+        (HEYWOOD, {"name": e.lhs}) for e in estimates if e.op == "~~" and e.lhs == e.rhs and e.est < 0
+    )
+    return CfaResult(
+        estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped, prepared.policy, notes
+    )
 
 
 def _fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> FitIndices:
@@ -624,15 +697,29 @@ def _fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> Fit
     resid = (s - sigma) / scale
     tri = np.tril_indices(p)
     srmr = float(np.sqrt(np.mean(resid[tri] ** 2)))
-    return FitIndices(n, float(chi2), int(df), float(stats.chi2.sf(chi2, df)) if df > 0 else 1.0,
-                      float(base_chi2), base_df, float(cfi), float(tli), rmsea, low, high, srmr)
+    return FitIndices(
+        n,
+        float(chi2),
+        int(df),
+        float(stats.chi2.sf(chi2, df)) if df > 0 else 1.0,
+        float(base_chi2),
+        base_df,
+        float(cfi),
+        float(tli),
+        rmsea,
+        low,
+        high,
+        srmr,
+    )
 
 
 def _rmsea_ci(chi2: float, df: int, n: int, level: float = 0.90) -> tuple[float, float]:
     """Steiger's interval: the non-centrality λ at which the observed chi² sits at 95% / 5%."""
+
     def root(target: float) -> float:
         def gap(lam: float) -> float:
             return float(stats.ncx2.cdf(chi2, df, lam) - target)
+
         if gap(1e-12) < 0:  # even λ = 0 puts chi² below the target quantile
             return 0.0
         hi = max(chi2, 1.0)
@@ -663,9 +750,18 @@ def _estimates(table: pd.DataFrame, back: Mapping[str, str], latents: set[str]) 
         else:
             lhs, op_out, rhs = back[lval], "~", back[rval]
         se = num(rec["Std. Err"])
-        rows.append(Estimate(lhs, op_out, rhs, float(rec["Estimate"]), se,
-                             num(rec["z-value"]) if se else None, num(rec["p-value"]) if se else None,
-                             float(rec["Est. Std"])))
+        rows.append(
+            Estimate(
+                lhs,
+                op_out,
+                rhs,
+                float(rec["Estimate"]),
+                se,
+                num(rec["z-value"]) if se else None,
+                num(rec["p-value"]) if se else None,
+                float(rec["Est. Std"]),
+            )
+        )
     return rows
 
 
@@ -706,7 +802,7 @@ def _htmt(
 
     out: dict[str, dict[str, float]] = {f: {} for f in factors}
     for i, a in enumerate(factors):
-        for b in factors[i + 1:]:
+        for b in factors[i + 1 :]:
             hetero = float(r[np.ix_([pos[x] for x in first[a]], [pos[x] for x in first[b]])].mean())
             value = hetero / math.sqrt(mono(a) * mono(b))
             out[a][b] = out[b][a] = value

@@ -27,10 +27,14 @@ class SampleSize:
 
 
 def _check(population: int | None, p: float, margin: float) -> None:
-    if population is not None and (isinstance(population, bool) or int(population) != population
-                                   or population < 1):
-        raise DomainError("sample_population",
-                          N_("The population size must be a whole number of at least 1."), field="population")
+    if population is not None and (
+        isinstance(population, bool) or int(population) != population or population < 1
+    ):
+        raise DomainError(
+            "sample_population",
+            N_("The population size must be a whole number of at least 1."),
+            field="population",
+        )
     if not 0 < p < 1:
         raise DomainError("sample_proportion", N_("The proportion must be between 0 and 1."), field="p")
     if not 0 < margin < 1:
@@ -52,8 +56,9 @@ def cochran(
     """n₀ = z²p(1−p)/e², then n = n₀ / (1 + (n₀−1)/N) for a finite population; rounded up."""
     _check(population, p, margin)
     if not 0 < confidence < 1:
-        raise DomainError("sample_confidence", N_("The confidence level must be between 0 and 1."),
-                          field="confidence")
+        raise DomainError(
+            "sample_confidence", N_("The confidence level must be between 0 and 1."), field="confidence"
+        )
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     n0 = z * z * p * (1 - p) / margin**2
     exact = n0 if population is None else n0 / (1 + (n0 - 1) / population)
