@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
@@ -49,11 +49,16 @@ class Base(DeclarativeBase):
     """Base of every table; tables are named ``<module>_<thing>``."""
 
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine tuned per backend: WAL + foreign keys + busy timeout on SQLite."""
+def make_engine(url: str, *, sqlite_begin: str | None = "BEGIN IMMEDIATE", **kwargs: Any) -> Engine:
+    """An engine tuned per backend: WAL + foreign keys + busy timeout on SQLite.
+
+    On SQLite every transaction starts with ``BEGIN IMMEDIATE`` so writers queue on the lock
+    instead of failing when they upgrade from reading; ``sqlite_begin=None`` gives
+    statement-level autocommit (used by tests to inspect the database between requests).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -72,9 +77,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if sqlite_begin:
+
+            @event.listens_for(engine, "begin")
+            def _sqlite_begin(conn: Any) -> None:
+                conn.exec_driver_sql(sqlite_begin)
 
         return engine
     if parsed.drivername == "postgresql":

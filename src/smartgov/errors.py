@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smartgov.i18n import gettext
+from smartgov.i18n import N_, gettext
 
 
 class DomainError(Exception):
@@ -45,14 +45,14 @@ class NotFound(DomainError):
     status = 404
 
     def __init__(self, what: str = "record", field: str | None = None) -> None:
-        super().__init__("not_found", "Not found.", field=field, what=what)
+        super().__init__("not_found", N_("Not found."), field=field, what=what)
 
 
 class Forbidden(DomainError):
     status = 403
 
-    def __init__(self, message: str = "You are not allowed to do this.") -> None:
-        super().__init__("forbidden", message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__("forbidden", message or N_("You are not allowed to do this."))
 
 
 class Conflict(DomainError):

@@ -9,7 +9,7 @@ import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smartgov.errors import DomainError
+from smartgov.errors import DomainError, ValidationFailed
 from smartgov.i18n import N_, gettext, jalali_to_gregorian, to_latin_digits
 from smartgov.identity import permissions, service
 from smartgov.identity.models import Account
@@ -118,22 +118,34 @@ async def register_account(request: Request, db: DbSession) -> Response:
     from smartgov.i18n import get_language
 
     lang = get_language()
+    required = ("national_code", "first_name_fa", "last_name_fa", "first_name_en", "last_name_en",
+                "birth_date", "username", "password")
+    data: dict[str, Any] = {k: form.get(k, "").strip() for k in required if k != "password"}
+    data.update(password=form.get("password", ""), phone=form.get("phone") or None,
+                email=form.get("email") or None, language=lang)
+    # Collect every problem at once, so the person fixes the form in one pass.
+    errors = [DomainError("required", N_("This field is required."), field=f) for f in required
+              if not form.get(f, "").strip()]
+    checks = [
+        lambda: data["national_code"] and service.check_national_code(data["national_code"]),
+        lambda: data["username"] and service.check_username(data["username"]),
+        lambda: data["password"] and service.check_password(data["password"], username=data["username"]),
+    ]
+    for check in checks:
+        try:
+            check()
+        except DomainError as exc:
+            errors.append(exc)
+    if data["birth_date"]:
+        try:
+            data["birth_date"] = _parse_birth_date(data["birth_date"], lang)
+        except DomainError as exc:
+            errors.append(exc)
+    if form.get("password") != form.get("password_again"):
+        errors.append(DomainError("password_mismatch", N_("The two passwords differ."), field="password_again"))
     try:
-        required = ("national_code", "first_name_fa", "last_name_fa", "first_name_en", "last_name_en",
-                    "birth_date", "username", "password")
-        missing = [f for f in required if not form.get(f, "").strip()]
-        if missing:
-            from smartgov.errors import ValidationFailed
-
-            raise ValidationFailed([DomainError("required", N_("This field is required."), field=f) for f in missing])
-        if form.get("password") != form.get("password_again"):
-            raise DomainError("password_mismatch", N_("The two passwords differ."), field="password_again")
-        data: dict[str, Any] = {k: form.get(k, "").strip() for k in required if k != "password"}
-        data["password"] = form["password"]
-        data["birth_date"] = _parse_birth_date(form["birth_date"], lang)
-        data["phone"] = form.get("phone") or None
-        data["email"] = form.get("email") or None
-        data["language"] = lang
+        if errors:
+            raise ValidationFailed(errors)
         service.register_citizen(db, data)
         db.commit()
     except DomainError as exc:
@@ -141,8 +153,10 @@ async def register_account(request: Request, db: DbSession) -> Response:
         values = {k: v for k, v in form.items() if "password" not in k}
         return render(request, "identity/register.html", {"errors": field_errors(exc), "values": values},
                       status_code=422)
-    return render(request, "identity/login.html", {"notice": gettext("Your account is ready. Sign in."),
-                                                   "values": {"username": data["username"].lower()}, "next": "/account"})
+    return render(request, "identity/login.html", {
+        "notice": gettext("Your account is ready. Sign in."),
+        "values": {"username": data["username"].lower()}, "next": "/account",
+    })
 
 
 # --------------------------------------------------------------------------- MFA

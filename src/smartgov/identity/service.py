@@ -38,7 +38,7 @@ from smartgov.identity.models import (
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.settings import get_settings
 
-TOKEN_PREFIX = "sgp_"
+TOKEN_PREFIX = "sgp_"  # noqa: S105 - a visible marker, not a secret
 COMMON_PASSWORDS = frozenset(
     {
         "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop", "iloveyou123",

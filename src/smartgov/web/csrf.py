@@ -38,7 +38,9 @@ class CsrfFailed(DomainError):
     status = 403
 
     def __init__(self) -> None:
-        super().__init__("csrf_failed", N_("The form expired or came from another site. Reload the page and try again."))
+        super().__init__(
+            "csrf_failed", N_("The form expired or came from another site. Reload the page and try again.")
+        )
 
 
 def verify(request: Request, submitted: str | None) -> None:

@@ -99,8 +99,12 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
             msg = _PYDANTIC_MESSAGES.get(err.get("type", ""), N_("This value is not valid."))
-            details.append({"code": err.get("type", "invalid"), "message": gettext(msg), "field": ".".join(loc) or None})
-        first = details[0] if details else {"code": "invalid", "message": gettext(_STATUS_MESSAGES[400]), "field": None}
+            details.append(
+                {"code": err.get("type", "invalid"), "message": gettext(msg), "field": ".".join(loc) or None}
+            )
+        first = details[0] if details else {
+            "code": "invalid", "message": gettext(_STATUS_MESSAGES[400]), "field": None,
+        }
         if is_api(request):
             return envelope("invalid_input", first["message"], first["field"], 422, details=details)
         return error_page(request, 400, first["message"])
