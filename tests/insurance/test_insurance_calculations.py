@@ -150,9 +150,7 @@ def test_woman_of_fifty_five_and_thirty_years_at_any_age() -> None:
         sex=Sex.MALE, birth_date=dt.date(1974, 1, 1), contribution_days=30 * 365 + 3, on=dt.date(2024, 6, 1)
     )
     assert (young.eligible, young.rule, young.age) == (True, "service", 50)
-    assert young.reasons[-1].localized("en") == (
-        "30 years and 3 days of contributions meet the required 30 years."
-    )
+    assert young.reasons[-1].localized("en") == ("30 years and 3 days of contributions meet the required 30 years.")
 
 
 def test_retirement_rules_are_configurable() -> None:

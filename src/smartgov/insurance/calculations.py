@@ -52,8 +52,7 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
 
 def _shown(params: dict[str, Any], lang: str | None) -> dict[str, Any]:
     return {
-        k: format_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else v
-        for k, v in params.items()
+        k: format_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()
     }
 
 
@@ -151,9 +150,7 @@ class PremiumInvoice:
 def premium_invoice(report: WageReport, params: InsuranceParameters = DEFAULT_PARAMETERS) -> PremiumInvoice:
     """The premium invoice for a validated :class:`~smartgov.insurance.wagereport.WageReport`."""
     lines = [
-        InvoiceLine(
-            r.row, r.national_code, r.days_worked, contribution_split(r.monthly_wage, r.days_worked, params)
-        )
+        InvoiceLine(r.row, r.national_code, r.days_worked, contribution_split(r.monthly_wage, r.days_worked, params))
         for r in report.rows
     ]
     return PremiumInvoice(
@@ -240,9 +237,7 @@ def retirement_eligibility(
                 met,
                 N_("{years} years and {days} days of contributions meet the required {required} years.")
                 if met
-                else N_(
-                    "{years} years and {days} days of contributions are below the required {required} years."
-                ),
+                else N_("{years} years and {days} days of contributions are below the required {required} years."),
                 {"years": years, "days": days, "required": rule.min_contribution_years},
             )
         )

@@ -81,9 +81,7 @@ DEFAULT_RETIREMENT_RULES: tuple[RetirementRule, ...] = (
 
 DEFAULT_MEDICAL_COVERAGE: tuple[MedicalCoverage, ...] = (
     # Commonly applied co-payment (franchise): 30 % outpatient, 10 % inpatient. Ceilings are illustrative.
-    MedicalCoverage(
-        category="outpatient", title_en="Outpatient visit", title_fa="ویزیت سرپایی", coverage_bp=7000
-    ),
+    MedicalCoverage(category="outpatient", title_en="Outpatient visit", title_fa="ویزیت سرپایی", coverage_bp=7000),
     MedicalCoverage(category="inpatient", title_en="Hospital stay", title_fa="بستری", coverage_bp=9000),
     MedicalCoverage(category="medicine", title_en="Medicine", title_fa="دارو", coverage_bp=7000),
     MedicalCoverage(
@@ -110,15 +108,11 @@ class InsuranceParameters(BaseModel):
 
     # Contributions — Social Security Law art. 28: 30 % of the insurable wage.
     employer_rate_bp: int = Field(default=2000, ge=0, le=BP, description="Employer's share: 20 % (art. 28)")
-    insured_rate_bp: int = Field(
-        default=700, ge=0, le=BP, description="Insured person's share: 7 % (art. 28)"
-    )
+    insured_rate_bp: int = Field(default=700, ge=0, le=BP, description="Insured person's share: 7 % (art. 28)")
     government_rate_bp: int = Field(default=300, ge=0, le=BP, description="Government's share: 3 % (art. 28)")
 
     # Wage bounds (monthly, for a 30-day month; prorated by days worked).
-    days_per_month: int = Field(
-        default=30, gt=0, description="Days a monthly wage stands for (labour law practice)"
-    )
+    days_per_month: int = Field(default=30, gt=0, description="Days a monthly wage stands for (labour law practice)")
     min_insurable_monthly_wage: int = Field(
         default=MINIMUM_MONTHLY_WAGE_1403,
         gt=0,
@@ -135,18 +129,10 @@ class InsuranceParameters(BaseModel):
 
     # Retirement — art. 76 (eligibility) and art. 77 (amount), art. 111 (minimum pension).
     retirement_rules: tuple[RetirementRule, ...] = DEFAULT_RETIREMENT_RULES
-    days_per_contribution_year: int = Field(
-        default=365, gt=0, description="Contribution days that make a year"
-    )
-    pension_average_months: int = Field(
-        default=24, gt=0, description="Last months averaged for the pension (art. 77)"
-    )
-    pension_divisor_years: int = Field(
-        default=30, gt=0, description="Pension = average × years ÷ this (art. 77)"
-    )
-    pension_cap_years: int = Field(
-        default=35, gt=0, description="Pension is at most average × this ÷ divisor"
-    )
+    days_per_contribution_year: int = Field(default=365, gt=0, description="Contribution days that make a year")
+    pension_average_months: int = Field(default=24, gt=0, description="Last months averaged for the pension (art. 77)")
+    pension_divisor_years: int = Field(default=30, gt=0, description="Pension = average × years ÷ this (art. 77)")
+    pension_cap_years: int = Field(default=35, gt=0, description="Pension is at most average × this ÷ divisor")
     minimum_pension: int = Field(
         default=MINIMUM_MONTHLY_WAGE_1403,
         ge=0,

@@ -33,6 +33,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,9 +120,7 @@ class _Errors:
     def raise_if_any(self) -> None:
         if self.hidden:
             self.items.append(
-                DomainError(
-                    "too_many_errors", N_("{count} more errors are not shown."), field=None, count=self.hidden
-                )
+                DomainError("too_many_errors", N_("{count} more errors are not shown."), field=None, count=self.hidden)
             )
         if self.items:
             raise ValidationFailed(self.items)
@@ -170,14 +169,12 @@ def parse_wage_report(
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            errors.add(
-                "encoding", N_("The file is not UTF-8 text; save it as “CSV UTF-8” and try again."), "file"
-            )
+            errors.add("encoding", N_("The file is not UTF-8 text; save it as “CSV UTF-8” and try again."), "file")
             errors.raise_if_any()
             raise AssertionError("unreachable") from None
     else:
         text = data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _records(csv.reader(io.StringIO(text.replace("\0", ""), newline="")), errors)
     header = next(reader, None)
     while header is not None and not any(c.strip() for c in header):
         header = next(reader, None)
@@ -356,6 +353,14 @@ def parse_wage_report(
         add("no_rows", N_("The report has no rows of workers."), "file")
     errors.raise_if_any()
     return WageReport(year, month, rows)
+
+
+def _records(reader: Any, errors: _Errors) -> Iterator[list[str]]:
+    """CSV records; a malformed file (e.g. an unclosed quote) ends the file with an error, not a crash."""
+    try:
+        yield from reader
+    except csv.Error:
+        errors.add("csv_invalid", N_("The file is not valid CSV from this row on."), f"row {reader.line_num}")
 
 
 def _jalali(text: str) -> dt.date:
