@@ -25,7 +25,7 @@ for _module, _name in _GROUPS.items():
 
 
 @app.command()
-def migrate(revision: str = typer.Option("head", help="Alembic revision to reach.")) -> None:
+def migrate(revision: str = typer.Option("heads", help="Alembic revision to reach (default: the latest).")) -> None:
     """Create or upgrade the database schema (Alembic)."""
     from smartgov import db
 

@@ -125,7 +125,7 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def migrate(url: str, revision: str = "head") -> None:
+def migrate(url: str, revision: str = "heads") -> None:
     """Bring the schema at ``url`` to ``revision`` through Alembic."""
     from alembic import command
 
