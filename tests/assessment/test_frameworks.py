@@ -208,9 +208,7 @@ levels: [dimension, item]
         ),
     ],
 )
-def test_invalid_files_name_the_file_and_the_node(
-    tmp_path: Path, body: str, message_part: str, node: str
-) -> None:
+def test_invalid_files_name_the_file_and_the_node(tmp_path: Path, body: str, message_part: str, node: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(BAD_HEADER + body, encoding="utf-8")
     with pytest.raises(FrameworkFileError) as err:

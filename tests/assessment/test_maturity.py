@@ -104,9 +104,7 @@ def test_tgov_valid_combinations_give_the_four_stages() -> None:
 
 
 def test_tgov_four_invalid_combinations_are_refused_with_the_reason() -> None:
-    invalid = [
-        c for c in itertools.product((False, True), repeat=3) if not ((c[1] <= c[0]) and (c[2] <= c[1]))
-    ]
+    invalid = [c for c in itertools.product((False, True), repeat=3) if not ((c[1] <= c[0]) and (c[2] <= c[1]))]
     assert len(invalid) == 4
     reasons = {}
     for combo in invalid:

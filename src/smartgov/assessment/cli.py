@@ -30,7 +30,7 @@ from smartgov.assessment.psychometrics import (
 )
 from smartgov.assessment.sampling import cochran, krejcie_morgan
 from smartgov.errors import DomainError
-from smartgov.i18n import gettext, to_latin_digits
+from smartgov.i18n import N_, gettext, to_latin_digits
 
 app = typer.Typer(
     help="Psychometrics and sample sizes for assessment surveys (reads CSV, prints tables or JSON).",
@@ -55,7 +55,7 @@ def _read_csv(path: Path, id_column: str | None = None) -> pd.DataFrame:
     frame = frame.apply(lambda col: col.map(lambda v: to_latin_digits(v).strip() if isinstance(v, str) else v))
     if id_column:
         if id_column not in frame.columns:
-            raise DomainError("unknown_item", "Unknown item: {item}.", field=id_column, item=id_column)
+            raise DomainError("unknown_item", N_("Unknown item: {item}."), field=id_column, item=id_column)
         frame = frame.drop(columns=id_column)
     return frame
 
@@ -310,13 +310,13 @@ def sample_size(
         if csv:
             frame = _read_csv(csv)
             if column not in frame.columns:
-                raise DomainError("unknown_item", "Unknown item: {item}.", field=column, item=column)
+                raise DomainError("unknown_item", N_("Unknown item: {item}."), field=column, item=column)
             values = pd.to_numeric(frame[column], errors="coerce")
             for row, value in enumerate(values, start=1):
                 if pd.isna(value):
                     raise DomainError(
                         "not_numeric",
-                        "Row {row}, column {column}: the value is not a number.",
+                        N_("Row {row}, column {column}: the value is not a number."),
                         field=column,
                         row=row,
                         column=column,

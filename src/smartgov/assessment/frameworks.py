@@ -22,9 +22,7 @@ from smartgov.i18n import N_
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 
 _NODE_KEYS = frozenset({"code", "label_fa", "label_en", "description_fa", "description_en", "children"})
-_FILE_KEYS = frozenset(
-    {"id", "version", "title_fa", "title_en", "source", "levels", "counts", "options", "nodes"}
-)
+_FILE_KEYS = frozenset({"id", "version", "title_fa", "title_en", "source", "levels", "counts", "options", "nodes"})
 
 
 def _empty() -> Mapping[str, Any]:
@@ -269,10 +267,7 @@ def _validate(framework: Framework, name: str) -> None:
         actual = len(framework.at_level(level))
         if actual != declared:
             raise FrameworkFileError(
-                N_(
-                    "Framework file {file}: declared {declared} nodes at level {level} "
-                    "but the tree has {actual}."
-                ),
+                N_("Framework file {file}: declared {declared} nodes at level {level} but the tree has {actual}."),
                 file=name,
                 level=level,
                 declared=declared,

@@ -43,9 +43,7 @@ class Instrument:
 
     def __post_init__(self) -> None:
         if self.scale_points not in SCALE_POINTS:
-            raise DomainError(
-                "scale_points", N_("A Likert scale must have 5 or 7 points."), field="scale_points"
-            )
+            raise DomainError("scale_points", N_("A Likert scale must have 5 or 7 points."), field="scale_points")
         level = self.level
         codes = {n.code for n in self.framework.at_level(level)}
         for item in self.items:
@@ -96,9 +94,7 @@ def validate_responses(instrument: Instrument, responses: pd.DataFrame) -> pd.Da
     for item in instrument.items:
         if item.id not in responses.columns:
             errors.append(
-                DomainError(
-                    "missing_column", N_("Column {column} is missing."), field=item.id, column=item.id
-                )
+                DomainError("missing_column", N_("Column {column} is missing."), field=item.id, column=item.id)
             )
     if errors:
         raise ValidationFailed(errors)
@@ -209,12 +205,10 @@ def compare_rounds(before: MaturityScores, after: MaturityScores) -> dict[str, C
 # --------------------------------------------------------------------------- stage models
 
 TGOV_EXTERNAL_NEEDS_INTERNAL = N_(
-    "Invalid T-Gov answers: a transformation cannot affect external relations without changing "
-    "internal policy first."
+    "Invalid T-Gov answers: a transformation cannot affect external relations without changing internal policy first."
 )
 TGOV_CONTEXT_NEEDS_EXTERNAL = N_(
-    "Invalid T-Gov answers: a transformation cannot change the context without affecting "
-    "external relations first."
+    "Invalid T-Gov answers: a transformation cannot change the context without affecting external relations first."
 )
 
 
@@ -244,9 +238,7 @@ class GartnerResult:
     unsupported: tuple[str, ...] = ()
 
 
-def gartner_stage(
-    presence: bool, interaction: bool, transaction: bool, transformation: bool
-) -> GartnerResult:
+def gartner_stage(presence: bool, interaction: bool, transaction: bool, transformation: bool) -> GartnerResult:
     """Gartner's stages are cumulative: a stage counts only if every earlier one is in place."""
     answers = (presence, interaction, transaction, transformation)
     reached = 0
@@ -263,9 +255,7 @@ def egdi(osi: float, tii: float, hci: float) -> float:
     """UN EGDI = (OSI + TII + HCI) / 3, each on 0..1."""
     for name, value in (("osi", osi), ("tii", tii), ("hci", hci)):
         if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= 1):
-            raise DomainError(
-                "egdi_range", N_("{name} must be between 0 and 1."), field=name, name=name.upper()
-            )
+            raise DomainError("egdi_range", N_("{name} must be between 0 and 1."), field=name, name=name.upper())
     return (osi + tii + hci) / 3
 
 

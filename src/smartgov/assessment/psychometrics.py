@@ -601,11 +601,7 @@ def cfa(
     """Confirmatory factor analysis by ML with semopy, reported as lavaan reports it."""
     import semopy
 
-    spec = (
-        model
-        if isinstance(model, MeasurementModel)
-        else MeasurementModel({k: tuple(v) for k, v in model.items()})
-    )
+    spec = model if isinstance(model, MeasurementModel) else MeasurementModel({k: tuple(v) for k, v in model.items()})
     if missing == "pairwise":
         raise DomainError(
             "missing_policy", N_("Pairwise deletion is not supported for CFA; use listwise."), field="missing"
@@ -625,9 +621,7 @@ def cfa(
     prepared = prepare(data, observed, missing)
     n = len(prepared.values)
     if n <= len(observed):
-        raise DomainError(
-            "cfa_too_few", N_("CFA needs more respondents ({n}) than items ({k})."), n=n, k=len(observed)
-        )
+        raise DomainError("cfa_too_few", N_("CFA needs more respondents ({n}) than items ({k})."), n=n, k=len(observed))
     _correlation(prepared.values, observed)
     # semopy's parser wants identifiers; item codes such as "C01.1" are not, so alias everything.
     alias = {name: f"v{i}" for i, name in enumerate(observed)}
@@ -650,9 +644,7 @@ def cfa(
     finally:
         root.disabled = was_disabled
     if not result.success:
-        raise DomainError(
-            "cfa_not_converged", N_("The CFA did not converge: {reason}."), reason=str(result.message)
-        )
+        raise DomainError("cfa_not_converged", N_("The CFA did not converge: {reason}."), reason=str(result.message))
     sample_cov = np.cov(prepared.values, rowvar=False, bias=True)
     implied = sem.calc_sigma()[0]
     order = [alias[o] for o in observed]
@@ -670,12 +662,8 @@ def cfa(
         for b in names[i + 1 :]:
             r = abs(latent_corr[a][b])
             fl[f"{a}~{b}"] = reliability[a].sqrt_ave > r and reliability[b].sqrt_ave > r
-    notes = tuple(
-        (HEYWOOD, {"name": e.lhs}) for e in estimates if e.op == "~~" and e.lhs == e.rhs and e.est < 0
-    )
-    return CfaResult(
-        estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped, prepared.policy, notes
-    )
+    notes = tuple((HEYWOOD, {"name": e.lhs}) for e in estimates if e.op == "~~" and e.lhs == e.rhs and e.est < 0)
+    return CfaResult(estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped, prepared.policy, notes)
 
 
 def _fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> FitIndices:
@@ -787,9 +775,7 @@ def _reliability(estimates: Sequence[Estimate], factors: Sequence[str]) -> dict[
     return out
 
 
-def _htmt(
-    corr: np.ndarray, observed: Sequence[str], first: Mapping[str, Sequence[str]]
-) -> dict[str, dict[str, float]]:
+def _htmt(corr: np.ndarray, observed: Sequence[str], first: Mapping[str, Sequence[str]]) -> dict[str, dict[str, float]]:
     """Heterotrait–monotrait ratio (Henseler, Ringle & Sarstedt 2015) on absolute correlations."""
     pos = {name: i for i, name in enumerate(observed)}
     r = np.abs(corr)

@@ -27,9 +27,7 @@ class SampleSize:
 
 
 def _check(population: int | None, p: float, margin: float) -> None:
-    if population is not None and (
-        isinstance(population, bool) or int(population) != population or population < 1
-    ):
+    if population is not None and (isinstance(population, bool) or int(population) != population or population < 1):
         raise DomainError(
             "sample_population",
             N_("The population size must be a whole number of at least 1."),
@@ -41,9 +39,7 @@ def _check(population: int | None, p: float, margin: float) -> None:
         raise DomainError("sample_margin", N_("The margin of error must be between 0 and 1."), field="margin")
 
 
-def krejcie_morgan(
-    population: int, *, chi2: float = 3.841, p: float = 0.5, margin: float = 0.05
-) -> SampleSize:
+def krejcie_morgan(population: int, *, chi2: float = 3.841, p: float = 0.5, margin: float = 0.05) -> SampleSize:
     """s = χ²NP(1−P) / (d²(N−1) + χ²P(1−P)), rounded half up as in the published table."""
     _check(population, p, margin)
     exact = chi2 * population * p * (1 - p) / (margin**2 * (population - 1) + chi2 * p * (1 - p))
@@ -56,9 +52,7 @@ def cochran(
     """n₀ = z²p(1−p)/e², then n = n₀ / (1 + (n₀−1)/N) for a finite population; rounded up."""
     _check(population, p, margin)
     if not 0 < confidence < 1:
-        raise DomainError(
-            "sample_confidence", N_("The confidence level must be between 0 and 1."), field="confidence"
-        )
+        raise DomainError("sample_confidence", N_("The confidence level must be between 0 and 1."), field="confidence")
     z = float(stats.norm.ppf(1 - (1 - confidence) / 2))
     n0 = z * z * p * (1 - p) / margin**2
     exact = n0 if population is None else n0 / (1 + (n0 - 1) / population)
