@@ -304,3 +304,32 @@ def test_dg_model_generates_an_identified_second_order_spec() -> None:
     items = {i for v in model.first_order.values() for i in v}
     items |= {i for v in model.second_order.values() for i in v if "." in i}
     assert len(items) == 85
+
+
+def test_streaming_alpha_is_exact_across_chunks_and_dtypes() -> None:
+    x = likert(150_000, 5, seed=9).astype(np.int8)  # > 2 chunks of 65,536 rows
+    expected = textbook_alpha(x.astype(np.float64))
+    for dtype in (np.int8, np.float32, np.float64):
+        assert cronbach_alpha(x.astype(dtype)).alpha == pytest.approx(expected, abs=1e-10)
+
+
+@pytest.mark.slow
+def test_full_dg_model_second_order_cfa_recovers_a_simulated_structure() -> None:
+    """All 85 indicators → 31 components → 9 dimensions, as the framework generates it (~16 s)."""
+    fw = load_framework("dg-sso")
+    model = measurement_from_framework(fw)
+    rng = np.random.default_rng(5)
+    n = 600
+    general = rng.normal(size=n)
+    cols = {}
+    for dim in fw.nodes:
+        d = 0.7 * general + 0.71 * rng.normal(size=n)
+        for comp in dim.children:
+            c = 0.8 * d + 0.6 * rng.normal(size=n)
+            for leaf in comp.children:
+                cols[leaf.code] = 0.8 * c + 0.6 * rng.normal(size=n)
+    result = cfa(pd.DataFrame(cols), model)
+    assert result.n_used == 600 and result.fit.df == 85 * 86 // 2 - 223
+    assert result.fit.cfi > 0.98 and result.fit.rmsea < 0.02 and result.fit.srmr < 0.05
+    assert 0.6 < result.loading("D4", "C12").std < 0.95
+    assert result.loading("D5", "C18.1").est == 1.0 and result.loading("D5", "C19.1").est == 1.0
