@@ -194,26 +194,28 @@ def cronbach_alpha(
     """Cronbach's alpha = k/(k−1)·(1 − Σvar(item)/var(total)), with Feldt's (1965) CI."""
     prepared = prepare(data, items, missing)
     k = len(prepared.items)
-    base = {
-        "component": component,
-        "k": k,
-        "n_dropped": prepared.n_dropped,
-        "missing": missing,
-        "confidence": confidence,
-    }
+
+    def result(n_used: int, **values: Any) -> AlphaResult:
+        return AlphaResult(
+            component=component,
+            k=k,
+            n_used=n_used,
+            n_dropped=prepared.n_dropped,
+            missing=missing,
+            confidence=confidence,
+            **values,
+        )
+
     if k < 2:
-        return AlphaResult(n_used=len(prepared.values), alpha=None, message=ALPHA_ONE_ITEM, **base)
-    if missing == "pairwise" and np.isnan(prepared.values).any():
-        n, means, var, cov_total, var_total = _pairwise_moments(prepared.values)
-    else:
-        n = len(prepared.values)
-        if n < 2:
-            return AlphaResult(n_used=n, alpha=None, message=ALPHA_FEW_ROWS, **base)
-        n, means, var, cov_total, var_total = _moments(prepared.values)
+        return result(len(prepared.values), alpha=None, message=ALPHA_ONE_ITEM)
+    pairwise = missing == "pairwise" and bool(np.isnan(prepared.values).any())
+    if not pairwise and len(prepared.values) < 2:
+        return result(len(prepared.values), alpha=None, message=ALPHA_FEW_ROWS)
+    n, means, var, cov_total, var_total = (_pairwise_moments if pairwise else _moments)(prepared.values)
     if n < 2:
-        return AlphaResult(n_used=n, alpha=None, message=ALPHA_FEW_ROWS, **base)
+        return result(n, alpha=None, message=ALPHA_FEW_ROWS)
     if var_total <= 0:
-        return AlphaResult(n_used=n, alpha=None, message=ALPHA_NO_VARIANCE, **base)
+        return result(n, alpha=None, message=ALPHA_NO_VARIANCE)
     alpha = k / (k - 1) * (1 - var.sum() / var_total)
     tail = (1 - confidence) / 2
     df1, df2 = n - 1, (n - 1) * (k - 1)
@@ -229,14 +231,7 @@ def cronbach_alpha(
         if k > 2 and rest_var > 0:
             if_deleted = float((k - 1) / (k - 2) * (1 - (var.sum() - var[i]) / rest_var))
         item_stats.append(ItemStats(name, float(means[i]), float(math.sqrt(max(var[i], 0.0))), r, if_deleted))
-    return AlphaResult(
-        n_used=n,
-        alpha=float(alpha),
-        ci_low=float(ci_low),
-        ci_high=float(ci_high),
-        items=tuple(item_stats),
-        **base,
-    )
+    return result(n, alpha=float(alpha), ci_low=float(ci_low), ci_high=float(ci_high), items=tuple(item_stats))
 
 
 def alpha_by_component(
@@ -260,7 +255,7 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
     """Item correlation matrix; refuses constant items and singular matrices by name."""
     frame = pd.DataFrame(values, columns=list(items))
     sd = frame.std().to_numpy()
-    constant = [items[i] for i in np.flatnonzero(~(sd > 0))]
+    constant = [items[int(i)] for i in np.flatnonzero(~(sd > 0))]
     if constant:
         raise DomainError(
             "singular_matrix",
@@ -268,7 +263,7 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
             field=constant[0],
             items=", ".join(constant),
         )
-    corr = frame.corr().to_numpy() if pairwise else np.corrcoef(values, rowvar=False)
+    corr = np.asarray(frame.corr() if pairwise else np.corrcoef(values, rowvar=False), dtype=np.float64)
     if not np.isfinite(corr).all():
         raise DomainError(
             "singular_matrix", N_("The correlation matrix cannot be computed: too few complete responses.")
@@ -276,14 +271,14 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
     eigval, eigvec = np.linalg.eigh(corr)
     if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
         involved = np.flatnonzero(np.abs(eigvec[:, 0]) > 0.05)
-        names = ", ".join(items[i] for i in involved)
+        names = ", ".join(items[int(i)] for i in involved)
         raise DomainError(
             "singular_matrix",
             N_(
                 "The correlation matrix is singular: items {items} are linearly dependent. "
                 "Remove or merge redundant items and try again."
             ),
-            field=items[involved[0]],
+            field=items[int(involved[0])],
             items=names,
         )
     return corr
@@ -394,7 +389,8 @@ def parallel_analysis(
     rng = np.random.default_rng(seed)
     sims = np.empty((iterations, p))
     for it in range(iterations):
-        sims[it] = _reduced_eigenvalues(np.corrcoef(rng.standard_normal((n, p)), rowvar=False), kind)
+        random_corr = np.asarray(np.corrcoef(rng.standard_normal((n, p)), rowvar=False), dtype=np.float64)
+        sims[it] = _reduced_eigenvalues(random_corr, kind)
     threshold = np.percentile(sims, percentile, axis=0)
     above = observed > threshold
     n_factors = int(np.argmin(above)) if not above.all() else p
