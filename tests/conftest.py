@@ -53,7 +53,10 @@ def _empty(database: Database) -> None:
     root = Path(kernel_db.__file__).parent
     for models in root.glob("*/models.py"):
         importlib.import_module(f"smartgov.{models.parent.name}.models")
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    from sqlalchemy import inspect
+
+    existing = set(inspect(database.engine).get_table_names())
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in existing]
     with database.engine.begin() as conn:
         if database.is_postgres:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -97,3 +97,9 @@ def test_demo_is_idempotent(database, db, settings) -> None:  # type: ignore[no-
     assert first == again and first[1] == 6 and first[0] >= 20
     roles = {g.role.value for a in db.scalars(select(Account)) for g in a.grants}
     assert roles == {"citizen", "employer", "official", "agency_admin", "auditor", "platform_admin"}
+
+
+def test_stylesheet_is_served(client) -> None:  # type: ignore[no-untyped-def]
+    assert 'href="/static/web/smartgov.css"' in client.get("/").text
+    r = client.get("/static/web/smartgov.css")
+    assert r.status_code == 200 and "focus-visible" in r.text

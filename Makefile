@@ -1,0 +1,61 @@
+# smartgov — the two commands: `make run` (demo on embedded SQLite) and `make test` (whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PEOPLE ?= 200
+export SMARTGOV_DATABASE_URL ?= sqlite:///var/smartgov.db
+export SMARTGOV_DATA_DIR ?= var
+
+.PHONY: run test install install-dev lint migrate demo worker messages bench clean help
+
+help:
+	@echo "make run    - install, migrate, load the demo and serve http://$(HOST):$(PORT)"
+	@echo "make test   - install dev extras and run the whole suite"
+	@echo "make lint   - ruff"
+	@echo "make bench  - benchmarks (see bench/README.md)"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(VENV)/bin/smartgov migrate
+
+demo: migrate
+	$(VENV)/bin/smartgov demo --people $(PEOPLE)
+
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT) (the outbox worker runs beside it; Ctrl+C stops both)"
+	@$(VENV)/bin/smartgov worker --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/smartgov serve --host $(HOST) --port $(PORT)
+
+worker: install
+	$(VENV)/bin/smartgov worker
+
+test: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+messages: install-dev
+	scripts/messages.sh
+
+bench: install-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
