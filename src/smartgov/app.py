@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import secrets
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartgov import i18n
 from smartgov.db import Database
@@ -16,7 +15,7 @@ from smartgov.settings import Settings, get_settings, use_settings
 from smartgov.web import csrf
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
-MODULES: tuple[str, ...] = ("web", "identity")
+MODULES: tuple[str, ...] = ("web", "identity", "ledger")
 
 API_DESCRIPTION = """\
 JSON API of smartgov. Authenticate with a personal API token: `Authorization: Bearer sgp_...`
@@ -48,6 +47,46 @@ def pick_language(request: Request) -> str:
     return get_settings().default_language
 
 
+class PlatformMiddleware:
+    """Per request: pick the language, then add security headers and the CSRF cookie.
+
+    Plain ASGI rather than ``BaseHTTPMiddleware``, which costs a task and a copy per request.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+        if settings.session_cookie_secure:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        token = i18n.set_language(pick_language(request))
+        state = scope.setdefault("state", {})
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in self.headers if k not in present]
+                new_cookie = state.get("new_csrf_cookie")
+                if new_cookie and csrf.COOKIE not in request.cookies:
+                    cookie = f"{csrf.COOKIE}={new_cookie}; HttpOnly; Path=/; SameSite=lax"
+                    if self.settings.session_cookie_secure:
+                        cookie += "; Secure"
+                    extra.append((b"set-cookie", cookie.encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n._current.reset(token)
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and database."""
     settings = use_settings(settings or get_settings())
@@ -62,23 +101,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database or Database(settings.database_url)
 
-    @app.middleware("http")
-    async def _language_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        token = i18n.set_language(pick_language(request))
-        request.state.request_id = secrets.token_hex(8)
-        try:
-            response: Response = await call_next(request)
-        finally:
-            i18n._current.reset(token)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if settings.session_cookie_secure:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        new_cookie = getattr(request.state, "new_csrf_cookie", None)
-        if new_cookie and not request.cookies.get(csrf.COOKIE):
-            response.set_cookie(csrf.COOKIE, new_cookie, httponly=True, samesite="lax",
-                                secure=settings.session_cookie_secure, path="/")
-        return response
+    app.add_middleware(PlatformMiddleware, settings=settings)
 
     from smartgov.web import errors
 

@@ -103,3 +103,34 @@ def test_stylesheet_is_served(client) -> None:  # type: ignore[no-untyped-def]
     assert 'href="/static/web/smartgov.css"' in client.get("/").text
     r = client.get("/static/web/smartgov.css")
     assert r.status_code == 200 and "focus-visible" in r.text
+
+
+def test_server_errors_are_localized_pages_and_envelopes(app, settings) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    @app.get("/api/v1/boom")
+    def api_boom() -> None:
+        raise RuntimeError("kaput")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        page = c.get("/boom")
+        assert page.status_code == 500 and "خطای سامانه" in page.text and "kaput" not in page.text
+        r = c.get("/api/v1/boom", headers={"Accept-Language": "en"})
+        assert r.status_code == 500 and r.json()["error"]["code"] == "server_error" and "kaput" not in r.text
+
+
+def test_forbidden_page_is_localized(client, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import create_account, create_agency
+
+    create_agency(db, "agency-z")
+    create_account(db, username="plain")
+    db.commit()
+    from tests.identity.test_identity_pages import login
+
+    login(client, "plain")
+    r = client.get("/api/v1/identity/organizations/agency-z/staff")
+    assert r.status_code == 403 and r.json()["error"]["message"] == "شما اجازهٔ انجام این کار را ندارید."
