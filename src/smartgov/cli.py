@@ -74,7 +74,7 @@ def worker(
     once: bool = typer.Option(False, help="Drain what is due and exit."),
     interval: float = typer.Option(1.0, help="Seconds between polls when idle."),
 ) -> None:
-    """Deliver outbox messages (e-mail, SMS, subscribers) with retries and back-off."""
+    """Deliver outbox messages (e-mail, SMS, subscribers) with retries and back-off, and run periodic jobs."""
     from smartgov import events
     from smartgov.app import create_app
     from smartgov.db import Database
@@ -86,6 +86,9 @@ def worker(
         n = events.drain_outbox(database, batch=settings.worker_batch, max_attempts=settings.worker_max_attempts)
         if n:
             typer.echo(f"delivered {n}")
+        done = events.run_periodic(database)
+        if done:
+            typer.echo(f"periodic jobs did {done}")
         if once:
             break
         if not n:

@@ -71,9 +71,12 @@ class Event:
 SyncHandler = Callable[[Session, Event], None]
 AsyncHandler = Callable[[Session, Event, int], None]
 
+PeriodicJob = Callable[[Database], int]
+
 _sync: dict[str, list[SyncHandler]] = {}
 _async: dict[str, list[str]] = {}
 _async_handlers: dict[str, AsyncHandler] = {}
+_periodic: dict[str, PeriodicJob] = {}
 
 
 def subscribe(event_name: str, handler: SyncHandler) -> None:
@@ -90,6 +93,26 @@ def subscribe_async(event_name: str, handler_name: str, handler: AsyncHandler) -
     _async_handlers[handler_name] = handler
     if handler_name not in _async.setdefault(event_name, []):
         _async[event_name].append(handler_name)
+
+
+def register_periodic(name: str, job: PeriodicJob) -> None:
+    """Have ``smartgov worker`` call ``job(database)`` every round (it returns how much it did).
+
+    For batch work that reads committed data rather than single events (e.g. the ledger
+    appending everything new); the job runs its own transactions.
+    """
+    _periodic[name] = job
+
+
+def run_periodic(database: Database) -> int:
+    """Run every periodic job once; a failing job is logged and does not stop the others."""
+    done = 0
+    for name, job in list(_periodic.items()):
+        try:
+            done += job(database)
+        except Exception:
+            log.exception("periodic job %s failed", name)
+    return done
 
 
 def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any) -> Event:

@@ -1,0 +1,23 @@
+"""Helpers for the ledger's database tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from smartgov import events
+from smartgov.db import Database
+
+
+def publish(database: Database, count: int, name: str = "test.thing_happened", **data: Any) -> list[int]:
+    """Publish ``count`` events in one committed transaction; returns their ids."""
+    with database.unit_of_work() as db:
+        return [events.publish(db, name, seq=i, **data).id for i in range(count)]  # type: ignore[misc]
+
+
+def ledger_rows(db: Any) -> list[Any]:
+    from smartgov.ledger.models import LedgerEntry
+
+    db.expire_all()
+    return list(db.scalars(select(LedgerEntry).order_by(LedgerEntry.leaf_index)))
