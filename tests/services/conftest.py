@@ -60,3 +60,11 @@ def definition_with(form_yaml: str = "", fee: str = "  amount: 0\n", **sections:
 @pytest.fixture
 def national_code() -> str:
     return make_national_code("001234567")
+
+
+@pytest.fixture
+def session(database):  # type: ignore[no-untyped-def]
+    """A unit-of-work session for service-level tests (rolled back unless the test commits)."""
+    with database.sessions() as s:
+        yield s
+        s.rollback()

@@ -1,40 +1,111 @@
-"""The e-services engine: declarative service definitions and their pure rules.
+"""The e-services engine: declarative service definitions, applications, inbox, payments, signed documents.
 
-Other modules (``insurance``, the web layer) use only what is exported here.
+Other modules (``insurance``, later ``exchange``, the web layer) use only what is exported here.
+
+A domain module plugs in at import time:
+
+* ``register_definition_folder(path)`` — its bundled ``*.yaml`` definitions (loaded by
+  ``sync_bundled_definitions``; the demo and ``make run`` call it);
+* ``register_prefill_provider(name, fn)`` — ``fn(ApplicantContext) -> Prefill`` adds facts
+  under ``applicant.*`` (read by eligibility rules, fee formulas, conditions) and suggested answers;
+* ``register_action(name, fn)`` — ``fn(ActionContext) -> dict | None`` runs when a definition
+  lists it in ``workflow.on_submit`` or a transition's ``actions``; the result is stored in
+  ``application.computed[name]`` (and readable in conditions as ``application.computed.<name>``);
+  raising ``DomainError`` refuses the step;
+* ``register_fee_provider(name, fn)`` — ``fn(FeeContext) -> int`` for ``fee: {provider: name}``;
+* ``register_document_fields(template, fn)`` — ``fn(ActionContext) -> list[DocumentField]``: extra
+  signed lines on documents of definitions whose ``output.template`` is ``template``.
+
+Workflow conventions: the role ``applicant`` is the person who applied; every other role a
+definition names is held by officials of the owning agency (or an agency above or below it).
+Actions named ``request_information`` (reason = the question), ``respond`` (the applicant's
+answer) and ``withdraw`` have that meaning in the engine; ``application.paid`` becomes true when
+every invoice is paid, so ``condition: application.paid`` moves a case on after payment.
 """
 
 from .definitions import (
     DefinitionInvalid,
     ServiceDefinition,
     bundled_definitions,
+    issue_states,
     load_definition,
     parse_definition,
 )
+from .documents import rotate_key, signed_record, verify_document_id, verify_upload
 from .eligibility import NotEligible, ensure_eligible, failed_rules
 from .expressions import Expression, ExpressionError
 from .expressions import parse as parse_expression
 from .fees import compute_fee
 from .forms import SummaryItem, clean_answers, clean_documents, summarize
+from .models import Application, Definition, DefinitionStatus, IssuedDocument
+from .payments import PaymentGateway, register_gateway
+from .registry import (
+    ActionContext,
+    ApplicantContext,
+    DocumentField,
+    FeeContext,
+    Prefill,
+    register_action,
+    register_definition_folder,
+    register_document_fields,
+    register_fee_provider,
+    register_prefill_provider,
+)
+from .service import (
+    application_by_reference,
+    definition_of,
+    published,
+    submit_application,
+    sync_bundled_definitions,
+    take_action,
+)
 from .workflow import Workflow, is_breached, time_left
 
 __all__ = [
+    "ActionContext",
+    "ApplicantContext",
+    "Application",
+    "Definition",
     "DefinitionInvalid",
+    "DefinitionStatus",
+    "DocumentField",
     "Expression",
     "ExpressionError",
+    "FeeContext",
+    "IssuedDocument",
     "NotEligible",
+    "PaymentGateway",
+    "Prefill",
     "ServiceDefinition",
     "SummaryItem",
     "Workflow",
+    "application_by_reference",
     "bundled_definitions",
     "clean_answers",
     "clean_documents",
     "compute_fee",
+    "definition_of",
     "ensure_eligible",
     "failed_rules",
     "is_breached",
+    "issue_states",
     "load_definition",
     "parse_definition",
     "parse_expression",
+    "published",
+    "register_action",
+    "register_definition_folder",
+    "register_document_fields",
+    "register_fee_provider",
+    "register_gateway",
+    "register_prefill_provider",
+    "rotate_key",
+    "signed_record",
+    "submit_application",
     "summarize",
+    "sync_bundled_definitions",
+    "take_action",
     "time_left",
+    "verify_document_id",
+    "verify_upload",
 ]

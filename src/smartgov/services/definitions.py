@@ -250,17 +250,22 @@ class EligibilityRule(_Model):
 
 
 class Fee(_Model):
-    """Either a fixed ``amount`` or a ``formula``, in rial; formulas are floored to an integer."""
+    """A fixed ``amount``, a ``formula`` (floored to an integer) or a named ``provider``, in rial.
+
+    A provider is a function a domain module registers (``services.register_fee_provider``)
+    for fees no formula over the answers can express, such as a premium computed from a file.
+    """
 
     amount: int | None = Field(None, ge=0, le=10**18)
     formula: Expr | None = None
+    provider: Ident | None = None
     description_fa: OptionalText = ""
     description_en: OptionalText = ""
 
     @model_validator(mode="after")
     def _one_of(self) -> Fee:
-        if (self.amount is None) == (self.formula is None):
-            raise ValueError("give exactly one of amount or formula")
+        if sum(x is not None for x in (self.amount, self.formula, self.provider)) != 1:
+            raise ValueError("give exactly one of amount, formula or provider")
         return self
 
 
@@ -295,6 +300,8 @@ class Transition(_Model):
     requires_reason: bool = False
     automatic: bool = False
     condition: Expr | None = None
+    actions: Annotated[tuple[Ident, ...], BeforeValidator(_to_tuple)] = ()
+    """Named actions of domain modules run when the transition is taken (``services.register_action``)."""
 
     @model_validator(mode="after")
     def _kind(self) -> Transition:
@@ -318,12 +325,21 @@ class WorkflowSpec(_Model):
     transitions: tuple[Transition, ...] = ()
     sla_hours: int | None = Field(None, gt=0, le=24 * 365)
     """Whole-process target, shown to the applicant; per-state SLAs drive the inbox."""
+    on_submit: Annotated[tuple[Ident, ...], BeforeValidator(_to_tuple)] = ()
+    """Named actions run once when an application is submitted, before any automatic step."""
 
 
 class Output(_Model):
+    """The signed document issued when a case ends in one of ``states``.
+
+    Without ``states``: every terminal state an official or an automatic step can lead to
+    (a withdrawal by the applicant issues nothing).
+    """
+
     template: Ident
     title_fa: Text
     title_en: Text
+    states: Annotated[tuple[Name, ...], BeforeValidator(_to_tuple)] = ()
 
 
 class ServiceDefinition(_Model):
@@ -464,6 +480,13 @@ def _workflow_issues(defn: ServiceDefinition) -> Iterator[tuple[Loc, str]]:
                     ("workflow", "states", i, "id"),
                     f"state {state.id!r} cannot be reached from {initial[0]!r}",
                 )
+
+    if defn.output is not None:
+        for i, state_id in enumerate(defn.output.states):
+            if state_id not in states:
+                yield ("output", "states", i), f"unknown state {state_id!r}"
+            elif not states[state_id].terminal:
+                yield ("output", "states", i), f"state {state_id!r} is not terminal"
 
     # automatic steps are run in a loop after every change: they must not go round in circles
     auto = {s: [t.to for t in trs if t.automatic] for s, trs in outgoing.items()}
@@ -671,3 +694,40 @@ def bundled_definitions(folder: Path = DEFINITIONS_DIR) -> dict[str, ServiceDefi
         defn = load_definition(path)
         found[defn.key] = defn
     return found
+
+
+def issue_states(defn: ServiceDefinition) -> frozenset[str]:
+    """Terminal states in which the definition's output document is issued (empty without output)."""
+    if defn.output is None:
+        return frozenset()
+    if defn.output.states:
+        return frozenset(defn.output.states)
+    terminal = {s.id for s in defn.workflow.states if s.terminal}
+    return frozenset(
+        tr.to
+        for tr in defn.workflow.transitions
+        if tr.to in terminal and (tr.automatic or any(role != "applicant" for role in tr.roles))
+    )
+
+
+def named_hooks(defn: ServiceDefinition) -> list[tuple[Loc, str, str]]:
+    """``(location, kind, name)`` of every action and fee provider the definition refers to."""
+    found: list[tuple[Loc, str, str]] = []
+    for i, name in enumerate(defn.workflow.on_submit):
+        found.append((("workflow", "on_submit", i), "action", name))
+    for i, tr in enumerate(defn.workflow.transitions):
+        for j, name in enumerate(tr.actions):
+            found.append((("workflow", "transitions", i, "actions", j), "action", name))
+    if defn.fee is not None and defn.fee.provider:
+        found.append((("fee", "provider"), "fee provider", defn.fee.provider))
+    return found
+
+
+def invalid_at(text: str, source: str, problems: list[tuple[Loc, str]]) -> DefinitionInvalid:
+    """A :class:`DefinitionInvalid` for checks made outside the loader, with the same line numbers."""
+    root, _ = _compose(text, source)
+    issues = []
+    for loc, message in problems:
+        line, col, _ = _locate(root, loc)
+        issues.append(Issue(source, line, col, _field_path(loc), message))
+    return DefinitionInvalid(issues)

@@ -1,0 +1,426 @@
+"""Signed documents: a JSON record signed with the agency's Ed25519 key, and a PDF made from it.
+
+Keys are made per agency at first use; the private half is stored encrypted (AES-GCM with a
+key derived from the platform secret). Rotation adds a new key id and keeps the old public
+keys, so documents signed before still verify. The PDF carries the signed record in its
+metadata and its own SHA-256 is stored at issue, so any change to the file shows as invalid.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+import importlib.util
+import io
+import json
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartgov import clock, events
+from smartgov.errors import DomainError, NotFound
+from smartgov.i18n import N_, format_date, localize_digits
+from smartgov.identity import Account, Organization
+from smartgov.settings import get_settings
+
+from . import registry
+from .config import services_settings
+from .definitions import ServiceDefinition
+from .models import Application, IssuedDocument, SigningKey
+from .workflow import Workflow
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "Ed25519"
+PDF_MARKER = "sgdoc1:"
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian/Ubuntu fonts-dejavu-core
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",  # Fedora
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
+    "/usr/local/share/fonts/DejaVuSans.ttf",
+    "/Library/Fonts/DejaVuSans.ttf",
+)
+MAX_VERIFY_BYTES = 10 * 1024 * 1024
+
+
+class FontMissing(DomainError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "pdf_font_missing",
+            N_("PDFs cannot be made: no font with Persian letters was found. Install fonts-dejavu-core "
+               "or set SMARTGOV_SERVICES_FONT_PATH."),
+        )
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def _wrapping_key() -> bytes:
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, b"smartgov.services.signing-key.v1", hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _create_key(db: Session, agency: Organization) -> SigningKey:
+    private = Ed25519PrivateKey.generate()
+    key_id = f"{agency.code}-{clock.now():%Y%m%d}-{secrets.token_hex(4)}"
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_wrapping_key()).encrypt(nonce, raw, key_id.encode())
+    row = SigningKey(key_id=key_id, agency_id=agency.id,
+                     public_key=_b64(private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)),
+                     private_key_encrypted=_b64(nonce + sealed), active=True, created_at=clock.now())
+    db.add(row)
+    db.flush()
+    events.publish(db, "services.signing_key_created", agency_id=agency.id, key_id=key_id, public_key=row.public_key)
+    return row
+
+
+def active_key(db: Session, agency: Organization) -> SigningKey:
+    """The agency's current signing key, made at first use."""
+    row = db.scalar(select(SigningKey).where(SigningKey.agency_id == agency.id, SigningKey.active.is_(True))
+                    .order_by(SigningKey.id.desc()).limit(1))
+    return row if row is not None else _create_key(db, agency)
+
+
+def rotate_key(db: Session, agency: Organization, *, actor_id: int | None = None) -> SigningKey:
+    """Retire the agency's key and make a new one; documents signed with the old key still verify."""
+    now = clock.now()
+    for old in db.scalars(select(SigningKey).where(SigningKey.agency_id == agency.id, SigningKey.active.is_(True))):
+        old.active = False
+        old.retired_at = now
+    db.flush()
+    row = _create_key(db, agency)
+    events.publish(db, "services.signing_key_rotated", actor_id=actor_id, agency_id=agency.id, key_id=row.key_id)
+    return row
+
+
+def public_keys(db: Session, agency: Organization | None = None) -> list[SigningKey]:
+    stmt = select(SigningKey).order_by(SigningKey.id)
+    if agency is not None:
+        stmt = stmt.where(SigningKey.agency_id == agency.id)
+    return list(db.scalars(stmt))
+
+
+def _private(row: SigningKey) -> Ed25519PrivateKey:
+    blob = base64.b64decode(row.private_key_encrypted)
+    try:
+        raw = AESGCM(_wrapping_key()).decrypt(blob[:12], blob[12:], row.key_id.encode())
+    except InvalidTag as exc:
+        raise RuntimeError("signing key cannot be decrypted: was SMARTGOV_SECRET_KEY changed?") from exc
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def canonical(payload: dict[str, Any]) -> bytes:
+    """The exact bytes that are signed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# --------------------------------------------------------------------------- issuing
+
+
+def _verify_url(document_id: str) -> str:
+    return get_settings().base_url.rstrip("/") + f"/verify/{document_id}"
+
+
+def build_payload(db: Session, app: Application, defn: ServiceDefinition, document_id: str, key_id: str,
+                  reason: str | None) -> dict[str, Any]:
+    """The signed fields: who, what, which outcome, when, plus fields a domain module adds."""
+    agency = db.get(Organization, app.agency_id)
+    account = db.get(Account, app.applicant_id)
+    assert agency is not None and account is not None
+    person = account.person
+    business = db.get(Organization, app.organization_id) if app.organization_id else None
+    state = Workflow.from_definition(defn).state(app.state)
+    output = defn.output
+    assert output is not None
+    extra: list[registry.DocumentField] = []
+    provider = registry.document_fields_provider(output.template)
+    if provider is not None:
+        from .service import facts_for
+
+        ctx = registry.ActionContext(db=db, application=app, definition=defn, applicant=facts_for(db, app, defn),
+                                     transition=None, actor_id=None, now=clock.now())
+        extra = provider(ctx)
+    issued = clock.now().replace(microsecond=0)
+    return {
+        "document_id": document_id,
+        "key_id": key_id,
+        "template": output.template,
+        "title_fa": output.title_fa,
+        "title_en": output.title_en,
+        "reference": app.reference,
+        "service": {"id": defn.id, "version": defn.version, "title_fa": defn.title_fa, "title_en": defn.title_en},
+        "agency": {"code": agency.code, "name_fa": agency.name_fa, "name_en": agency.name_en},
+        "applicant": {
+            "national_code": person.national_code if person else None,
+            "name_fa": person.full_name("fa") if person else account.username,
+            "name_en": person.full_name("en") if person else account.username,
+        },
+        "organization": ({"code": business.code, "name_fa": business.name_fa, "name_en": business.name_en}
+                         if business else None),
+        "outcome": {"state": state.id, "label_fa": state.label_fa, "label_en": state.label_en},
+        "reason": reason,
+        "issued_at": issued.isoformat(),
+        "fields": [{"label_fa": f.label_fa, "label_en": f.label_en, "value_en": f.shown("en"),
+                    "value_fa": f.shown("fa")} for f in extra],
+        "verify_url": _verify_url(document_id),
+    }
+
+
+def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, reason: str | None = None
+                   ) -> IssuedDocument:
+    """Sign and store the case's output document, make its PDF, tell the applicant."""
+    agency = db.get(Organization, app.agency_id)
+    assert agency is not None
+    key = active_key(db, agency)
+    document_id = uuid.uuid4().hex
+    payload = build_payload(db, app, defn, document_id, key.key_id, reason)
+    signature = _private(key).sign(canonical(payload))
+    doc = IssuedDocument(id=document_id, application_id=app.id, agency_id=agency.id, key_id=key.key_id,
+                         payload=payload, signature=_b64(signature), issued_at=clock.now())
+    db.add(doc)
+    db.flush()
+    try:
+        store_pdf(doc)
+    except FontMissing:
+        log.warning("document %s issued without PDF: no Persian font found", document_id)
+    from .service import event_data, notify_applicant
+
+    events.publish(db, "services.document_issued", **event_data(db, app), document_id=document_id,
+                   key_id=key.key_id, template=payload["template"], outcome=payload["outcome"]["state"],
+                   payload_sha256=hashlib.sha256(canonical(payload)).hexdigest(), pdf_sha256=doc.pdf_sha256)
+    notify_applicant(db, app, "services.document_issued", title_fa=payload["title_fa"],
+                     title_en=payload["title_en"], verify=_verify_url(document_id))
+    return doc
+
+
+def signed_record(doc: IssuedDocument) -> dict[str, Any]:
+    """The portable signed JSON: the document, its signature and how to check it."""
+    return {"document": doc.payload, "signature": doc.signature, "key_id": doc.key_id, "algorithm": ALGORITHM}
+
+
+def document(db: Session, document_id: str) -> IssuedDocument:
+    doc = db.get(IssuedDocument, document_id) if re.fullmatch(r"[0-9a-f]{32}", document_id or "") else None
+    if doc is None:
+        raise NotFound("document")
+    return doc
+
+
+def documents_of(db: Session, app: Application) -> list[IssuedDocument]:
+    return list(db.scalars(select(IssuedDocument).where(IssuedDocument.application_id == app.id)
+                           .order_by(IssuedDocument.issued_at)))
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def find_font() -> Path:
+    """A TrueType font covering Persian: the configured one, DejaVu Sans from the system, or matplotlib's copy."""
+    configured = services_settings().font_path
+    candidates = [configured] if configured else list(FONT_CANDIDATES)
+    if not configured:
+        spec = importlib.util.find_spec("matplotlib")
+        if spec is not None and spec.origin:
+            candidates.append(str(Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"))
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise FontMissing()
+
+
+def pdf_dir() -> Path:
+    return Path(get_settings().data_dir) / "documents"
+
+
+def render_pdf(record: dict[str, Any]) -> bytes:
+    """A two-language A4 page (Persian first, right to left) with a QR code to the verify page."""
+    import segno
+    from fpdf import FPDF
+
+    payload = record["document"]
+    font = find_font()
+    pdf = FPDF(format="A4")
+    pdf.set_creation_date(dt.datetime.fromisoformat(payload["issued_at"]))
+    pdf.set_title(payload["title_en"])
+    pdf.set_author(payload["agency"]["name_en"])
+    pdf.set_creator("smartgov")
+    blob = base64.b64encode(canonical(record)).decode()
+    pdf.set_keywords(PDF_MARKER + blob)
+    pdf.add_page()
+    pdf.add_font("body", "", str(font))
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def line(text: str, size: int, rtl: bool, gap: float = 1.5) -> None:
+        pdf.set_font("body", size=size)
+        if rtl:
+            pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="fas")
+        else:
+            pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+        pdf.multi_cell(width, size * 0.55, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(gap)
+
+    fa_date = format_date(dt.datetime.fromisoformat(payload["issued_at"]), "fa")
+    en_date = format_date(dt.datetime.fromisoformat(payload["issued_at"]), "en")
+    line(payload["agency"]["name_fa"], 12, True)
+    line(payload["title_fa"], 18, True, 3)
+    rows_fa = [
+        ("شمارهٔ پیگیری", localize_digits(payload["reference"], "fa")),
+        ("خدمت", payload["service"]["title_fa"]),
+        ("متقاضی", payload["applicant"]["name_fa"]),
+        ("کد ملی", localize_digits(payload["applicant"]["national_code"] or "-", "fa")),
+        ("نتیجه", payload["outcome"]["label_fa"]),
+        ("تاریخ صدور", fa_date),
+    ]
+    if payload.get("organization"):
+        rows_fa.insert(3, ("کسب‌وکار", payload["organization"]["name_fa"]))
+    rows_fa += [(f["label_fa"], f["value_fa"]) for f in payload["fields"]]
+    if payload.get("reason"):
+        rows_fa.append(("توضیح", payload["reason"]))
+    for label, value in rows_fa:
+        line(f"{label}: {value}", 11, True, 0.5)
+    pdf.ln(4)
+    line(payload["agency"]["name_en"], 10, False)
+    line(payload["title_en"], 14, False, 2)
+    rows_en = [
+        ("Reference", payload["reference"]), ("Service", payload["service"]["title_en"]),
+        ("Applicant", payload["applicant"]["name_en"]), ("Outcome", payload["outcome"]["label_en"]),
+        ("Issued", en_date),
+    ]
+    rows_en += [(f["label_en"], f["value_en"]) for f in payload["fields"]]
+    for label, value in rows_en:
+        line(f"{label}: {value}", 10, False, 0.3)
+    qr = io.BytesIO()
+    segno.make(payload["verify_url"], error="m").save(qr, kind="png", scale=6, border=2)
+    qr.seek(0)
+    top = max(pdf.get_y() + 6, 200.0)
+    pdf.image(qr, x=pdf.l_margin, y=top, w=38)
+    pdf.set_xy(pdf.l_margin + 44, top + 4)
+    pdf.set_font("body", size=8)
+    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+    pdf.multi_cell(width - 44, 4.5,
+                   f"Check this document at {payload['verify_url']}\nSigned ({ALGORITHM}) by key {payload['key_id']}\n"
+                   f"Document id: {payload['document_id']}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_x(pdf.l_margin + 44)
+    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True)
+    return bytes(pdf.output())
+
+
+def store_pdf(doc: IssuedDocument) -> bytes:
+    """Make the document's PDF once and remember its hash (any later change to the file is detected)."""
+    data = render_pdf(signed_record(doc))
+    folder = pdf_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{doc.id}.pdf").write_bytes(data)
+    doc.pdf_path = f"{doc.id}.pdf"
+    doc.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    return data
+
+
+def pdf_bytes(doc: IssuedDocument) -> bytes:
+    """The issued PDF (made now if the font was missing at issue; the caller commits)."""
+    if doc.pdf_path:
+        path = pdf_dir() / doc.pdf_path
+        if path.is_file():
+            return path.read_bytes()
+    return store_pdf(doc)
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+@dataclass
+class Verification:
+    """The answer of the public verify page."""
+
+    valid: bool
+    reason: str  # English message id, shown translated
+    document: dict[str, Any] | None = None
+    key_id: str | None = None
+    checked: list[str] = field(default_factory=list)
+
+
+def verify_record(db: Session, record: Any) -> Verification:
+    """Check a signed JSON record: well-formed, signature by the named agency key, matching what was issued."""
+    if not isinstance(record, dict) or not isinstance(record.get("document"), dict):
+        return Verification(False, N_("This is not a smartgov signed document."))
+    payload = record["document"]
+    key_id = record.get("key_id")
+    key = db.scalar(select(SigningKey).where(SigningKey.key_id == key_id)) if isinstance(key_id, str) else None
+    if key is None or payload.get("key_id") != key_id:
+        return Verification(False, N_("The document was not signed by a key known to this platform."), payload)
+    agency = db.get(Organization, key.agency_id)
+    try:
+        signature = base64.b64decode(str(record.get("signature", "")), validate=True)
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(signature, canonical(payload))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return Verification(False, N_("The signature does not match: the document was changed."), payload, key_id)
+    if agency is None or payload.get("agency", {}).get("code") != agency.code:
+        return Verification(False, N_("The document was not signed by the agency it names."), payload, key_id)
+    stored = db.get(IssuedDocument, str(payload.get("document_id", "")))
+    if stored is None or stored.payload != payload:
+        return Verification(False, N_("No such document was issued."), payload, key_id)
+    return Verification(True, N_("The signature is valid and the document is unchanged."), payload, key_id,
+                        ["signature", "issued"])
+
+
+def verify_document_id(db: Session, document_id: str) -> Verification:
+    """Re-check a stored document by id (what the QR code opens)."""
+    try:
+        doc = document(db, document_id)
+    except NotFound:
+        return Verification(False, N_("No such document was issued."))
+    return verify_record(db, signed_record(doc))
+
+
+def verify_pdf(db: Session, data: bytes) -> Verification:
+    """Check an uploaded PDF: the signed record inside it, and that the file is byte for byte the one issued."""
+    match = re.search(rb"sgdoc1:([A-Za-z0-9+/=]+)", data)
+    if match is None:
+        return Verification(False, N_("This is not a smartgov signed document."))
+    try:
+        record = json.loads(base64.b64decode(match.group(1), validate=True))
+    except (binascii.Error, ValueError):
+        return Verification(False, N_("The signature does not match: the document was changed."))
+    result = verify_record(db, record)
+    if not result.valid:
+        return result
+    stored = db.get(IssuedDocument, record["document"]["document_id"])
+    if stored is None or stored.pdf_sha256 != hashlib.sha256(data).hexdigest():
+        return Verification(False, N_("The PDF file was changed after it was issued."), result.document,
+                            result.key_id)
+    result.checked.append("pdf")
+    return result
+
+
+def verify_upload(db: Session, data: bytes) -> Verification:
+    """A PDF or a signed JSON file, whichever was uploaded."""
+    if len(data) > MAX_VERIFY_BYTES:
+        raise DomainError("file_too_large", N_("The file must be no larger than {limit} KB."), field="file",
+                          limit=MAX_VERIFY_BYTES // 1024)
+    if data.startswith(b"%PDF-"):
+        return verify_pdf(db, data)
+    try:
+        record = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
+        return Verification(False, N_("This is not a smartgov signed document."))
+    return verify_record(db, record)

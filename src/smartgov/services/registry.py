@@ -1,0 +1,173 @@
+"""Extension points for domain modules (``insurance``, later ``exchange``) built on the engine.
+
+A domain module registers, at import time:
+
+* folders of bundled definition files (:func:`register_definition_folder`);
+* prefill providers that add what the platform knows about the applicant
+  (:func:`register_prefill_provider`) — facts under ``applicant.*`` for rules and
+  suggested answers for the form;
+* named actions a definition runs on submit or on a transition (:func:`register_action`),
+  e.g. "compute and store the pension" on approval;
+* named fee providers for fees no formula can express (:func:`register_fee_provider`);
+* extra fields of an output document, by the definition's ``output.template``
+  (:func:`register_document_fields`).
+
+Handlers run inside the use case's transaction; raising :class:`smartgov.errors.DomainError`
+refuses the whole step (nothing is stored).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from .definitions import DEFINITIONS_DIR, ServiceDefinition, Transition
+
+if TYPE_CHECKING:
+    from smartgov.identity import Account, Organization, Person
+
+    from .models import Application
+
+
+@dataclass(frozen=True)
+class ApplicantContext:
+    """Who is applying for which service (``organization``: the business, for G2B services)."""
+
+    db: Session
+    account: Account
+    person: Person | None
+    organization: Organization | None
+    definition: ServiceDefinition
+
+
+@dataclass
+class Prefill:
+    """What a provider knows: ``applicant`` facts (read by rules) and suggested ``answers``."""
+
+    applicant: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """A case at the moment an action runs: ``transition`` is ``None`` for ``on_submit`` actions."""
+
+    db: Session
+    application: Application
+    definition: ServiceDefinition
+    applicant: dict[str, Any]
+    transition: Transition | None
+    actor_id: int | None
+    now: dt.datetime
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.application.answers
+
+    @property
+    def computed(self) -> dict[str, Any]:
+        """What earlier actions stored, by action name."""
+        return self.application.computed
+
+
+@dataclass(frozen=True)
+class FeeContext:
+    """Cleaned answers of an application about to be submitted, for a fee provider."""
+
+    db: Session
+    definition: ServiceDefinition
+    answers: dict[str, Any]
+    applicant: dict[str, Any]
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class DocumentField:
+    """One labelled line of an issued document; ``value_fa`` defaults to ``value`` with Persian digits."""
+
+    label_fa: str
+    label_en: str
+    value: str | int
+    value_fa: str | None = None
+
+    def shown(self, lang: str) -> str:
+        from smartgov.i18n import format_number, localize_digits
+
+        if lang == "fa" and self.value_fa is not None:
+            return self.value_fa
+        if isinstance(self.value, int):
+            return format_number(self.value, lang)
+        return localize_digits(self.value, lang)
+
+
+PrefillProvider = Callable[[ApplicantContext], Prefill | None]
+ActionHandler = Callable[[ActionContext], dict[str, Any] | None]
+FeeProvider = Callable[[FeeContext], int]
+DocumentFieldsProvider = Callable[[ActionContext], list[DocumentField]]
+
+_folders: list[Path] = [DEFINITIONS_DIR]
+_prefill: dict[str, PrefillProvider] = {}
+_actions: dict[str, ActionHandler] = {}
+_fees: dict[str, FeeProvider] = {}
+_document_fields: dict[str, DocumentFieldsProvider] = {}
+
+
+def register_definition_folder(folder: str | Path) -> None:
+    """Bundled ``*.yaml`` definitions in ``folder`` are loaded by ``sync_bundled_definitions``."""
+    path = Path(folder)
+    if path not in _folders:
+        _folders.append(path)
+
+
+def definition_folders() -> list[Path]:
+    return list(_folders)
+
+
+def register_prefill_provider(name: str, provider: PrefillProvider) -> None:
+    """``provider(ctx)`` adds applicant facts and suggested answers; later providers win on clashes."""
+    _prefill[name] = provider
+
+
+def prefill_providers() -> list[tuple[str, PrefillProvider]]:
+    return list(_prefill.items())
+
+
+def register_action(name: str, handler: ActionHandler) -> None:
+    """A named action a definition lists in ``on_submit`` or a transition's ``actions``.
+
+    What ``handler(ctx)`` returns is stored in ``application.computed[name]`` (readable by
+    rules as ``application.computed.<name>`` and by document field providers).
+    """
+    _actions[name] = handler
+
+
+def action(name: str) -> ActionHandler | None:
+    return _actions.get(name)
+
+
+def register_fee_provider(name: str, provider: FeeProvider) -> None:
+    """A definition's ``fee: {provider: name}`` asks ``provider(ctx)`` for the amount in rial."""
+    _fees[name] = provider
+
+
+def fee_provider(name: str) -> FeeProvider | None:
+    return _fees.get(name)
+
+
+def register_document_fields(template: str, provider: DocumentFieldsProvider) -> None:
+    """Extra signed fields for documents of definitions whose ``output.template`` is ``template``."""
+    _document_fields[template] = provider
+
+
+def document_fields_provider(template: str) -> DocumentFieldsProvider | None:
+    return _document_fields.get(template)
+
+
+def known(kind: str, name: str) -> bool:
+    """Whether a hook a definition names is registered (``kind``: action or fee provider)."""
+    return name in (_actions if kind == "action" else _fees)
