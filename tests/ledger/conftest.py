@@ -10,7 +10,7 @@ from smartgov import events
 from smartgov.db import Database
 
 
-def publish(database: Database, count: int, name: str = "test.thing_happened", **data: Any) -> list[int]:
+def publish(database: Database, count: int, name: str = "test.ledger_probe", **data: Any) -> list[int]:
     """Publish ``count`` events in one committed transaction; returns their ids."""
     with database.unit_of_work() as db:
         return [events.publish(db, name, seq=i, **data).id for i in range(count)]  # type: ignore[misc]
