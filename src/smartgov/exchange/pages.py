@@ -1,0 +1,174 @@
+"""HTML pages: the citizen's "who read my data" with its flag form, the exchange registry,
+monitoring and the data-protection officer's queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from smartgov import clock
+from smartgov.errors import DomainError
+from smartgov.exchange import permissions, privacy, service
+from smartgov.exchange.api import access_rows, own_national_code
+from smartgov.i18n import N_, get_language, jalali_to_gregorian, to_latin_digits
+from smartgov.identity import Principal, Role, require
+from smartgov.identity import service as identity
+from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.forms import field_errors, read_form
+from smartgov.web.nav import NavItem, register
+from smartgov.web.pagination import PageParams, paginate
+from smartgov.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+_STAFF = frozenset({Role.PLATFORM_ADMIN, Role.AUDITOR})
+register(NavItem("/account/data-access", N_("Who read my data"), roles=frozenset({Role.CITIZEN}), order=85))
+register(NavItem("/exchange/registry", N_("Data exchange"), roles=_STAFF, order=70))
+register(NavItem("/exchange/monitoring", N_("Exchange monitoring"), roles=_STAFF, order=71))
+register(NavItem("/exchange/data-protection", N_("Data protection"), roles=_STAFF, order=72))
+
+PER_PAGE = 50
+
+
+# --------------------------------------------------------------------------- citizen
+
+
+def _data_access_page(request: Request, db: DbSession, principal: Principal, page: int = 1,
+                      status_code: int = 200, **extra: Any) -> HTMLResponse:
+    code = own_national_code(principal)
+    params = PageParams(page=max(1, page), per_page=PER_PAGE)
+    rows, total = paginate(db, privacy.visible_accesses_stmt(code), params)
+    return render(request, "exchange/data_access.html", {
+        "rows": access_rows(db, rows, privacy.flags_by(db, principal.id)), "total": total, "page": params.page,
+        "pages": (total + PER_PAGE - 1) // PER_PAGE, **extra,
+    }, status_code=status_code)
+
+
+@router.get("/account/data-access", response_class=HTMLResponse)
+def data_access(request: Request, principal: CurrentPrincipal, db: DbSession, page: int = 1) -> HTMLResponse:
+    return _data_access_page(request, db, principal, page)
+
+
+@router.get("/account/data-access/{access_id}/flag", response_class=HTMLResponse)
+def flag_form(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
+    row = privacy.visible_access(db, own_national_code(principal), access_id)
+    return render(request, "exchange/flag.html", {"row": access_rows(db, [row])[0]})
+
+
+@router.post("/account/data-access/{access_id}/flag")
+async def flag(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
+    form = await read_form(request)
+    code = own_national_code(principal)
+    require(permissions.can_flag_access(principal))
+    try:
+        privacy.flag_access(db, principal.id, code, access_id, form.get("reason", ""))
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        if exc.status == 404:
+            raise
+        row = privacy.visible_access(db, code, access_id)
+        return render(request, "exchange/flag.html", {"row": access_rows(db, [row])[0], "errors": field_errors(exc),
+                                                      "values": {"reason": form.get("reason", "")}},
+                      status_code=422)
+    return RedirectResponse("/account/data-access?flagged=1", status_code=303)
+
+
+# --------------------------------------------------------------------------- registry and monitoring
+
+
+@router.get("/exchange/registry", response_class=HTMLResponse)
+def registry(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
+    require(permissions.can_view_registry(principal))
+    return render(request, "exchange/registry.html", {
+        "members": service.members(db), "services": service.services(db), "rights": service.access_rights(db),
+        "purposes": service.purpose_labels(db), "today": clock.now().date(),
+    })
+
+
+@router.get("/exchange/monitoring", response_class=HTMLResponse)
+def monitoring(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
+    require(permissions.can_view_monitoring(principal))
+    recent = list(db.scalars(service.messages_stmt().limit(30)))
+    return render(request, "exchange/monitoring.html", {
+        "provider": service.monitoring(db, side="provider"), "client": service.monitoring(db, side="client"),
+        "recent": recent,
+    })
+
+
+# --------------------------------------------------------------------------- data-protection officer
+
+
+def _dpo_page(request: Request, db: DbSession, principal: Principal, status_code: int = 200,
+              **extra: Any) -> HTMLResponse:
+    flags = list(db.scalars(privacy.flags_stmt().limit(200)))
+    return render(request, "exchange/data_protection.html", {
+        "flags": flags, "flag_rows": {f.id: access_rows(db, [f.access], admin=True)[0] for f in flags},
+        "hidden": access_rows(db, privacy.hidden_accesses(db), admin=True),
+        "can_act": permissions.can_resolve_flag(principal), **extra,
+    }, status_code=status_code)
+
+
+@router.get("/exchange/data-protection", response_class=HTMLResponse)
+def data_protection(request: Request, principal: CurrentPrincipal, db: DbSession,
+                    national_code: str | None = None) -> HTMLResponse:
+    require(permissions.can_view_data_protection(principal))
+    extra: dict[str, Any] = {"values": {"national_code": national_code or ""}}
+    if national_code:
+        try:
+            code = identity.check_national_code(national_code)
+        except DomainError as exc:
+            return _dpo_page(request, db, principal, errors=field_errors(exc), status_code=422, **extra)
+        rows = list(db.scalars(privacy.all_accesses_stmt(code).limit(200)))
+        privacy.record_access(db, code, principal.id, None, "exchange.access_log", "data-protection-review")
+        db.commit()
+        extra.update(person_code=code, person_rows=access_rows(db, rows, admin=True))
+    return _dpo_page(request, db, principal, **extra)
+
+
+@router.post("/exchange/data-protection/flags/{flag_id}/resolve")
+async def resolve(flag_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
+    form = await read_form(request)
+    require(permissions.can_resolve_flag(principal))
+    try:
+        privacy.resolve_flag(db, flag_id, form.get("resolution", ""), principal.id)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        if exc.status == 404:
+            raise
+        errors = {f"resolution-{flag_id}" if k == "resolution" else k: v for k, v in field_errors(exc).items()}
+        return _dpo_page(request, db, principal, errors=errors, status_code=422)
+    return RedirectResponse("/exchange/data-protection?resolved=1", status_code=303)
+
+
+def _parse_date(text: str) -> dt.datetime:
+    text = to_latin_digits(text.strip())
+    try:
+        day = jalali_to_gregorian(text) if get_language() == "fa" or text[:2] in ("13", "14") \
+            else dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise DomainError("invalid_date", N_("Enter a real date, for example {example}."), field="hidden_until",
+                          example="1406/01/15" if get_language() == "fa" else "2027-04-04") from exc
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+@router.post("/exchange/data-protection/accesses/{access_id}/hide")
+async def hide(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
+    form = await read_form(request)
+    require(permissions.can_hide_access(principal))
+    try:
+        privacy.hide_access(db, access_id, _parse_date(form.get("hidden_until", "")), form.get("reason", ""),
+                            principal.id)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        if exc.status == 404:
+            raise
+        return _dpo_page(request, db, principal, errors=field_errors(exc), status_code=422,
+                         values={"hidden_until": form.get("hidden_until", ""), "reason": form.get("reason", "")})
+    return RedirectResponse("/exchange/data-protection?hidden=1", status_code=303)
+
