@@ -1089,7 +1089,7 @@ def update_action(
 # --------------------------------------------------------------------------- live indicators
 
 
-def _subtree(db: Session, org_id: int) -> frozenset[int]:
+def subtree(db: Session, org_id: int) -> frozenset[int]:
     ids, frontier = {org_id}, [org_id]
     while frontier:
         frontier = [
@@ -1103,7 +1103,7 @@ def indicator_scope(db: Session, rnd: AssessmentRound) -> indicators.Scope:
     """The agency and its sub-agencies, over the year up to the round's close (or now)."""
     until = rnd.closed_at or clock.now()
     return indicators.Scope(
-        org_ids=_subtree(db, rnd.organization_id),
+        org_ids=subtree(db, rnd.organization_id),
         since=until - dt.timedelta(days=365),
         until=until,
         total_services=rnd.total_services,

@@ -1,0 +1,473 @@
+"""JSON API of the assessment module under ``/api/v1/assessment``.
+
+Frameworks are public master data. Rounds belong to an agency: its agency admins manage them,
+auditors and platform admins read them. Respondents answer through a single-use link
+(``/respond/{token}``) or, when invited as accounts, through ``/rounds/{id}/my-response``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+
+from smartgov.assessment import permissions, reports, service
+from smartgov.assessment.frameworks import Framework, Node, list_frameworks, load_framework
+from smartgov.assessment.models import AssessmentRound, SurveyResponse
+from smartgov.assessment.schemas import (
+    AnswersIn,
+    FrameworkPublic,
+    FrameworkSummary,
+    ImportResult,
+    IndicatorOut,
+    InvitationCreate,
+    InvitationCreated,
+    ItemPublic,
+    ItemUpdate,
+    NodePublic,
+    ResponsePublic,
+    RoadmapActionPublic,
+    RoadmapActionUpdate,
+    RoundCreate,
+    RoundPublic,
+    RoundResults,
+    RoundSettings,
+)
+from smartgov.errors import DomainError
+from smartgov.i18n import N_, get_language
+from smartgov.identity import Principal, organization_by_code, require
+from smartgov.identity.models import Organization
+from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.pagination import Page, Pagination, page_of, paginate
+
+router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
+
+
+# --------------------------------------------------------------------------- frameworks
+
+
+def _options(request: Request, framework_id: str) -> dict[str, str]:
+    """Framework options from the query string (e.g. ``?empowerment=D9``), other keys ignored."""
+    skip = {"page", "per_page", "lang"}
+    return {k: v for k, v in request.query_params.items() if k not in skip} if framework_id else {}
+
+
+def summary(fw: Framework) -> FrameworkSummary:
+    return FrameworkSummary(
+        id=fw.id,
+        version=fw.version,
+        title_fa=fw.title_fa,
+        title_en=fw.title_en,
+        levels=list(fw.levels),
+        counts=dict(fw.counts),
+        source=dict(fw.source),
+        options=dict(fw.options),
+    )
+
+
+def node_public(node: Node) -> NodePublic:
+    return NodePublic(
+        code=node.code,
+        level=node.level,
+        label_fa=node.label_fa,
+        label_en=node.label_en,
+        description_fa=node.description_fa,
+        description_en=node.description_en,
+        attrs={k: v for k, v in node.attrs.items() if isinstance(v, str | int | float | bool)},
+        children=[node_public(c) for c in node.children],
+    )
+
+
+@router.get("/frameworks", response_model=Page[FrameworkSummary])
+def frameworks(pagination: Pagination) -> dict[str, Any]:
+    """Every framework shipped with the platform (CSF, DG model, Taghva, T-Gov, Gartner, EGDI, …)."""
+    ids = list_frameworks()
+    page = ids[pagination.offset : pagination.offset + pagination.per_page]
+    return page_of([summary(load_framework(i)) for i in page], len(ids), pagination)
+
+
+@router.get("/frameworks/{framework_id}", response_model=FrameworkPublic)
+def framework(framework_id: str, request: Request) -> FrameworkPublic:
+    """One framework with its nested tree; options as query parameters (e.g. ``?empowerment=D9``)."""
+    fw = load_framework(framework_id, **_options(request, framework_id))
+    return FrameworkPublic(**summary(fw).model_dump(), nodes=[node_public(n) for n in fw.nodes])
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+def round_public(db: DbSession, rnd: AssessmentRound) -> RoundPublic:
+    org = db.get(Organization, rnd.organization_id)
+    n = service.counts(db, rnd)
+    return RoundPublic(
+        id=rnd.id,
+        organization=org.code if org else "",
+        framework=rnd.instrument.framework_id,
+        framework_options=rnd.instrument.framework_options,
+        title_fa=rnd.title_fa,
+        title_en=rnd.title_en,
+        status=rnd.status.value,
+        anonymous=rnd.anonymous,
+        scale_points=rnd.instrument.scale_points,
+        n_items=len(rnd.instrument.items),
+        n_submitted=n["submitted"],
+        n_in_progress=n["in_progress"],
+        created_at=rnd.created_at,
+        opened_at=rnd.opened_at,
+        closed_at=rnd.closed_at,
+        results_at=rnd.results_at,
+    )
+
+
+def _viewable(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
+    rnd = service.get_round(db, round_id)
+    require(permissions.can_view_round(db, principal, rnd))
+    return rnd
+
+
+def _managed(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
+    rnd = service.get_round(db, round_id)
+    require(permissions.can_manage_round(db, principal, rnd))
+    return rnd
+
+
+@router.get("/rounds", response_model=Page[RoundPublic])
+def list_rounds(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """Rounds you may see: your agencies' (agency admins), or all (auditors, platform admins)."""
+    if permissions.can_list_all_rounds(principal):
+        stmt = service.rounds_for(db, None)
+    else:
+        from smartgov.identity import Role
+
+        org_ids: set[int] = set()
+        for org_id in principal.org_ids(Role.AGENCY_ADMIN):
+            org_ids |= service.subtree(db, org_id)
+        stmt = service.rounds_for(db, org_ids)
+    rows, total = paginate(db, stmt, pagination)
+    return page_of([round_public(db, r) for r in rows], total, pagination)
+
+
+@router.post("/rounds", status_code=201, response_model=RoundPublic)
+def create_round(body: RoundCreate, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+    """Start a draft round with a questionnaire generated from a framework (or reuse an earlier round's)."""
+    org = organization_by_code(db, body.organization)
+    require(permissions.can_create_round(db, principal, org))
+    reuse = _managed(db, principal, body.reuse_round) if body.reuse_round else None
+    rnd = service.create_round(
+        db,
+        organization=org,
+        framework_id=body.framework,
+        title_fa=body.title_fa,
+        title_en=body.title_en,
+        scale_points=body.scale_points,
+        min_items=body.min_items,
+        anonymous=body.anonymous,
+        options=body.options,
+        reuse=reuse,
+        actor_id=principal.id,
+    )
+    db.commit()
+    return round_public(db, rnd)
+
+
+@router.get("/rounds/{round_id}", response_model=RoundPublic)
+def get_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+    """One round with its answer counts."""
+    return round_public(db, _viewable(db, principal, round_id))
+
+
+@router.post("/rounds/{round_id}/open", response_model=RoundPublic)
+def open_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+    """Start collecting answers; items are fixed from now on."""
+    rnd = _managed(db, principal, round_id)
+    service.open_round(db, rnd, principal.id)
+    db.commit()
+    return round_public(db, rnd)
+
+
+@router.post("/rounds/{round_id}/close", response_model=RoundPublic)
+def close_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+    """Stop answers and store the full results (including the CFA)."""
+    rnd = _managed(db, principal, round_id)
+    service.close_round(db, rnd, principal.id)
+    db.commit()
+    return round_public(db, rnd)
+
+
+@router.put("/rounds/{round_id}/settings", response_model=RoundPublic)
+def round_settings(round_id: int, body: RoundSettings, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+    """T-Gov and Gartner answers, number of services and operating cost (invalid T-Gov answers: 400)."""
+    rnd = _managed(db, principal, round_id)
+    service.update_settings(db, rnd, body.model_dump())
+    db.commit()
+    return round_public(db, rnd)
+
+
+@router.get("/rounds/{round_id}/items", response_model=Page[ItemPublic])
+def items(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """The questionnaire's items in order."""
+    rnd = _viewable(db, principal, round_id)
+    all_items = rnd.instrument.items
+    page = all_items[pagination.offset : pagination.offset + pagination.per_page]
+    return page_of([ItemPublic.model_validate(i) for i in page], len(all_items), pagination)
+
+
+@router.patch("/rounds/{round_id}/items/{code}", response_model=ItemPublic)
+def update_item(round_id: int, code: str, body: ItemUpdate, principal: CurrentPrincipal, db: DbSession) -> ItemPublic:
+    """Edit an item's fa/en text or reverse flag while the round is a draft without answers."""
+    rnd = _managed(db, principal, round_id)
+    item = service.update_item(db, rnd, code, text_fa=body.text_fa, text_en=body.text_en, reverse=body.reverse)
+    db.commit()
+    return ItemPublic.model_validate(item)
+
+
+@router.post("/rounds/{round_id}/invitations", status_code=201, response_model=InvitationCreated)
+def invite(
+    round_id: int, body: InvitationCreate, request: Request, principal: CurrentPrincipal, db: DbSession
+) -> InvitationCreated:
+    """Make single-use links (shown once) and/or invite accounts by username."""
+    rnd = _managed(db, principal, round_id)
+    base = request.app.state.settings.base_url.rstrip("/")
+    links = []
+    if body.count or body.labels:
+        links = [f"{base}/assessment/respond/{raw}" for raw in service.invite_links(db, rnd, body.count, body.labels)]
+    accounts = [a.username for a in service.invite_accounts(db, rnd, body.usernames)]
+    if not links and not accounts:
+        raise DomainError("invitation_count", N_("Make between 1 and 500 links at a time."), field="count")
+    db.commit()
+    return InvitationCreated(links=links, accounts=accounts)
+
+
+@router.get("/rounds/{round_id}/responses", response_model=Page[ResponsePublic])
+def responses(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """Responses of a round (respondent keys only; anonymous rounds never show names)."""
+    rnd = _viewable(db, principal, round_id)
+    stmt = select(SurveyResponse).where(SurveyResponse.round_id == rnd.id).order_by(SurveyResponse.id)
+    rows, total = paginate(db, stmt, pagination)
+    return page_of(
+        [
+            ResponsePublic(
+                id=r.id,
+                respondent=r.respondent_key,
+                status=r.status.value,
+                source=r.source,
+                answered=len(r.answers),
+                submitted_at=r.submitted_at,
+            )
+            for r in rows
+        ],
+        total,
+        pagination,
+    )
+
+
+@router.post(
+    "/rounds/{round_id}/responses/import",
+    status_code=201,
+    response_model=ImportResult,
+    responses={422: {"description": "Per-cell errors: `details` lists row, column, code and message."}},
+)
+async def import_responses(
+    round_id: int,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    file: Annotated[
+        UploadFile, File(description="CSV (UTF-8) or XLSX: a respondent column and one column per item code.")
+    ],
+) -> Any:
+    """Import submitted responses; nothing is stored if any cell is wrong (422 with every problem)."""
+    rnd = _managed(db, principal, round_id)
+    content = await file.read(service.MAX_IMPORT_BYTES + 1)
+    try:
+        n = service.import_responses(db, rnd, file.filename or "", content)
+    except service.ImportFailed as exc:
+        db.rollback()
+        details = [
+            {"row": p.row, "column": p.column, "code": p.error.code, "message": p.error.localized(), "field": p.column}
+            for p in exc.problems
+        ]
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "import_invalid",
+                    "message": details[0]["message"],
+                    "field": details[0]["column"],
+                    "details": details,
+                }
+            },
+            status_code=422,
+        )
+    db.commit()
+    return ImportResult(imported=n)
+
+
+@router.get("/rounds/{round_id}/results", response_model=RoundResults)
+def results(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundResults:
+    """Scores, alphas (with published reference), KMO/Bartlett, EFA, CFA, comparison and stages."""
+    return service.results_for(db, _viewable(db, principal, round_id))
+
+
+@router.get("/rounds/{round_id}/indicators", response_model=list[IndicatorOut])
+def indicators(round_id: int, principal: CurrentPrincipal, db: DbSession) -> list[dict[str, Any]]:
+    """Live platform indicators of the round's agency, with definitions (``value: null`` = no data yet)."""
+    return service.live_indicators(db, _viewable(db, principal, round_id))
+
+
+@router.get("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
+def roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """Roadmap actions for the weakest components, by phase."""
+    rnd = _viewable(db, principal, round_id)
+    actions = service.roadmap_of(db, rnd)
+    page = actions[pagination.offset : pagination.offset + pagination.per_page]
+    return page_of([RoadmapActionPublic.model_validate(a) for a in page], len(actions), pagination)
+
+
+@router.post("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
+def build_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """(Re)build the roadmap from the current results; owners and dates already set are kept."""
+    rnd = _managed(db, principal, round_id)
+    actions = service.build_roadmap(db, rnd, service.results_for(db, rnd))
+    db.commit()
+    page = actions[pagination.offset : pagination.offset + pagination.per_page]
+    return page_of([RoadmapActionPublic.model_validate(a) for a in page], len(actions), pagination)
+
+
+@router.patch("/rounds/{round_id}/roadmap/{action_id}", response_model=RoadmapActionPublic)
+def update_action(
+    round_id: int, action_id: int, body: RoadmapActionUpdate, principal: CurrentPrincipal, db: DbSession
+) -> RoadmapActionPublic:
+    """Set the owner, due date, status or phase of one action."""
+    rnd = _managed(db, principal, round_id)
+    action = service.update_action(
+        db, rnd, action_id, owner=body.owner, due_date=body.due_date, status=body.status, phase=body.phase
+    )
+    db.commit()
+    return RoadmapActionPublic.model_validate(action)
+
+
+def _download(content: bytes, media: str, name: str) -> Response:
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/rounds/{round_id}/export.csv", response_class=Response)
+def export_csv(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+    """All scores with alphas as CSV (UTF-8 with BOM)."""
+    rnd = _viewable(db, principal, round_id)
+    return _download(
+        reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
+    )
+
+
+@router.get("/rounds/{round_id}/export.xlsx", response_class=Response)
+def export_xlsx(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+    """Scores, item statistics, roadmap and indicators as an Excel workbook."""
+    rnd = _viewable(db, principal, round_id)
+    content = reports.scores_xlsx(
+        service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
+    )
+    return _download(
+        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"assessment-{rnd.id}.xlsx"
+    )
+
+
+@router.get("/rounds/{round_id}/roadmap.csv", response_class=Response)
+def export_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+    """The roadmap as CSV."""
+    rnd = _viewable(db, principal, round_id)
+    return _download(
+        reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
+    )
+
+
+@router.get("/rounds/{round_id}/report.pdf", response_class=Response)
+def report_pdf(
+    round_id: int,
+    principal: CurrentPrincipal,
+    db: DbSession,
+    lang: Annotated[str | None, Query(description="fa or en (default: the request's language)")] = None,
+) -> Response:
+    """The assessment report as PDF (Persian right-to-left, or English)."""
+    rnd = _viewable(db, principal, round_id)
+    language = lang if lang in ("fa", "en") else get_language()
+    org = service.organization_of(db, rnd)
+    content = reports.report_pdf(
+        rnd,
+        org.name(language),
+        service.results_for(db, rnd),
+        service.roadmap_of(db, rnd),
+        service.live_indicators(db, rnd),
+        language,
+    )
+    return _download(content, "application/pdf", f"assessment-{rnd.id}-{language}.pdf")
+
+
+# --------------------------------------------------------------------------- respondents
+
+
+@router.get("/respond/{token}", response_model=list[ItemPublic])
+def link_items(token: str, db: DbSession) -> list[ItemPublic]:
+    """The questionnaire behind a single-use link (404 unknown, 410 already used)."""
+    inv = service.invitation_by_token(db, token)
+    rnd = service.get_round(db, inv.round_id)
+    return [ItemPublic.model_validate(i) for i in rnd.instrument.items]
+
+
+@router.put("/respond/{token}", response_model=ResponsePublic)
+def link_answer(token: str, body: AnswersIn, db: DbSession) -> ResponsePublic:
+    """Save answers through a link (``submit: true`` finishes and uses the link up)."""
+    inv = service.invitation_by_token(db, token)
+    rnd = service.get_round(db, inv.round_id)
+    r = service.save_answers(db, rnd, inv, body.answers, submit=body.submit)
+    db.commit()
+    return ResponsePublic(
+        id=r.id,
+        respondent=r.respondent_key,
+        status=r.status.value,
+        source=r.source,
+        answered=len(r.answers),
+        submitted_at=r.submitted_at,
+    )
+
+
+@router.get("/rounds/{round_id}/my-response", response_model=ResponsePublic | None)
+def my_response(round_id: int, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic | None:
+    """Your own response to a round you were invited to as an account (``null`` if not started)."""
+    rnd = service.get_round(db, round_id)
+    from smartgov.assessment.models import Invitation
+
+    inv = db.scalar(select(Invitation).where(Invitation.round_id == rnd.id, Invitation.account_id == principal.id))
+    if inv is None:
+        from smartgov.errors import NotFound
+
+        raise NotFound("invitation")
+    r = service.response_for(db, inv)
+    if r is None:
+        return None
+    return ResponsePublic(
+        id=r.id,
+        respondent=r.respondent_key,
+        status=r.status.value,
+        source=r.source,
+        answered=len(r.answers),
+        submitted_at=r.submitted_at,
+    )
+
+
+@router.put("/rounds/{round_id}/my-response", response_model=ResponsePublic)
+def save_my_response(round_id: int, body: AnswersIn, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic:
+    """Save or submit your own answers to a round you were invited to."""
+    rnd = service.get_round(db, round_id)
+    inv = service.account_invitation(db, rnd, principal.account)
+    require(permissions.can_answer(principal, inv))
+    r = service.save_answers(db, rnd, inv, body.answers, submit=body.submit)
+    db.commit()
+    return ResponsePublic(
+        id=r.id,
+        respondent=r.respondent_key,
+        status=r.status.value,
+        source=r.source,
+        answered=len(r.answers),
+        submitted_at=r.submitted_at,
+    )
