@@ -19,8 +19,8 @@ def message_ids() -> set[str]:
     folder = Path(smartgov.services.__file__).parent
     found = extract_from_dir(
         str(folder),
-        method_map=[("**.py", "python")],
-        keywords={"_": None, "N_": None, "gettext": (1,)},
+        method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+        keywords={"_": None, "N_": None, "gettext": None, "DomainError": (2,), "Conflict": (2,), "Forbidden": (1,)},
     )
     return {message for _, _, message, _, _ in found if isinstance(message, str)}
 
