@@ -23,6 +23,7 @@ answer) and ``withdraw`` have that meaning in the engine; ``application.paid`` b
 every invoice is paid, so ``condition: application.paid`` moves a case on after payment.
 """
 
+from . import demo as _demo  # noqa: F401 - registers the demo loader
 from .definitions import (
     DefinitionInvalid,
     ServiceDefinition,
