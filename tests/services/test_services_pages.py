@@ -233,3 +233,33 @@ def test_definition_page_shows_line_numbers(client, db) -> None:  # type: ignore
     r = post(client, "/services/admin/definitions", {},
              files={"file": ("permit.yaml", MINIMAL.encode(), "text/yaml")})
     assert r.status_code == 200 and "permit@2" in r.text
+
+
+def test_saved_answers_are_listed_and_resumable(client, db) -> None:  # type: ignore[no-untyped-def]
+    accounts = arrange(db)
+    db.commit()
+    login(client, accounts["citizen"])
+    client.get("/services/address-change/apply")
+    post(client, "/services/address-change/apply/1", {"national_code": accounts["citizen"].person.national_code,
+                                                      "province": "qom", "city": "قم", "address": "خیابان صفاییه، پلاک ۹"})
+    page = client.get("/services/applications").text
+    assert "هنوز فرستاده نشده" in page and "/services/address-change/apply" in page
+    assert "ادامهٔ درخواست" in client.get("/services/address-change").text
+    assert client.get("/services/address-change/apply", follow_redirects=False).headers["location"].endswith("/apply/1")
+    assert 'value="قم"' in client.get("/services/address-change/apply/1").text
+
+
+def test_notifications_are_sent_in_the_applicants_language(client, db, database, settings) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.events import drain_outbox
+    from tests.factories import sent_mail
+
+    accounts = arrange(db)
+    db.commit()
+    login(client, accounts["citizen"])
+    ref = apply_for_address_change(client, accounts["citizen"], owns_home="yes")
+    drain_outbox(database)
+    subjects = [s for _to, s, _b in sent_mail(settings.data_dir)]
+    assert any(ref in s and "ثبت شد" in s for s in subjects)
+    assert any("سند" in s for s in subjects)
+    bodies = "\n".join(b for _to, _s, b in sent_mail(settings.data_dir))
+    assert "/verify/" in bodies

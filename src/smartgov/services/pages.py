@@ -30,7 +30,7 @@ from smartgov.web.templating import render
 from . import documents, journey, payments, permissions, service
 from .definitions import ChoiceField, DefinitionInvalid, FileField, GroupField, ServiceDefinition
 from .forms import summarize
-from .models import Application, Definition, Invoice, Payment, PaymentStatus
+from .models import Application, Definition, Draft, Invoice, Payment, PaymentStatus
 from .workflow import Workflow
 
 router = APIRouter(include_in_schema=False)
@@ -397,7 +397,8 @@ def confirmation(reference: str, request: Request, db: DbSession, principal: Cur
 def my_applications(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     apps = list(db.scalars(service.my_applications_query(principal).limit(200)))
     rows = [(a, _defn(db, a)) for a in apps]
-    drafts = []
+    drafts = [(d, service.definition_of(service.definition_row(db, d.definition_id)))
+              for d in db.scalars(select(Draft).where(Draft.account_id == principal.id).order_by(Draft.updated_at))]
     return render(request, "services/applications.html", {
         "rows": [(a, d, _state_label(d, a.state)) for a, d in rows], "drafts": drafts})
 
