@@ -17,6 +17,13 @@ instance — the same checks either way), verifies the signed response, logs bot
 publishes events for the ledger and records the read in the person's access log. It never
 commits and never raises for a refusal.
 
+**Prefill applications in the e-services engine** — the module owning a definition says
+which exchange services feed it; ``applicant.<fact>`` then holds the answer::
+
+    exchange.register_prefill_source("pension-retirement", exchange.PrefillSource(
+        service_code="contribution-history", purpose="pension-claim", fact="contribution_history",
+        client_subsystem="IR/GOV/sso/pension", answers={"insured_days": "total_days"}))
+
 **Provide data** — the module that owns the data registers the code answering a service::
 
     exchange.register_provider("contribution-history", fn)   # fn(db, national_code, params) -> dict
@@ -47,6 +54,8 @@ The envelope, its canonical form and signature are documented in :mod:`smartgov.
 from smartgov.exchange import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.exchange.client import ExchangeClient
 from smartgov.exchange.envelope import ClientAddress, Envelope, ServiceAddress, SignedMessage, canonical
+from smartgov.exchange.prefill import PREFILL_MAX_AGE, PrefillSource, register_prefill_source
+from smartgov.exchange.prefill import install as _install_prefill
 from smartgov.exchange.privacy import ACCESS_EVENT, record_access
 from smartgov.exchange.providers import (
     CONTRIBUTION_HISTORY_SCHEMA,
@@ -70,16 +79,20 @@ from smartgov.exchange.service import (
     rotate_key,
 )
 
+_install_prefill()  # the e-services engine asks the exchange when it prefills applications
+
 __all__ = [
     "ACCESS_EVENT",
     "CONTRIBUTION_HISTORY_SCHEMA",
     "INCOME_RECORD_SCHEMA",
     "PERSON_STATUS_SCHEMA",
+    "PREFILL_MAX_AGE",
     "ClientAddress",
     "Envelope",
     "ExchangeClient",
     "FetchResult",
     "Outcome",
+    "PrefillSource",
     "ServiceAddress",
     "SignedMessage",
     "canonical",
@@ -94,6 +107,7 @@ __all__ = [
     "import_configuration",
     "receive",
     "record_access",
+    "register_prefill_source",
     "register_provider",
     "rotate_key",
 ]

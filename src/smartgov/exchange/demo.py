@@ -13,7 +13,7 @@ from smartgov import demo
 from smartgov.exchange import privacy, providers, service
 from smartgov.exchange.envelope import ClientAddress
 from smartgov.exchange.models import ExchangeService, PersonDataAccess
-from smartgov.identity import nationalcode
+from smartgov.identity import Account, nationalcode
 
 INSTANCE = "IR"
 
@@ -87,7 +87,8 @@ def load(db: Session, rng: random.Random, people: int) -> None:
         return
     service.fetch(db, "IR/GOV/sso/pension", "person-status", citizen, "pension-claim")
     service.fetch(db, "IR/GOV/sso/pension", "person-status", citizen, "eligibility-check")
-    privacy.record_access(db, citizen, None, "sso-thr", "insurance.contribution_record", "pension-claim",
+    official = db.scalar(select(Account.id).where(Account.username == "official"))
+    privacy.record_access(db, citizen, official, "sso-thr", "insurance.contribution_record", "pension-claim",
                           actor_label="official")
 
 

@@ -170,7 +170,10 @@ class ExchangeMessage(Base):
     """The message log: every request and response sent or received, accepted or refused."""
 
     __tablename__ = "exchange_message"
-    __table_args__ = (Index("ix_exchange_message_service_at", "service_code", "at"),)
+    __table_args__ = (
+        Index("ix_exchange_message_service_at", "service_code", "at"),
+        Index("ix_exchange_message_person", "person", "service_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -180,6 +183,7 @@ class ExchangeMessage(Base):
     service: Mapped[str | None] = mapped_column(String(200))
     service_code: Mapped[str | None] = mapped_column(String(60))
     purpose: Mapped[str | None] = mapped_column(String(60))
+    person: Mapped[str | None] = mapped_column(String(10))  # national code of the person concerned
     outcome: Mapped[str] = mapped_column(String(10))  # served | refused | error | sent | ok
     reason: Mapped[str | None] = mapped_column(String(40))
     latency_ms: Mapped[float | None] = mapped_column(Float)

@@ -426,10 +426,11 @@ class Outcome:
 def _log(db: Session, *, direction: str, kind: str, outcome: str, message_id: str | None = None,
          client: str | None = None, service: str | None = None, service_code: str | None = None,
          purpose: str | None = None, reason: str | None = None, latency_ms: float | None = None,
-         signed: dict[str, Any] | None = None) -> ExchangeMessage:
+         signed: dict[str, Any] | None = None, person: str | None = None) -> ExchangeMessage:
     row = ExchangeMessage(
         message_id=message_id, direction=direction, kind=kind, client=client, service=service,
-        service_code=service_code, purpose=purpose, outcome=outcome, reason=reason, latency_ms=latency_ms,
+        service_code=service_code, purpose=purpose, person=person[:10] if person else None, outcome=outcome,
+        reason=reason, latency_ms=latency_ms,
         envelope_sha256=env.digest(signed["envelope"]) if signed and isinstance(signed.get("envelope"), dict) else None,
         signed_message=signed, at=clock.now())
     db.add(row)
@@ -460,12 +461,13 @@ def receive(db: Session, raw: Any) -> Outcome:
     now = clock.now()
     message: env.SignedMessage | None = None
     envelope: env.Envelope | None = None
-    facts: dict[str, Any] = {}
+    facts: dict[str, Any] = {}  # published with events: never personal data
+    concerned: dict[str, str | None] = {"person": None}
 
     def refuse(reason: str, outcome: str = "refused") -> Outcome:
         ms = (time.perf_counter() - started) * 1000
         _log(db, direction="in", kind="request", outcome=outcome, reason=reason, latency_ms=ms,
-             signed=raw if isinstance(raw, dict) else None, **facts)
+             signed=raw if isinstance(raw, dict) else None, person=concerned["person"], **facts)
         events.publish(db, "exchange.request_refused", reason=reason, outcome=outcome, **facts)
         return Outcome(error=ExchangeRefused(reason, facts.get("message_id")), message_id=facts.get("message_id"))
 
@@ -478,6 +480,7 @@ def receive(db: Session, raw: Any) -> Outcome:
         return refuse("malformed")
     facts.update(message_id=str(envelope.message_id), client=str(envelope.client), service=str(envelope.service),
                  service_code=envelope.service.service_code, purpose=envelope.purpose)
+    concerned["person"] = envelope.person
     if envelope.kind != "request" or envelope.issued_at.tzinfo is None or envelope.expires_at.tzinfo is None:
         return refuse("malformed")
     svc = find_service(db, envelope.service)
@@ -531,8 +534,8 @@ def receive(db: Session, raw: Any) -> Outcome:
                           person=person, issued_at=now, expires_at=now + DEFAULT_TTL, body=data)
     signed = env.sign(answer, private, kid)
     ms = (time.perf_counter() - started) * 1000
-    _log(db, direction="in", kind="request", outcome="served", latency_ms=ms, signed=raw, **facts)
-    _log(db, direction="out", kind="response", outcome="sent", signed=signed,
+    _log(db, direction="in", kind="request", outcome="served", latency_ms=ms, signed=raw, person=person, **facts)
+    _log(db, direction="out", kind="response", outcome="sent", signed=signed, person=person,
          **{**facts, "message_id": str(answer.message_id)})
     client_member = client.member
     privacy.record_access(db, person, None, client_member.organization_code or client_member.member_code,
@@ -556,6 +559,7 @@ class FetchResult:
     reason: str | None = None
     message_id: str | None = None
     service: str | None = None
+    cached: bool = False
 
 
 def _pick_service(db: Session, service_code: str, provider: str | None, version: str | None) -> ExchangeService | None:
@@ -570,28 +574,40 @@ def _pick_service(db: Session, service_code: str, provider: str | None, version:
 
 def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: str, person_national_code: str,
           purpose: str, *, params: dict[str, Any] | None = None, provider: str | None = None,
-          version: str | None = None, actor_account_id: int | None = None,
+          version: str | None = None, actor_account_id: int | None = None, max_age: dt.timedelta | None = None,
           client: ExchangeClient | None = None) -> FetchResult:
     """Ask the member offering ``service_code`` for data about a person, signed by ``client_subsystem``.
 
     Hosted-here providers are answered in-process through the same signing and checks
     (:func:`receive`); others over HTTP. Never raises for a refusal: check ``result.ok``.
+    With ``max_age``, a verified answer to the same client, service, person and purpose
+    received that recently is reused from the message log instead of asking again.
     """
     sub = client_subsystem if isinstance(client_subsystem, ExchangeSubsystem) else subsystem(db, client_subsystem)
     svc = _pick_service(db, service_code, provider, version)
     if svc is None:
         return FetchResult(ok=False, reason="unknown_service")
+    person = nationalcode.normalize(person_national_code)
+    if max_age is not None:
+        recent = db.scalar(select(ExchangeMessage).where(
+            ExchangeMessage.person == person, ExchangeMessage.service_code == svc.code,
+            ExchangeMessage.client == sub.address, ExchangeMessage.purpose == purpose,
+            ExchangeMessage.direction == "in", ExchangeMessage.kind == "response", ExchangeMessage.outcome == "ok",
+            ExchangeMessage.at >= clock.now() - max_age).order_by(ExchangeMessage.id.desc()).limit(1))
+        if recent is not None and recent.signed_message:
+            return FetchResult(ok=True, data=recent.signed_message["envelope"]["body"], message_id=recent.message_id,
+                               service=recent.service, cached=True)
     kid, private = signing_key(db, sub)
     now = clock.now()
     request = env.Envelope(kind="request", message_id=uuid.uuid4(), client=client_address(sub),
                            service=service_address(svc), purpose=purpose,
-                           person=nationalcode.normalize(person_national_code), issued_at=now,
+                           person=person, issued_at=now,
                            expires_at=now + DEFAULT_TTL, body=params or {})
     transport = client or default_client()
     signed = transport.sign(request, private, kid)
     facts = {"message_id": str(request.message_id), "client": str(request.client), "service": str(request.service),
              "service_code": svc.code, "purpose": purpose}
-    _log(db, direction="out", kind="request", outcome="sent", signed=signed, **facts)
+    _log(db, direction="out", kind="request", outcome="sent", signed=signed, person=person, **facts)
     started = time.perf_counter()
     provider_member = svc.subsystem.member
     if provider_member.is_local:
@@ -604,11 +620,12 @@ def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: 
     result_facts = {**facts, "latency_ms": ms}
     if reason is not None:
         _log(db, direction="in", kind="response", outcome="refused" if status and status < 500 else "error",
-             reason=reason, signed=body if isinstance(body, dict) and "signature" in body else None, **result_facts)
+             reason=reason, signed=body if isinstance(body, dict) and "signature" in body else None, person=person,
+             **result_facts)
         events.publish(db, "exchange.fetch_failed", actor_id=actor_account_id, reason=reason, **facts)
         return FetchResult(ok=False, reason=reason, message_id=facts["message_id"], service=facts["service"])
     assert body is not None
-    _log(db, direction="in", kind="response", outcome="ok", signed=body,
+    _log(db, direction="in", kind="response", outcome="ok", signed=body, person=person,
          **{**result_facts, "message_id": str(body["envelope"]["message_id"])})
     if not provider_member.is_local:
         # The read happened at the peer; record it here too, so the person's own portal shows it.

@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('service', sa.String(length=200), nullable=True),
     sa.Column('service_code', sa.String(length=60), nullable=True),
     sa.Column('purpose', sa.String(length=60), nullable=True),
+    sa.Column('person', sa.String(length=10), nullable=True),
     sa.Column('outcome', sa.String(length=10), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
     sa.Column('latency_ms', sa.Float(), nullable=True),
@@ -56,6 +57,7 @@ def upgrade() -> None:
     with op.batch_alter_table('exchange_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exchange_message_message_id'), ['message_id'], unique=False)
         batch_op.create_index('ix_exchange_message_service_at', ['service_code', 'at'], unique=False)
+        batch_op.create_index('ix_exchange_message_person', ['person', 'service_code'], unique=False)
 
     op.create_table('exchange_person_access',
     sa.Column('id', sa.Integer(), nullable=False),
