@@ -6,6 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from smartgov import clock, events
@@ -279,3 +282,22 @@ def test_private_key_is_sealed_under_the_secret(database, db, settings) -> None:
         assert err.value.code == "ledger_key_sealed"
     finally:
         use_settings(settings)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**53, 2**53) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(event_id=st.integers(1, 2**62), name=st.text(min_size=1, max_size=40),
+       actor=st.none() | st.integers(1, 2**31), data=st.dictionaries(st.text(max_size=10), _json, max_size=5),
+       micros=st.integers(0, 10**15))
+@hsettings(max_examples=200)
+def test_entry_bytes_are_the_canonical_json_of_the_event(event_id, name, actor, data, micros) -> None:  # type: ignore[no-untyped-def]
+    when = dt.datetime(2020, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=micros)
+    expected = service.canonical_json({"v": 1, "event_id": event_id, "event": name, "actor_id": actor, "data": data,
+                                       "occurred_at": when.isoformat(timespec="microseconds")})
+    assert service.entry_data(event_id, name, when, actor, data) == expected
+    assert json.loads(expected)["data"] == data

@@ -72,11 +72,10 @@ def inclusion_proof(
                               status=422)
         index = service.entry_by_leaf(db, service.parse_leaf_hash(leaf_hash)).leaf_index
     proof = service.prove_inclusion(db, index, tree_size)
-    head = service.head_for_size(db, proof.tree_size)
     return InclusionProofPublic(
         index=proof.index, tree_size=proof.tree_size, leaf_hash=proof.leaf_hash.hex(),
         audit_path=[h.hex() for h in proof.audit_path], root_hash=proof.root_hash.hex(),
-        tree_head=TreeHeadPublic.of(head) if head else None,
+        tree_head=TreeHeadPublic.of(proof.head) if proof.head else None,
     )
 
 
