@@ -143,6 +143,7 @@ def _bulk_insert(db: Session, model: type[Any], columns: tuple[str, ...], rows: 
     conn = db.connection()
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
+        assert raw is not None
         with raw.cursor() as cur, cur.copy(
             f'COPY {model.__tablename__} ({", ".join(columns)}) FROM STDIN (FORMAT BINARY)'
         ) as copy:
