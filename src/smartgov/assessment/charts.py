@@ -77,7 +77,7 @@ def bars(results: RoundResults, lang: str) -> go.Figure:
     fig.update_layout(
         height=max(360, 22 * len(parts) + 120),
         xaxis={"range": [0, 100]},
-        yaxis={"automargin": True, "side": "right" if lang == "fa" else "left"},
+        yaxis={"automargin": True},
     )
     return _layout(fig, gettext("Component scores (0–100)", lang), lang).update_layout(
         height=max(360, 22 * len(parts) + 120)

@@ -54,7 +54,7 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
     """The framework as an accessible SVG thematic network."""
     rtl = lang == "fa"
     depth = max(len(framework.levels), 1)
-    radii = {1: [0, 470], 2: [0, 210, 470], 3: [0, 170, 330, 470]}.get(depth, [0, 150, 260, 360, 470])
+    radii = {1: [0, 470], 2: [0, 230, 470], 3: [0, 205, 345, 470]}.get(depth, [0, 150, 260, 360, 470])
     leaves: list[Node] = list(framework.leaves())
     angle: dict[str, float] = {}
     for i, leaf in enumerate(leaves):
@@ -84,7 +84,7 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
         leaves=len(leaves),
     )
     out = [
-        f'<svg id="{svg_id}" class="network" viewBox="0 0 {SIZE} {SIZE}" role="img" '
+        f'<svg id="{svg_id}" class="network" viewBox="-130 -130 {SIZE + 260} {SIZE + 260}" role="img" '
         f'aria-labelledby="{svg_id}-title {svg_id}-desc" xmlns="http://www.w3.org/2000/svg" '
         f'direction="{"rtl" if rtl else "ltr"}" font-family="Vazirmatn, Tahoma, DejaVu Sans, sans-serif">',
         f'<title id="{svg_id}-title">{escape(title)}</title><desc id="{svg_id}-desc">{escape(desc)}</desc>',
@@ -104,7 +104,7 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
         is_leaf = not node.children
         if level == 1:
             nodes_svg.append(
-                f'<g><title>{escape(label)}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="30" '
+                f'<g><title>{escape(label)}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="26" '
                 f'fill="{color}"/><text x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle" '
                 f'font-size="15" font-weight="700" fill="#fff" direction="ltr">{escape(code)}</text></g>'
             )
@@ -138,7 +138,7 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
             rotate = deg if right else deg + 180
             # text grows outward: its left edge at the point on the right half, its right edge on the left half
             anchor = ("end" if rtl else "start") if right else ("start" if rtl else "end")
-            text = label if len(label) <= 48 else label[:46] + "…"
+            text = label if len(label) <= 42 else label[:40] + "…"
             labels.append(
                 f'<text x="{lx:.1f}" y="{ly:.1f}" transform="rotate({rotate:.1f} {lx:.1f} {ly:.1f})" '
                 f'text-anchor="{anchor}" dominant-baseline="middle" font-size="12" fill="#1b1b1b"'
