@@ -980,14 +980,14 @@ def _stages(rnd: AssessmentRound, results: RoundResults) -> None:
     gartner = rnd.gartner_answers or {}
     if all(k in gartner for k in GARTNER_KEYS):
         g = gartner_stage(*(bool(gartner[k]) for k in GARTNER_KEYS))
-        node: Node | None = g.node
+        gnode: Node | None = g.gnode
         results.gartner = StageOut(
             model="gartner",
             stage=g.stage,
-            label_fa=node.label_fa if node else "هیچ مرحله‌ای",
-            label_en=node.label_en if node else "No stage yet",
-            description_fa=node.description_fa if node else None,
-            description_en=node.description_en if node else None,
+            label_fa=gnode.label_fa if gnode else "هیچ مرحله‌ای",
+            label_en=gnode.label_en if gnode else "No stage yet",
+            description_fa=gnode.description_fa if gnode else None,
+            description_en=gnode.description_en if gnode else None,
             unsupported=list(g.unsupported),
         )
         if g.unsupported:
