@@ -121,7 +121,7 @@ def receiver_only(url_a: str, base_b: str, codes: list[str], posts: int) -> Resu
                 for i in range(posts)]
     return load("receiver only: signed POSTs to B", base_b,
                 lambda i: ("POST", "/api/v1/exchange/messages", {"json": messages[i]}), requests=posts,
-                concurrency=32)
+                concurrency=16)
 
 
 def main() -> None:

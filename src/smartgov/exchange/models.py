@@ -71,7 +71,7 @@ class ExchangeSubsystem(Base):
     created_at: Mapped[dt.datetime]
 
     member: Mapped[ExchangeMember] = relationship(back_populates="subsystems", lazy="joined")
-    keys: Mapped[list[ExchangeKey]] = relationship(order_by="ExchangeKey.id", lazy="selectin")
+    keys: Mapped[list[ExchangeKey]] = relationship(order_by="ExchangeKey.id", lazy="select")
 
     @property
     def address(self) -> str:

@@ -441,11 +441,13 @@ def _key_accepts(key: ExchangeKey, issued_at: dt.datetime) -> bool:
     return key.retired_at is None or issued_at <= key.retired_at
 
 
-def _has_right(db: Session, client: ExchangeSubsystem, svc: ExchangeService,
-               today: dt.date) -> list[ExchangeAccessRight]:
-    return list(db.scalars(select(ExchangeAccessRight).where(
+def _rights(db: Session, client: ExchangeSubsystem, svc: ExchangeService, today: dt.date) -> list[list[Any]]:
+    """The purpose lists of ``client``'s access rights to ``svc`` in force ``today``."""
+    rows = db.execute(select(ExchangeAccessRight.purposes).where(
         ExchangeAccessRight.client_subsystem_id == client.id, ExchangeAccessRight.service_id == svc.id,
-        ExchangeAccessRight.revoked_at.is_(None), ExchangeAccessRight.valid_from <= today)))
+        ExchangeAccessRight.revoked_at.is_(None), ExchangeAccessRight.valid_from <= today,
+        (ExchangeAccessRight.valid_until.is_(None)) | (ExchangeAccessRight.valid_until >= today)))
+    return [list(r[0]) for r in rows]
 
 
 def receive(db: Session, raw: Any) -> Outcome:
@@ -504,11 +506,10 @@ def receive(db: Session, raw: Any) -> Outcome:
             db.add(ExchangeSeenMessage(message_id=facts["message_id"], expires_at=envelope.expires_at + CLOCK_SKEW))
     except IntegrityError:
         return refuse("replayed")
-    rights = _has_right(db, client, svc, now.date())
-    rights = [r for r in rights if r.valid_until is None or r.valid_until >= now.date()]
+    rights = _rights(db, client, svc, now.date())
     if not rights:
         return refuse("no_access_right")
-    if not any(envelope.purpose in r.purposes for r in rights):
+    if not any(envelope.purpose in purposes for purposes in rights):
         return refuse("purpose_not_allowed")
     person = nationalcode.normalize(envelope.person)
     if not nationalcode.is_valid(person):
