@@ -980,7 +980,7 @@ def _stages(rnd: AssessmentRound, results: RoundResults) -> None:
     gartner = rnd.gartner_answers or {}
     if all(k in gartner for k in GARTNER_KEYS):
         g = gartner_stage(*(bool(gartner[k]) for k in GARTNER_KEYS))
-        gnode: Node | None = g.gnode
+        gnode: Node | None = g.node
         results.gartner = StageOut(
             model="gartner",
             stage=g.stage,
