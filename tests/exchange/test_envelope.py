@@ -69,3 +69,20 @@ def test_cli_commands_have_help() -> None:
     for command in ([], ["keys"], ["members"], ["import-peer"]):
         result = CliRunner().invoke(exchange_cli, [*command, "--help"])
         assert result.exit_code == 0 and "Usage" in result.output, result.output
+
+
+def test_cli_keys_rotate_and_members_list(database, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from smartgov import settings as settings_module
+    from tests.exchange.support import registry
+
+    monkeypatch.setattr(settings_module, "_current", settings)
+    with database.unit_of_work() as db:
+        registry(db)
+    runner = CliRunner()
+    listed = runner.invoke(exchange_cli, ["members"])
+    assert listed.exit_code == 0 and "IR/GOV/sso" in listed.output and "pension" in listed.output
+    rotated = runner.invoke(exchange_cli, ["keys", "IR/GOV/sso/pension", "--rotate"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "new key" in rotated.output and "retired" in rotated.output and "active" in rotated.output
+    missing = runner.invoke(exchange_cli, ["keys", "IR/GOV/nobody/x"])
+    assert missing.exit_code == 2 and "Not found" in missing.output

@@ -40,8 +40,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
-PROTOCOL = "smartgov-exchange/1"
-ALGORITHM = "Ed25519"
+PROTOCOL: Literal["smartgov-exchange/1"] = "smartgov-exchange/1"
+ALGORITHM: Literal["Ed25519"] = "Ed25519"
 
 
 class ClientAddress(BaseModel):

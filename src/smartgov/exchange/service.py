@@ -606,7 +606,8 @@ def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: 
                            expires_at=now + DEFAULT_TTL, body=params or {})
     transport = client or default_client()
     signed = transport.sign(request, private, kid)
-    facts = {"message_id": str(request.message_id), "client": str(request.client), "service": str(request.service),
+    facts: dict[str, Any] = {"message_id": str(request.message_id), "client": str(request.client),
+             "service": str(request.service),
              "service_code": svc.code, "purpose": purpose}
     _log(db, direction="out", kind="request", outcome="sent", signed=signed, person=person, **facts)
     started = time.perf_counter()
@@ -618,7 +619,7 @@ def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: 
         status, body = transport.send(provider_member.server_url or "", signed)
     ms = (time.perf_counter() - started) * 1000
     reason = _check_response(db, request, svc, status, body or {})
-    result_facts = {**facts, "latency_ms": ms}
+    result_facts: dict[str, Any] = {**facts, "latency_ms": ms}
     if reason is not None:
         _log(db, direction="in", kind="response", outcome="refused" if status and status < 500 else "error",
              reason=reason, signed=body if isinstance(body, dict) and "signature" in body else None, person=person,
