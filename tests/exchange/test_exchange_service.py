@@ -113,3 +113,17 @@ def test_configuration_round_trip_between_registries(database, db) -> None:  # t
     with database.unit_of_work() as s:
         member(s, "inta", ["tax"])
         assert service.find_subsystem(s, "IR/GOV/inta/tax") is not None
+
+
+def test_seen_message_ids_are_purged_only_once_their_messages_expired(database) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as db:
+        reg = registry(db)
+        code = create_person(db).national_code
+        message = request(db, reg.client, reg.service, code)
+        assert service.receive(db, message).accepted
+    assert service.purge_seen_messages(database) == 0
+    clock.advance(service.DEFAULT_TTL + service.CLOCK_SKEW + dt.timedelta(seconds=1))
+    assert service.purge_seen_messages(database) == 1
+    with database.unit_of_work() as db:  # the replay is still refused, now because it expired
+        outcome = service.receive(db, message)
+        assert outcome.error is not None and outcome.error.code == "expired"

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
+from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.exchange import envelope as env
 from smartgov.exchange import privacy, schemacheck
@@ -498,7 +499,6 @@ def receive(db: Session, raw: Any) -> Outcome:
         return refuse("issued_in_future")
     if now > envelope.expires_at or envelope.expires_at - envelope.issued_at > MAX_TTL:
         return refuse("expired")
-    db.execute(delete(ExchangeSeenMessage).where(ExchangeSeenMessage.expires_at < now - CLOCK_SKEW))
     if db.get(ExchangeSeenMessage, facts["message_id"]) is not None:
         return refuse("replayed")
     try:
@@ -546,6 +546,20 @@ def receive(db: Session, raw: Any) -> Outcome:
                    request_sha256=env.digest(message.envelope), response_sha256=env.digest(signed["envelope"]),
                    **facts)
     return Outcome(response=signed, message_id=facts["message_id"])
+
+
+def purge_seen_messages(database: Database) -> int:
+    """Forget message ids whose messages have expired (they are refused as expired anyway).
+
+    Run by ``smartgov worker`` rather than on each request, so concurrent receivers never wait
+    on each other's deletes.
+    """
+    with database.unit_of_work() as db:
+        result = db.execute(delete(ExchangeSeenMessage).where(ExchangeSeenMessage.expires_at < clock.now()))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+events.register_periodic("exchange.purge_seen_messages", purge_seen_messages)
 
 
 # --------------------------------------------------------------------------- sending (once only)
