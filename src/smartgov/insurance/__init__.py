@@ -1,8 +1,13 @@
-"""Social-security reference domain: contributions, wage reports, retirement, pensions, medical claims.
+"""Social-security reference domain: insured people, workshops, wage reports, contributions, pensions,
+medical claims — implemented as services on the e-services engine.
 
-Only the pure core lives here so far; tables, services on the engine, API and pages come later.
+The pure core (``parameters``, ``calculations``, ``wagereport``) has no database; ``service``
+holds the use cases; ``hooks`` plugs the four bundled services (``definitions/*.yaml``) into the
+engine and offers the ``contribution-history`` data service on the exchange.
 """
 
+from . import demo as _demo  # noqa: F401 - registers the demo loader
+from . import hooks as _hooks
 from .calculations import (
     ClaimItem,
     ContributionSplit,
@@ -27,6 +32,8 @@ from .parameters import (
     Sex,
 )
 from .wagereport import WageReport, WageRow, parse_wage_report
+
+_hooks.install()
 
 __all__ = [
     "DEFAULT_PARAMETERS",

@@ -1,0 +1,173 @@
+"""HTML pages of the social-security domain: my insurance record, the pension estimate with its
+working, the employer's wage-report upload with a per-row/column error table, and the claims
+officer's approved amounts. Filing, paying and deciding are the engine's pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
+
+from smartgov.errors import DomainError, NotFound, ValidationFailed
+from smartgov.i18n import N_, to_latin_digits
+from smartgov.identity import Organization, Principal, Role, require
+from smartgov.services import application_by_reference, submit_application
+from smartgov.web import csrf
+from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.forms import field_errors
+from smartgov.web.nav import NavItem, register
+from smartgov.web.templating import render
+
+from . import permissions, service
+from .api import _record_official_view, cell_errors
+from .hooks import EN_MONTHS, FA_MONTHS, MEDICAL_SERVICE, PENSION_SERVICE, WAGE_SERVICE, month_name
+
+router = APIRouter(include_in_schema=False)
+
+register(NavItem("/insurance", N_("My insurance"), roles=frozenset({Role.CITIZEN}), signed_in=True, order=25))
+register(NavItem("/insurance/employer", N_("Wage reports"), roles=frozenset({Role.EMPLOYER}), signed_in=True,
+                 order=26))
+
+
+@router.get("/insurance", response_class=HTMLResponse)
+def my_insurance(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    """My record: totals, employers and the month-by-month contribution history (newest first)."""
+    require(permissions.can_view_own_record(principal))
+    person = principal.account.person
+    try:
+        summary = service.record_summary(db, person.national_code)
+    except NotFound:
+        summary = None
+    months = list(reversed(service.monthly_record(db, person.national_code))) if summary else []
+    return render(request, "insurance/record.html", {"summary": summary, "months": months,
+                                                     "month_name": month_name})
+
+
+@router.get("/insurance/pension", response_class=HTMLResponse)
+def pension_estimate(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    """Could I retire now, and with what pension? The working, step by step."""
+    require(permissions.can_view_own_record(principal))
+    try:
+        assessment = service.pension_estimate(db, principal.account.person)
+    except NotFound:
+        assessment = None
+    steps = [s.as_dict() for s in assessment.pension.steps] if assessment and assessment.pension else []
+    return render(request, "insurance/pension.html", {"a": assessment, "steps": steps,
+                                                      "service_id": PENSION_SERVICE})
+
+
+# --------------------------------------------------------------------------- employers
+
+
+def _businesses(db: DbSession, principal: Principal) -> list[Organization]:
+    return [o for o in (db.get(Organization, i) for i in sorted(principal.org_ids(Role.EMPLOYER))) if o]
+
+
+def _employer_page(request: Request, db: DbSession, principal: Principal, *, errors: dict[str, str] | None = None,
+                   cells: list[Any] | None = None, values: dict[str, str] | None = None,
+                   status: int = 200) -> HTMLResponse:
+    businesses = [(o, service.workshops_of(db, o.id), list(db.scalars(service.wage_reports_query(o.id).limit(24))))
+                  for o in _businesses(db, principal)]
+    shops = {w.id: w for _o, ws, _r in businesses for w in ws}
+    return render(request, "insurance/employer.html", {
+        "businesses": businesses, "shops": shops, "errors": errors or {}, "cells": cells or [],
+        "values": values or {}, "months": list(zip(FA_MONTHS, EN_MONTHS, strict=True)), "month_name": month_name,
+    }, status_code=status)
+
+
+@router.get("/insurance/employer", response_class=HTMLResponse)
+def employer_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    require(bool(principal.org_ids(Role.EMPLOYER)))
+    return _employer_page(request, db, principal)
+
+
+@router.post("/insurance/employer/wage-reports")
+async def file_wage_report(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    """Upload and file the month's CSV; a bad file is refused whole, with every error by row and column."""
+    form = await request.form()
+    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
+    require(permissions.can_check_wage_report(principal))
+    values = {k: to_latin_digits(v).strip() for k, v in form.items() if isinstance(v, str) and k != csrf.FIELD}
+    shop = service.workshop_by_code(db, values.get("workshop_code", ""))
+    if shop is None or shop.organization_id not in principal.org_ids(Role.EMPLOYER):
+        return _employer_page(request, db, principal, values=values, status=422,
+                              errors={"workshop_code": DomainError("workshop_unknown", N_(
+                                  "This is not a workshop of your business.")).localized()})
+    org = db.get(Organization, shop.organization_id)
+    assert org is not None
+    upload = form.get("report_file")
+    try:
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise DomainError("required", N_("Upload the wage report file."), field="report_file")
+        from smartgov.services import service as engine
+
+        data = await upload.read(10 * 1024 * 1024 + 1)
+        stored = engine.store_upload(db, principal.account, name=upload.filename, mime="text/csv", data=data,
+                                     max_size=10 * 1024 * 1024, field="report_file")
+        result = submit_application(db, principal, WAGE_SERVICE, {
+            "workshop_code": shop.code, "year": values.get("year", ""), "month": values.get("month", ""),
+            "report_file": engine.file_meta(stored)}, idempotency_key=values.get("idempotency_key") or None,
+            organization_code=org.code)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        table = cell_errors(exc) if isinstance(exc, ValidationFailed) and any(
+            (e.field or "").startswith("report_file: row") for e in exc.errors) else []
+        errors = {} if table else field_errors(exc)
+        return _employer_page(request, db, principal, errors=errors, cells=table, values=values, status=422)
+    return RedirectResponse(f"/services/applications/{result.application.reference}", status_code=303)
+
+
+# --------------------------------------------------------------------------- officials
+
+
+@router.get("/insurance/medical-claims/{reference}", response_class=HTMLResponse)
+def claim_review(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    app = _visible(db, principal, reference, MEDICAL_SERVICE)
+    claim = service.claim_by_reference(db, app.reference)
+    _record_official_view(db, principal, app, claim.national_code, "insurance.medical_claim", "medical-claim")
+    return _claim_page(request, db, principal, app)
+
+
+def _claim_page(request: Request, db: DbSession, principal: Principal, app: Any, *,
+                errors: dict[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    claim = service.claim_by_reference(db, app.reference)
+    return render(request, "insurance/claim.html", {
+        "app": app, "claim": claim, "items": service.claim_items(db, claim), "errors": errors or {},
+        "can_review": permissions.can_review_claim(db, principal, app) and claim.status.value == "proposed",
+    }, status_code=status)
+
+
+@router.post("/insurance/medical-claims/{reference}")
+async def claim_amounts(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await request.form()
+    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
+    app = _visible(db, principal, reference, MEDICAL_SERVICE)
+    require(permissions.can_review_claim(db, principal, app))
+    amounts: dict[int, int] = {}
+    try:
+        for key, value in form.items():
+            if key.startswith("approved_") and isinstance(value, str):
+                text = to_latin_digits(value).replace(",", "").replace("٬", "").strip()
+                if not text.isdigit():
+                    raise DomainError("approved_invalid", N_("Amount must be a whole number of rials."),
+                                      field=f"items[{key.removeprefix('approved_')}].approved_amount")
+                amounts[int(key.removeprefix("approved_"))] = int(text)
+        service.set_approved_amounts(db, service.claim_by_reference(db, app.reference), amounts)
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return _claim_page(request, db, principal, app, errors=field_errors(exc), status=422)
+    return RedirectResponse(f"/services/inbox/{app.reference}", status_code=303)
+
+
+def _visible(db: DbSession, principal: Principal, reference: str, service_id: str) -> Any:
+    try:
+        app = application_by_reference(db, reference)
+    except NotFound:
+        raise NotFound("application") from None
+    if app.service_id != service_id or not permissions.can_view_case(db, principal, app):
+        raise NotFound("application")
+    return app
