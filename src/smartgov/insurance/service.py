@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, func, insert, literal, select
+from sqlalchemy import BigInteger, Integer, Select, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
@@ -163,7 +163,7 @@ def record_summary(db: Session, national_code: str) -> RecordSummary:
     by_year: dict[int, int] = {}
     for m in months:
         by_year[m.year] = by_year.get(m.year, 0) + m.days
-    period = Contribution.year * 100 + Contribution.month
+    period = cast(Contribution.year, Integer) * 100 + Contribution.month
     stmt = (select(Workshop.code, Workshop.name_fa, Workshop.name_en, func.min(period), func.max(period),
                    func.sum(Contribution.days))
             .join(Workshop, Workshop.id == Contribution.workshop_id)
