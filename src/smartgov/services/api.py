@@ -178,6 +178,7 @@ def prefill(service_id: str, principal: CurrentPrincipal, db: DbSession,
     org = service.applicant_organization(principal, defn, organization, db)
     known = service.applicant_context(db, principal.account, defn, org)
     problems = service.eligibility_problems(db, principal.account, defn, None, org)
+    db.commit()  # keeps the exchange message log and the who-read-my-data records of the prefill
     return PrefillPublic(answers=known.answers, eligibility_problems=[
         {"code": p.code, "field": p.field, "message": p.localized()} for p in problems])
 

@@ -121,7 +121,9 @@ def catalog_page(request: Request, db: DbSession, principal: OptionalPrincipal, 
 
 def _facts(db: DbSession, principal: Any, defn: ServiceDefinition) -> dict[str, Any]:
     org = service.applicant_organization(principal, defn, None, db)
-    return service.applicant_context(db, principal.account, defn, org).applicant
+    facts = service.applicant_context(db, principal.account, defn, org).applicant
+    db.commit()  # keeps the exchange message log and the who-read-my-data records of the prefill
+    return facts
 
 
 @router.get("/services/{service_id}/apply")
