@@ -72,7 +72,7 @@ def _employer_page(request: Request, db: DbSession, principal: Principal, *, err
                   for o in _businesses(db, principal)]
     shops = {w.id: w for _o, ws, _r in businesses for w in ws}
     return render(request, "insurance/employer.html", {
-        "businesses": businesses, "shops": shops, "errors": errors or {}, "cells": cells or [],
+        "businesses": businesses, "shop_by_id": shops, "errors": errors or {}, "cells": cells or [],
         "values": values or {}, "months": list(zip(FA_MONTHS, EN_MONTHS, strict=True)), "month_name": month_name,
     }, status_code=status)
 
