@@ -13,9 +13,9 @@
    ``smartgov serve --workers 2``. Every proof is checked against the signed root.
 3. ``--verify`` also times ``smartgov ledger verify``'s full recomputation of the big log.
 
-Time on the 2-core box: appends ~15 s; building the 10M log ~6-8 min (hashing ~1 min, COPY of
-10M entries and 20M nodes the rest); proofs a few seconds; ``--verify`` several more minutes.
-``--entries 1000000`` takes under a minute. Peak memory ~1.5 GB for 10M entries.
+Time on the 2-core box: appends ~10 s; building the 10M log 4.5-6 min (hashing + COPY of 10M
+entries and 20M nodes, then indexes); proofs a few seconds; ``--verify`` another ~5 min.
+``--entries 1000000`` takes about 30 s to build. Peak memory ~1.5 GB for 10M entries.
 """
 
 from __future__ import annotations
