@@ -34,7 +34,7 @@ def test_catalog_search_in_both_languages(client, db) -> None:  # type: ignore[n
     db.commit()
     assert client.get(f"{API}/catalog", params={"q": "نشانی"}).json()["total"] == 1
     assert client.get(f"{API}/catalog", params={"q": "ADDRESS"}).json()["items"][0]["id"] == "address-change"
-    assert client.get(f"{API}/catalog", params={"q": "pension"}).json()["total"] == 0
+    assert client.get(f"{API}/catalog", params={"q": "passport"}).json()["total"] == 0
     detail = client.get(f"{API}/catalog/address-change").json()
     assert detail["form"][0]["name"] == "national_code" and detail["workflow"]["states"][0]["id"] == "submitted"
     assert client.get(f"{API}/catalog/nothing").status_code == 404
@@ -226,7 +226,7 @@ def test_publishing_definitions(client, db) -> None:  # type: ignore[no-untyped-
     assert r.json()["status"] == "published"
     assert client.get(f"{API}/catalog/permit").json()["version"] == 2
     listed = client.get(f"{API}/definitions", headers=t["admin"]).json()
-    assert {d["service_id"] for d in listed["items"]} == {"address-change", "permit"}
+    assert {d["service_id"] for d in listed["items"]} >= {"address-change", "permit"}  # and other modules' services
     assert client.get(f"{API}/definitions", headers=t["outsider"]).json()["total"] == 0
 
 

@@ -223,7 +223,8 @@ def test_new_version_retires_the_old_one_and_open_cases_keep_theirs(session) -> 
     with pytest.raises(Conflict):
         service.store_definition(session, defn, agency, MINIMAL + "\n", "permit.yaml")
     found = service.catalog(session, "work")
-    assert [d.service_id for d in found] == ["permit"]
+    # other modules' bundled services may match the word too; of these two only the permit does
+    assert [d.service_id for d in found if d.service_id in ("permit", "address-change")] == ["permit"]
     assert [d.service_id for d in service.catalog(session, "نشانی")] == ["address-change"]
     assert [d.service_id for d in service.catalog(session, "نشاني")] == ["address-change"]  # Arabic yeh
 
