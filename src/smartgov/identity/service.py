@@ -15,7 +15,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -526,12 +526,19 @@ def create_api_token(db: Session, account: Account, *, name: str, scopes: list[s
 
 
 def account_for_token(db: Session, raw: str) -> tuple[Account, ApiToken] | None:
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(raw)))
+    # One round trip for the token, its account and the account's roles (every API request
+    # starts here; three separate SELECTs were a fifth of a status read's statements).
+    found = db.execute(
+        select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
+        .where(ApiToken.token_hash == sha256(raw)).options(joinedload(Account.grants))
+    ).unique().first()
     now = clock.now()
-    if token is None or token.revoked_at or (token.expires_at and token.expires_at <= now):
+    if found is None:
         return None
-    account = db.get(Account, token.account_id)
-    if account is None or not account.is_active:
+    token, account = found
+    if token.revoked_at or (token.expires_at and token.expires_at <= now):
+        return None
+    if not account.is_active:
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
         token.last_used_at = now
