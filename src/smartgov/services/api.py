@@ -106,7 +106,10 @@ def invoice_public(inv: Invoice) -> InvoicePublic:
 
 
 def application_public(db: DbSession, principal: Any, app: Application) -> ApplicationPublic:
-    defn = service.definition_of(service.definition_row(db, app.definition_id))
+    # Keep the row referenced: the session's identity map holds rows weakly, and
+    # available_actions() below looks the same definition up again (a second SELECT otherwise).
+    row = service.definition_row(db, app.definition_id)
+    defn = service.definition_of(row)
     left, late = service.sla(app)
     question = service.open_info_request(db, app)
     return ApplicationPublic(
