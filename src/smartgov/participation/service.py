@@ -592,9 +592,10 @@ def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: s
     _record_activity(db, account, "proposal", proposal.id, "support")
     events.publish(db, "participation.proposal_supported", actor_id=account.id, proposal_id=proposal.id)
     if proposal.support_count >= proposal.threshold and proposal.threshold_reached_at is None:
-        due = now() + dt.timedelta(days=PROPOSAL_ANSWER_DAYS)
+        reached = now()
+        due = reached + dt.timedelta(days=PROPOSAL_ANSWER_DAYS)
         done = db.execute(update(Proposal).where(Proposal.id == proposal.id, Proposal.threshold_reached_at.is_(None))
-                          .values(threshold_reached_at=now(), answer_due_at=due))
+                          .values(threshold_reached_at=reached, answer_due_at=due))
         if done.rowcount:  # type: ignore[attr-defined]
             db.refresh(proposal)
             events.publish(db, "participation.proposal_threshold_reached", proposal_id=proposal.id,
@@ -862,9 +863,10 @@ def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str 
     _record_activity(db, account, "petition", petition.id, "sign")
     events.publish(db, "participation.petition_signed", actor_id=account.id, petition_id=petition.id)
     if petition.signature_count >= petition.threshold and petition.threshold_reached_at is None:
-        due = now() + dt.timedelta(days=petition.response_days)
+        reached = now()
+        due = reached + dt.timedelta(days=petition.response_days)
         done = db.execute(update(Petition).where(Petition.id == petition.id, Petition.threshold_reached_at.is_(None))
-                          .values(threshold_reached_at=now(), response_due_at=due))
+                          .values(threshold_reached_at=reached, response_due_at=due))
         if done.rowcount:  # type: ignore[attr-defined]
             db.refresh(petition)
             events.publish(db, "participation.petition_threshold_reached", petition_id=petition.id,

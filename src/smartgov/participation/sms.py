@@ -17,6 +17,7 @@ code, and the stored log keeps neither the poll nor the option of a VOTE.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -174,3 +175,21 @@ def handle_inbound(db: Session, *, gateway_id: str, sender: str, text: str) -> s
 
     queue_sms(db, to=sender, text=reply, lang=lang)
     return reply
+
+
+def _gateway_key() -> bytes:
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return hmac.new(secret, b"participation.sms-inbound", hashlib.sha256).digest()
+
+
+def sign_inbound(body: bytes) -> str:
+    """The signature a gateway puts in ``X-Smartgov-Signature`` (HMAC-SHA256 of the body, hex).
+
+    The key is derived from ``SMARTGOV_SECRET_KEY``; operators give the derived key
+    (``smartgov.participation.sms._gateway_key().hex()``) to their gateway.
+    """
+    return hmac.new(_gateway_key(), body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(body: bytes, signature: str) -> bool:
+    return hmac.compare_digest(sign_inbound(body), signature.strip().lower())

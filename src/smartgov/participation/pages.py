@@ -1,0 +1,546 @@
+"""HTML pages of the participation module: consultations, proposals, polls, budgets, petitions,
+accountability, moderation. Forms work without JavaScript; every field has a label."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smartgov.errors import DomainError, NotFound
+from smartgov.i18n import N_, get_language, to_latin_digits
+from smartgov.identity import Organization, OrgKind, Principal, require
+from smartgov.participation import permissions, service
+from smartgov.participation.models import (
+    Budget,
+    Comment,
+    ContentStatus,
+    Petition,
+    Phase,
+    Poll,
+    Proposal,
+)
+from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.forms import field_errors, read_form, safe_next
+from smartgov.web.nav import NavItem, register
+from smartgov.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+register(NavItem("/participation", N_("Participation"), order=30))
+register(NavItem("/participation/moderation", N_("Moderation"), roles=frozenset(permissions.STAFF), order=80))
+
+PHASE_LABELS = {
+    Phase.UPCOMING: N_("Upcoming"),
+    Phase.INFORMATION: N_("Information"),
+    Phase.CONSULTATION: N_("Consultation"),
+    Phase.ANALYSIS: N_("Analysis"),
+    Phase.DECISION: N_("Decision"),
+    Phase.ACCOUNTABILITY: N_("Accountability"),
+}
+PETITION_STATES = {
+    "collecting": N_("Collecting signatures"),
+    "awaiting_response": N_("Awaiting the agency's response"),
+    "overdue": N_("Response overdue"),
+    "responded": N_("Answered"),
+    "responded_late": N_("Answered late"),
+}
+ITEM_STATUSES = {"planned": N_("Planned"), "in_progress": N_("In progress"), "completed": N_("Completed"),
+                 "cancelled": N_("Cancelled")}
+ANSWER_STATUSES = {"accepted": N_("Accepted"), "rejected": N_("Rejected"), "evaluating": N_("Being evaluated")}
+BUDGET_REASONS = {"funded": N_("Funded: it fits in what was left of the budget."),
+                  "does_not_fit": N_("Not funded: its cost is more than what was left of the budget."),
+                  "no_votes": N_("Not funded: no votes.")}
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def _org_name(db: Session, org_id: int, lang: str) -> str:
+    org = db.get(Organization, org_id)
+    return org.name(lang) if org else ""
+
+
+def comment_tree(comments: list[Comment]) -> tuple[dict[int | None, list[Comment]], dict[int | None, list[Comment]]]:
+    """Top-level comments by section id, and replies by parent id."""
+    top: dict[int | None, list[Comment]] = defaultdict(list)
+    replies: dict[int | None, list[Comment]] = defaultdict(list)
+    for c in comments:
+        (replies[c.parent_id] if c.parent_id else top[c.section_id]).append(c)
+    return top, replies
+
+
+def _common(db: Session, principal: Principal | None, kind: str, subject_id: int) -> dict[str, Any]:
+    viewer = principal.id if principal else None
+    comments = service.comments_for(db, kind, subject_id, viewer)
+    top, replies = comment_tree(comments)
+    level = service.verification_level(db, principal.account if principal else None)
+    return {"top": top, "replies": replies, "comment_count": len(comments), "viewer_id": viewer, "level": level,
+            "following": service.is_following(db, viewer, kind, subject_id), "subject_kind": kind,
+            "subject_id": subject_id}
+
+
+# --------------------------------------------------------------------------- hub
+
+
+@router.get("/participation", response_class=HTMLResponse)
+def hub(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    consultations = list(db.scalars(service.list_consultations(db).limit(50)))
+    polls = list(db.scalars(select(Poll).order_by(Poll.closes_at.desc()).limit(20)))
+    budgets = list(db.scalars(select(Budget).order_by(Budget.closes_at.desc()).limit(20)))
+    petitions = list(db.scalars(select(Petition).where(Petition.status == ContentStatus.VISIBLE)
+                                .order_by(Petition.id.desc()).limit(50)))
+    proposals = list(db.scalars(select(Proposal).where(Proposal.status == ContentStatus.VISIBLE)
+                                .order_by(Proposal.support_count.desc()).limit(50)))
+    notes = service.notifications_for(db, principal.id, 10) if principal else []
+    return render(request, "participation/hub.html", {
+        "consultations": consultations, "polls": polls, "budgets": budgets, "petitions": petitions,
+        "proposals": proposals, "items": service.list_items(db), "notes": notes, "phase_of": service.current_phase,
+        "phase_labels": PHASE_LABELS, "petition_state": service.petition_state, "petition_states": PETITION_STATES,
+        "item_overdue": service.item_overdue, "published": service.results_published, "now": service.now(),
+        "level": service.verification_level(db, principal.account if principal else None),
+        "answer_overdue": service.answer_overdue,
+    })
+
+
+# --------------------------------------------------------------------------- consultations
+
+
+def _consultation_page(request: Request, db: Session, principal: Principal | None, slug: str,
+                       errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                       status_code: int = 200) -> HTMLResponse:
+    c = service.consultation_by_slug(db, slug)
+    lang = get_language()
+    phase = service.current_phase(c)
+    ctx = _common(db, principal, "consultation", c.id)
+    by_id = {}
+    if c.response_published_at:
+        by_id = {x.id: x for x in db.scalars(select(Comment).where(Comment.subject_kind == "consultation",
+                                                                   Comment.subject_id == c.id))}
+    order = [Phase.INFORMATION, Phase.CONSULTATION, Phase.ANALYSIS, Phase.DECISION, Phase.ACCOUNTABILITY]
+    ctx.update({
+        "c": c, "phase": phase, "phase_labels": PHASE_LABELS, "phases": [(p, c.phase_starts()[p]) for p in order],
+        "open": phase == Phase.CONSULTATION, "org_name": _org_name(db, c.organization_id, lang),
+        "section_numbers": {s.id: s.number for s in c.sections}, "commented": by_id,
+        "is_staff": principal is not None and permissions.can_run_processes(db, principal, c.organization_id),
+        "errors": errors or {}, "values": values or {},
+        "next_url": f"/participation/consultations/{c.slug}",
+    })
+    return render(request, "participation/consultation.html", ctx, status_code=status_code)
+
+
+@router.get("/participation/consultations/{slug}", response_class=HTMLResponse)
+def consultation_page(slug: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _consultation_page(request, db, principal, slug)
+
+
+@router.get("/participation/consultations/{slug}/diff", response_class=HTMLResponse)
+def diff_page(slug: str, request: Request, db: DbSession) -> HTMLResponse:
+    c = service.consultation_by_slug(db, slug)
+    if c.final_published_at is None:
+        raise NotFound("final version")
+    return render(request, "participation/diff.html", {"c": c, "diffs": service.section_diffs(c, get_language())})
+
+
+@router.get("/participation/consultations/{slug}/respond", response_class=HTMLResponse)
+def respond_form(slug: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    c = service.consultation_by_slug(db, slug)
+    require(permissions.can_run_processes(db, principal, c.organization_id))
+    return render(request, "participation/respond.html", {"c": c, "phase": service.current_phase(c),
+                                                          "phase_labels": PHASE_LABELS})
+
+
+def _ids(text: str) -> list[int]:
+    parts = to_latin_digits(text).replace("،", ",").replace(" ", ",").split(",")
+    try:
+        return [int(p) for p in parts if p.strip()]
+    except ValueError as exc:
+        raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."),
+                          field="comment_ids") from exc
+
+
+@router.post("/participation/consultations/{slug}/respond")
+async def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    c = service.consultation_by_slug(db, slug)
+    require(permissions.can_run_processes(db, principal, c.organization_id))
+    try:
+        changes = []
+        if form.get("change_fa", "").strip() or form.get("change_en", "").strip():
+            section = to_latin_digits(form.get("change_section", "")).strip()
+            changes.append({"section": int(section) if section.isdigit() else None,
+                            "text_fa": form.get("change_fa", ""), "text_en": form.get("change_en", ""),
+                            "comment_ids": _ids(form.get("comment_ids", ""))})
+        service.publish_response(db, c, response_fa=form.get("response_fa", ""),
+                                 response_en=form.get("response_en", ""), changes=changes, actor_id=principal.id)
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "participation/respond.html",
+                      {"c": c, "phase": service.current_phase(c), "phase_labels": PHASE_LABELS,
+                       "errors": field_errors(exc), "values": form}, status_code=exc.status)
+    db.commit()
+    return RedirectResponse(f"/participation/consultations/{c.slug}#response", status_code=303)
+
+
+# --------------------------------------------------------------------------- comments (every subject)
+
+
+def _subject_page(request: Request, db: Session, principal: Principal | None, kind: str, subject_id: int,
+                  errors: dict[str, str], values: dict[str, str], status_code: int) -> HTMLResponse:
+    if kind == "consultation":
+        slug = service.consultation_by_id(db, subject_id).slug
+        return _consultation_page(request, db, principal, slug, errors, values, status_code)
+    if kind == "proposal":
+        return _proposal_page(request, db, principal, subject_id, errors, values, status_code)
+    if kind == "petition":
+        return _petition_page(request, db, principal, subject_id, errors, values, status_code)
+    return _item_page(request, db, principal, subject_id, errors, values, status_code)
+
+
+@router.post("/participation/comments")
+async def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    kind = form.get("subject_kind", "")
+    if kind not in service.SUBJECT_KINDS or not form.get("subject_id", "").isdigit():
+        raise NotFound("page")
+    subject_id = int(form["subject_id"])
+    key = form.get("form_key", "general")
+    section = form.get("section", "")
+    parent = form.get("parent_id", "")
+    try:
+        require(permissions.can_participate(principal))
+        comment = service.post_comment(
+            db, account=principal.account, subject_kind=kind, subject_id=subject_id, body=form.get("body", ""),
+            section_number=int(section) if section.isdigit() else None,
+            parent_id=int(parent) if parent.isdigit() else None, ip=_ip(request))
+    except DomainError as exc:
+        db.rollback()
+        message = field_errors(exc)
+        errors = {f"body-{key}": next(iter(message.values()))}
+        return _subject_page(request, db, principal, kind, subject_id, errors, {f"body-{key}": form.get("body", "")},
+                             exc.status if exc.status != 409 else 422)
+    db.commit()
+    next_url = safe_next(form.get("next"), "/participation")
+    return RedirectResponse(f"{next_url}#comment-{comment.id}", status_code=303)
+
+
+@router.get("/participation/comments/{comment_id}/edit", response_class=HTMLResponse)
+def edit_form(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+              next: str | None = None) -> HTMLResponse:
+    comment = service.comment_by_id(db, comment_id)
+    require(permissions.can_edit_comment(principal, comment))
+    return render(request, "participation/edit_comment.html",
+                  {"comment": comment, "values": {"body": comment.body}, "next_url": safe_next(next, "/participation")})
+
+
+@router.post("/participation/comments/{comment_id}/edit")
+async def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    comment = service.comment_by_id(db, comment_id)
+    require(permissions.can_edit_comment(principal, comment))
+    next_url = safe_next(form.get("next"), "/participation")
+    try:
+        service.edit_comment(db, comment, form.get("body", ""), actor_id=principal.id)
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "participation/edit_comment.html",
+                      {"comment": comment, "values": form, "errors": field_errors(exc), "next_url": next_url},
+                      status_code=exc.status if exc.status != 409 else 422)
+    db.commit()
+    return RedirectResponse(f"{next_url}#comment-{comment.id}", status_code=303)
+
+
+@router.post("/participation/comments/{comment_id}/delete")
+async def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    comment = service.comment_by_id(db, comment_id)
+    require(permissions.can_edit_comment(principal, comment))
+    service.delete_comment(db, comment, actor_id=principal.id)
+    db.commit()
+    return RedirectResponse(safe_next(form.get("next"), "/participation"), status_code=303)
+
+
+@router.post("/participation/comments/{comment_id}/rate")
+async def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    require(permissions.can_participate(principal))
+    value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
+    service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
+    db.commit()
+    return RedirectResponse(f"{safe_next(form.get('next'), '/participation')}#comment-{comment_id}", status_code=303)
+
+
+@router.post("/participation/report")
+async def report(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    require(permissions.can_participate(principal))
+    content_id = form.get("id", "")
+    if not content_id.isdigit():
+        raise NotFound("content")
+    try:
+        service.report_content(db, principal.account, form.get("kind", ""), int(content_id),
+                               form.get("reason", "other"), form.get("details", ""), ip=_ip(request))
+    except DomainError as exc:
+        if exc.code != "already_reported":
+            raise
+        db.rollback()
+    db.commit()
+    return render(request, "participation/done.html", {
+        "title": N_("Thank you for your report"), "message": N_("A moderator will look at it."),
+        "next_url": safe_next(form.get("next"), "/participation")})
+
+
+@router.post("/participation/follow")
+async def follow(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    require(permissions.can_participate(principal))
+    kind, sid = form.get("subject_kind", ""), form.get("subject_id", "")
+    if kind not in service.SUBJECT_KINDS or not sid.isdigit():
+        raise NotFound("page")
+    service.subject_title(db, kind, int(sid), "en")
+    if form.get("stop"):
+        service.unfollow(db, principal.account, kind, int(sid))
+    else:
+        service.follow(db, principal.account, kind, int(sid))
+    db.commit()
+    return RedirectResponse(safe_next(form.get("next"), "/participation"), status_code=303)
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+def _proposal_page(request: Request, db: Session, principal: Principal | None, proposal_id: int,
+                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                   status_code: int = 200) -> HTMLResponse:
+    p = service.proposal_by_id(db, proposal_id, principal.id if principal else None)
+    ctx = _common(db, principal, "proposal", p.id)
+    ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
+                "overdue": service.answer_overdue(p), "answer_statuses": ANSWER_STATUSES, "open": True,
+                "errors": errors or {}, "values": values or {}, "next_url": f"/participation/proposals/{p.id}"})
+    return render(request, "participation/proposal.html", ctx, status_code=status_code)
+
+
+@router.get("/participation/proposals/new", response_class=HTMLResponse)
+def new_proposal_form(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    return render(request, "participation/new_proposal.html", {"agencies": _agencies(db)})
+
+
+def _agencies(db: Session) -> list[Organization]:
+    return list(db.scalars(select(Organization).where(Organization.kind == OrgKind.AGENCY)
+                           .order_by(Organization.code)))
+
+
+@router.post("/participation/proposals/new")
+async def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    require(permissions.can_participate(principal))
+    try:
+        org = db.scalar(select(Organization).where(Organization.code == form.get("organization", ""),
+                                                   Organization.kind == OrgKind.AGENCY))
+        if org is None:
+            raise DomainError("required", N_("Choose the agency."), field="organization")
+        p = service.create_proposal(db, account=principal.account, organization=org, title=form.get("title", ""),
+                                    body=form.get("body", ""), ip=_ip(request))
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "participation/new_proposal.html",
+                      {"agencies": _agencies(db), "errors": field_errors(exc), "values": form},
+                      status_code=exc.status if exc.status != 409 else 422)
+    db.commit()
+    return RedirectResponse(f"/participation/proposals/{p.id}", status_code=303)
+
+
+@router.get("/participation/proposals/{proposal_id}", response_class=HTMLResponse)
+def proposal_page(proposal_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _proposal_page(request, db, principal, proposal_id)
+
+
+@router.post("/participation/proposals/{proposal_id}/support")
+async def support(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    await read_form(request)
+    require(permissions.can_participate(principal))
+    try:
+        service.support_proposal(db, service.proposal_by_id(db, proposal_id), principal.account, ip=_ip(request))
+    except DomainError as exc:
+        db.rollback()
+        return _proposal_page(request, db, principal, proposal_id, {"_form": exc.localized()}, None, exc.status)
+    db.commit()
+    return RedirectResponse(f"/participation/proposals/{proposal_id}", status_code=303)
+
+
+# --------------------------------------------------------------------------- petitions
+
+
+def _petition_page(request: Request, db: Session, principal: Principal | None, petition_id: int,
+                   errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                   status_code: int = 200) -> HTMLResponse:
+    p = service.petition_by_id(db, petition_id, principal.id if principal else None)
+    ctx = _common(db, principal, "petition", p.id)
+    ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
+                "state": service.petition_state(p), "states": PETITION_STATES, "open": True,
+                "errors": errors or {}, "values": values or {}, "next_url": f"/participation/petitions/{p.id}"})
+    return render(request, "participation/petition.html", ctx, status_code=status_code)
+
+
+@router.get("/participation/petitions/{petition_id}", response_class=HTMLResponse)
+def petition_page(petition_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _petition_page(request, db, principal, petition_id)
+
+
+@router.post("/participation/petitions/{petition_id}/sign")
+async def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    await read_form(request)
+    require(permissions.can_participate(principal))
+    try:
+        service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=_ip(request))
+    except DomainError as exc:
+        db.rollback()
+        return _petition_page(request, db, principal, petition_id, {"_form": exc.localized()}, None, exc.status)
+    db.commit()
+    return RedirectResponse(f"/participation/petitions/{petition_id}", status_code=303)
+
+
+# --------------------------------------------------------------------------- polls and budgets
+
+
+def _poll_page(request: Request, db: Session, principal: Principal | None, poll: Poll,
+               errors: dict[str, str] | None = None, receipt: str | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    published = service.results_published(poll.closes_at)
+    person_id = principal.account.person_id if principal else None
+    return render(request, "participation/poll.html", {
+        "poll": poll, "published": published, "results": service.poll_results(db, poll) if published else None,
+        "opened": service.now() >= poll.opens_at, "voted": service.has_voted(db, "poll", poll.id, person_id),
+        "level": service.verification_level(db, principal.account if principal else None),
+        "errors": errors or {}, "receipt": receipt,
+    }, status_code=status_code)
+
+
+@router.get("/participation/polls/{ref}", response_class=HTMLResponse)
+def poll_page(ref: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _poll_page(request, db, principal, service.poll_by_ref(db, ref))
+
+
+@router.post("/participation/polls/{ref}/vote")
+async def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    poll = service.poll_by_ref(db, ref)
+    try:
+        require(permissions.can_participate(principal))
+        choice = to_latin_digits(form.get("option", ""))
+        if not choice.isdigit():
+            raise DomainError("required", N_("Choose an option."), field="option")
+        code = service.vote_in_poll(db, poll, principal.account, int(choice))
+    except DomainError as exc:
+        db.rollback()
+        return _poll_page(request, db, principal, poll, field_errors(exc),
+                          status_code=exc.status if exc.status != 409 else 422)
+    db.commit()
+    # The receipt is shown in this answer only (no redirect: it must not be stored anywhere).
+    return _poll_page(request, db, principal, poll, receipt=code)
+
+
+def _budget_page(request: Request, db: Session, principal: Principal | None, budget: Budget,
+                 errors: dict[str, str] | None = None, receipt: str | None = None, chosen: list[int] | None = None,
+                 status_code: int = 200) -> HTMLResponse:
+    published = service.results_published(budget.closes_at)
+    person_id = principal.account.person_id if principal else None
+    lines = service.budget_results(db, budget) if published else []
+    return render(request, "participation/budget.html", {
+        "b": budget, "published": published, "lines": lines, "projects": {p.id: p for p in budget.projects},
+        "reasons": BUDGET_REASONS, "opened": service.now() >= budget.opens_at,
+        "voted": service.has_voted(db, "budget", budget.id, person_id),
+        "level": service.verification_level(db, principal.account if principal else None),
+        "errors": errors or {}, "receipt": receipt, "chosen": chosen or [],
+        "funded_total": sum(x.cost for x in lines if x.funded),
+    }, status_code=status_code)
+
+
+@router.get("/participation/budgets/{ref}", response_class=HTMLResponse)
+def budget_page(ref: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _budget_page(request, db, principal, service.budget_by_ref(db, ref))
+
+
+@router.post("/participation/budgets/{ref}/vote")
+async def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    raw = await request.form()
+    await read_form(request)
+    budget = service.budget_by_ref(db, ref)
+    chosen = [int(v) for v in raw.getlist("projects") if isinstance(v, str) and v.isdigit()]
+    try:
+        require(permissions.can_participate(principal))
+        code = service.vote_in_budget(db, budget, principal.account, chosen)
+    except DomainError as exc:
+        db.rollback()
+        return _budget_page(request, db, principal, budget, field_errors(exc), chosen=chosen,
+                            status_code=exc.status if exc.status != 409 else 422)
+    db.commit()
+    return _budget_page(request, db, principal, budget, receipt=code)
+
+
+@router.get("/participation/receipts", response_class=HTMLResponse)
+def receipt_check(request: Request, db: DbSession, box: str = "poll", ref: str = "", code: str = "") -> HTMLResponse:
+    result = None
+    if ref and code:
+        box_id = (service.poll_by_ref(db, ref) if box == "poll" else service.budget_by_ref(db, ref)).id
+        result = service.check_receipt(db, "budget" if box == "budget" else "poll", box_id, code)
+    return render(request, "participation/receipt.html",
+                  {"result": result, "values": {"box": box, "ref": ref, "code": code}})
+
+
+# --------------------------------------------------------------------------- accountability
+
+
+def _item_page(request: Request, db: Session, principal: Principal | None, item_id: int,
+               errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+               status_code: int = 200) -> HTMLResponse:
+    item = service.item_by_id(db, item_id)
+    ctx = _common(db, principal, "accountability", item.id)
+    source = service.consultation_by_id(db, item.consultation_id) if item.consultation_id else None
+    proposal = db.get(Proposal, item.proposal_id) if item.proposal_id else None
+    ctx.update({"item": item, "org_name": _org_name(db, item.organization_id, get_language()),
+                "overdue": service.item_overdue(item), "missed": service.milestone_missed, "statuses": ITEM_STATUSES,
+                "source": source, "proposal": proposal, "open": True, "errors": errors or {}, "values": values or {},
+                "next_url": f"/participation/accountability/{item.id}"})
+    return render(request, "participation/item.html", ctx, status_code=status_code)
+
+
+@router.get("/participation/accountability/{item_id}", response_class=HTMLResponse)
+def item_page(item_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+    return _item_page(request, db, principal, item_id)
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+@router.get("/participation/moderation", response_class=HTMLResponse)
+def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    require(permissions.is_moderator(principal))
+    return render(request, "participation/moderation.html", {
+        "queue": service.moderation_queue(db, permissions.moderator_org_ids(db, principal)),
+        "log": service.moderation_log(db, 50)})
+
+
+@router.post("/participation/moderation")
+async def moderate(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    kind, cid = form.get("kind", ""), form.get("id", "")
+    if not cid.isdigit():
+        raise NotFound("content")
+    item = service.content(db, kind, int(cid))
+    require(permissions.can_moderate(db, principal, service.content_organization_id(db, kind, item)))
+    try:
+        service.moderate(db, principal.id, kind, int(cid), form.get("action", ""), form.get("reason", ""))
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "participation/moderation.html", {
+            "queue": service.moderation_queue(db, permissions.moderator_org_ids(db, principal)),
+            "log": service.moderation_log(db, 50), "errors": {f"reason-{kind}-{cid}": exc.localized()}},
+            status_code=exc.status)
+    db.commit()
+    return RedirectResponse("/participation/moderation", status_code=303)
