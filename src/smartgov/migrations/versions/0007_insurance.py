@@ -12,7 +12,6 @@ from alembic import op
 
 import smartgov.db
 
-
 revision = '0007_insurance'
 down_revision = '0001_foundation'
 branch_labels = None
