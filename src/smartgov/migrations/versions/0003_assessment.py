@@ -1,7 +1,7 @@
 """assessment: questionnaires, rounds, invitations, responses, roadmap
 
 Revision ID: 0003_assessment
-Revises: 0001_foundation
+Revises: 0002_services
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import smartgov.db
 
 revision = "0003_assessment"
-down_revision = "0001_foundation"
+down_revision = '0002_services'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """participation: consultations, proposals, polls, budgets, petitions, surveys, accountability, moderation
 
 Revision ID: 0004_participation
-Revises: 0001_foundation
+Revises: 0007_insurance
 Create Date: 2026-11-22 03:19:24.875514
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0004_participation'
-down_revision = '0001_foundation'
+down_revision = '0007_insurance'
 branch_labels = None
 depends_on = None
 

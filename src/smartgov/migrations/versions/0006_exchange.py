@@ -1,7 +1,7 @@
 """exchange: members, subsystems, keys, services, access rights, message log, person access log, flags
 
 Revision ID: 0006_exchange
-Revises: 0001_foundation
+Revises: 0003_assessment
 Create Date: 2026-11-22 03:23:25.500260
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0006_exchange'
-down_revision = '0001_foundation'
+down_revision = '0003_assessment'
 branch_labels = None
 depends_on = None
 

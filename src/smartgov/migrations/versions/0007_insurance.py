@@ -1,7 +1,7 @@
 """insurance: insured people, workshops, wage reports, contributions, pensions, medical claims
 
 Revision ID: 0007_insurance
-Revises: 0001_foundation
+Revises: 0006_exchange
 Create Date: 2026-11-22 03:49:50.977520
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0007_insurance'
-down_revision = '0001_foundation'
+down_revision = '0006_exchange'
 branch_labels = None
 depends_on = None
 
