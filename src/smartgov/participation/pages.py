@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language, to_latin_digits
 from smartgov.identity import Organization, OrgKind, Principal, require
+from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.participation import permissions, service
 from smartgov.participation.models import (
     Budget,
