@@ -1,0 +1,137 @@
+"""Participation throughput on PostgreSQL: secret-ballot votes/s and comment reads/s.
+
+    .venv/bin/python bench/participation_bench.py [--votes 3000] [--reads 5000] [--comments 50] [--write]
+
+A scratch PostgreSQL database gets one agency, one open poll, ``--votes`` verified citizens with
+their own API tokens, and a consultation with ``--comments`` comments. ``smartgov serve --workers 2``
+runs on loopback and an asyncio/httpx client sends a bounded number of requests (``harness.load``):
+
+- ``GET /api/v1/ping`` — the bare route of the same app, the yardstick;
+- ``POST /api/v1/participation/polls/{slug}/votes`` — each citizen votes once: token check,
+  verification level, voter marker (unique), unlinked ballot, ``participation.vote_cast`` event,
+  one commit;
+- ``GET /api/v1/participation/comments?subject_kind=consultation&subject_id=…`` — the whole thread;
+- ``GET /participation/consultations/{slug}`` — the HTML page with the draft and its comments.
+
+After the run the bench checks that ballots = voters = accepted votes. ``--write`` appends the
+table to ``bench/RESULTS-participation.md``. Nothing is asserted on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from harness import DEFAULT_PG, HEADER, Result, load, machine, scratch_postgres, server
+from sqlalchemy import func, select
+
+from smartgov import clock
+from smartgov.db import Database
+from smartgov.identity import nationalcode
+from smartgov.identity import service as identity
+from smartgov.identity.models import OrgKind, Role
+from smartgov.participation import service
+from smartgov.participation.models import Ballot, Voter
+from smartgov.settings import Settings, use_settings
+
+RESULTS = Path(__file__).with_name("RESULTS-participation.md")
+SECTIONS = [{"heading_fa": f"بند {i}", "heading_en": f"Section {i}", "body_fa": "متن بند " * 40,
+             "body_en": "Text of the section " * 30} for i in range(1, 6)]
+
+
+def setup(url: str, voters: int, comments: int) -> tuple[list[str], int]:
+    """Agency, poll, consultation with comments, and ``voters`` verified citizens with tokens."""
+    database = Database(url)
+    tokens: list[str] = []
+    with database.unit_of_work() as db:
+        org = identity.create_organization(db, code="sso", kind=OrgKind.AGENCY, name_fa="تأمین اجتماعی",
+                                           name_en="Social Security Organization")
+        service.create_poll(db, organization=org, slug="bench-poll", question_fa="پرسش؟", question_en="Question?",
+                            options=[("الف", "A"), ("ب", "B"), ("ج", "C")],
+                            opens_at=clock.now() - dt.timedelta(hours=1), closes_at=clock.now() + dt.timedelta(days=1))
+        start = clock.now() - dt.timedelta(days=8)
+        c = service.create_consultation(
+            db, organization=org, slug="bench-draft", kind="regulation", title_fa="پیش‌نویس", title_en="Draft",
+            phases={p: start + dt.timedelta(days=7 * i) for i, p in
+                    enumerate(("information", "consultation", "analysis", "decision", "accountability"))},
+            sections=SECTIONS)
+        consultation_id = c.id
+    for start_i in range(0, voters, 500):
+        with database.unit_of_work() as db:
+            for i in range(start_i, min(voters, start_i + 500)):
+                person = identity.create_person(
+                    db, national_code=nationalcode.make(f"{300_000_000 + i:09d}"), first_name_fa="شهروند",
+                    last_name_fa=str(i), first_name_en="Citizen", last_name_en=str(i), birth_date=dt.date(1980, 1, 1),
+                    province=["Tehran", "Isfahan", "Fars"][i % 3], gender="fm"[i % 2])
+                account = identity.create_account(db, username=f"voter{i}", password="Load-test-pass-2026",  # noqa: S106
+                                                  role=Role.CITIZEN, person=person)
+                service.verify_person(db, person, method="registry", actor_id=None)
+                raw, _ = identity.create_api_token(db, account, name="bench", scopes=["read", "write"],
+                                                   expires_in_days=None)
+                tokens.append(raw)
+                if i < comments:
+                    service.post_comment(db, account=account, subject_kind="consultation",
+                                         subject_id=consultation_id, section_number=1 + i % 5,
+                                         body=f"Comment number {i}: the deadline in this section should be shorter.")
+    database.dispose()
+    return tokens, consultation_id
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--votes", type=int, default=3000, help="Voters (each votes once).")
+    parser.add_argument("--reads", type=int, default=5000, help="Comment-thread reads.")
+    parser.add_argument("--comments", type=int, default=50, help="Comments in the consultation.")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", default=DEFAULT_PG)
+    parser.add_argument("--write", action="store_true", help="Append the results to RESULTS-participation.md.")
+    args = parser.parse_args()
+    with scratch_postgres(args.database_url) as url:
+        use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024))
+        tokens, consultation_id = setup(url, max(args.votes, args.comments), args.comments)
+        with server(url, workers=2) as base:
+            comments_path = f"/api/v1/participation/comments?subject_kind=consultation&subject_id={consultation_id}"
+            load("warm-up", base, lambda i: ("GET", comments_path, {}), requests=200, concurrency=8)
+            results: list[Result] = [
+                load("GET /api/v1/ping (no database)", base, lambda i: ("GET", "/api/v1/ping", {}),
+                     requests=args.reads, concurrency=args.concurrency),
+                load("POST poll vote (secret ballot, one per person)", base, lambda i: (
+                    "POST", "/api/v1/participation/polls/bench-poll/votes",
+                    {"json": {"option": 1 + i % 3}, "headers": {"Authorization": f"Bearer {tokens[i]}"}}),
+                     requests=args.votes, concurrency=args.concurrency, expect=(201,)),
+                load("POST the same votes again (all refused 409)", base, lambda i: (
+                    "POST", "/api/v1/participation/polls/bench-poll/votes",
+                    {"json": {"option": 1}, "headers": {"Authorization": f"Bearer {tokens[i]}"}}),
+                     requests=min(args.votes, 1000), concurrency=args.concurrency, expect=(409,)),
+                load(f"GET comment thread ({args.comments} comments, JSON)", base,
+                     lambda i: ("GET", comments_path, {}), requests=args.reads, concurrency=args.concurrency),
+                load(f"GET consultation page ({args.comments} comments, HTML)", base,
+                     lambda i: ("GET", "/participation/consultations/bench-draft", {}),
+                     requests=max(500, args.reads // 5), concurrency=args.concurrency),
+            ]
+        database = Database(url)
+        with database.sessions() as db:
+            ballots = db.scalar(select(func.count()).select_from(Ballot)) or 0
+            voters = db.scalar(select(func.count()).select_from(Voter)) or 0
+        database.dispose()
+    accepted = results[1].requests - results[1].errors
+    check = f"ballots = {ballots}, voters = {voters}, accepted votes = {accepted}"
+    ping = results[0].per_second
+    lines = [f"### {machine()}", "", f"`bench/participation_bench.py --votes {args.votes} --reads {args.reads} "
+             f"--comments {args.comments} --concurrency {args.concurrency}` on PostgreSQL, "
+             "`smartgov serve --workers 2`.",
+             "", HEADER, *(r.row() for r in results), "",
+             f"Integrity after the run: {check}. Votes at {results[1].per_second / ping:.0%} and comment-thread reads "
+             f"at {results[3].per_second / ping:.0%} of ping in the same run.", ""]
+    print("\n".join(lines))
+    if args.write:
+        header = "" if RESULTS.exists() else ("# Participation benchmarks\n\nProduced by "
+                                              "`bench/participation_bench.py --write`; the lead merges these into "
+                                              "`bench/RESULTS.md`.\n\n")
+        with RESULTS.open("a", encoding="utf-8") as fh:
+            fh.write(header + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
