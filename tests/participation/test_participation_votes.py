@@ -199,3 +199,24 @@ def test_budget_ballot_rules(db) -> None:  # type: ignore[no-untyped-def]
 def test_allocation_with_no_votes() -> None:
     lines = budgeting.allocate(10, [budgeting.ProjectCost(1, 1, 5)], budgeting.tally([]))
     assert lines[0].reason == "no_votes" and not lines[0].funded
+
+
+def test_sealing_rewrites_closed_boxes_once_and_keeps_every_ballot(db) -> None:  # type: ignore[no-untyped-def]
+    poll = make_poll(db)
+    receipts = [service.vote_in_poll(db, poll, citizen(db, f"sealer{i}"), 1 + i % 3) for i in range(5)]
+    assert service.seal_closed_boxes(db) == 0  # still open
+    clock.advance(dt.timedelta(days=8))
+    before = service.poll_results(db, poll)
+    assert service.seal_closed_boxes(db) == 1 and service.seal_closed_boxes(db) == 0
+    assert poll.sealed_at is not None and service.poll_results(db, poll) == before
+    assert all(service.check_receipt(db, "poll", poll.id, code).counted for code in receipts)
+
+
+def test_sweep_command(settings, database) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from smartgov.cli import app
+
+    result = CliRunner().invoke(app, ["participation", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "ballot boxes sealed: 0" in result.output

@@ -269,6 +269,7 @@ class Poll(Base):
     question_en: Mapped[str] = mapped_column(String(500))
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime]
+    sealed_at: Mapped[dt.datetime | None]  # ballots rewritten in random order after closing
     created_at: Mapped[dt.datetime]
 
     options: Mapped[list[PollOption]] = relationship(
@@ -336,6 +337,7 @@ class Budget(Base):
     max_choices: Mapped[int | None]  # approval: how many projects one voter may approve
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime]
+    sealed_at: Mapped[dt.datetime | None]  # ballots rewritten in random order after closing
     created_at: Mapped[dt.datetime]
 
     projects: Mapped[list[BudgetProject]] = relationship(

@@ -806,6 +806,31 @@ def budget_results(db: Session, budget: Budget) -> list[budgeting.ResultLine]:
     return budgeting.allocate(budget.total, _costs(budget), budgeting.tally(ballots))
 
 
+def seal_closed_boxes(db: Session) -> int:
+    """Rewrite the ballots of every closed, unsealed poll and budget in the order of their random ids.
+
+    Voter markers and ballots are both appended as votes arrive, so on PostgreSQL their physical
+    row positions follow the same order while voting is open; rewriting the ballots after closing
+    leaves nothing in the ballot table that follows the voting order (autovacuum then reclaims the
+    old row versions). Returns how many boxes were sealed.
+    """
+    sealed = 0
+    for model, kind in ((Poll, "poll"), (Budget, "budget")):
+        for box in db.scalars(select(model).where(model.closes_at <= now(), model.sealed_at.is_(None))):
+            rows = list(db.scalars(select(Ballot).where(Ballot.box_kind == kind, Ballot.box_id == box.id)))
+            copies = [(b.id, b.choices, b.receipt_hash) for b in rows]
+            for b in rows:
+                db.delete(b)
+            db.flush()
+            for bid, choices, receipt in sorted(copies):
+                db.add(Ballot(id=bid, box_kind=kind, box_id=box.id, choices=choices, receipt_hash=receipt))
+            box.sealed_at = now()
+            db.flush()
+            events.publish(db, "participation.ballots_sealed", box_kind=kind, box_id=box.id, ballots=len(copies))
+            sealed += 1
+    return sealed
+
+
 # --------------------------------------------------------------------------- petitions
 
 
