@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 
 from smartgov.exchange import service
-from tests.browser.conftest import browser, live_server, page, serious_violations  # noqa: F401 - fixtures
+from tests.browser.conftest import serious_violations
 from tests.exchange.support import registry
 from tests.factories import PASSWORD, create_account
 
 pytestmark = pytest.mark.browser
 
 
-def test_citizen_reads_and_reports_an_access(page: Any, database: Any) -> None:  # noqa: F811
+def test_citizen_reads_and_reports_an_access(page: Any, database: Any) -> None:
     with database.unit_of_work() as db:
         registry(db)
         citizen = create_account(db, username="maryam")
