@@ -20,6 +20,7 @@ from typing import Any
 
 import jdatetime
 from sqlalchemy import Select, and_, case, false, func, or_, select, true, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -532,17 +533,33 @@ def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers:
 
 
 def _next_value(db: Session, name: str) -> int:
-    """Increment a named counter under a row lock (``UPDATE … RETURNING``), creating it on first use."""
+    """Increment a named counter, creating it on first use.
+
+    On PostgreSQL the increment commits at once on its own connection: holding the counter's
+    row lock until the whole submission commits made every submission wait for the one before
+    (bench/RESULTS.md). A rolled-back submission therefore leaves a gap in the numbers, which
+    reference and invoice numbers may have; the numbers stay unique and increasing. SQLite has a
+    single writer anyway, so there the counter stays inside the caller's transaction.
+    """
+    bind = db.get_bind()
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
+        with bind.connect() as conn:
+            value = _increment(conn, name, "postgresql")
+            conn.commit()
+        return value
+    return _increment(db, name, bind.dialect.name)
+
+
+def _increment(conn: Session | Connection, name: str, dialect: str) -> int:
     stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
-    value = db.execute(stmt).scalar()
+    value = conn.execute(stmt).scalar()
     if value is None:
-        dialect = db.get_bind().dialect.name
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        db.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
-        value = db.execute(stmt).scalar()
+        conn.execute(insert(Counter).values(name=name, value=0).on_conflict_do_nothing())
+        value = conn.execute(stmt).scalar()
     assert value is not None
     return int(value)
 
