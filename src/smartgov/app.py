@@ -15,7 +15,9 @@ from smartgov.settings import Settings, get_settings, use_settings
 from smartgov.web import csrf
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
-MODULES: tuple[str, ...] = ("web", "identity", "ledger", "services", "exchange", "assessment", "insurance", "participation")
+MODULES: tuple[str, ...] = (
+    "web", "identity", "ledger", "services", "exchange", "assessment", "insurance", "participation",
+)
 
 API_DESCRIPTION = """\
 JSON API of smartgov. Authenticate with a personal API token: `Authorization: Bearer sgp_...`
