@@ -248,3 +248,22 @@ def test_keys_are_public_and_rotation_keeps_documents_valid(client, db) -> None:
     assert [k["active"] for k in client.get(f"{API}/keys", params={"agency": "sso"}).json()] == [False, True]
     assert client.get(f"{API}/verify/{doc_id}").json()["valid"] is True
     assert client.get(f"{API}/verify/{'0' * 32}").json()["valid"] is False
+
+
+def test_an_officials_look_at_a_case_is_listed_in_who_read_my_data(client, db) -> None:  # type: ignore[no-untyped-def]
+    accounts = arrange(db)
+    db.commit()
+    t = tokens(client, {k: accounts[k] for k in ("citizen", "official")})
+    answers = address_answers(accounts["citizen"], owns_home=False)
+    answers["lease_contract"] = upload(client, t["citizen"], "lease_contract", "lease.pdf")
+    body = {"service_id": "address-change", "answers": answers,
+            "documents": {"proof_of_address": upload(client, t["citizen"], "documents.proof_of_address")}}
+    ref = client.post(f"{API}/applications", headers={**t["citizen"], "Idempotency-Key": "k-1"}, json=body).json()[
+        "reference"]
+    assert client.get(f"{API}/applications/{ref}", headers=t["citizen"]).status_code == 200  # own look: not logged
+    before = client.get("/api/v1/exchange/my-data-access", headers=t["citizen"]).json()["total"]
+    assert client.get(f"{API}/applications/{ref}", headers=t["official"]).status_code == 200
+    log = client.get("/api/v1/exchange/my-data-access", headers=t["citizen"]).json()
+    assert log["total"] == before + 1
+    entry = log["items"][0]
+    assert ref in json.dumps(entry, ensure_ascii=False) and "case-handling" in json.dumps(entry)

@@ -341,7 +341,10 @@ def my_applications(principal: CurrentPrincipal, db: DbSession, pagination: Pagi
 @router.get("/applications/{reference}", response_model=ApplicationPublic)
 def get_application(reference: str, principal: CurrentPrincipal, db: DbSession) -> ApplicationPublic:
     """One application: state, SLA, invoices, documents and what you may do now."""
-    return application_public(db, principal, visible_application(db, principal, reference))
+    app = visible_application(db, principal, reference)
+    service.record_official_view(db, principal, app)
+    db.commit()
+    return application_public(db, principal, app)
 
 
 @router.get("/applications/{reference}/timeline", response_model=list[TimelineEntryPublic])
@@ -349,6 +352,8 @@ def get_timeline(reference: str, principal: CurrentPrincipal, db: DbSession) -> 
     """Every step of the case (officials also see assignments)."""
     app = visible_application(db, principal, reference)
     internal = app.applicant_id != principal.id
+    service.record_official_view(db, principal, app)
+    db.commit()
     return [TimelineEntryPublic(**e.__dict__) for e in service.timeline(db, app, internal=internal)]
 
 

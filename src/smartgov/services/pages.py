@@ -612,6 +612,8 @@ async def bulk_page(request: Request, db: DbSession, principal: CurrentPrincipal
 def case_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     app = _visible(db, principal, reference)
     require(permissions.can_use_inbox(principal))
+    service.record_official_view(db, principal, app)
+    db.commit()
     return _render_case(request, db, principal, app)
 
 

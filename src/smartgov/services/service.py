@@ -1112,3 +1112,20 @@ def invoices_of(db: Session, app: Application) -> list[Invoice]:
 def open_invoice(db: Session, app: Application) -> Invoice | None:
     return db.scalar(select(Invoice).where(Invoice.application_id == app.id, Invoice.status == InvoiceStatus.OPEN)
                      .limit(1))
+
+
+def record_official_view(db: Session, principal: Principal, app: Application) -> None:
+    """An official looking at someone's application is recorded in that person's "who read my data".
+
+    Published as ``privacy.person_data_accessed`` (the exchange module keeps the per-person log), so
+    the engine needs no import of it; the caller commits.
+    """
+    if app.applicant_id == principal.id:
+        return
+    applicant = db.get(Account, app.applicant_id)
+    if applicant is None or applicant.person_id is None:
+        return
+    agency = db.get(Organization, app.agency_id)
+    events.publish(db, "privacy.person_data_accessed", actor_id=principal.id, person_id=applicant.person_id,
+                   agency_code=agency.code if agency else None, what=f"services.application:{app.reference}",
+                   purpose="case-handling")
