@@ -267,3 +267,30 @@ def test_an_officials_look_at_a_case_is_listed_in_who_read_my_data(client, db) -
     assert log["total"] == before + 1
     entry = log["items"][0]
     assert ref in json.dumps(entry, ensure_ascii=False) and "case-handling" in json.dumps(entry)
+
+
+def test_decision_events_say_whether_the_sla_was_met(client, db) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.events import EventRecord
+
+    accounts = arrange(db)
+    db.commit()
+    t = tokens(client, {k: accounts[k] for k in ("citizen", "official")})
+    refs = []
+    for key in ("sla-1", "sla-2"):
+        answers = address_answers(accounts["citizen"], owns_home=False)
+        answers["lease_contract"] = upload(client, t["citizen"], "lease_contract", "lease.pdf")
+        body = {"service_id": "address-change", "answers": answers,
+                "documents": {"proof_of_address": upload(client, t["citizen"], "documents.proof_of_address")}}
+        refs.append(client.post(f"{API}/applications", headers={**t["citizen"], "Idempotency-Key": key},
+                                json=body).json()["reference"])
+    for ref in refs:
+        client.post(f"{API}/applications/{ref}/transitions", headers=t["official"], json={"action": "start_review"})
+    client.post(f"{API}/applications/{refs[0]}/transitions", headers=t["official"],
+                json={"action": "approve", "reason": "Lease checked."})
+    clock.advance(dt.timedelta(days=6))  # past the 120-hour whole-process target
+    client.post(f"{API}/applications/{refs[1]}/transitions", headers=t["official"],
+                json={"action": "approve", "reason": "Lease checked."})
+    decided = {e.payload["reference"]: e.payload for e in db.scalars(
+        select(EventRecord).where(EventRecord.name == "services.application_transitioned")) if e.payload["terminal"]}
+    assert decided[refs[0]]["sla_met"] is True and decided[refs[0]]["state_sla_met"] is True
+    assert decided[refs[1]]["sla_met"] is False and decided[refs[1]]["state_sla_met"] is False

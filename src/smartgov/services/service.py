@@ -721,6 +721,7 @@ def _move(db: Session, app: Application, defn: ServiceDefinition, tr: Transition
     for name in tr.actions:
         _run_action(db, app, defn, name, facts, tr, actor_id)
     now = clock.now()
+    state_deadline = app.sla_deadline
     app.state = tr.to
     app.state_entered_at = now
     app.updated_at = now
@@ -732,10 +733,17 @@ def _move(db: Session, app: Application, defn: ServiceDefinition, tr: Transition
     db.add(TransitionLog(application_id=app.id, from_state=source, to_state=tr.to, action=tr.action,
                          actor_id=actor_id, automatic=automatic, internal=False, reason=reason, at=now))
     db.flush()
+    # SLA facts for analytics: whether the step beat its state's deadline, and for a final
+    # decision whether the whole process beat its target (keys only when a deadline existed).
+    sla: dict[str, Any] = {}
+    if state_deadline is not None:
+        sla["state_sla_met"] = now <= state_deadline
+    if app.terminal and app.due_at is not None:
+        sla.update(due_at=app.due_at.isoformat(), sla_met=now <= app.due_at)
     events.publish(db, "services.application_transitioned", actor_id=actor_id, **event_data(db, app),
                    from_state=source, to_state=tr.to, action=tr.action, automatic=automatic,
                    terminal=app.terminal, reason=reason, fee=app.fee,
-                   waited_seconds=waited)
+                   waited_seconds=waited, **sla)
     state = wf.state(tr.to)
     if app.terminal and tr.action != WITHDRAW:
         notify_applicant(db, app, "services.decided", state_fa=state.label_fa, state_en=state.label_en,
