@@ -50,6 +50,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def _empty(database: Database) -> None:
     import importlib
 
+    import smartgov.health  # noqa: F401 - kernel tables outside modules
+
     root = Path(kernel_db.__file__).parent
     for models in root.glob("*/models.py"):
         importlib.import_module(f"smartgov.{models.parent.name}.models")

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smartgov import i18n
+from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
 from smartgov.web import csrf

@@ -26,6 +26,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
     from smartgov.db import Base, make_engine
     from tests.conftest import _empty  # noqa: F401 - imports every module's models
 
+    importlib.import_module("smartgov.health")
     for models in Path(kernel_db.__file__).parent.glob("*/models.py"):
         importlib.import_module(f"smartgov.{models.parent.name}.models")
     engine = make_engine(database_url)

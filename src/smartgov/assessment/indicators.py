@@ -212,7 +212,11 @@ def cost_per_service(db: Session, scope: Scope) -> Reading | None:
 
 
 def availability(db: Session, scope: Scope) -> Reading | None:
-    return None  # needs an uptime monitor; operations registers one when it exists
+    """Share of the worker's once-a-minute health probes that the platform answered."""
+    from smartgov import health
+
+    found = health.availability(db, scope.since, scope.until)
+    return Reading(found[0], found[1]) if found else None
 
 
 _DEFAULTS: dict[str, Provider] = {

@@ -12,6 +12,7 @@ from smartgov.db import Base, make_engine
 # Import every module's models so autogenerate sees all tables.
 _root = Path(__file__).resolve().parent.parent
 importlib.import_module("smartgov.events")
+importlib.import_module("smartgov.health")
 for _models in sorted(_root.glob("*/models.py")):
     importlib.import_module(f"smartgov.{_models.parent.name}.models")
 
