@@ -104,7 +104,7 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "availability",
         N_("Availability"),
-        N_("Share of time the public services were reachable, from the uptime monitor."),
+        N_("Share of the once-a-minute health probes the platform answered."),
         "percent",
     ),
 )
