@@ -84,3 +84,12 @@ def sent_mail(data_dir: Any) -> list[tuple[str, str, str]]:
         msg = message_from_bytes(path.read_bytes(), policy=default)
         out.append((str(msg["To"]), str(msg["Subject"]), msg.get_content()))  # type: ignore[union-attr]
     return out
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "form without CSRF token"
+    return match.group(1)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from smartgov.assessment.models import SurveyResponse
 from smartgov.identity import service as identity_service
 from smartgov.identity.models import Role
-from tests.factories import api_token, auth, create_account, create_agency
+from tests.factories import api_token, auth, create_account, create_agency, csrf_of
 
 
 @pytest.fixture
@@ -187,11 +187,6 @@ def pdf_has_text(content: bytes) -> bool:
             return True
     return False
 
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
 
 
 def test_framework_pages_show_network_tree_and_table(client) -> None:  # type: ignore[no-untyped-def]

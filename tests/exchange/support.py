@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import socket
 import threading
 import time
@@ -21,7 +20,7 @@ from smartgov import clock
 from smartgov.exchange import envelope as env
 from smartgov.exchange import providers, service
 from smartgov.exchange.models import ExchangeService, ExchangeSubsystem
-from tests.factories import PASSWORD, create_agency
+from tests.factories import PASSWORD, create_agency, csrf_of
 
 PURPOSES = [("pension-claim", "مستمری", "Pension claim"), ("tax-assessment", "مالیات", "Tax assessment")]
 
@@ -75,11 +74,6 @@ def request(db: Session, client: ExchangeSubsystem, svc: ExchangeService, person
     kid, key = private or service.signing_key(db, client)
     return env.sign(envelope, key, kid)
 
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form without CSRF token"
-    return match.group(1)
 
 
 def login(client: Any, account: Any, next_url: str = "/account") -> None:

@@ -10,13 +10,7 @@ from sqlalchemy import func, select
 
 from smartgov import clock, events
 from smartgov.identity.models import Account, Person, Role
-from tests.factories import PASSWORD, create_account, create_agency, sent_mail
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form without CSRF token"
-    return match.group(1)
+from tests.factories import PASSWORD, create_account, create_agency, csrf_of, sent_mail
 
 
 def login(client, username: str, password: str = PASSWORD, next_url: str = "/account"):  # type: ignore[no-untyped-def]

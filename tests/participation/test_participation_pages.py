@@ -10,14 +10,8 @@ from sqlalchemy import select
 from smartgov import clock
 from smartgov.participation import service
 from smartgov.participation.models import Comment, ContentStatus
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, csrf_of
 from tests.participation.helpers import agency, citizen, consultation, official
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match
-    return match.group(1)
 
 
 def sign_in(client, username: str) -> None:  # type: ignore[no-untyped-def]

@@ -10,16 +10,10 @@ from sqlalchemy import func, select
 
 from smartgov import clock
 from smartgov.services.models import Application, Invoice, Payment
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, csrf_of
 
 from .conftest import MINIMAL
 from .helpers import PDF, arrange
-
-
-def csrf_of(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "form without CSRF token"
-    return match.group(1)
 
 
 def login(client, account) -> None:  # type: ignore[no-untyped-def]
