@@ -86,7 +86,7 @@ def make_engine(url: str, *, sqlite_begin: str | None = "BEGIN IMMEDIATE", **kwa
         return engine
     if parsed.drivername == "postgresql":
         url = str(parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return create_engine(url, pool_size=10, max_overflow=20, **kwargs)
 
 
 class Database:
@@ -114,6 +114,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def keep(session: Session, *rows: object) -> None:
+    """Hold ``rows`` for the rest of ``session``.
+
+    The identity map refers to rows weakly; while something holds them, ``Session.get`` answers
+    from it without a SELECT. Used when one joined query loads rows that later code looks up by key.
+    """
+    session.info.setdefault("kept", []).extend(rows)
 
 
 def alembic_config(url: str) -> Any:

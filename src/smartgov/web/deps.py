@@ -6,10 +6,11 @@ their use case is done, so a 2xx always means committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from smartgov.errors import DomainError, Forbidden
@@ -21,10 +22,21 @@ from smartgov.identity.service import Principal
 SESSION_COOKIE = "sg_session"
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with request.app.state.db.sessions() as session:
-        request.state.db_session = session
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """A session per request, opened on the event loop: creating one does no I/O.
+
+    Only closing a session that still holds a connection inside a transaction talks to the
+    database (the rollback), so only then does it go to the thread pool.
+    """
+    session = request.app.state.db.sessions()
+    request.state.db_session = session
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 DbSession = Annotated[Session, Depends(get_db)]
