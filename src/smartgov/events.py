@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Index, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import Index, String, Text, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from smartgov import clock
 from smartgov.db import Base, Database
@@ -55,6 +55,9 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: Set when the event is written in the same flush, which then fills ``event_id``.
+    event: Mapped[EventRecord | None] = relationship(
+        EventRecord, primaryjoin="foreign(OutboxMessage.event_id) == EventRecord.id", lazy="raise")
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,18 @@ class Event:
     data: dict[str, Any]
     actor_id: int | None = None
     occurred_at: dt.datetime = field(default_factory=clock.now)
-    id: int | None = None
+    #: The id when it is known at construction (an event read back from the outbox).
+    known_id: int | None = field(default=None, repr=False)
+    #: The row written by ``publish``; it gets its id when the publishing session flushes.
+    row: EventRecord | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def id(self) -> int | None:
+        """The ``kernel_event`` id; None until the publishing session has flushed."""
+        if self.known_id is not None or self.row is None:
+            return self.known_id
+        identity = inspect(self.row).identity
+        return int(identity[0]) if identity else None
 
 
 SyncHandler = Callable[[Session, Event], None]
@@ -120,8 +134,10 @@ def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any)
     now = clock.now()
     record = EventRecord(name=name, payload=data, actor_id=actor_id, occurred_at=now)
     db.add(record)
-    db.flush()
-    evt = Event(name=name, data=data, actor_id=actor_id, occurred_at=now, id=record.id)
+    # No flush here: the events and outbox rows of a use case go to the database together at
+    # its next flush, as one multi-row INSERT per table (a flush per event cost a round trip each).
+    # Synchronous subscribers therefore see ``evt.id`` as None; it is set from the flush on.
+    evt = Event(name=name, data=data, actor_id=actor_id, occurred_at=now, row=record)
     for handler in [*_sync.get(name, []), *_sync.get("*", [])]:
         handler(db, evt)
     for handler_name in [*_async.get(name, []), *_async.get("*", [])]:
@@ -130,12 +146,13 @@ def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any)
 
 
 def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
-    """Write one outbox row for ``handler_name``."""
+    """Write one outbox row for ``handler_name``; an unflushed event row is linked, not looked up."""
     now = clock.now()
     msg = OutboxMessage(
         handler=handler_name,
         event_name=evt.name,
         event_id=evt.id,
+        event=evt.row if evt.id is None else None,
         payload={"data": evt.data, "actor_id": evt.actor_id, "occurred_at": evt.occurred_at.isoformat()},
         status="pending",
         attempts=0,
@@ -179,7 +196,7 @@ def drain_outbox(database: Database, *, batch: int = 100, max_attempts: int = 8)
                 data=payload["data"],
                 actor_id=payload.get("actor_id"),
                 occurred_at=dt.datetime.fromisoformat(payload["occurred_at"]),
-                id=msg.event_id,
+                known_id=msg.event_id,
             )
             try:
                 if handler is None:

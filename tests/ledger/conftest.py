@@ -13,7 +13,8 @@ from smartgov.db import Database
 def publish(database: Database, count: int, name: str = "test.ledger_probe", **data: Any) -> list[int]:
     """Publish ``count`` events in one committed transaction; returns their ids."""
     with database.unit_of_work() as db:
-        return [events.publish(db, name, seq=i, **data).id for i in range(count)]  # type: ignore[misc]
+        published = [events.publish(db, name, seq=i, **data) for i in range(count)]
+    return [e.id for e in published]  # type: ignore[misc]  # known once the commit has flushed them
 
 
 def ledger_rows(db: Any) -> list[Any]:

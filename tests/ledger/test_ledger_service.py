@@ -135,7 +135,9 @@ def test_concurrent_transactions_committing_out_of_order(database, db) -> None: 
         pytest.skip("SQLite serialises writers: ids always commit in order")
     service.append_pending(database)  # creates the signing key first
     slow = database.sessions()
-    slow_id = events.publish(slow, "test.slow").id  # takes its id, does not commit yet
+    slow_event = events.publish(slow, "test.slow")
+    slow.flush()  # takes its id, does not commit yet
+    slow_id = slow_event.id
     fast = publish(database, 1, "test.fast")[0]
     assert fast > slow_id
     service.append_pending(database)
