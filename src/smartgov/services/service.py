@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
+from smartgov.db import keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, OrgKind, Principal, Role, organization_by_code
@@ -57,6 +58,7 @@ from .models import (
     InfoRequest,
     Invoice,
     InvoiceStatus,
+    IssuedDocument,
     Rating,
     StoredFile,
     TransitionLog,
@@ -264,10 +266,13 @@ def definition_row(db: Session, definition_id: int) -> Definition:
 
 def published(db: Session, service_id: str) -> Definition:
     """The live version of a service (404 if none)."""
-    row = db.scalar(select(Definition).where(Definition.service_id == service_id,
-                                             Definition.status == DefinitionStatus.PUBLISHED))
-    if row is None:
+    found = db.execute(select(Definition, Organization).join(Organization, Organization.id == Definition.agency_id)
+                       .where(Definition.service_id == service_id,
+                              Definition.status == DefinitionStatus.PUBLISHED)).first()
+    if found is None:
         raise NotFound("service")
+    row, agency = found
+    keep(db, row, agency)  # a submission looks both up by key again: served from the identity map
     return row
 
 
@@ -514,7 +519,11 @@ def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers:
     """Every file answer must be an upload of this applicant not used elsewhere; stored metadata wins."""
     rows: list[StoredFile] = []
     errors: list[DomainError] = []
-    for path, value in _file_answers(defn, answers, documents):
+    answered = _file_answers(defn, answers, documents)
+    refs = [v["ref"] for _, v in answered if isinstance(v.get("ref"), str)]
+    if refs:  # one SELECT for every file; the loop below then finds them in the identity map
+        keep(db, *db.scalars(select(StoredFile).where(StoredFile.id.in_(refs))))
+    for path, value in answered:
         ref = value.get("ref")
         row = db.get(StoredFile, ref) if isinstance(ref, str) else None
         if row is None or row.owner_id != account.id or row.application_id is not None:
@@ -543,10 +552,9 @@ def _next_value(db: Session, name: str) -> int:
     """
     bind = db.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
-        with bind.connect() as conn:
-            value = _increment(conn, name, "postgresql")
-            conn.commit()
-        return value
+        # autocommit: the UPDATE … RETURNING is its own transaction, one round trip
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return _increment(conn, name, "postgresql")
     return _increment(db, name, bind.dialect.name)
 
 
@@ -913,10 +921,55 @@ def can_see_all(principal: Principal) -> bool:
 
 
 def application_by_reference(db: Session, reference: str) -> Application:
-    app = db.scalar(select(Application).where(Application.reference == reference.strip().upper()))
-    if app is None:
+    """The case, with its definition version and agency fetched in the same round trip.
+
+    Both are kept in the session, so the permission checks and the response that follow find
+    them with ``Session.get`` instead of two more SELECTs (status reads are the hottest route).
+    """
+    return _load_case(db, reference)[0]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a status answer shows beside the case row: the open question, whether documents exist."""
+
+    open_question: str | None
+    has_documents: bool
+
+
+def _fact_columns() -> tuple[Any, Any]:
+    question = (select(InfoRequest.question)
+                .where(InfoRequest.application_id == Application.id, InfoRequest.answered_at.is_(None))
+                .order_by(InfoRequest.id.desc()).limit(1).correlate(Application).scalar_subquery())
+    documents = select(IssuedDocument.id).where(IssuedDocument.application_id == Application.id).exists()
+    return question, documents
+
+
+def case_facts(db: Session, app: Application) -> CaseFacts:
+    """The facts of a case already loaded, in one round trip."""
+    question, documents = _fact_columns()
+    found = db.execute(select(question, documents).select_from(Application).where(Application.id == app.id)).one()
+    return CaseFacts(open_question=found[0], has_documents=bool(found[1]))
+
+
+def application_with_facts(db: Session, reference: str) -> tuple[Application, CaseFacts]:
+    """The case and its facts in one round trip (a status read is token + this + COMMIT)."""
+    app, extra = _load_case(db, reference, *_fact_columns())
+    return app, CaseFacts(open_question=extra[0], has_documents=bool(extra[1]))
+
+
+def _load_case(db: Session, reference: str, *extra: Any) -> tuple[Application, tuple[Any, ...]]:
+    found = db.execute(
+        select(Application, Definition, Organization, *extra)
+        .join(Definition, Definition.id == Application.definition_id)
+        .join(Organization, Organization.id == Application.agency_id)
+        .where(Application.reference == reference.strip().upper())
+    ).first()
+    if found is None:
         raise NotFound("application")
-    return app
+    app, definition, agency, *rest = found
+    keep(db, definition, agency)
+    return app, tuple(rest)
 
 
 def my_applications_query(principal: Principal) -> Select[Any]:
