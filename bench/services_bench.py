@@ -274,7 +274,7 @@ def main() -> None:
             print(r.row() + f" {100 * r.per_second / wrk_rows[0].per_second:.0f}% |")
 
 
-def wrk_run(name: str, base: str, specs: list[Spec]) -> Result:
+def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seconds: int = 10) -> Result:
     """Replay ``specs`` once each with wrk and bench/wrk_replay.lua; latency percentiles from wrk."""
     import json as _json
     import re
@@ -284,7 +284,7 @@ def wrk_run(name: str, base: str, specs: list[Spec]) -> Result:
             fh.write("\t".join([method, path, headers.get("Authorization", ""), headers.get("Idempotency-Key", ""),
                                 _json.dumps(body, ensure_ascii=False) if body is not None else ""]) + "\n")
     env = {**os.environ, "WRK_REQUESTS": fh.name, "WRK_THREADS": "2"}
-    out = subprocess.run(["wrk", "-t2", "-c32", "-d10s", "--latency", "-s", str(HERE / "wrk_replay.lua"), base],
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / "wrk_replay.lua"), base],
                          capture_output=True, text=True, env=env, timeout=300).stdout
     os.unlink(fh.name)
 
@@ -299,9 +299,9 @@ def wrk_run(name: str, base: str, specs: list[Spec]) -> Result:
     m = re.search(r"requests in ([\d.]+)(ms|s|m)\b", out)
     if m is None:
         raise RuntimeError("unexpected wrk output:\n" + out)
-    seconds = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[m.group(2)]
+    elapsed = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[m.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Result(name, total, seconds, int(non2xx.group(1)) if non2xx else 0, ms("50%"), ms("99%"))
+    return Result(name, total, elapsed, int(non2xx.group(1)) if non2xx else 0, ms("50%"), ms("99%"))
 
 
 def _has(cmd: str) -> bool:
