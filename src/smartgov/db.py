@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -89,13 +89,54 @@ def make_engine(url: str, *, sqlite_begin: str | None = "BEGIN IMMEDIATE", **kwa
     return create_engine(url, pool_size=10, max_overflow=20, **kwargs)
 
 
+def _begin_if_idle(conn: Connection) -> None:
+    """Open a real transaction on an autocommit PostgreSQL connection that has none."""
+    from psycopg.pq import TransactionStatus
+
+    if conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN")
+
+
+def _read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for read requests on PostgreSQL: no transaction until the first write.
+
+    psycopg sends ``BEGIN`` as a round trip of its own and the request then needs a ``COMMIT``:
+    half the round trips of a status read. Under READ COMMITTED every statement takes its own
+    snapshot anyway, so plain reads lose nothing outside a transaction. Whatever needs one gets
+    one before it runs: a flush, a DML statement, ``SELECT … FOR UPDATE``, a savepoint; from
+    there on the session commits or rolls back as usual, so one command is still one transaction.
+    """
+    reader = engine.execution_options(isolation_level="AUTOCOMMIT")
+    maker = sessionmaker(reader, expire_on_commit=False)
+
+    @event.listens_for(maker, "before_flush")
+    def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        _begin_if_idle(session.connection())
+
+    @event.listens_for(maker, "do_orm_execute")
+    def _before_execute(state: ORMExecuteState) -> None:
+        if not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None:
+            _begin_if_idle(state.session.connection())
+
+    @event.listens_for(reader, "savepoint")
+    def _before_savepoint(conn: Connection, _name: str) -> None:
+        _begin_if_idle(conn)
+
+    return maker
+
+
 class Database:
-    """An engine and its session factory; one per app (and per test database)."""
+    """An engine and its session factories; one per app (and per test database).
+
+    ``sessions`` for commands; ``read_sessions`` for requests that mostly read (the same as
+    ``sessions`` on SQLite, where a transaction costs no round trip).
+    """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = _read_sessions(self.engine) if self.is_postgres else self.sessions
 
     @property
     def is_postgres(self) -> bool:

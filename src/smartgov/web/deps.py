@@ -25,10 +25,13 @@ SESSION_COOKIE = "sg_session"
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session per request, opened on the event loop: creating one does no I/O.
 
-    Only closing a session that still holds a connection inside a transaction talks to the
-    database (the rollback), so only then does it go to the thread pool.
+    GET and HEAD get a read session (no transaction until the first write, see
+    ``Database.read_sessions``). Only closing a session that still holds a connection inside a
+    transaction talks to the database (the rollback), so only then does it go to the thread pool.
     """
-    session = request.app.state.db.sessions()
+    database = request.app.state.db
+    reading = request.method in ("GET", "HEAD")
+    session = database.read_sessions() if reading else database.sessions()
     request.state.db_session = session
     try:
         yield session
@@ -57,6 +60,16 @@ class MfaPending(DomainError):
         self.setup = setup
 
 
+def _record_use(db: Session, credential: object) -> None:
+    """Commit a token's last use or a session's sliding expiry at once (at most every few minutes).
+
+    It is a fact of its own: it must stick when the request itself only reads (and so never
+    commits) or fails.
+    """
+    if db.is_modified(credential):
+        db.commit()
+
+
 def resolve_principal(request: Request, db: Session) -> Principal | None:
     """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous."""
     auth = request.headers.get("authorization", "")
@@ -65,6 +78,7 @@ def resolve_principal(request: Request, db: Session) -> Principal | None:
         if found is None:
             raise Unauthenticated()
         account, token = found
+        _record_use(db, token)
         principal = Principal(account=account, scopes=set(token.scopes), via_token=True)
         request.state.principal = principal
         return principal
@@ -74,6 +88,7 @@ def resolve_principal(request: Request, db: Session) -> Principal | None:
     sess = identity.session_by_token(db, raw)
     if sess is None:
         return None
+    _record_use(db, sess)
     account = identity.account_by_id(db, sess.account_id)
     if account is None or not account.is_active:
         return None

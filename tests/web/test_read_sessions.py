@@ -1,0 +1,93 @@
+"""Read sessions on PostgreSQL: no transaction for plain reads, a real one from the first write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from smartgov import clock, events
+from smartgov.events import EventRecord
+
+
+@pytest.fixture
+def pg(database):  # type: ignore[no-untyped-def]
+    if not database.is_postgres:
+        pytest.skip("SQLite: read sessions are ordinary sessions (a transaction costs no round trip there)")
+    return database
+
+
+def status(session) -> str:  # type: ignore[no-untyped-def]
+    return session.connection().connection.dbapi_connection.info.transaction_status.name
+
+
+def count(database) -> int:  # type: ignore[no-untyped-def]
+    with database.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(EventRecord)))
+
+
+def test_plain_reads_open_no_transaction(pg) -> None:  # type: ignore[no-untyped-def]
+    with pg.read_sessions() as s:
+        s.scalar(select(func.count()).select_from(EventRecord))
+        assert status(s) == "IDLE"
+        s.commit()  # nothing to send
+
+
+def test_a_write_gets_one_transaction_that_commits_or_rolls_back_whole(pg) -> None:  # type: ignore[no-untyped-def]
+    with pg.read_sessions() as s:
+        s.scalar(select(func.count()).select_from(EventRecord))
+        events.publish(s, "test.read_then_write", n=1)
+        events.publish(s, "test.read_then_write", n=2)
+        s.flush()
+        assert status(s) == "INTRANS" and count(pg) == 0  # not visible before commit
+        s.rollback()
+    assert count(pg) == 0
+    with pg.read_sessions() as s:
+        events.publish(s, "test.read_then_write", n=1)
+        s.commit()
+        assert status(s) == "IDLE"
+    assert count(pg) == 1
+
+
+def test_locking_reads_and_savepoints_run_inside_a_transaction(pg) -> None:  # type: ignore[no-untyped-def]
+    with pg.unit_of_work() as s:
+        events.publish(s, "test.locked")
+    with pg.read_sessions() as s:
+        s.scalars(select(EventRecord).with_for_update()).all()
+        assert status(s) == "INTRANS"  # the lock is held until the session ends
+        s.rollback()
+        with s.begin_nested():
+            events.publish(s, "test.in_savepoint")
+        assert status(s) == "INTRANS"
+        s.commit()
+    assert count(pg) == 2
+
+
+def test_a_token_used_only_for_reads_still_records_its_use(client, db) -> None:  # type: ignore[no-untyped-def]
+    """GET routes do not commit; the token's last use is committed on its own."""
+    from smartgov.identity.models import ApiToken
+    from tests.factories import api_token, auth, create_account
+
+    account = create_account(db, username="reader")
+    db.commit()
+    token = api_token(client, account)
+    assert db.scalar(select(ApiToken.last_used_at).where(ApiToken.account_id == account.id)) is None
+    assert client.get("/api/v1/identity/me", headers=auth(token)).status_code == 200
+    db.expire_all()
+    assert db.scalar(select(ApiToken.last_used_at).where(ApiToken.account_id == account.id)) is not None
+
+
+def test_browsing_pages_slides_the_session_expiry(client, db) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.identity.models import LoginSession
+    from tests.factories import create_account
+    from tests.identity.test_identity_pages import login
+
+    create_account(db, username="browser")
+    db.commit()
+    login(client, "browser")
+    first = db.scalar(select(LoginSession.expires_at))
+    clock.advance(dt.timedelta(minutes=10))
+    assert client.get("/account").status_code == 200
+    db.expire_all()
+    assert db.scalar(select(LoginSession.expires_at)) - first >= dt.timedelta(minutes=10)
