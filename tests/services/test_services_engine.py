@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import json
 
 import pytest
 from sqlalchemy import func, select
 
-from smartgov import clock
+from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from smartgov.events import EventRecord
+from smartgov.events import EventRecord, OutboxMessage
 from smartgov.services import DefinitionInvalid, documents, payments, register_action, service
 from smartgov.services.models import (
     Application,
     DefinitionStatus,
     Invoice,
     InvoiceStatus,
+    IssuedDocument,
     Payment,
     PaymentStatus,
     TransitionLog,
@@ -53,10 +55,37 @@ def test_home_owner_is_registered_automatically_with_a_signed_document(session) 
     assert moved[-1]["automatic"] is True and moved[-1]["agency"] == "sso" and moved[-1]["to_state"] == "registered"
     assert events_named(session, "services.application_submitted")[0]["service_id"] == "address-change"
     issued = documents.documents_of(session, app)
-    assert len(issued) == 1 and issued[0].pdf_sha256
+    assert len(issued) == 1 and issued[0].pdf_sha256 is None  # the PDF is made after commit
     assert documents.verify_document_id(session, issued[0].id).valid
     names = [e.name for e in session.scalars(select(EventRecord))]
     assert "services.document_issued" in names and names.count("notifications.email_requested") >= 3
+    assert session.scalar(select(OutboxMessage.event_name).where(OutboxMessage.handler == "services.render_pdf")
+                          ) == "services.document_issued"
+
+
+def test_the_worker_makes_the_pdf_once_and_its_hash_goes_to_the_ledger(database) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as db:
+        doc_id = documents.documents_of(db, submit(db, arrange(db)["citizen"]).application)[0].id
+    events.drain_outbox(database)
+    with database.sessions() as db:
+        doc = db.get(IssuedDocument, doc_id)
+        assert doc.pdf_sha256 and doc.pdf_path == f"{doc_id}.pdf"
+        data = documents.pdf_bytes(db, doc)  # read from the file, not made again
+        assert hashlib.sha256(data).hexdigest() == doc.pdf_sha256 and documents.verify_upload(db, data).valid
+        assert not db.new and not db.dirty
+        rendered = events_named(db, "services.document_rendered")
+        assert [(r["document_id"], r["pdf_sha256"]) for r in rendered] == [(doc_id, doc.pdf_sha256)]
+
+
+def test_a_download_before_the_worker_makes_the_pdf_and_the_worker_then_leaves_it(database) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as db:
+        doc_id = documents.documents_of(db, submit(db, arrange(db)["citizen"]).application)[0].id
+    with database.unit_of_work() as db:
+        first = documents.pdf_bytes(db, db.get(IssuedDocument, doc_id))
+    events.drain_outbox(database)
+    with database.sessions() as db:
+        assert documents.pdf_bytes(db, db.get(IssuedDocument, doc_id)) == first
+        assert len(events_named(db, "services.document_rendered")) == 1
 
 
 def test_same_idempotency_key_gives_one_application(session) -> None:  # type: ignore[no-untyped-def]
@@ -244,7 +273,7 @@ def test_key_rotation_keeps_old_documents_valid_and_tampering_is_caught(session)
     tampered["document"]["applicant"]["name_en"] = "Someone Else"
     result = documents.verify_upload(session, json.dumps(tampered).encode())
     assert not result.valid and "signature" in result.reason
-    pdf = documents.pdf_bytes(old_doc)
+    pdf = documents.pdf_bytes(session, old_doc)
     assert pdf.startswith(b"%PDF") and documents.verify_upload(session, pdf).valid
     changed = pdf.replace(b"/MediaBox [0 0 595.28", b"/MediaBox [0 0 595.29", 1)
     assert changed != pdf

@@ -561,8 +561,8 @@ def get_document(document_id: str, principal: CurrentPrincipal, db: DbSession) -
 def get_document_pdf(document_id: str, principal: CurrentPrincipal, db: DbSession) -> Response:
     """The document as PDF (Persian and English, with a QR code to the verify page)."""
     doc = _visible_document(db, principal, document_id)
-    data = documents.pdf_bytes(doc)
-    db.commit()  # the PDF is made once, on first download if the font was missing at issue
+    data = documents.pdf_bytes(db, doc)
+    db.commit()  # made here if the worker has not made it yet
     return Response(data, media_type="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{doc.payload["reference"]}.pdf"'})
 

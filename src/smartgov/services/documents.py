@@ -3,7 +3,12 @@
 Keys are made per agency at first use; the private half is stored encrypted (AES-GCM with a
 key derived from the platform secret). Rotation adds a new key id and keeps the old public
 keys, so documents signed before still verify. The PDF carries the signed record in its
-metadata and its own SHA-256 is stored at issue, so any change to the file shows as invalid.
+metadata and its own SHA-256 is stored when it is made, so any change to the file shows as invalid.
+
+Signing is part of the deciding transaction; the PDF (~¼ s of font shaping and subsetting) is made
+after commit by the outbox worker, or at the first download if that comes sooner. Rendering is
+deterministic, so the two can race harmlessly. ``services.document_rendered`` puts the PDF's hash
+in the ledger beside the record's.
 """
 
 from __future__ import annotations
@@ -200,15 +205,11 @@ def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, re
                          payload=payload, signature=_b64(signature), issued_at=clock.now())
     db.add(doc)
     db.flush()
-    try:
-        store_pdf(doc)
-    except FontMissing:
-        log.warning("document %s issued without PDF: no Persian font found", document_id)
     from .service import event_data, notify_applicant
 
     events.publish(db, "services.document_issued", **event_data(db, app), document_id=document_id,
                    key_id=key.key_id, template=payload["template"], outcome=payload["outcome"]["state"],
-                   payload_sha256=hashlib.sha256(canonical(payload)).hexdigest(), pdf_sha256=doc.pdf_sha256)
+                   payload_sha256=hashlib.sha256(canonical(payload)).hexdigest())
     notify_applicant(db, app, "services.document_issued", title_fa=payload["title_fa"],
                      title_en=payload["title_en"], verify=_verify_url(document_id))
     return doc
@@ -325,24 +326,47 @@ def render_pdf(record: dict[str, Any]) -> bytes:
     return bytes(pdf.output())
 
 
-def store_pdf(doc: IssuedDocument) -> bytes:
-    """Make the document's PDF once and remember its hash (any later change to the file is detected)."""
+def store_pdf(db: Session, doc: IssuedDocument) -> bytes:
+    """Make the document's PDF and remember its hash (any later change to the file is detected).
+
+    The file is written under a temporary name and renamed, so a reader never sees half of it.
+    """
     data = render_pdf(signed_record(doc))
     folder = pdf_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{doc.id}.pdf").write_bytes(data)
-    doc.pdf_path = f"{doc.id}.pdf"
-    doc.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    partial = folder / f"{doc.id}.{uuid.uuid4().hex}.part"
+    partial.write_bytes(data)
+    partial.replace(folder / f"{doc.id}.pdf")
+    digest = hashlib.sha256(data).hexdigest()
+    if doc.pdf_sha256 != digest:
+        doc.pdf_path = f"{doc.id}.pdf"
+        doc.pdf_sha256 = digest
+        events.publish(db, "services.document_rendered", document_id=doc.id, reference=doc.payload["reference"],
+                       agency=doc.payload["agency"]["code"], pdf_sha256=digest, bytes=len(data))
     return data
 
 
-def pdf_bytes(doc: IssuedDocument) -> bytes:
-    """The issued PDF (made now if the font was missing at issue; the caller commits)."""
+def pdf_bytes(db: Session, doc: IssuedDocument) -> bytes:
+    """The issued PDF, made now if the worker has not made it yet (the caller commits)."""
     if doc.pdf_path:
         path = pdf_dir() / doc.pdf_path
         if path.is_file():
             return path.read_bytes()
-    return store_pdf(doc)
+    return store_pdf(db, doc)
+
+
+def _render_issued(db: Session, evt: events.Event, _outbox_id: int) -> None:
+    """Outbox handler: make the PDF of a document just issued (no-op if a download made it first)."""
+    doc = db.get(IssuedDocument, str(evt.data["document_id"]))
+    if doc is None or (doc.pdf_path and (pdf_dir() / doc.pdf_path).is_file()):
+        return
+    try:
+        store_pdf(db, doc)
+    except FontMissing:  # made at first download once a font is installed
+        log.warning("document %s has no PDF yet: no Persian font found", doc.id)
+
+
+events.subscribe_async("services.document_issued", "services.render_pdf", _render_issued)
 
 
 # --------------------------------------------------------------------------- verifying
