@@ -97,7 +97,7 @@ def _begin_if_idle(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def _read_sessions(engine: Engine) -> sessionmaker[Session]:
+def _read_sessions(engine: Engine, database: Database) -> sessionmaker[Session]:
     """Sessions for read requests on PostgreSQL: no transaction until the first write.
 
     psycopg sends ``BEGIN`` as a round trip of its own and the request then needs a ``COMMIT``:
@@ -107,7 +107,7 @@ def _read_sessions(engine: Engine) -> sessionmaker[Session]:
     there on the session commits or rolls back as usual, so one command is still one transaction.
     """
     reader = engine.execution_options(isolation_level="AUTOCOMMIT")
-    maker = sessionmaker(reader, expire_on_commit=False)
+    maker = sessionmaker(reader, expire_on_commit=False, info={"database": database})
 
     @event.listens_for(maker, "before_flush")
     def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -135,8 +135,12 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = _read_sessions(self.engine) if self.is_postgres else self.sessions
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
+        self.read_sessions = _read_sessions(self.engine, self) if self.is_postgres else self.sessions
+        # Counters and usage stamps on PostgreSQL: see bookkeeping().
+        self._bookkeeping = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
+                                       connect_args={"options": "-c synchronous_commit=off"}) \
+            if self.is_postgres else None
 
     @property
     def is_postgres(self) -> bool:
@@ -153,8 +157,27 @@ class Database:
                 session.rollback()
                 raise
 
+    def bookkeeping(self) -> Connection | None:
+        """An autocommit connection whose commits do not wait for the WAL flush (PostgreSQL only).
+
+        For single-statement writes outside the caller's transaction that need no fsync of their
+        own: counters (their row lock is then held for one statement; waiting for a flush there
+        was one of a submission's two) and usage stamps (a token's last use, a session's sliding
+        expiry). It is safe: a transaction that commits later flushes the WAL up to itself, these
+        writes included; a crash before that loses only a stamp, or a number nothing used.
+        """
+        return self._bookkeeping.connect() if self._bookkeeping is not None else None
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._bookkeeping is not None:
+            self._bookkeeping.dispose()
+
+
+def database_of(session: Session) -> Database | None:
+    """The ``Database`` whose factories made ``session`` (None for a hand-made session)."""
+    found = session.info.get("database")
+    return found if isinstance(found, Database) else None
 
 
 def keep(session: Session, *rows: object) -> None:

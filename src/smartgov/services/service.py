@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
-from smartgov.db import keep
+from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, OrgKind, Principal, Role, organization_by_code
@@ -555,8 +555,13 @@ def _next_value(db: Session, name: str) -> int:
     """
     bind = db.get_bind()
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
-        # autocommit: the UPDATE … RETURNING is its own transaction, one round trip
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        database = database_of(db)
+        # autocommit: the UPDATE … RETURNING is its own transaction, one round trip (and with the
+        # database's bookkeeping connection, no fsync: see Database.bookkeeping)
+        conn = database.bookkeeping() if database is not None else None
+        if conn is None:
+            conn = bind.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with conn:
             return _increment(conn, name, "postgresql")
     return _increment(db, name, bind.dialect.name)
 

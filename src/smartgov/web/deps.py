@@ -11,12 +11,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from smartgov.db import database_of
 from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_
 from smartgov.identity import service as identity
-from smartgov.identity.models import Role
+from smartgov.identity.models import ApiToken, LoginSession, Role
 from smartgov.identity.service import Principal
 
 SESSION_COOKIE = "sg_session"
@@ -60,14 +63,27 @@ class MfaPending(DomainError):
         self.setup = setup
 
 
-def _record_use(db: Session, credential: object) -> None:
-    """Commit a token's last use or a session's sliding expiry at once (at most every few minutes).
+def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
+    """Store a token's last use or a session's sliding expiry now (at most every few minutes).
 
     It is a fact of its own: it must stick when the request itself only reads (and so never
-    commits) or fails.
+    commits) or fails. On PostgreSQL it goes through the bookkeeping connection (one statement,
+    no fsync, no transaction for the request); on SQLite it is committed with the session.
     """
-    if db.is_modified(credential):
+    if not db.is_modified(credential):
+        return
+    database = database_of(db)
+    conn = database.bookkeeping() if database is not None else None
+    if conn is None:
         db.commit()
+        return
+    state = inspect(credential)
+    changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
+    model = type(credential)
+    with conn:
+        conn.execute(update(model).where(model.id == credential.id).values(**changed))
+    for key, value in changed.items():  # stored: nothing left for the session to flush
+        set_committed_value(credential, key, value)
 
 
 def resolve_principal(request: Request, db: Session) -> Principal | None:

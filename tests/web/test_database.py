@@ -1,4 +1,4 @@
-"""Read sessions on PostgreSQL: no transaction for plain reads, a real one from the first write."""
+"""The database kernel on PostgreSQL: read sessions (no transaction until the first write), counters."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from smartgov.events import EventRecord
 @pytest.fixture
 def pg(database):  # type: ignore[no-untyped-def]
     if not database.is_postgres:
-        pytest.skip("SQLite: read sessions are ordinary sessions (a transaction costs no round trip there)")
+        pytest.skip("PostgreSQL only: on SQLite a transaction costs no round trip and counters stay in the caller's transaction")
     return database
 
 
@@ -91,3 +91,15 @@ def test_browsing_pages_slides_the_session_expiry(client, db) -> None:  # type: 
     assert client.get("/account").status_code == 200
     db.expire_all()
     assert db.scalar(select(LoginSession.expires_at)) - first >= dt.timedelta(minutes=10)
+
+
+def test_counters_commit_without_waiting_for_the_flush_and_nothing_else_does(pg) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.services.service import next_number
+
+    with pg.bookkeeping() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    with pg.sessions() as s:
+        assert s.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+        first, second = next_number(s, "T-{seq:04d}"), next_number(s, "T-{seq:04d}")
+        s.rollback()  # the numbers were taken for good: the next one does not reuse them
+        assert (first, second) == ("T-0001", "T-0002") and next_number(s, "T-{seq:04d}") == "T-0003"
