@@ -347,7 +347,7 @@ def get_application(reference: str, principal: CurrentPrincipal, db: DbSession) 
     if not permissions.can_view_application(db, principal, app):
         raise NotFound("application")
     service.record_official_view(db, principal, app)
-    shown = application_public(db, principal, app, facts)  # read in the same transaction: one BEGIN, one COMMIT
+    shown = application_public(db, principal, app, facts)  # before the commit, which ends any transaction
     db.commit()
     return shown
 
