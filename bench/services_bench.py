@@ -219,6 +219,7 @@ def main() -> None:
         wrk_tenants = tenants[len(tenants) - args.wrk:] if args.wrk else []
         tenants = tenants[: len(tenants) - args.wrk] if args.wrk else tenants
         wrk_rows: list[Any] = []
+        cpu: dict[str, tuple[float, float]] = {}
         print(f"setup: {len(people):,} citizens with tokens, {len(owners) + 2 * len(tenants):,} uploads in "
               f"{time.perf_counter() - t0:.0f} s")
         from smartgov.db import Database
@@ -252,9 +253,10 @@ def main() -> None:
             loads.append(load_average())
             if args.wrk and _has("wrk"):
                 # wrk (C, event loop) drives far more load than the Python client on the same cores.
-                wrk_rows = [wrk_run("wrk: GET /api/v1/ping", base, ping),
-                            wrk_run("wrk: POST submit, tenant", base, wrk_tenants),
-                            wrk_run("wrk: GET application (status)", base, (reads * (n // len(reads) + 1))[:n])]
+                wrk_rows = [wrk_run("wrk: GET /api/v1/ping", base, ping, cpu=cpu),
+                            wrk_run("wrk: POST submit, tenant", base, wrk_tenants, cpu=cpu),
+                            wrk_run("wrk: GET application (status)", base, (reads * (n // len(reads) + 1))[:n],
+                                    cpu=cpu)]
             if args.keep:
                 print(f"server at {base}; e.g. wrk -t2 -c32 -d10s {base}/api/v1/ping ; Enter stops it")
                 input()
@@ -272,10 +274,57 @@ def main() -> None:
         print(HEADER.replace("| errors |", "| errors | % of ping |") + "---|")
         for r in wrk_rows:
             print(r.row() + f" {100 * r.per_second / wrk_rows[0].per_second:.0f}% |")
+        print("\nCPU per request in those runs (from /proc; the app's two workers, and every PostgreSQL process):\n")
+        print("| what | app CPU ms | PostgreSQL CPU ms | requests/s one core could serve (app + PostgreSQL) |")
+        print("|---|---|---|---|")
+        for name, (app_ms, pg_ms) in cpu.items():
+            print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {1000 / (app_ms + pg_ms):,.0f} |")
 
 
-def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seconds: int = 10) -> Result:
-    """Replay ``specs`` once each with wrk and bench/wrk_replay.lua; latency percentiles from wrk."""
+def _ticks(pid: str) -> int:
+    """User + system CPU of one process in clock ticks (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def cpu_split(base: str) -> dict[str, dict[str, int]]:
+    """CPU ticks so far, per process, of the app (the server on ``base``'s port and its workers) and of PostgreSQL."""
+    port = base.rsplit(":", 1)[1]
+    parents: dict[str, str] = {}
+    app: set[str] = set()
+    postgres: set[str] = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[proc.name] = stat.rsplit(")", 1)[1].split()[1]
+        if stat.split("(", 1)[1].startswith("postgres)"):
+            postgres.add(proc.name)
+        elif "smartgov.cli serve" in cmdline and f"--port {port}" in cmdline:
+            app.add(proc.name)
+    app |= {pid for pid, parent in parents.items() if parent in app}  # the worker processes
+    return {"app": {p: _ticks(p) for p in app}, "postgres": {p: _ticks(p) for p in postgres}}
+
+
+def _spent(before: dict[str, int], after: dict[str, int]) -> int:
+    """Ticks spent between two snapshots by the processes alive at the second (new ones from zero)."""
+    return sum(t - before.get(pid, 0) for pid, t in after.items())
+
+
+def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seconds: int = 10,
+            cpu: dict[str, tuple[float, float]] | None = None) -> Result:
+    """Replay ``specs`` once each with wrk and bench/wrk_replay.lua; latency percentiles from wrk.
+
+    With ``cpu``, also record the CPU milliseconds per request the app and PostgreSQL spent (from
+    /proc): the figure that does not depend on what else the shared box was doing.
+    """
     import json as _json
     import re
 
@@ -284,8 +333,11 @@ def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seco
             fh.write("\t".join([method, path, headers.get("Authorization", ""), headers.get("Idempotency-Key", ""),
                                 _json.dumps(body, ensure_ascii=False) if body is not None else ""]) + "\n")
     env = {**os.environ, "WRK_REQUESTS": fh.name, "WRK_THREADS": "2"}
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(HERE / "wrk_replay.lua"), base],
+    before = cpu_split(base)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
+                          str(HERE / "wrk_replay.lua"), base],
                          capture_output=True, text=True, env=env, timeout=300).stdout
+    after = cpu_split(base)
     os.unlink(fh.name)
 
     def ms(label: str) -> float:
@@ -301,6 +353,9 @@ def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seco
         raise RuntimeError("unexpected wrk output:\n" + out)
     elapsed = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[m.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if cpu is not None and total:
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        cpu[name] = tuple(_spent(before[k], after[k]) * tick_ms / total for k in ("app", "postgres"))  # type: ignore[assignment]
     return Result(name, total, elapsed, int(non2xx.group(1)) if non2xx else 0, ms("50%"), ms("99%"))
 
 
