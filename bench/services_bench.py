@@ -17,8 +17,8 @@ requests over the wall time from the first start to the last finish, p50/p99 ove
 * ``POST /api/v1/services/applications`` — address-change, distinct citizens' tokens (round
   robin) and a distinct ``Idempotency-Key`` each:
   - **home owner**: the definition's automatic step registers the notice at once, so the request
-    also signs the confirmation (Ed25519), renders its PDF (Persian, QR code) and queues e-mail
-    and SMS — the heaviest submission the engine has;
+    also signs the confirmation (Ed25519) and queues its PDF (made by the outbox worker, which
+    this benchmark does not run), e-mail and SMS — the heaviest submission the engine has;
   - **tenant**: a lease file too; the case waits for a clerk (the usual submission: checks,
     reference number, log, event, notifications).
 * ``GET /api/v1/services/applications/{ref}`` and ``…/{ref}/timeline`` by each case's applicant.
@@ -198,7 +198,7 @@ def main() -> None:
     parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--submissions", type=int, default=4000, help="Tenant submissions (waiting for a clerk).")
     parser.add_argument("--owner-submissions", type=int, default=1000,
-                        help="Home-owner submissions (each also renders and signs a PDF).")
+                        help="Home-owner submissions (each also signs a document).")
     parser.add_argument("--reads", type=int, default=8000, help="Per read route, and pings.")
     parser.add_argument("--concurrency", type=int, default=32, help="Requests in flight, over all clients.")
     parser.add_argument("--clients", type=int, default=2, help="Load-generator processes.")
@@ -233,14 +233,14 @@ def main() -> None:
         kw = {"clients": args.clients, "concurrency": args.concurrency}
         loads = [load_average()]
         with server(url, workers=2, data_dir=data_dir) as base:
-            # warm both workers: imports, parsed definition, PDF font, connection pools
+            # warm both workers: imports, parsed definitions, connection pools
             load("warm-up", base, [("GET", "/api/v1/ping", {}, None)] * 500, **kw)
             load("warm-up", base, owners[:100], **kw)
             load("warm-up", base, tenants[:100], **kw)
             ping = [("GET", "/api/v1/ping", {}, None)] * args.reads
             rows = [load("GET /api/v1/ping (no database)", base, ping, **kw)]
             rows.append(load("POST submit, tenant (waits for a clerk)", base, tenants[100:], **kw))
-            rows.append(load("POST submit, home owner (auto-registered, signed PDF)", base, owners[100:], **kw))
+            rows.append(load("POST submit, home owner (decided at once, signed document)", base, owners[100:], **kw))
             found = cases(url, by_id)
             reads = [("GET", f"{API}/applications/{ref}", {"Authorization": f"Bearer {tok}"}, None)
                      for ref, tok in found]
