@@ -138,7 +138,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self.read_sessions = _read_sessions(self.engine, self) if self.is_postgres else self.sessions
         # Counters and usage stamps on PostgreSQL: see bookkeeping().
-        self._bookkeeping = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
+        self._bookkeeping = create_engine(self.engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=2,
                                        connect_args={"options": "-c synchronous_commit=off"}) \
             if self.is_postgres else None
 
