@@ -152,13 +152,14 @@ def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
         handler=handler_name,
         event_name=evt.name,
         event_id=evt.id,
-        event=evt.row if evt.id is None else None,
         payload={"data": evt.data, "actor_id": evt.actor_id, "occurred_at": evt.occurred_at.isoformat()},
         status="pending",
         attempts=0,
         available_at=now,
         created_at=now,
     )
+    if evt.id is None and evt.row is not None:
+        msg.event = evt.row  # the flush fills event_id
     db.add(msg)
     return msg
 

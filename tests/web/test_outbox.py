@@ -88,3 +88,15 @@ def test_sync_subscribers_run_in_the_publishing_transaction(database) -> None:  
     with database.unit_of_work() as db:
         evt = events.publish(db, "test.thing_happened", what="x")
     assert seen == ["x"] and evt.id is not None
+
+
+def test_outbox_rows_point_at_their_event_though_publish_does_not_flush(database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(events, "_async", {"test.linked": ["test.linked_handler"]})
+    with database.unit_of_work() as db:
+        evt = events.publish(db, "test.linked", n=1)
+        assert evt.id is None  # not flushed yet ...
+        events.enqueue(db, "test.linked_handler", events.Event(name="test.replayed", data={}, known_id=4242))
+    assert evt.id is not None  # ... the commit's flush gave it its id
+    with database.sessions() as db:
+        linked = dict(db.execute(select(OutboxMessage.event_name, OutboxMessage.event_id)).tuples().all())
+    assert linked == {"test.linked": evt.id, "test.replayed": 4242}
