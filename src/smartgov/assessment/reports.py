@@ -11,17 +11,13 @@ import csv
 import io
 import math
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
+from smartgov import fonts
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.models import AssessmentRound, RoadmapAction
 from smartgov.assessment.schemas import RoundResults
 from smartgov.i18n import format_date, gettext, localize_digits
-
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT = FONT_DIR / "DejaVuSans.ttf"
-FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 
 SCORE_COLUMNS = [
     "level",
@@ -150,8 +146,8 @@ class _Report:
         self.rtl = lang == "fa"
         pdf = FPDF(orientation="P", unit="mm", format="A4")
         pdf.set_auto_page_break(auto=True, margin=15)
-        pdf.add_font("DejaVu", "", str(FONT))
-        pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+        pdf.add_font("DejaVu", "", str(fonts.dejavu()))
+        pdf.add_font("DejaVu", "B", str(fonts.dejavu(bold=True)))
         pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
         pdf.set_font("DejaVu", size=10)
         self.pdf = pdf

@@ -18,7 +18,6 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-import importlib.util
 import io
 import json
 import logging
@@ -36,8 +35,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, events, fonts
 from smartgov.errors import DomainError, NotFound
+from smartgov.fonts import FontMissing
 from smartgov.i18n import N_, format_date, localize_digits
 from smartgov.identity import Account, Organization
 from smartgov.settings import get_settings
@@ -52,25 +52,7 @@ log = logging.getLogger(__name__)
 
 ALGORITHM = "Ed25519"
 PDF_MARKER = "sgdoc1:"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Debian/Ubuntu fonts-dejavu-core
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf",  # Fedora
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",  # Arch
-    "/usr/local/share/fonts/DejaVuSans.ttf",
-    "/Library/Fonts/DejaVuSans.ttf",
-)
 MAX_VERIFY_BYTES = 10 * 1024 * 1024
-
-
-class FontMissing(DomainError):
-    status = 503
-
-    def __init__(self) -> None:
-        super().__init__(
-            "pdf_font_missing",
-            N_("PDFs cannot be made: no font with Persian letters was found. Install fonts-dejavu-core "
-               "or set SMARTGOV_SERVICES_FONT_PATH."),
-        )
 
 
 # --------------------------------------------------------------------------- keys
@@ -236,17 +218,8 @@ def documents_of(db: Session, app: Application) -> list[IssuedDocument]:
 
 
 def find_font() -> Path:
-    """A TrueType font covering Persian: the configured one, DejaVu Sans from the system, or matplotlib's copy."""
-    configured = services_settings().font_path
-    candidates = [configured] if configured else list(FONT_CANDIDATES)
-    if not configured:
-        spec = importlib.util.find_spec("matplotlib")
-        if spec is not None and spec.origin:
-            candidates.append(str(Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"))
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FontMissing()
+    """DejaVu Sans (Persian and Latin): the configured file, the system's, or matplotlib's copy."""
+    return fonts.dejavu(configured=services_settings().font_path)
 
 
 def pdf_dir() -> Path:
