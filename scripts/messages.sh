@@ -13,14 +13,14 @@ for dir in src/smartgov/*/; do
   case "$module" in i18n|migrations|__pycache__) continue ;; esac
   paths=("$dir")
   # Kernel files share the web catalog.
-  [ "$module" = web ] && paths+=(src/smartgov/errors.py src/smartgov/app.py src/smartgov/notifications)
+  [ "$module" = web ] && paths+=(src/smartgov/errors.py src/smartgov/app.py src/smartgov/fonts.py src/smartgov/notifications)
   [ "$module" = notifications ] && continue
-  "$BABEL" extract -q -F babel.cfg "${KEYWORDS[@]}" -o "$tmp/$module.pot" "${paths[@]}"
+  "$BABEL" -q extract --no-location --no-wrap -F babel.cfg "${KEYWORDS[@]}" -o "$tmp/$module.pot" "${paths[@]}"
   po="$LOCALES/fa/LC_MESSAGES/$module.po"
   if [ -f "$po" ]; then
-    "$BABEL" update -q -i "$tmp/$module.pot" -d "$LOCALES" -D "$module" -l fa --no-fuzzy-matching --ignore-obsolete
+    "$BABEL" -q update --no-wrap -i "$tmp/$module.pot" -d "$LOCALES" -D "$module" -l fa --no-fuzzy-matching --ignore-obsolete
   else
-    "$BABEL" init -q -i "$tmp/$module.pot" -d "$LOCALES" -D "$module" -l fa
+    "$BABEL" -q init -i "$tmp/$module.pot" -d "$LOCALES" -D "$module" -l fa
   fi
 done
 rm -rf "$tmp"
