@@ -63,6 +63,7 @@ def test_whole_address_change_journey(client, db, settings) -> None:  # type: ig
     assert r.status_code == 201, r.text
     ref = r.json()["reference"]
     assert r.json()["state"] == "submitted" and r.json()["actions"][0]["action"] == "withdraw"
+    assert r.json()["issued_documents"] == [] and r.json()["open_question"] is None
     again = client.post(f"{API}/applications", headers={**t["citizen"], "Idempotency-Key": "abc-1"}, json=body)
     assert again.status_code == 200 and again.json()["reference"] == ref
     assert db.scalar(select(func.count()).select_from(Application)) == 1

@@ -326,7 +326,8 @@ def submit(
     require(permissions.can_write(principal))
     result = service.submit_application(db, principal, body.service_id, body.answers, body.documents,
                                         idempotency_key=idempotency_key, organization_code=body.organization)
-    shown = application_public(db, principal, result.application)  # same transaction: no second BEGIN
+    facts = service.fresh_case_facts(db, result.application) if result.created else None
+    shown = application_public(db, principal, result.application, facts)  # same transaction: no second BEGIN
     db.commit()
     if not result.created:
         return JSONResponse(shown.model_dump(mode="json"), status_code=200)

@@ -187,6 +187,7 @@ def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, re
                          payload=payload, signature=_b64(signature), issued_at=clock.now())
     db.add(doc)
     db.flush()
+    db.info.setdefault("issued_documents", []).append(doc)  # see service.fresh_case_facts
     from .service import event_data, notify_applicant
 
     events.publish(db, "services.document_issued", **event_data(db, app), document_id=document_id,

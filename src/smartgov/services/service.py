@@ -974,6 +974,16 @@ def case_facts(db: Session, app: Application) -> CaseFacts:
     return CaseFacts(open_question=found[0], has_documents=bool(found[1]))
 
 
+def fresh_case_facts(db: Session, app: Application) -> CaseFacts:
+    """The facts of a case created in this session, without a query.
+
+    Only an official's ``request_information`` asks a question, so a new case has none; its
+    documents, if any, were issued in this session (``issue_document`` notes them).
+    """
+    issued = db.info.get("issued_documents", [])
+    return CaseFacts(open_question=None, has_documents=any(d.application_id == app.id for d in issued))
+
+
 def application_with_facts(db: Session, reference: str) -> tuple[Application, CaseFacts]:
     """The case and its facts in one round trip (a status read is this and the token's)."""
     app, extra = _load_case(db, reference, with_facts=True)
