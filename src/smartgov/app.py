@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,7 +95,13 @@ class PlatformMiddleware:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     """Build the app; tests pass their own settings and database."""
     settings = use_settings(settings or get_settings())
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="smartgov API",
         version="1.0",
         description=API_DESCRIPTION,

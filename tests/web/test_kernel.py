@@ -78,6 +78,20 @@ def test_cli_user_create_reports_bad_input(database_url: str, settings, monkeypa
     assert runner.invoke(cli, ["user", "create", "x1x", "--role", "king", "--password", "Long-enough-pass-9"]).exit_code == 2
 
 
+def test_a_server_process_works_on_as_many_requests_at_once_as_configured(settings, database) -> None:  # type: ignore[no-untyped-def]
+    import anyio.to_thread
+    from fastapi.testclient import TestClient
+
+    from smartgov.app import create_app
+
+    def tokens() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    for threads in (settings.request_threads, 3):
+        with TestClient(create_app(settings.model_copy(update={"request_threads": threads}), database)) as c:
+            assert c.portal.call(tokens) == threads  # type: ignore[union-attr]
+
+
 def test_security_headers(client) -> None:  # type: ignore[no-untyped-def]
     r = client.get("/")
     assert r.headers["x-frame-options"] == "DENY"
