@@ -107,7 +107,7 @@ def invoice_public(inv: Invoice) -> InvoicePublic:
 
 def application_public(db: DbSession, principal: Any, app: Application,
                        facts: service.CaseFacts | None = None) -> ApplicationPublic:
-    """The case as its applicant or an official sees it; ``facts`` saves two SELECTs when known."""
+    """The case as its applicant or an official sees it; ``facts``, when known, saves a query."""
     # Keep the row referenced: the session's identity map holds rows weakly, and
     # available_actions() below looks the same definition up again (a second SELECT otherwise).
     row = service.definition_row(db, app.definition_id)
