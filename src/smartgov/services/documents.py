@@ -320,19 +320,22 @@ def store_pdf(db: Session, doc: IssuedDocument) -> bytes:
     return data
 
 
+def _stored_pdf(doc: IssuedDocument) -> Path | None:
+    """The document's PDF file, if it has been made."""
+    path = pdf_dir() / doc.pdf_path if doc.pdf_path else None
+    return path if path is not None and path.is_file() else None
+
+
 def pdf_bytes(db: Session, doc: IssuedDocument) -> bytes:
     """The issued PDF, made now if the worker has not made it yet (the caller commits)."""
-    if doc.pdf_path:
-        path = pdf_dir() / doc.pdf_path
-        if path.is_file():
-            return path.read_bytes()
-    return store_pdf(db, doc)
+    path = _stored_pdf(doc)
+    return path.read_bytes() if path is not None else store_pdf(db, doc)
 
 
 def _render_issued(db: Session, evt: events.Event, _outbox_id: int) -> None:
     """Outbox handler: make the PDF of a document just issued (no-op if a download made it first)."""
     doc = db.get(IssuedDocument, str(evt.data["document_id"]))
-    if doc is None or (doc.pdf_path and (pdf_dir() / doc.pdf_path).is_file()):
+    if doc is None or _stored_pdf(doc) is not None:
         return
     try:
         store_pdf(db, doc)
