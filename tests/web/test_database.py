@@ -103,3 +103,28 @@ def test_counters_commit_without_waiting_for_the_flush_and_nothing_else_does(pg)
         first, second = next_number(s, "T-{seq:04d}"), next_number(s, "T-{seq:04d}")
         s.rollback()  # the numbers were taken for good: the next one does not reuse them
         assert (first, second) == ("T-0001", "T-0002") and next_number(s, "T-{seq:04d}") == "T-0003"
+
+
+def test_a_connection_idle_for_a_while_is_pinged_before_use(pg, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A server restart or idle timeout in a quiet spell costs no request; a busy pool pings nothing."""
+    from sqlalchemy import exc, text
+
+    from smartgov import db as kernel
+
+    def backend() -> int:
+        with pg.sessions() as s:
+            return int(s.scalar(text("SELECT pg_backend_pid()")))
+
+    def drop_behind_the_pools_back(pid: int) -> None:
+        with pg.bookkeeping() as conn:
+            assert conn.exec_driver_sql(f"SELECT pg_terminate_backend({pid})").scalar()
+
+    first = backend()
+    assert backend() == first  # LIFO: the warm connection again
+    drop_behind_the_pools_back(first)
+    with pytest.raises(exc.OperationalError):  # recently used: not pinged, so the one request fails…
+        backend()
+    second = backend()  # …and the pool has replaced its connections
+    drop_behind_the_pools_back(second)
+    monkeypatch.setattr(kernel, "IDLE_PING_SECONDS", 0.0)  # as if it had sat idle
+    assert backend() not in (first, second)
