@@ -220,3 +220,27 @@ def test_sweep_command(settings, database) -> None:  # type: ignore[no-untyped-d
     result = CliRunner().invoke(app, ["participation", "sweep"])
     assert result.exit_code == 0, result.output
     assert "ballot boxes sealed: 0" in result.output
+
+
+def test_the_worker_seals_closed_boxes_at_most_once_a_minute(db, database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from smartgov import events
+
+    monkeypatch.setattr(service, "_last_sweep", {})
+    periodic = {"participation.sweep": events._periodic["participation.sweep"]}  # registered on import
+    monkeypatch.setattr(events, "_periodic", periodic)
+    poll = make_poll(db)
+    service.vote_in_poll(db, poll, citizen(db, "swept"), 1)
+    db.commit()
+    assert events.run_periodic(database) == 0  # still open
+    clock.advance(dt.timedelta(days=8))
+    assert events.run_periodic(database) == 1
+    soon = service.create_poll(db, organization=agency(db), slug="short", question_fa="امروز؟", question_en="Today?",
+                               options=[("بله", "Yes"), ("خیر", "No")], opens_at=clock.now() - dt.timedelta(hours=1),
+                               closes_at=clock.now() + dt.timedelta(seconds=20))
+    db.commit()
+    clock.advance(dt.timedelta(seconds=30))
+    assert events.run_periodic(database) == 0  # closed, but a sweep ran half a minute ago
+    clock.advance(service.SWEEP_EVERY)
+    assert events.run_periodic(database) == 1
+    db.expire_all()
+    assert db.get(Poll, poll.id).sealed_at is not None and db.get(Poll, soon.id).sealed_at is not None

@@ -14,11 +14,10 @@ app = typer.Typer(help="Participation upkeep: overdue flags and sealing closed b
 def sweep() -> None:
     """Flag petitions past their response deadline and seal the ballots of closed polls and budgets.
 
-    Safe to run as often as you like (cron every few minutes); each item is handled once.
+    ``smartgov worker`` does this every round; the command is for a deployment without a worker
+    or to see the counts. Safe to run at any time: each item is handled once.
     """
     from smartgov.participation import service
 
-    with Database(get_settings().database_url).unit_of_work() as db:
-        overdue = service.flag_overdue(db)
-        sealed = service.seal_closed_boxes(db)
+    overdue, sealed = service.sweep(Database(get_settings().database_url))
     typer.echo(f"overdue petitions flagged: {overdue}; ballot boxes sealed: {sealed}")

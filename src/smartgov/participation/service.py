@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
+from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, Person
@@ -816,7 +817,9 @@ def seal_closed_boxes(db: Session) -> int:
     """
     sealed = 0
     for model, kind in ((Poll, "poll"), (Budget, "budget")):
-        for box in db.scalars(select(model).where(model.closes_at <= now(), model.sealed_at.is_(None))):
+        # SKIP LOCKED: two workers sweeping at once each take different boxes (PostgreSQL)
+        for box in db.scalars(select(model).where(model.closes_at <= now(), model.sealed_at.is_(None))
+                              .with_for_update(skip_locked=True)):
             rows = list(db.scalars(select(Ballot).where(Ballot.box_kind == kind, Ballot.box_id == box.id)))
             copies = [(b.id, b.choices, b.receipt_hash) for b in rows]
             for b in rows:
@@ -925,11 +928,11 @@ def petition_state(petition: Petition) -> str:
 def flag_overdue(db: Session) -> int:
     """Publish ``participation.petition_overdue`` once for each petition past its response deadline.
 
-    The public pages compute "overdue" from the clock; this sweep (run by the worker or cron)
+    The public pages compute "overdue" from the clock; this sweep (``sweep``, run by the worker)
     records the moment for the ledger and notifies followers.
     """
     rows = db.scalars(select(Petition).where(Petition.response_due_at < now(), Petition.responded_at.is_(None),
-                                             Petition.overdue_flagged_at.is_(None)))
+                                             Petition.overdue_flagged_at.is_(None)).with_for_update(skip_locked=True))
     n = 0
     for petition in rows:
         petition.overdue_flagged_at = now()
@@ -1452,3 +1455,28 @@ def export_documents(db: Session, *, consultation_id: int | None = None, subject
                  created=c.created_at.date(), source=f"{c.subject_kind}:{c.subject_id}")
         for c in db.scalars(stmt.order_by(Comment.id))
     ]
+
+
+# --------------------------------------------------------------------------- upkeep
+
+
+def sweep(database: Database) -> tuple[int, int]:
+    """Flag overdue petitions and seal closed ballot boxes in one transaction: (flagged, sealed)."""
+    with database.unit_of_work() as db:
+        return flag_overdue(db), seal_closed_boxes(db)
+
+
+SWEEP_EVERY = dt.timedelta(minutes=1)
+_last_sweep: dict[str, dt.datetime] = {}
+
+
+def _periodic_sweep(database: Database) -> int:
+    """The worker's job: a sweep at most once a minute (deadlines are not finer than that)."""
+    last = _last_sweep.get(database.url)
+    if last is not None and now() - last < SWEEP_EVERY:
+        return 0
+    _last_sweep[database.url] = now()
+    return sum(sweep(database))
+
+
+events.register_periodic("participation.sweep", _periodic_sweep)
