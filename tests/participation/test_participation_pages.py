@@ -189,3 +189,86 @@ def test_hub_and_mobile_layout(client, db) -> None:  # type: ignore[no-untyped-d
     page = client.get("/participation").text
     assert 'name="viewport"' in page and "/static/participation/participation.css" in page
     assert client.get("/static/participation/participation.css").status_code == 200
+
+
+def test_an_official_answers_a_petition_from_the_queue_and_others_cannot(client, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import page_login
+
+    sso, other = agency(db, "sso"), agency(db, "tax")
+    p = service.create_petition(db, account=citizen(db, "author"), organization=sso, title="Thursday offices",
+                                body="Please open the offices on Thursdays for workers.", threshold=1, response_days=7)
+    quiet = service.create_petition(db, account=citizen(db, "author2"), organization=sso, title="Evening hours",
+                                    body="Please keep one counter open until eight in the evening.", threshold=50)
+    reza, stranger = official(db, "reza", "sso"), official(db, "sara", "tax")
+    citizen(db, "someone")
+    db.commit()
+    assert other.id != sso.id
+    # a citizen sees no staff form and may not post one
+    sign_in(client, "someone")
+    assert 'id="respond-title"' not in client.get(f"/participation/petitions/{p.id}").text
+    assert client.get("/participation/answers").status_code == 403
+    token = csrf_of(client.get(f"/participation/petitions/{p.id}").text)
+    long_text = "دستگاه از هفتهٔ آینده دفترها را پنجشنبه‌ها باز می‌کند."
+    assert client.post(f"/participation/petitions/{p.id}/response",
+                       data={"csrf_token": token, "response_text": long_text}).status_code == 403
+    # nor may an official of another agency, whose queue does not list it
+    client.cookies.clear()
+    page_login(client, stranger)
+    assert "Thursday offices" not in client.get("/participation/answers").text
+    token = csrf_of(client.get(f"/participation/petitions/{p.id}").text)
+    assert client.post(f"/participation/petitions/{p.id}/response",
+                       data={"csrf_token": token, "response_text": long_text}).status_code == 403
+    # the agency's official finds it in the queue (past the threshold only) and answers
+    client.cookies.clear()
+    clock.advance(dt.timedelta(days=8))
+    page_login(client, reza)
+    queue = client.get("/participation/answers").text
+    assert "پاسخ‌های بدهکار" in queue and f'/participation/petitions/{p.id}#respond-title' in queue
+    assert "Evening hours" not in queue and quiet.id and "پاسخ دیرکرد دارد" in queue
+    page = client.get(f"/participation/petitions/{p.id}").text
+    assert '<label for="f-response_text">' in page
+    r = client.post(f"/participation/petitions/{p.id}/response", data={"csrf_token": csrf_of(page), "response_text": "باشد"})
+    assert r.status_code == 400 and 'id="f-response_text-error"' in r.text and 'href="#f-response_text"' in r.text
+    assert 'aria-invalid="true"' in r.text and "باشد" in r.text  # what was typed is kept
+    r = client.post(f"/participation/petitions/{p.id}/response",
+                    data={"csrf_token": csrf_of(page), "response_text": long_text}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("#resp-title")
+    page = client.get(f"/participation/petitions/{p.id}").text
+    assert long_text in page and 'id="respond-title"' not in page and "با تأخیر پاسخ داده شد" in page
+    assert "Thursday offices" not in client.get("/participation/answers").text
+    r = client.post(f"/participation/petitions/{p.id}/response", data={"csrf_token": csrf_of(page), "response_text": long_text})
+    assert r.status_code == 409  # published responses are not rewritten
+
+
+def test_an_official_answers_a_proposal_with_its_cost(client, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import page_login
+
+    sso = agency(db, "sso")
+    p = service.create_proposal(db, account=citizen(db, "author"), organization=sso, title="Ramps at every branch",
+                                body="Every branch should have a wheelchair ramp at its entrance.", threshold=1)
+    service.support_proposal(db, p, citizen(db, "fan"))
+    reza = official(db, "reza", "sso")
+    db.commit()
+    page_login(client, reza)
+    assert f"/participation/proposals/{p.id}#answer-form-title" in client.get("/participation/answers").text
+    page = client.get(f"/participation/proposals/{p.id}").text
+    assert "<legend>پاسخ رسمی</legend>" in page and '<label for="f-answer_cost">' in page
+    url = f"/participation/proposals/{p.id}/answer"
+    reason = "Ramps are cheap and the law requires them; we build them this year."
+    r = client.post(url, data={"csrf_token": csrf_of(page), "answer_text": reason})
+    assert r.status_code == 400 and 'href="#f-answer_status"' in r.text
+    r = client.post(url, data={"csrf_token": csrf_of(page), "answer_status": "accepted", "answer_text": reason})
+    assert r.status_code == 400 and 'id="f-answer_cost-error"' in r.text  # accepting needs a cost
+    r = client.post(url, data={"csrf_token": csrf_of(page), "answer_status": "evaluating", "answer_text": reason},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert "در حال بررسی" in client.get("/participation/answers").text  # still owed a final answer
+    r = client.post(url, data={"csrf_token": csrf_of(page), "answer_status": "accepted", "answer_text": reason,
+                               "answer_cost": "۱٬۲۰۰٬۰۰۰٬۰۰۰"}, follow_redirects=False)
+    assert r.status_code == 303
+    db.expire_all()
+    answered = service.proposal_by_id(db, p.id)
+    assert answered.answer_status.value == "accepted" and answered.answer_cost == 1_200_000_000
+    page = client.get(f"/participation/proposals/{p.id}").text
+    assert 'id="answer-form-title"' not in page and "۱٬۲۰۰٬۰۰۰٬۰۰۰" in page
+    assert client.get("/participation/answers").text.count("Ramps at every branch") == 0

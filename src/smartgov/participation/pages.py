@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov.errors import DomainError, NotFound
+from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_, get_language, to_latin_digits
 from smartgov.identity import Organization, OrgKind, Principal, require
 from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
@@ -33,6 +33,7 @@ from smartgov.web.templating import render
 router = APIRouter(include_in_schema=False)
 
 register(NavItem("/participation", N_("Participation"), order=30))
+register(NavItem("/participation/answers", N_("Answers due"), roles=frozenset(permissions.STAFF), order=79))
 register(NavItem("/participation/moderation", N_("Moderation"), roles=frozenset(permissions.STAFF), order=80))
 
 PHASE_LABELS = {
@@ -65,6 +66,16 @@ def _ip(request: Request) -> str:
 def _org_name(db: Session, org_id: int, lang: str) -> str:
     org = db.get(Organization, org_id)
     return org.name(lang) if org else ""
+
+
+def _runs(db: Session, principal: Principal | None, org_id: int) -> bool:
+    """Whether the viewer answers for the agency (shows the staff forms on public pages)."""
+    return principal is not None and permissions.can_run_processes(db, principal, org_id)
+
+
+def _renamed(errors: dict[str, str], prefix: str) -> dict[str, str]:
+    """The service names fields ``text``/``cost``/``status``; a page with several forms prefixes them."""
+    return {k if k == "_form" else prefix + k: v for k, v in errors.items()}
 
 
 def comment_tree(comments: list[Comment]) -> tuple[dict[int | None, list[Comment]], dict[int | None, list[Comment]]]:
@@ -322,6 +333,7 @@ def _proposal_page(request: Request, db: Session, principal: Principal | None, p
     ctx = _common(db, principal, "proposal", p.id)
     ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
                 "overdue": service.answer_overdue(p), "answer_statuses": ANSWER_STATUSES, "open": True,
+                "can_answer": _runs(db, principal, p.organization_id),
                 "errors": errors or {}, "values": values or {}, "next_url": f"/participation/proposals/{p.id}"})
     return render(request, "participation/proposal.html", ctx, status_code=status_code)
 
@@ -374,6 +386,27 @@ async def support(proposal_id: int, request: Request, db: DbSession, principal: 
     return RedirectResponse(f"/participation/proposals/{proposal_id}", status_code=303)
 
 
+@router.post("/participation/proposals/{proposal_id}/answer")
+async def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    p = service.proposal_by_id(db, proposal_id)
+    require(permissions.can_run_processes(db, principal, p.organization_id))
+    cost = to_latin_digits(form.get("answer_cost", "")).replace(",", "").replace("٬", "").strip()
+    try:
+        if form.get("answer_status") not in ANSWER_STATUSES:
+            raise DomainError("invalid_status", N_("Choose one of the allowed values."), field="status")
+        if cost and not cost.isdigit():
+            raise DomainError("cost_required", N_("Give the estimated cost in rial."), field="cost")
+        service.answer_proposal(db, p, status=form["answer_status"], text=form.get("answer_text", ""),
+                                cost=int(cost) if cost else None, actor_id=principal.id)
+    except DomainError as exc:
+        db.rollback()
+        return _proposal_page(request, db, principal, proposal_id, _renamed(field_errors(exc), "answer_"), form,
+                              exc.status)
+    db.commit()
+    return RedirectResponse(f"/participation/proposals/{proposal_id}#answer-title", status_code=303)
+
+
 # --------------------------------------------------------------------------- petitions
 
 
@@ -384,6 +417,7 @@ def _petition_page(request: Request, db: Session, principal: Principal | None, p
     ctx = _common(db, principal, "petition", p.id)
     ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
                 "state": service.petition_state(p), "states": PETITION_STATES, "open": True,
+                "can_respond": p.responded_at is None and _runs(db, principal, p.organization_id),
                 "errors": errors or {}, "values": values or {}, "next_url": f"/participation/petitions/{p.id}"})
     return render(request, "participation/petition.html", ctx, status_code=status_code)
 
@@ -404,6 +438,24 @@ async def sign(petition_id: int, request: Request, db: DbSession, principal: Cur
         return _petition_page(request, db, principal, petition_id, {"_form": exc.localized()}, None, exc.status)
     db.commit()
     return RedirectResponse(f"/participation/petitions/{petition_id}", status_code=303)
+
+
+@router.post("/participation/petitions/{petition_id}/response")
+async def respond_to_petition(petition_id: int, request: Request, db: DbSession,
+                              principal: CurrentPrincipal) -> Response:
+    form = await read_form(request)
+    p = service.petition_by_id(db, petition_id)
+    require(permissions.can_run_processes(db, principal, p.organization_id))
+    try:
+        if p.responded_at is not None:
+            raise Conflict("already_responded", N_("The agency has already responded."))
+        service.respond_to_petition(db, p, form.get("response_text", ""), actor_id=principal.id)
+    except DomainError as exc:
+        db.rollback()
+        return _petition_page(request, db, principal, petition_id, _renamed(field_errors(exc), "response_"), form,
+                              exc.status)
+    db.commit()
+    return RedirectResponse(f"/participation/petitions/{petition_id}#resp-title", status_code=303)
 
 
 # --------------------------------------------------------------------------- polls and budgets
@@ -514,6 +566,22 @@ def _item_page(request: Request, db: Session, principal: Principal | None, item_
 @router.get("/participation/accountability/{item_id}", response_class=HTMLResponse)
 def item_page(item_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _item_page(request, db, principal, item_id)
+
+
+# --------------------------------------------------------------------------- what the agency owes
+
+
+@router.get("/participation/answers", response_class=HTMLResponse)
+def answers_due(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+    """Petitions and proposals past their threshold that wait for this official's agencies."""
+    require(permissions.is_moderator(principal))
+    petitions, proposals = service.answers_due(db, permissions.moderator_org_ids(db, principal))
+    lang = get_language()
+    return render(request, "participation/answers.html", {
+        "petitions": petitions, "proposals": proposals, "states": PETITION_STATES,
+        "petition_state": service.petition_state, "answer_overdue": service.answer_overdue,
+        "answer_statuses": ANSWER_STATUSES,
+        "org_names": {o: _org_name(db, o, lang) for o in {x.organization_id for x in [*petitions, *proposals]}}})
 
 
 # --------------------------------------------------------------------------- moderation

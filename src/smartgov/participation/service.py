@@ -915,6 +915,25 @@ def respond_to_petition(db: Session, petition: Petition, text: str, *, actor_id:
     return petition
 
 
+def answers_due(db: Session, org_ids: set[int] | None) -> tuple[list[Petition], list[Proposal]]:
+    """What the agencies ``org_ids`` (``None``: every agency) owe the public, soonest deadline first.
+
+    Petitions past their threshold without a response; proposals past theirs that are unanswered
+    or still being evaluated.
+    """
+    petitions = (select(Petition).where(Petition.status == ContentStatus.VISIBLE,
+                                        Petition.response_due_at.is_not(None), Petition.responded_at.is_(None))
+                 .order_by(Petition.response_due_at, Petition.id))
+    proposals = (select(Proposal).where(Proposal.status == ContentStatus.VISIBLE, Proposal.answer_due_at.is_not(None),
+                                        or_(Proposal.answered_at.is_(None),
+                                            Proposal.answer_status == AnswerStatus.EVALUATING))
+                 .order_by(Proposal.answer_due_at, Proposal.id))
+    if org_ids is not None:
+        petitions = petitions.where(Petition.organization_id.in_(org_ids))
+        proposals = proposals.where(Proposal.organization_id.in_(org_ids))
+    return list(db.scalars(petitions)), list(db.scalars(proposals))
+
+
 def petition_state(petition: Petition) -> str:
     """collecting | awaiting_response | overdue | responded | responded_late."""
     if petition.responded_at is not None:
