@@ -27,7 +27,7 @@ TEXT = {
         "yes": "بله", "no": "خیر", "check": "بررسی پاسخ‌ها", "send": "تأیید و ارسال",
         "sent": "درخواست فرستاده شد", "reference": "شمارهٔ پیگیری شما", "see": "دیدن درخواست",
         "history": "آنچه تاکنون انجام شده", "submitted": "درخواست ثبت شد", "auto": "ثبت خودکار (مالک)",
-        "registered": "ثبت شد", "province": "تهران", "city": "تهران", "address": "خیابان انقلاب، کوچهٔ بهار، پلاک ۷",
+        "registered": "نشانی جدید ثبت شد", "province": "تهران", "city": "تهران", "address": "خیابان انقلاب، کوچهٔ بهار، پلاک ۷",
         "postal": "۱۲۳۴۵۶۷۸۹۰", "moved": "۱۴۰۳/۰۵/۱۲", "moved_shown": "۱۲ مرداد ۱۴۰۳",
     },
     "en": {
@@ -35,7 +35,7 @@ TEXT = {
         "continue": "Save and continue", "yes": "Yes", "no": "No", "check": "Check your answers",
         "send": "Accept and send", "sent": "Application sent", "reference": "Your reference number",
         "see": "See your application", "history": "What has happened", "submitted": "Application submitted",
-        "auto": "Registered automatically (home owner)", "registered": "Registered", "province": "Tehran",
+        "auto": "Registered automatically (home owner)", "registered": "New address registered", "province": "Tehran",
         "city": "Tehran", "address": "7 Bahar Alley, Enghelab Street", "postal": "1234567890",
         "moved": "1403/05/12", "moved_shown": "2 August 2024",
     },
