@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in e-mails and QR codes.")
     data_dir: Path = Field(Path("var"), description="Folder for files: uploads, keys, mail/SMS sinks.")
     default_language: Literal["fa", "en"] = Field("fa", description="Language when the visitor chose none.")
+    timezone: str = Field(
+        "Asia/Tehran",
+        description="IANA time zone of the dates and times people see, and of 'today' and business days "
+                    "(age on a date, daily reconciliation); times are stored in UTC.",
+    )
     session_cookie_secure: bool = Field(
         False, description="Send the session cookie over HTTPS only; required in production."
     )
@@ -60,6 +65,17 @@ class Settings(BaseSettings):
     worker_batch: int = Field(100, description="Outbox messages the worker takes per round.", ge=1)
     worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
     demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"SMARTGOV_TIMEZONE: unknown time zone {value!r} (an IANA name: Asia/Tehran)") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

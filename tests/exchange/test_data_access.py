@@ -161,7 +161,7 @@ def test_hide_form_on_the_data_protection_page(client, database, db) -> None:  #
     bad = client.post(f"/exchange/data-protection/accesses/{access_id}/hide",
                       data={"csrf_token": csrf_of(page), "hidden_until": "soon", "reason": "r"})
     assert bad.status_code == 422 and "f-hidden_until" in bad.text
-    until = (clock.now() + dt.timedelta(days=10)).date().isoformat()
+    until = (clock.today() + dt.timedelta(days=10)).isoformat()
     r = client.post(f"/exchange/data-protection/accesses/{access_id}/hide?lang=en",
                     data={"csrf_token": csrf_of(page), "hidden_until": until, "reason": "Case 7"},
                     follow_redirects=False)

@@ -50,7 +50,7 @@ def give_record(db: Session, account: Account, workshop: Workshop, years: int, w
     person = account.person
     assert person is not None
     service.ensure_insured(db, person)
-    j = jdatetime.date.fromgregorian(date=clock.now().date())
+    j = jdatetime.date.fromgregorian(date=clock.today())
     year, month = (j.year, j.month - 1) if j.month > 1 else (j.year - 1, 12)
     rows: list[dict[str, Any]] = []
     for _ in range(years * 12):
@@ -76,7 +76,7 @@ def arrange(db: Session) -> dict[str, Any]:
                                      province="Tehran")
     shop_b = service.create_workshop(db, emp_b, code="2000002", name_fa="کارگاه ب", name_en="Workshop B",
                                      province="Fars")
-    today = clock.now().date()
+    today = clock.today()
     accounts = {
         "retiree": create_account(db, "retiree", birth_date=today.replace(year=today.year - 62) - dt.timedelta(days=40),
                                   gender="m", first_name_fa="حسین", first_name_en="Hossein"),
@@ -105,5 +105,5 @@ def codes(n: int, start: int = 300_000_000) -> list[str]:
 
 
 def last_month() -> tuple[int, int]:
-    j = jdatetime.date.fromgregorian(date=clock.now().date())
+    j = jdatetime.date.fromgregorian(date=clock.today())
     return (j.year, j.month - 1) if j.month > 1 else (j.year - 1, 12)

@@ -148,7 +148,7 @@ def test_overdue_petition_is_flagged_on_the_public_page(client, db) -> None:  # 
 
 
 def test_missed_milestone_is_public_and_citizens_can_comment(client, db) -> None:  # type: ignore[no-untyped-def]
-    t = clock.now().date()
+    t = clock.today()
     item = service.create_item(db, organization=agency(db), kind="project", title_fa="پرداخت برخط",
                                title_en="Online payment", deadline=t + dt.timedelta(days=3),
                                milestones=[("طراحی", "Design", t + dt.timedelta(days=1))])

@@ -113,7 +113,7 @@ def test_surveys_are_reusable_by_other_modules(db) -> None:  # type: ignore[no-u
 def test_accountability_missed_milestone_and_overdue(db) -> None:  # type: ignore[no-untyped-def]
     org = agency(db)
     c = consultation(db, org)
-    t = clock.now().date()
+    t = clock.today()
     item = service.create_item(db, organization=org, kind="project", title_fa="پرداخت برخط", title_en="Online payment",
                                deadline=t + dt.timedelta(days=30), consultation_id=c.id,
                                milestones=[("طراحی", "Design", t + dt.timedelta(days=5)),
@@ -248,7 +248,7 @@ def test_exports_are_anonymized_and_readable_by_text_analysis(db) -> None:  # ty
     docs = export_documents(db, consultation_id=c.id)
     assert [(d.id, d.language, d.section) for d in docs] == [
         (f"participation.comment:{first.id}", "en", "2"), (f"participation.comment:{first.id + 1}", "fa", None)]
-    assert docs[0].created == clock.now().date() and "[phone]" in docs[0].text
+    assert docs[0].created == clock.today() and "[phone]" in docs[0].text
 
 
 def test_integrity_helpers() -> None:

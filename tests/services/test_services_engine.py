@@ -305,9 +305,25 @@ def test_payment_callback_twice_credits_once(session) -> None:  # type: ignore[n
     assert len(events_named(session, "services.payment_settled")) == 1
     with pytest.raises(Conflict):
         payments.start_payment(session, invoice)
-    report = payments.reconciliation(session, clock.now().date())
+    report = payments.reconciliation(session, clock.today())
     assert report.collected_total == 70000 and report.mismatches == []
     assert "payment," in payments.reconciliation_csv(session, report)
+
+
+def test_a_payment_just_after_midnight_in_tehran_is_on_that_days_report(session) -> None:  # type: ignore[no-untyped-def]
+    """Business days and reference years follow the platform's time zone, not UTC."""
+    clock.freeze(dt.datetime(2026, 3, 20, 21, 0, tzinfo=dt.UTC))  # 00:30 on 1 Farvardin 1405 in Tehran
+    a = arrange(session)
+    paid = MINIMAL.replace("relationship: G2B", "relationship: G2C")
+    defn, agency = service.prepare_definition(session, paid, "permit.yaml")
+    service.store_definition(session, defn, agency, paid, "permit.yaml")
+    app = service.submit_application(session, principal(a["citizen"]), "permit", {"workers": 3, "wage": 1000000}).application
+    assert "-1405-" in app.reference  # the new Jalali year has begun in Tehran (UTC still says 29 Esfand 1404)
+    invoice = session.scalar(select(Invoice).where(Invoice.application_id == app.id))
+    payment, _ = payments.start_payment(session, invoice)
+    payments.handle_callback(session, "simulated", payments.gateway("simulated").callback_for(payment, "success"))
+    assert payments.reconciliation(session, dt.date(2026, 3, 21)).collected_total == invoice.amount
+    assert payments.reconciliation(session, dt.date(2026, 3, 20)).collected_total == 0
 
 
 def test_reconciliation_lists_mismatches(session) -> None:  # type: ignore[no-untyped-def]
@@ -325,7 +341,7 @@ def test_reconciliation_lists_mismatches(session) -> None:  # type: ignore[no-un
     assert failed.status == PaymentStatus.FAILED
     stale, _ = payments.start_payment(session, invoice)
     clock.advance(dt.timedelta(hours=1))
-    kinds = {m.kind for m in payments.reconciliation(session, stale.created_at.date()).mismatches}
+    kinds = {m.kind for m in payments.reconciliation(session, clock.local(stale.created_at).date()).mismatches}
     assert kinds == {"amount_mismatch", "pending_too_long"}
     assert payments.expire_stale_payments(session) == 1 and stale.status == PaymentStatus.TIMED_OUT
     assert session.scalar(select(func.count()).select_from(Payment)) == 3

@@ -29,6 +29,21 @@ def test_every_message_has_a_persian_translation(module: str) -> None:
     assert not missing, f"untranslated in {module} (run scripts/messages.sh, then translate): {sorted(missing)}"
 
 
+def test_dates_and_times_are_shown_in_the_platform_time_zone() -> None:
+    from smartgov import clock
+
+    instant = dt.datetime(2026, 3, 20, 21, 0, tzinfo=dt.UTC)  # 00:30 on Nowruz 1405 in Tehran
+    assert i18n.format_datetime(instant, "fa") == "۱ فروردین ۱۴۰۵ ۰۰:۳۰"
+    assert i18n.format_datetime(instant, "en") == "21 March 2026 00:30"
+    assert i18n.format_date(dt.date(2026, 3, 20), "fa") == "۲۹ اسفند ۱۴۰۴"  # a plain date is not shifted
+    clock.freeze(instant)
+    try:
+        assert clock.today() == dt.date(2026, 3, 21)
+        assert clock.day_start(dt.date(2026, 3, 21)) == dt.datetime(2026, 3, 20, 20, 30, tzinfo=dt.UTC)
+    finally:
+        clock.reset()
+
+
 def test_digits_and_dates() -> None:
     assert i18n.localize_digits("2026", "fa") == "۲۰۲۶"
     assert i18n.format_number(1234567, "fa") == "۱٬۲۳۴٬۵۶۷"

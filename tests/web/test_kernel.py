@@ -45,6 +45,12 @@ def test_production_refuses_the_default_secret_and_insecure_cookies() -> None:
     assert ok.masked()["secret_key"] == "********"
 
 
+def test_an_unknown_time_zone_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="SMARTGOV_TIMEZONE"):
+        Settings(timezone="Asia/Atlantis")
+    assert Settings(timezone="UTC").timezone == "UTC"
+
+
 def test_settings_show_masks_secrets(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from smartgov import settings as settings_module
 

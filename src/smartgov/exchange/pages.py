@@ -85,7 +85,7 @@ def registry(request: Request, principal: CurrentPrincipal, db: DbSession) -> HT
     require(permissions.can_view_registry(principal))
     return render(request, "exchange/registry.html", {
         "members": service.members(db), "services": service.services(db), "rights": service.access_rights(db),
-        "purposes": service.purpose_labels(db), "today": clock.now().date(),
+        "purposes": service.purpose_labels(db), "today": clock.today(),
     })
 
 
@@ -153,7 +153,7 @@ def _parse_date(text: str) -> dt.datetime:
     except ValueError as exc:
         raise DomainError("invalid_date", N_("Enter a real date, for example {example}."), field="hidden_until",
                           example="1406/01/15" if get_language() == "fa" else "2027-04-04") from exc
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return clock.day_start(day)
 
 
 @router.post("/exchange/data-protection/accesses/{access_id}/hide")

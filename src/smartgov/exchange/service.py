@@ -300,7 +300,7 @@ def grant_access(db: Session, client: ExchangeSubsystem, svc: ExchangeService, *
     unknown = [p for p in purposes if p not in known]
     if not purposes or unknown:
         raise DomainError("unknown_purpose", N_("Choose purposes from the purpose register."), field="purposes")
-    start = valid_from or clock.now().date()
+    start = valid_from or clock.today()
     if valid_until is not None and valid_until < start:
         raise DomainError("invalid_period", N_("The end date is before the start date."), field="valid_until")
     right = ExchangeAccessRight(client_subsystem_id=client.id, service_id=svc.id, legal_basis_fa=legal_basis_fa.strip(),
@@ -506,7 +506,7 @@ def receive(db: Session, raw: Any) -> Outcome:
             db.add(ExchangeSeenMessage(message_id=facts["message_id"], expires_at=envelope.expires_at + CLOCK_SKEW))
     except IntegrityError:
         return refuse("replayed")
-    rights = _rights(db, client, svc, now.date())
+    rights = _rights(db, client, svc, clock.local(now).date())
     if not rights:
         return refuse("no_access_right")
     if not any(envelope.purpose in purposes for purposes in rights):

@@ -17,6 +17,8 @@ from typing import Any
 import jdatetime
 from babel.messages.pofile import read_po
 
+from smartgov import clock
+
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
 RTL_LANGUAGES = frozenset({"fa"})
@@ -109,7 +111,7 @@ def format_date(value: dt.date | dt.datetime | None, lang: str | None = None) ->
     if value is None:
         return ""
     lang = lang or _current.get()
-    day = value.date() if isinstance(value, dt.datetime) else value
+    day = clock.local(value).date() if isinstance(value, dt.datetime) else value
     if lang == "fa":
         j = jdatetime.date.fromgregorian(date=day)
         return localize_digits(f"{j.day} {_FA_MONTHS[j.month - 1]} {j.year}", lang)
@@ -120,7 +122,7 @@ def format_datetime(value: dt.datetime | None, lang: str | None = None) -> str:
     if value is None:
         return ""
     lang = lang or _current.get()
-    return f"{format_date(value, lang)} {localize_digits(value.strftime('%H:%M'), lang)}"
+    return f"{format_date(value, lang)} {localize_digits(clock.local(value).strftime('%H:%M'), lang)}"
 
 
 def jalali_to_gregorian(text: str) -> dt.date:

@@ -157,7 +157,7 @@ def create_person(
     if db.scalar(select(Person.id).where(Person.national_code == code)):
         raise Conflict("duplicate_person", N_("A person with this national code already exists."),
                        field="national_code")
-    if birth_date > clock.now().date() or birth_date.year < 1900:
+    if birth_date > clock.today() or birth_date.year < 1900:
         raise DomainError("invalid_birth_date", N_("The birth date is not plausible."), field="birth_date")
     person = Person(
         national_code=code, first_name_fa=first_name_fa.strip(), last_name_fa=last_name_fa.strip(),

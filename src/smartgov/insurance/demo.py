@@ -133,7 +133,7 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
         return
     insured = set(db.scalars(select(InsuredPerson.national_code)))
     citizen = nc.make(next(p for _r, u, *_x, p in demo.STAFF if u == "citizen"))
-    today = clock.now().date()
+    today = clock.today()
     now = clock.now()
     people_rows: list[dict[str, Any]] = []
     contribution_rows: list[tuple[Any, ...]] = []

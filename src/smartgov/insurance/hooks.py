@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from smartgov import events, exchange, services
+from smartgov import clock, events, exchange, services
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, format_number, localize_digits
 from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill
@@ -194,7 +194,7 @@ def _pension_assess(ctx: ActionContext) -> dict[str, Any]:
                           N_("Your contribution record could not be fetched from the organization; try again later."))
     gender, birth = _person_facts(ctx.applicant)
     assessment = service.assess_pension(gender=gender, birth_date=birth, records=history["records"],
-                                        on=ctx.now.date())
+                                        on=clock.local(ctx.now).date())
     service.refuse_unless_eligible(assessment)
     computed = service.pension_computed(assessment)
     service.record_pension(ctx.db, ctx.applicant["national_code"], ctx.application.reference, computed)

@@ -466,7 +466,7 @@ def pension_estimate(db: Session, person: Person, on: dt.date | None = None) -> 
     """The person's own estimate from the fund's record (no exchange: the person reads their own data)."""
     body = contribution_history_body(db, person.national_code)
     return assess_pension(gender=person.gender, birth_date=person.birth_date, records=body["records"],
-                          on=on or clock.now().date())
+                          on=on or clock.today())
 
 
 # --------------------------------------------------------------------------- medical claims
@@ -511,9 +511,9 @@ def reimbursed_this_year(db: Session, national_code: str, exclude_id: int | None
     """Reimbursed to the person on claims approved since the start of this Jalali year."""
     import jdatetime
 
-    today = jdatetime.date.fromgregorian(date=clock.now().date())
+    today = jdatetime.date.fromgregorian(date=clock.today())
     start = jdatetime.date(today.year, 1, 1).togregorian()
-    since = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    since = clock.day_start(start)
     stmt = select(func.coalesce(func.sum(MedicalClaim.reimbursed), 0)).where(
         MedicalClaim.national_code == national_code, MedicalClaim.created_at >= since,
         MedicalClaim.status.in_([DecisionStatus.APPROVED, DecisionStatus.PAID]))

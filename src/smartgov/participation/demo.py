@@ -156,7 +156,7 @@ def load(db: Session, rng: random.Random, people: int) -> None:
     item_exists = select(AccountabilityItem.id).where(AccountabilityItem.title_en == "Online pension requests")
     if db.scalar(item_exists) is None:
         linked = db.scalar(select(Consultation.id).where(Consultation.slug == "office-hours"))
-        today = clock.now().date()
+        today = clock.today()
         item = service.create_item(
             db, organization=sso, kind="project", title_fa="درخواست برخط مستمری", title_en="Online pension requests",
             description_fa="درخواست مستمری بدون مراجعهٔ حضوری.",

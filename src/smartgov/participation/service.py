@@ -99,7 +99,7 @@ def now() -> dt.datetime:
 
 
 def today() -> dt.date:
-    return clock.now().date()
+    return clock.today()
 
 
 # --------------------------------------------------------------------------- verification & integrity
@@ -1427,7 +1427,8 @@ def comments_csv(db: Session, consultation: Consultation) -> str:
     return _csv(["comment_id", "parent_id", "section", "language", "created_date", "author", "agree", "disagree",
                  "text"],
                 ([c.id, c.parent_id or "", numbers.get(c.section_id or 0, ""), c.language,
-                  c.created_at.date().isoformat(), _pseudonym(f"consultation:{consultation.id}", c.author_id),
+                  clock.local(c.created_at).date().isoformat(),
+                  _pseudonym(f"consultation:{consultation.id}", c.author_id),
                   c.agree_count, c.disagree_count, integrity.redact(c.body)] for c in rows))
 
 
@@ -1466,12 +1467,12 @@ def export_documents(db: Session, *, consultation_id: int | None = None, subject
     if consultation_id is not None:
         stmt = stmt.where(Comment.subject_id == consultation_id)
     if since is not None:
-        stmt = stmt.where(Comment.created_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+        stmt = stmt.where(Comment.created_at >= clock.day_start(since))
     numbers = dict(db.execute(select(Section.id, Section.number)).tuples().all())
     return [
         Document(id=f"participation.comment:{c.id}", text=integrity.redact(c.body), language=c.language,
                  section=str(numbers[c.section_id]) if c.section_id in numbers else None,
-                 created=c.created_at.date(), source=f"{c.subject_kind}:{c.subject_id}")
+                 created=clock.local(c.created_at).date(), source=f"{c.subject_kind}:{c.subject_id}")
         for c in db.scalars(stmt.order_by(Comment.id))
     ]
 

@@ -530,7 +530,7 @@ def reconciliation(
     """Daily reconciliation: invoices, payments, totals and every mismatch (JSON or CSV)."""
     require(permissions.can_view_reconciliation(principal))
     agencies = None if service.can_see_all(principal) else service.visible_agency_ids(db, principal)
-    report = payments.reconciliation(db, day or clock.now().date(), agencies)
+    report = payments.reconciliation(db, day or clock.today(), agencies)
     if format == "csv":
         return Response(payments.reconciliation_csv(db, report), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="reconciliation-{report.day.isoformat()}.csv"'})

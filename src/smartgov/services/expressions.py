@@ -22,6 +22,7 @@ from typing import Any
 
 import jdatetime
 
+from smartgov import clock
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, to_latin_digits
 
@@ -517,7 +518,7 @@ def _import(value: Any) -> Any:
     if isinstance(value, Decimal):
         return Fraction(value) if value.is_finite() else None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return clock.local(value).date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, Mapping | list | tuple):
@@ -536,7 +537,7 @@ def _export(value: Any) -> Any:
 def _as_date(value: Any) -> dt.date | None:
     """Dates arrive as ``date`` objects or ISO text (how cleaned forms store them)."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return clock.local(value).date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):

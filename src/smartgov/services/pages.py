@@ -149,7 +149,7 @@ def _page_context(db: DbSession, principal: Any, service_id: str, number: int) -
     raw = dict(draft.answers) if draft else {}
     docs = dict(draft.documents) if draft else {}
     facts = _facts(db, principal, defn)
-    today = clock.now().date()
+    today = clock.today()
     answers = journey.lenient_answers(defn, raw, applicant=facts, today=today)
     variables = {"answers": answers, "applicant": facts}
     page = pages[number - 1]
@@ -275,7 +275,7 @@ def _page_errors(defn: ServiceDefinition, page: journey.QuestionPage, raw: dict[
                  facts: dict[str, Any]) -> list[DomainError]:
     from .forms import clean_answers, clean_documents
 
-    today = clock.now().date()
+    today = clock.today()
     problems: list[DomainError] = []
     try:
         cleaned = clean_answers(defn, raw, today=today, applicant=facts)
@@ -292,7 +292,7 @@ def _page_errors(defn: ServiceDefinition, page: journey.QuestionPage, raw: dict[
 
 def _next_page(defn: ServiceDefinition, pages: list[journey.QuestionPage], number: int, raw: dict[str, Any],
                facts: dict[str, Any], service_id: str) -> str:
-    today = clock.now().date()
+    today = clock.today()
     answers = journey.lenient_answers(defn, raw, applicant=facts, today=today)
     for page in pages[number:]:
         if journey.page_is_shown(page, defn, answers, facts, today):
@@ -320,7 +320,7 @@ def _render_check(request: Request, db: DbSession, principal: Any, service_id: s
     raw = draft.answers if draft else {}
     docs = draft.documents if draft else {}
     facts = _facts(db, principal, defn)
-    today = clock.now().date()
+    today = clock.today()
     problems: list[DomainError] = list(extra or [])
     try:
         cleaned = clean_answers(defn, raw, today=today, applicant=facts)
@@ -428,7 +428,7 @@ def _render_application(request: Request, db: DbSession, principal: Any, app: Ap
                "rated": N_("Thank you for rating this service.")}
     return render(request, "services/application.html", {
         "app": app, "defn": defn, "state": _state_label(defn, app.state),
-        "summary": summarize(defn, app.answers, lang=lang, today=app.submitted_at.date()),
+        "summary": summarize(defn, app.answers, lang=lang, today=clock.local(app.submitted_at).date()),
         "timeline": _timeline(db, app, defn, internal=False), "invoices": service.invoices_of(db, app),
         "documents": documents.documents_of(db, app), "question": service.open_info_request(db, app),
         "can_withdraw": service.WITHDRAW in actions, "can_answer": service.RESPOND in actions,
@@ -631,7 +631,8 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
     files = [(label, value) for label, value in _file_links(defn, app)]
     return render(request, "services/case.html", {
         "app": app, "defn": defn, "state": _state_label(defn, app.state), "agency": agency,
-        "applicant": applicant, "summary": summarize(defn, app.answers, lang=lang, today=app.submitted_at.date()),
+        "applicant": applicant,
+        "summary": summarize(defn, app.answers, lang=lang, today=clock.local(app.submitted_at).date()),
         "files": files, "timeline": _timeline(db, app, defn, internal=True),
         "requests": service.info_requests(db, app), "invoices": service.invoices_of(db, app),
         "documents": documents.documents_of(db, app), "sla": text, "late": late,

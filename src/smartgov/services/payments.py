@@ -252,12 +252,12 @@ class Reconciliation:
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
-    return start, start + dt.timedelta(days=1)
+    """A business day in the platform's time zone, as UTC instants [start, end)."""
+    return clock.day_start(day), clock.day_start(day + dt.timedelta(days=1))
 
 
 def reconciliation(db: Session, day: dt.date, agency_ids: set[int] | None = None) -> Reconciliation:
-    """Invoices and payments of one (UTC) day, their totals, and every mismatch between them."""
+    """Invoices and payments of one business day (platform time zone), their totals, and every mismatch."""
     start, end = _day_bounds(day)
     report = Reconciliation(day=day)
     inv_stmt = select(Invoice).where(or_(Invoice.created_at.between(start, end), Invoice.paid_at.between(start, end)))

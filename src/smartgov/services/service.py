@@ -379,9 +379,9 @@ def eligibility_problems(db: Session, account: Account, defn: ServiceDefinition,
     if answers is None:
         # before any answer, only rules that read nothing but the applicant can be judged
         rules_about_applicant = [r for r in defn.eligibility if "answers" not in r.rule.roots()]
-        return [f for f in failed_rules(defn, {}, today=clock.now().date(), applicant=facts)
+        return [f for f in failed_rules(defn, {}, today=clock.today(), applicant=facts)
                 if f.rule in rules_about_applicant]
-    return list(failed_rules(defn, answers, today=clock.now().date(), applicant=facts))
+    return list(failed_rules(defn, answers, today=clock.today(), applicant=facts))
 
 
 # --------------------------------------------------------------------------- drafts
@@ -583,7 +583,7 @@ def _increment(conn: Session | Connection, name: str, dialect: str) -> int:
 def next_number(db: Session, fmt: str, now: dt.datetime | None = None) -> str:
     """A number like ``SG-1405-000123`` from a format with ``{jyear}`` and ``{seq}``."""
     now = now or clock.now()
-    jyear = jdatetime.date.fromgregorian(date=now.date()).year
+    jyear = jdatetime.date.fromgregorian(date=clock.local(now).date()).year
     prefix = fmt.split("{seq", 1)[0].format(jyear=jyear)
     seq = _next_value(db, prefix[:64])
     return fmt.format(jyear=jyear, seq=seq)
@@ -603,7 +603,7 @@ def application_data(app: Application) -> dict[str, Any]:
     return {
         "reference": app.reference, "state": app.state, "fee": app.fee, "computed": app.computed,
         "paid": app.fee == 0 or app.paid_at is not None,
-        "submitted_at": app.submitted_at.date().isoformat(),
+        "submitted_at": clock.local(app.submitted_at).date().isoformat(),
     }
 
 
@@ -627,7 +627,7 @@ def submit_application(
     defn = definition_of(row)
     org = applicant_organization(principal, defn, organization_code, db)
     facts = applicant_context(db, account, defn, org).applicant
-    today = clock.now().date()
+    today = clock.today()
     cleaned = clean_answers(defn, answers, today=today, applicant=facts)
     docs = clean_documents(defn, documents or {}, answers=cleaned, today=today, applicant=facts)
     ensure_eligible(defn, cleaned, today=today, applicant=facts)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from smartgov import clock
 from smartgov.errors import Conflict, DomainError, Forbidden
 from smartgov.i18n import N_
 
@@ -92,7 +93,7 @@ class Workflow:
             if not tr.automatic or tr.condition is None:
                 continue
             try:
-                if tr.condition.evaluate_bool(data, today=now.date()):
+                if tr.condition.evaluate_bool(data, today=clock.local(now).date()):
                     return tr
             except DomainError:
                 continue

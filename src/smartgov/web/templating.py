@@ -58,7 +58,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "csrf_field": csrf.FIELD,
         "current_path": request.url.path,
         "today_date": clock.now(),
-        "now_iso": clock.now().date().isoformat(),
+        "now_iso": clock.today().isoformat(),
         "errors": {},
         "values": {},
     }
