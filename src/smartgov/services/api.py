@@ -524,7 +524,8 @@ def get_receipt(payment_id: int, principal: CurrentPrincipal, db: DbSession) -> 
             responses={200: {"content": {"text/csv": {}}}})
 def reconciliation(
     principal: CurrentPrincipal, db: DbSession,
-    day: Annotated[dt.date | None, Query(description="UTC day, ISO format; today by default.")] = None,
+    day: Annotated[dt.date | None, Query(
+        description="Business day in the platform time zone (SMARTGOV_TIMEZONE), ISO; today by default.")] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:
     """Daily reconciliation: invoices, payments, totals and every mismatch (JSON or CSV)."""
