@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from smartgov import demo
 from smartgov.identity import nationalcode
 from smartgov.insurance import demo as insurance_demo
-from smartgov.insurance import service
+from smartgov.insurance import pages, service
 from smartgov.insurance.models import Contribution, InsuredPerson, WageReport
 from smartgov.insurance.wagereport import month_length
 from smartgov.services.models import Application
@@ -30,6 +30,11 @@ def test_my_record_page_in_persian(client, db) -> None:  # type: ignore[no-untyp
         str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in html
     assert str(year) not in html and str(year).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) in html
     assert "۱۰ سال و" in html
+    # ten years of months read year by year: 10 or 11 Jalali years, only the newest open
+    assert html.count('<details class="year"') in (10, 11) and html.count('<details class="year" open>') == 1
+    months = service.monthly_record(db, a["young"].person.national_code)
+    newest = pages.by_year(list(reversed(months)))[0]
+    assert newest["year"] == year and newest["days"] == sum(m.days for m in months if m.year == year)
     estimate = client.get("/insurance/pension").text
     assert "هنوز شرایط بازنشستگی را ندارید." in estimate
 

@@ -41,8 +41,19 @@ def my_insurance(request: Request, db: DbSession, principal: CurrentPrincipal) -
     except NotFound:
         summary = None
     months = list(reversed(service.monthly_record(db, person.national_code))) if summary else []
-    return render(request, "insurance/record.html", {"summary": summary, "months": months,
+    return render(request, "insurance/record.html", {"summary": summary, "years": by_year(months),
                                                      "month_name": month_name})
+
+
+def by_year(months: list[service.MonthRecord]) -> list[dict[str, Any]]:
+    """Months grouped by Jalali year (in the order given) with the year's totals: decades of
+    history read year by year instead of as one table of hundreds of rows."""
+    years: dict[int, list[service.MonthRecord]] = {}
+    for m in months:
+        years.setdefault(m.year, []).append(m)
+    return [{"year": year, "months": rows, "days": sum(m.days for m in rows), "wage": sum(m.wage for m in rows),
+             "insured_share": sum(m.insured_share for m in rows),
+             "employer_share": sum(m.employer_share for m in rows)} for year, rows in years.items()]
 
 
 @router.get("/insurance/pension", response_class=HTMLResponse)
