@@ -12,12 +12,11 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import demo
+from smartgov import clock, demo
 from smartgov.errors import NotFound
 from smartgov.identity import Account, Principal
 
 from . import service
-from .workflow import Workflow
 
 DEMO_PDF = b"%PDF-1.4\n% smartgov demo attachment\n%%EOF\n"
 
@@ -61,18 +60,18 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
         }
         if not owns_home:
             answers["lease_contract"] = _upload(db, citizen, "ejare-name.pdf")
-        result = service.submit_application(db, Principal(account=citizen), "address-change", answers,
-                                            {"proof_of_address": _upload(db, citizen, "ghabz.pdf")},
-                                            idempotency_key=key)
+        # a case that has waited is submitted with the clock set back, so its dates, deadline,
+        # timeline and events agree (the inbox then has an SLA breach to show)
+        clock.advance(-dt.timedelta(hours=waited))
+        try:
+            result = service.submit_application(db, Principal(account=citizen), "address-change", answers,
+                                                {"proof_of_address": _upload(db, citizen, "ghabz.pdf")},
+                                                idempotency_key=key)
+        finally:
+            clock.advance(dt.timedelta(hours=waited))
         if not result.created:
             continue
         app = result.application
-        if waited:
-            # demo only: backdate the case so the inbox has an SLA breach to show
-            app.submitted_at -= dt.timedelta(hours=waited)
-            app.state_entered_at -= dt.timedelta(hours=waited)
-            wf = Workflow.from_definition(service.definition_of(service.definition_row(db, app.definition_id)))
-            app.sla_deadline = wf.sla_deadline(app.state_entered_at, app.state)
         for action, reason in actions:
             service.take_action(db, Principal(account=official), app, action, reason=reason)
     db.flush()
