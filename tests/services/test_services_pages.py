@@ -187,6 +187,11 @@ def test_sla_breach_flag_in_the_inbox_page(client, db) -> None:  # type: ignore[
     clock.advance(dt.timedelta(hours=9))
     page = client.get("/services/inbox", params={"breached": "yes"}).text
     assert ref in page and "⚠" in page and "تأخیر" in page
+    # filters and the per-service table name services and states in the reader's language
+    assert '<option value="address-change">اعلام تغییر نشانی</option>' in page
+    assert '<option value="in_review">در حال بررسی</option>' in page and ">address-change<" not in page
+    assert ref in client.get("/services/inbox", params={"state": "submitted"}).text
+    assert ref not in client.get("/services/inbox", params={"state": "in_review"}).text
 
 
 def test_pay_through_the_simulated_gateway_with_a_duplicate_callback(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -576,7 +576,15 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
         rows.append({"app": a, "defn": d, "state": _state_label(d, a.state), "sla": text, "late": late,
                      "assignee": db.get(Account, a.assignee_id) if a.assignee_id else None})
     published = service.catalog(db)
-    services_seen = sorted({r.service_id for r in published})
+    fa = get_language() == "fa"
+    titles = {r.service_id: r.title_fa if fa else r.title_en for r in published}
+    # one choice per state id; services that name the same state differently show every name
+    state_labels: dict[str, list[str]] = {}
+    for r in published:
+        for st in service.definition_of(r).workflow.states:
+            names = state_labels.setdefault(st.id, [])
+            if (label := st.label_fa if fa else st.label_en) not in names:
+                names.append(label)
     bulk_actions: dict[str, str] = {}
     for r in published:
         for t in service.definition_of(r).workflow.transitions:
@@ -586,7 +594,9 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
                                "sort": sort}.items() if v}
     pages = (total + params.per_page - 1) // params.per_page
     return render(request, "services/inbox.html", {
-        "rows": rows, "total": total, "filters": query, "services": services_seen, "page": params.page,
+        "rows": rows, "total": total, "filters": query, "page": params.page,
+        "services": sorted(titles.items(), key=lambda kv: kv[1]), "titles": titles,
+        "states": sorted(((k, " / ".join(v)) for k, v in state_labels.items()), key=lambda kv: kv[1]),
         "pages": pages, "query": urlencode(query), "notice": notice, "bulk_actions": sorted(bulk_actions.items()),
         "stats": service.service_stats(db, None if service.can_see_all(principal)
                                        else service.visible_agency_ids(db, principal)),
