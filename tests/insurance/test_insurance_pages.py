@@ -37,6 +37,9 @@ def test_my_record_page_in_persian(client, db) -> None:  # type: ignore[no-untyp
     assert newest["year"] == year and newest["days"] == sum(m.days for m in months if m.year == year)
     estimate = client.get("/insurance/pension").text
     assert "هنوز شرایط بازنشستگی را ندارید." in estimate
+    # each way to qualify is shown with its own conditions and outcome
+    assert "یکی از این راه‌ها کافی است." in estimate and "بازنشستگی با شرط سن" in estimate
+    assert "بازنشستگی با ۳۰ سال سابقه" in estimate and estimate.count("از این راه هنوز شرایط را ندارید.") == 2
 
 
 def test_pension_pages_show_the_prefilled_record_and_the_working(client, db) -> None:  # type: ignore[no-untyped-def]

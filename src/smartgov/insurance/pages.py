@@ -65,7 +65,13 @@ def pension_estimate(request: Request, db: DbSession, principal: CurrentPrincipa
     except NotFound:
         assessment = None
     steps = [s.as_dict() for s in assessment.pension.steps] if assessment and assessment.pension else []
-    return render(request, "insurance/pension.html", {"a": assessment, "steps": steps,
+    ways = []
+    if assessment:
+        for rule in service.parameters().retirement_rules:  # each is one way to qualify
+            reasons = [r for r in assessment.eligibility.reasons if r.rule == rule.code]
+            if reasons:
+                ways.append({"rule": rule, "met": all(r.met for r in reasons), "reasons": reasons})
+    return render(request, "insurance/pension.html", {"a": assessment, "steps": steps, "ways": ways,
                                                       "service_id": PENSION_SERVICE})
 
 
