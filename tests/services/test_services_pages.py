@@ -13,7 +13,7 @@ from smartgov.services.models import Application, Invoice, Payment
 from tests.factories import PASSWORD, csrf_of
 
 from .conftest import MINIMAL
-from .helpers import PDF, arrange
+from .helpers import PDF, arrange, principal
 
 
 def login(client, account) -> None:  # type: ignore[no-untyped-def]
@@ -218,6 +218,33 @@ def test_pay_through_the_simulated_gateway_with_a_duplicate_callback(client, db)
     assert "رسید" in receipt and "۷۰٬۰۰۰" in receipt
     db.expire_all()
     assert db.scalar(select(Payment.callbacks)) == 2 and db.scalar(select(Invoice.status)).value == "paid"
+
+
+def test_finance_staff_reconcile_a_day_on_a_page(client, db) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.services import payments, service
+
+    accounts = arrange(db)
+    text = MINIMAL.replace("relationship: G2B", "relationship: G2C")
+    defn, agency = service.prepare_definition(db, text, "permit.yaml")
+    service.store_definition(db, defn, agency, text, "permit.yaml")
+    app = service.submit_application(db, principal(accounts["citizen"]), "permit", {"workers": 3, "wage": 1000000})
+    invoice = db.scalar(select(Invoice).where(Invoice.application_id == app.application.id))
+    wrong, _ = payments.start_payment(db, invoice)
+    payments.handle_callback(db, "simulated", payments.gateway("simulated").sign(wrong.token, "success", 1, "SIM-9"))
+    db.commit()
+    login(client, accounts["citizen"])
+    assert client.get("/services/reconciliation").status_code == 403
+    client.cookies.clear()
+    login(client, accounts["admin"])
+    page = client.get("/services/reconciliation").text
+    assert "تطبیق روزانهٔ پرداخت‌ها" in page and "۷۰٬۰۰۰" in page  # invoiced today
+    assert "درگاه مبلغی جز مبلغ صورت‌حساب را تأیید کرده است." in page and "مبلغ متفاوت" in page
+    assert f"day={clock.today().isoformat()}&amp;format=csv" in page
+    yesterday = clock.today() - dt.timedelta(days=1)
+    page = client.get("/services/reconciliation", params={"day": yesterday.isoformat(), "lang": "en"}).text
+    assert "Everything adds up." in page and "No payments on this day." in page
+    bad = client.get("/services/reconciliation", params={"day": "۱۴۰۵/۱۳/۰۱"})
+    assert bad.status_code == 422 and 'href="#f-day"' in bad.text and 'aria-invalid="true"' in bad.text
 
 
 def test_definition_page_shows_line_numbers(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,15 @@ from starlette.datastructures import FormData, UploadFile
 
 from smartgov import clock
 from smartgov.errors import DomainError, NotFound, ValidationFailed
-from smartgov.i18n import N_, get_language, gettext, localize_digits
+from smartgov.i18n import (
+    N_,
+    get_language,
+    gettext,
+    gregorian_to_jalali,
+    jalali_to_gregorian,
+    localize_digits,
+    to_latin_digits,
+)
 from smartgov.identity import Account, Organization, Role, require
 from smartgov.identity.service import accounts_in, descendants
 from smartgov.web import csrf
@@ -41,7 +49,22 @@ register(NavItem("/services/applications", N_("My applications"), roles=frozense
 register(NavItem("/services/inbox", N_("Inbox"), roles=frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN}), order=30))
 register(NavItem("/services/admin/definitions", N_("Service definitions"),
                  roles=frozenset({Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}), order=40))
+register(NavItem("/services/reconciliation", N_("Reconciliation"),
+                 roles=frozenset({Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR}), order=45))
 register(NavItem("/verify", N_("Check a document"), order=80))
+
+MISMATCH_LABELS = {
+    "amount_mismatch": N_("The gateway confirmed another amount than the invoice's."),
+    "paid_twice": N_("The invoice was paid more than once: refund the extra payment."),
+    "payment_not_credited": N_("A successful payment did not mark its invoice paid."),
+    "paid_without_payment": N_("The invoice is marked paid without a successful payment."),
+    "pending_too_long": N_("The gateway has not answered about this payment."),
+}
+PAYMENT_LABELS = {
+    PaymentStatus.PENDING: N_("Waiting for the gateway"), PaymentStatus.SUCCEEDED: N_("Succeeded"),
+    PaymentStatus.FAILED: N_("Failed"), PaymentStatus.TIMED_OUT: N_("Timed out"),
+    PaymentStatus.MISMATCH: N_("Amount differs"),
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -551,6 +574,35 @@ def payment_page(payment_id: int, request: Request, db: DbSession, principal: Cu
     return render(request, "services/payment.html", {
         "payment": payment, "invoice": invoice, "app": app, "defn": _defn(db, app),
         "succeeded": payment.status == PaymentStatus.SUCCEEDED})
+
+
+@router.get("/services/reconciliation", response_class=HTMLResponse)
+def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrincipal,
+                        day: str | None = None) -> HTMLResponse:
+    """One business day's invoices and payments, their totals and every mismatch, for finance staff."""
+    require(permissions.can_view_reconciliation(principal))
+    fa = get_language() == "fa"
+    chosen, errors = clock.today(), {}
+    if day:
+        text = to_latin_digits(day.strip())
+        try:
+            chosen = jalali_to_gregorian(text) if "/" in text else dt.date.fromisoformat(text)
+        except ValueError:
+            errors["day"] = gettext("Enter a real date, for example {example}.",
+                                    example="1405/09/15" if fa else "2026-12-06")
+    agencies = None if service.can_see_all(principal) else service.visible_agency_ids(db, principal)
+    report = payments.reconciliation(db, chosen, agencies)
+    numbers = {i.id: i.number for i in report.invoices}
+    for p in report.payments:
+        if p.invoice_id not in numbers:
+            invoice = db.get(Invoice, p.invoice_id)
+            numbers[p.invoice_id] = invoice.number if invoice else ""
+    shown = gregorian_to_jalali(chosen) if fa else chosen.isoformat()
+    return render(request, "services/reconciliation.html", {
+        "report": report, "numbers": numbers, "mismatch_labels": MISMATCH_LABELS, "payment_labels": PAYMENT_LABELS,
+        "errors": errors, "values": {"day": day if errors else shown},
+        "csv_url": f"/api/v1/services/reconciliation?{urlencode({'day': chosen.isoformat(), 'format': 'csv'})}",
+    }, status_code=422 if errors else 200)
 
 
 # --------------------------------------------------------------------------- official inbox
