@@ -86,3 +86,23 @@ def serious_violations(page: Any) -> list[dict[str, Any]]:
         for v in results.response["violations"]
         if v.get("impact") in ("serious", "critical")
     ]
+
+
+def sign_in(page: Any, account: Any) -> None:
+    """Sign in through the Persian login page, with the TOTP step for staff (at the test clock's time)."""
+    import pyotp
+
+    from smartgov import clock
+    from tests.factories import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.locator("#f-username").fill(account.username)
+    page.locator("#f-password").fill(PASSWORD)
+    page.get_by_role("button", name="ورود").click()
+    page.wait_for_load_state()
+    if "/mfa/verify" in page.url:
+        page.locator("#f-code").fill(pyotp.TOTP(account.mfa_secret).at(clock.now()))
+        page.get_by_role("button", name="ادامه").click()
+        page.wait_for_load_state()
+    assert "/login" not in page.url and "/mfa" not in page.url, page.url

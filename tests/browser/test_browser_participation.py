@@ -56,3 +56,31 @@ def test_comment_on_section_2_then_read_the_response(page: Any, db: Any) -> None
     assert page.locator(f'a[href="#comment-{comment.id}"]').count() >= 1
     assert page.locator("#f-body-s2").count() == 0  # comments are closed in the analysis phase
     assert serious_violations(page) == []
+
+
+def test_an_agency_admin_answers_a_petition_from_the_queue_in_persian(page: Any, db: Any) -> None:
+    from smartgov.identity.models import Role
+    from tests.browser.conftest import sign_in
+    from tests.factories import create_account
+
+    sso = agency(db, "sso")
+    p = service.create_petition(db, account=citizen(db, "author"), organization=sso, title="Thursday offices",
+                                body="Please open the offices on Thursdays for workers.", threshold=1)
+    admin = create_account(db, username="sara", role=Role.AGENCY_ADMIN, organization="sso")
+    db.commit()
+    sign_in(page, admin)
+    page.goto("/participation/answers")
+    assert serious_violations(page) == []
+    page.get_by_role("link", name="Thursday offices").click()
+    page.wait_for_url(f"**/participation/petitions/{p.id}#respond-title")
+    page.locator("#f-response_text").focus()
+    page.keyboard.type("از هفتهٔ آینده دفترها پنجشنبه‌ها باز است.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the Publish button, reached with the keyboard
+    page.wait_for_url(f"**/participation/petitions/{p.id}#resp-title")
+    assert "از هفتهٔ آینده دفترها پنجشنبه‌ها باز است." in page.locator("main").inner_text()
+    assert page.locator("#f-response_text").count() == 0
+    assert serious_violations(page) == []
+    page.goto("/services/reconciliation")  # finance staff's page, also in Persian
+    assert "تطبیق روزانهٔ پرداخت‌ها" in page.locator("h1").inner_text()
+    assert serious_violations(page) == []

@@ -8,25 +8,8 @@ import json
 import re
 from typing import Any
 
-import pyotp
-
-from smartgov import clock
-from tests.factories import PASSWORD
+from tests.browser.conftest import sign_in
 from tests.insurance.support import arrange
-
-
-def sign_in(page: Any, account: Any) -> None:
-    page.context.clear_cookies()
-    page.goto("/login")
-    page.locator("#f-username").fill(account.username)
-    page.locator("#f-password").fill(PASSWORD)
-    page.get_by_role("button", name="ورود").click()
-    page.wait_for_load_state()
-    if "/mfa/verify" in page.url:
-        page.locator("#f-code").fill(pyotp.TOTP(account.mfa_secret).at(clock.now()))
-        page.get_by_role("button", name="ادامه").click()
-        page.wait_for_load_state()
-    assert "/login" not in page.url and "/mfa" not in page.url, page.url
 
 
 def verdict(page: Any, data: bytes, name: str, mime: str) -> str:
