@@ -20,6 +20,10 @@ from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
+# Level names come from the framework files and are shown as ``_(level)``; naming them here lets
+# ``make messages`` extract them, so their translations are kept.
+LEVEL_NAMES = (N_("dimension"), N_("component"), N_("indicator"), N_("overarching"), N_("organizing"), N_("basic"),
+               N_("stage"), N_("aspect"), N_("trait"), N_("generation"))
 
 _NODE_KEYS = frozenset({"code", "label_fa", "label_en", "description_fa", "description_en", "children"})
 _FILE_KEYS = frozenset({"id", "version", "title_fa", "title_en", "source", "levels", "counts", "options", "nodes"})

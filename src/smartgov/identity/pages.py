@@ -21,6 +21,11 @@ from smartgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+# Role and scope names are shown as ``_(role.value)``; naming them here lets ``make messages``
+# extract them, so their translations are kept.
+SHOWN_NAMES = (N_("citizen"), N_("employer"), N_("official"), N_("agency_admin"), N_("auditor"),
+               N_("platform_admin"), N_("read"), N_("write"))
+
 register(NavItem("/", N_("Home"), order=0))
 register(NavItem("/account", N_("My account"), signed_in=True, order=90))
 
