@@ -446,6 +446,7 @@ async def respond_to_petition(petition_id: int, request: Request, db: DbSession,
     form = await read_form(request)
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
+    db.refresh(p, with_for_update=True)  # two officials at once: the second sees the first's response
     try:
         if p.responded_at is not None:
             raise Conflict("already_responded", N_("The agency has already responded."))
