@@ -246,6 +246,8 @@ def test_pension_journey_through_the_exchange(client, db) -> None:  # type: igno
     seen_by = {(x["what"], x["purpose"]) for x in accesses}
     assert ("contribution-history", "pension-claim") in seen_by and ("person-status", "pension-claim") in seen_by
     assert ("insurance.pension", "pension-claim") in seen_by
+    look = next(x for x in accesses if x["what"] == "insurance.pension")
+    assert look["what_label"].startswith("درخواست مستمری ") and look["purpose_label"] != "pension-claim"
     assert db.scalar(select(func.count()).select_from(PersonDataAccess).where(
         PersonDataAccess.national_code == a["young"].person.national_code)) == 0
 

@@ -268,6 +268,12 @@ def test_an_officials_look_at_a_case_is_listed_in_who_read_my_data(client, db) -
     assert log["total"] == before + 1
     entry = log["items"][0]
     assert ref in json.dumps(entry, ensure_ascii=False) and "case-handling" in json.dumps(entry)
+    # in words the citizen reads: what was opened and why, in their language
+    assert entry["what_label"] == f"درخواست {ref.translate(str.maketrans('0123456789', '۰۱۲۳۴۵۶۷۸۹'))}"
+    assert entry["purpose_label"] == "رسیدگی به درخواست"
+    english = client.get("/api/v1/exchange/my-data-access", headers={**t["citizen"], "Accept-Language": "en"})
+    assert english.json()["items"][0]["what_label"] == f"Application {ref}"
+    assert english.json()["items"][0]["purpose_label"] == "Handling the application"
 
 
 def test_decision_events_say_whether_the_sla_was_met(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -43,7 +43,9 @@ or, without importing this module, by publishing the event::
     events.publish(db, "privacy.person_data_accessed", actor_id=principal.id,
                    national_code=code,            # or person_id=person.id
                    agency_code="sso-thr", what="insurance.contribution_record",
-                   purpose="medical-claim-review")
+                   what_fa="سابقهٔ پرداخت حق بیمه", what_en="Contribution record",  # optional, shown to the person
+                   purpose="medical-claim-review",
+                   purpose_fa="…", purpose_en="…")  # optional: registers the purpose if it is new
 
 Citizens see these records at ``/account/data-access`` and ``GET /api/v1/exchange/my-data-access``
 and may flag one, which opens a case for the data-protection officer.

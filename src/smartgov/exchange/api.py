@@ -201,7 +201,8 @@ def access_rows(db: DbSession, rows: list[PersonDataAccess], flags: dict[int, Ac
         flag = flags.get(r.id)
         data = dict(
             id=r.id, at=r.at, source=r.source, agency_code=r.agency_code, agency_name=names.get(r.agency_code or ""),
-            what=r.what, what_label=services.get(r.what, r.what), purpose=r.purpose,
+            what=r.what, what_label=services.get(r.what) or (r.what_fa if lang == "fa" else r.what_en) or r.what,
+            purpose=r.purpose,
             purpose_label=labels[r.purpose].label(lang) if r.purpose in labels else r.purpose,
             flagged=flag is not None, flag_status=flag.status if flag else None,
             flag_resolution=flag.resolution if flag else None,

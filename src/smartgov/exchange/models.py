@@ -210,6 +210,8 @@ class PersonDataAccess(Base):
     actor_account_id: Mapped[int | None] = mapped_column(Integer)
     actor_label: Mapped[str | None] = mapped_column(String(200))
     what: Mapped[str] = mapped_column(String(200))
+    what_fa: Mapped[str | None] = mapped_column(String(200))  # what a citizen reads it as, when given
+    what_en: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(200))
     message_id: Mapped[str | None] = mapped_column(String(36))
     hidden_until: Mapped[dt.datetime | None]

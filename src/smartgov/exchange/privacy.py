@@ -41,15 +41,21 @@ def _national_code(db: Session, person: int | str) -> str:
 
 def record_access(db: Session, person: int | str, actor_account_id: int | None, agency_code: str | None,
                   what: str, purpose: str, *, source: str = "view", actor_label: str | None = None,
-                  message_id: str | None = None) -> PersonDataAccess:
+                  message_id: str | None = None, what_fa: str | None = None,
+                  what_en: str | None = None) -> PersonDataAccess:
     """Record that ``agency_code`` (through account ``actor_account_id``) read ``what`` about a person
-    (a person id or national code) for ``purpose``. Mandatory for every read of a person's data."""
+    (a person id or national code) for ``purpose``. Mandatory for every read of a person's data.
+
+    ``what`` is a code; ``what_fa``/``what_en`` say what it is in words the person understands
+    (e.g. "Application SG-1405-000003"); exchange services are named from the registry instead.
+    """
     if not what.strip() or not purpose.strip():
         raise DomainError("access_incomplete", N_("Say what was read and why."), field="purpose")
     row = PersonDataAccess(
         national_code=_national_code(db, person), at=clock.now(), source=source[:20], agency_code=agency_code,
         actor_account_id=actor_account_id, actor_label=(actor_label or "")[:200] or None, what=what.strip()[:200],
         purpose=purpose.strip()[:200], message_id=message_id,
+        what_fa=(what_fa or "")[:200] or None, what_en=(what_en or "")[:200] or None,
     )
     db.add(row)
     db.flush()
@@ -57,13 +63,20 @@ def record_access(db: Session, person: int | str, actor_account_id: int | None, 
 
 
 def _on_access_event(db: Session, event: events.Event) -> None:
+    """The event form of :func:`record_access`; ``purpose_fa``/``purpose_en`` register a new purpose."""
     data = event.data
     person = data.get("person_id") if data.get("person_id") is not None else data.get("national_code")
     if person is None:
         raise DomainError("access_incomplete", N_("Say what was read and why."), field="person")
+    purpose = str(data.get("purpose") or "")
+    if purpose and data.get("purpose_fa") and data.get("purpose_en"):
+        from smartgov.exchange.service import ensure_purpose
+
+        ensure_purpose(db, purpose, str(data["purpose_fa"]), str(data["purpose_en"]))
     record_access(db, int(person) if isinstance(person, int) else str(person), event.actor_id,
                   data.get("agency_code"), str(data.get("what") or data.get("service") or ""),
-                  str(data.get("purpose") or ""), source=str(data.get("source") or "view"))
+                  purpose, source=str(data.get("source") or "view"),
+                  what_fa=data.get("what_fa"), what_en=data.get("what_en"))
 
 
 events.subscribe(ACCESS_EVENT, _on_access_event)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from sqlalchemy import select
 
 from smartgov.errors import DomainError, NotFound, ValidationFailed
-from smartgov.i18n import N_
+from smartgov.i18n import N_, gettext, localize_digits
 from smartgov.identity import Organization, organization_by_code, require
 from smartgov.services import Application, application_by_reference
 from smartgov.web.deps import CurrentPrincipal, DbSession
@@ -176,16 +176,28 @@ async def check_wage_report(principal: CurrentPrincipal, file: Annotated[UploadF
 # --------------------------------------------------------------------------- cases
 
 
-def _record_official_view(db: DbSession, principal: Any, app: Application, national_code: str, what: str,
-                          purpose: str) -> None:
+# What an official may open, and why, in the words the person reads in "who read my data".
+VIEWS = {
+    "insurance.pension": (N_("Pension application {reference}"), "pension-claim",
+                          "رسیدگی به درخواست مستمری بازنشستگی", "Deciding a retirement pension claim"),
+    "insurance.medical_claim": (N_("Medical expense claim {reference}"), "medical-claim",
+                                "رسیدگی به هزینهٔ درمان", "Deciding a medical reimbursement"),
+}
+
+
+def _record_official_view(db: DbSession, principal: Any, app: Application, national_code: str, what: str) -> None:
     """Who read my data: an official opening a person's pension or claim is recorded in the same transaction."""
     if app.applicant_id == principal.id:
         return
     from smartgov import exchange
 
+    label, purpose, purpose_fa, purpose_en = VIEWS[what]
+    exchange.ensure_purpose(db, purpose, purpose_fa, purpose_en)
     agency = next((g.organization.code for g in principal.account.grants if g.organization is not None), None)
     exchange.record_access(db, national_code, principal.id, agency, what, purpose,
-                           actor_label=principal.account.username)
+                           actor_label=principal.account.username,
+                           what_fa=gettext(label, "fa", reference=localize_digits(app.reference, "fa")),
+                           what_en=gettext(label, "en", reference=app.reference))
     db.commit()
 
 
@@ -196,7 +208,7 @@ def pension(reference: str, principal: CurrentPrincipal, db: DbSession) -> Pensi
     row = service.pension_by_reference(db, app.reference)
     if row is None:
         raise NotFound("pension")
-    _record_official_view(db, principal, app, row.national_code, "insurance.pension", "pension-claim")
+    _record_official_view(db, principal, app, row.national_code, "insurance.pension")
     return PensionPublic(reference=row.application_reference, national_code=row.national_code, rule=row.rule,
                          contribution_days=row.contribution_days, average_wage=row.average_wage, amount=row.amount,
                          status=row.status.value, steps=row.steps, decided_at=row.decided_at,  # type: ignore[arg-type]
@@ -219,7 +231,7 @@ def medical_claim(reference: str, principal: CurrentPrincipal, db: DbSession) ->
     """A medical claim with its expenses and the amounts accepted (applicant and SSO officials)."""
     app = _case(db, principal, reference)
     shown = claim_public(db, app.reference)
-    _record_official_view(db, principal, app, shown.national_code, "insurance.medical_claim", "medical-claim")
+    _record_official_view(db, principal, app, shown.national_code, "insurance.medical_claim")
     return shown
 
 

@@ -144,7 +144,7 @@ async def file_wage_report(request: Request, db: DbSession, principal: CurrentPr
 def claim_review(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     app = _visible(db, principal, reference, MEDICAL_SERVICE)
     claim = service.claim_by_reference(db, app.reference)
-    _record_official_view(db, principal, app, claim.national_code, "insurance.medical_claim", "medical-claim")
+    _record_official_view(db, principal, app, claim.national_code, "insurance.medical_claim")
     return _claim_page(request, db, principal, app)
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from smartgov import clock, events
 from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
 from smartgov.identity import Account, Organization, OrgKind, Principal, Role, organization_by_code
 from smartgov.identity.service import descendants
 from smartgov.notifications import MessageTemplate, queue_email, queue_sms, register_template
@@ -1214,6 +1214,9 @@ def record_official_view(db: Session, principal: Principal, app: Application) ->
     if applicant is None or applicant.person_id is None:
         return
     agency = db.get(Organization, app.agency_id)
+    label = N_("Application {reference}")
     events.publish(db, "privacy.person_data_accessed", actor_id=principal.id, person_id=applicant.person_id,
                    agency_code=agency.code if agency else None, what=f"services.application:{app.reference}",
-                   purpose="case-handling")
+                   what_fa=gettext(label, "fa", reference=localize_digits(app.reference, "fa")),
+                   what_en=gettext(label, "en", reference=app.reference),
+                   purpose="case-handling", purpose_fa="رسیدگی به درخواست", purpose_en="Handling the application")
