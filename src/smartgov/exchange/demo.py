@@ -89,7 +89,7 @@ def load(db: Session, rng: random.Random, people: int) -> None:
     service.fetch(db, "IR/GOV/sso/pension", "person-status", citizen, "eligibility-check")
     official = db.scalar(select(Account.id).where(Account.username == "official"))
     privacy.record_access(db, citizen, official, "sso-thr", "insurance.contribution_record", "pension-claim",
-                          actor_label="official")
+                          actor_label="official", what_fa="سابقهٔ پرداخت حق بیمه", what_en="Contribution record")
 
 
 demo.register("exchange", load, order=60)
