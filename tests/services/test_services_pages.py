@@ -221,6 +221,7 @@ def test_pay_through_the_simulated_gateway_with_a_duplicate_callback(client, db)
 
 
 def test_finance_staff_reconcile_a_day_on_a_page(client, db) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.i18n import gregorian_to_jalali
     from smartgov.services import payments, service
 
     accounts = arrange(db)
@@ -243,6 +244,8 @@ def test_finance_staff_reconcile_a_day_on_a_page(client, db) -> None:  # type: i
     yesterday = clock.today() - dt.timedelta(days=1)
     page = client.get("/services/reconciliation", params={"day": yesterday.isoformat(), "lang": "en"}).text
     assert "Everything adds up." in page and "No payments on this day." in page
+    jalali_today = gregorian_to_jalali(clock.today())
+    assert "۷۰٬۰۰۰" in client.get("/services/reconciliation", params={"day": jalali_today.replace("/", "-")}).text
     bad = client.get("/services/reconciliation", params={"day": "۱۴۰۵/۱۳/۰۱"})
     assert bad.status_code == 422 and 'href="#f-day"' in bad.text and 'aria-invalid="true"' in bad.text
 

@@ -586,7 +586,8 @@ def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrinc
     if day:
         text = to_latin_digits(day.strip())
         try:
-            chosen = jalali_to_gregorian(text) if "/" in text else dt.date.fromisoformat(text)
+            jalali = "/" in text or text[:2] in ("13", "14")  # 1405-09-15 is Jalali too, not AD 1405
+            chosen = jalali_to_gregorian(text) if jalali else dt.date.fromisoformat(text)
         except ValueError:
             errors["day"] = gettext("Enter a real date, for example {example}.",
                                     example="1405/09/15" if fa else "2026-12-06")
