@@ -263,6 +263,8 @@ def test_an_official_answers_a_proposal_with_its_cost(client, db) -> None:  # ty
                     follow_redirects=False)
     assert r.status_code == 303
     assert "در حال بررسی" in client.get("/participation/answers").text  # still owed a final answer
+    page = client.get(f"/participation/proposals/{p.id}").text  # the form starts from the answer so far
+    assert 'value="evaluating" checked' in page and f">{reason}</textarea>" in page
     r = client.post(url, data={"csrf_token": csrf_of(page), "answer_status": "accepted", "answer_text": reason,
                                "answer_cost": "۱٬۲۰۰٬۰۰۰٬۰۰۰"}, follow_redirects=False)
     assert r.status_code == 303

@@ -330,6 +330,9 @@ def _proposal_page(request: Request, db: Session, principal: Principal | None, p
                    errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                    status_code: int = 200) -> HTMLResponse:
     p = service.proposal_by_id(db, proposal_id, principal.id if principal else None)
+    if values is None and p.answer_status is not None:  # an answer being evaluated: start from it
+        values = {"answer_status": p.answer_status.value, "answer_text": p.answer_text or "",
+                  "answer_cost": "" if p.answer_cost is None else str(p.answer_cost)}
     ctx = _common(db, principal, "proposal", p.id)
     ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
                 "overdue": service.answer_overdue(p), "answer_statuses": ANSWER_STATUSES, "open": True,
