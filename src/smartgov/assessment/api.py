@@ -269,7 +269,7 @@ def responses(round_id: int, principal: CurrentPrincipal, db: DbSession, paginat
     response_model=ImportResult,
     responses={422: {"description": "Per-cell errors: `details` lists row, column, code and message."}},
 )
-async def import_responses(
+def import_responses(
     round_id: int,
     principal: CurrentPrincipal,
     db: DbSession,
@@ -279,7 +279,7 @@ async def import_responses(
 ) -> Any:
     """Import submitted responses; nothing is stored if any cell is wrong (422 with every problem)."""
     rnd = _managed(db, principal, round_id)
-    content = await file.read(service.MAX_IMPORT_BYTES + 1)
+    content = file.file.read(service.MAX_IMPORT_BYTES + 1)
     try:
         n = service.import_responses(db, rnd, file.filename or "", content)
     except service.ImportFailed as exc:

@@ -22,9 +22,8 @@ from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_, get_language, gettext, jalali_to_gregorian, to_latin_digits
 from smartgov.identity import Principal, Role, organization_by_code, require
 from smartgov.identity.models import Organization
-from smartgov.web import csrf
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
-from smartgov.web.forms import field_errors, read_form
+from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -141,8 +140,7 @@ def new_round_form(request: Request, db: DbSession, principal: CurrentPrincipal)
 
 
 @router.post("/assessment/rounds")
-async def create_round(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def create_round(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     agencies = _admin_agencies(db, principal)
     try:
         org = organization_by_code(db, form.get("organization", ""))
@@ -210,8 +208,8 @@ def round_page(round_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/assessment/rounds/{round_id}/open")
-async def open_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def open_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+               _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
     db.commit()
@@ -219,8 +217,8 @@ async def open_round(round_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.post("/assessment/rounds/{round_id}/close")
-async def close_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def close_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     results = service.close_round(db, rnd, principal.id)
     service.build_roadmap(db, rnd, results)
@@ -229,8 +227,8 @@ async def close_round(round_id: int, request: Request, db: DbSession, principal:
 
 
 @router.post("/assessment/rounds/{round_id}/invitations", response_class=HTMLResponse)
-async def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    form = await read_form(request)
+def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+           form: PostedForm) -> HTMLResponse:
     rnd = _managed(db, principal, round_id)
     base = str(request.base_url).rstrip("/")
     try:
@@ -259,15 +257,14 @@ async def invite(round_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.post("/assessment/rounds/{round_id}/import", response_class=HTMLResponse)
-async def import_responses(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await request.form()
-    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
+def import_responses(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                     form: PostedFiles) -> Response:
     rnd = _managed(db, principal, round_id)
     upload = form.get("file")
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
             raise DomainError("file_type", N_("Upload a .csv or .xlsx file."), field="file")
-        content = await upload.read(service.MAX_IMPORT_BYTES + 1)
+        content = upload.file.read(service.MAX_IMPORT_BYTES + 1)
         n = service.import_responses(db, rnd, upload.filename, content)
         db.commit()
     except service.ImportFailed as exc:
@@ -294,8 +291,8 @@ def items_page(round_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
-async def save_items(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def save_items(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+               form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     try:
         for item in rnd.instrument.items:
@@ -360,8 +357,8 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 @router.post("/assessment/rounds/{round_id}/settings", response_class=HTMLResponse)
-async def save_settings(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def save_settings(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                  form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     values: dict[str, Any] = {f"tgov_{k}": _yes_no(form.get(f"tgov_{k}")) for k in service.TGOV_KEYS}
     values |= {f"gartner_{k}": _yes_no(form.get(f"gartner_{k}")) for k in service.GARTNER_KEYS}
@@ -398,8 +395,8 @@ def roadmap_page(round_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap/build")
-async def build_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def build_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                  _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     service.build_roadmap(db, rnd, service.results_for(db, rnd))
     db.commit()
@@ -424,8 +421,8 @@ def _date(text: str, field: str) -> dt.date | None:
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
-async def save_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def save_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                 form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     try:
         for action in service.roadmap_of(db, rnd):
@@ -562,8 +559,7 @@ def respond_form(token: str, request: Request, db: DbSession) -> HTMLResponse:
 
 
 @router.post("/assessment/respond/{token}", response_class=HTMLResponse)
-async def respond(token: str, request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def respond(token: str, request: Request, db: DbSession, form: PostedForm) -> Response:
     inv = service.invitation_by_token(db, token)
     rnd = service.get_round(db, inv.round_id)
     return _answer(request, db, rnd, inv, form, f"/assessment/respond/{token}")
@@ -580,8 +576,8 @@ def respond_account_form(round_id: int, request: Request, db: DbSession, princip
 
 
 @router.post("/assessment/rounds/{round_id}/respond", response_class=HTMLResponse)
-async def respond_account(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def respond_account(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                    form: PostedForm) -> Response:
     rnd = service.get_round(db, round_id)
     inv = service.account_invitation(db, rnd, principal.account)
     require(permissions.can_answer(principal, inv))

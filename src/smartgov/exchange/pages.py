@@ -17,7 +17,7 @@ from smartgov.i18n import N_, get_language, jalali_to_gregorian, to_latin_digits
 from smartgov.identity import Principal, Role, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
-from smartgov.web.forms import field_errors, read_form
+from smartgov.web.forms import PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.pagination import PageParams, paginate
 from smartgov.web.templating import render
@@ -59,8 +59,7 @@ def flag_form(access_id: int, request: Request, principal: CurrentPrincipal, db:
 
 
 @router.post("/account/data-access/{access_id}/flag")
-async def flag(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    form = await read_form(request)
+def flag(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     code = own_national_code(principal)
     require(permissions.can_flag_access(principal))
     try:
@@ -130,8 +129,7 @@ def data_protection(request: Request, principal: CurrentPrincipal, db: DbSession
 
 
 @router.post("/exchange/data-protection/flags/{flag_id}/resolve")
-async def resolve(flag_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    form = await read_form(request)
+def resolve(flag_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     require(permissions.can_resolve_flag(principal))
     try:
         privacy.resolve_flag(db, flag_id, form.get("resolution", ""), principal.id)
@@ -157,8 +155,7 @@ def _parse_date(text: str) -> dt.datetime:
 
 
 @router.post("/exchange/data-protection/accesses/{access_id}/hide")
-async def hide(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    form = await read_form(request)
+def hide(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     require(permissions.can_hide_access(principal))
     try:
         privacy.hide_access(db, access_id, _parse_date(form.get("hidden_until", "")), form.get("reason", ""),

@@ -15,7 +15,7 @@ from smartgov.identity import permissions, service
 from smartgov.identity.models import Account
 from smartgov.identity.service import Principal
 from smartgov.web.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, resolve_principal
-from smartgov.web.forms import field_errors, read_form, safe_next
+from smartgov.web.forms import PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -63,8 +63,7 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login")
-async def login(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def login(request: Request, db: DbSession, form: PostedForm) -> Response:
     next_url = safe_next(form.get("next"))
     try:
         result = service.authenticate(db, form.get("username", ""), form.get("password", ""), _ip(request))
@@ -86,8 +85,7 @@ async def login(request: Request, db: DbSession) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, db: DbSession) -> Response:
-    await read_form(request)
+def logout(request: Request, db: DbSession, _form: PostedForm) -> Response:
     resolve_principal(request, db)
     sess = getattr(request.state, "login_session", None)
     if sess is not None:
@@ -118,8 +116,7 @@ def _parse_birth_date(text: str, lang: str) -> dt.date:
 
 
 @router.post("/register")
-async def register_account(request: Request, db: DbSession) -> Response:
-    form = await read_form(request)
+def register_account(request: Request, db: DbSession, form: PostedForm) -> Response:
     from smartgov.i18n import get_language
 
     lang = get_language()
@@ -184,8 +181,7 @@ def mfa_setup_form(request: Request, account: PendingAccount, db: DbSession, nex
 
 
 @router.post("/mfa/setup")
-async def mfa_setup(request: Request, account: PendingAccount, db: DbSession) -> Response:
-    form = await read_form(request)
+def mfa_setup(request: Request, account: PendingAccount, db: DbSession, form: PostedForm) -> Response:
     try:
         service.confirm_mfa_setup(db, account, form.get("code", ""))
     except DomainError as exc:
@@ -208,8 +204,7 @@ def mfa_verify_form(request: Request, account: PendingAccount, next: str | None 
 
 
 @router.post("/mfa/verify")
-async def mfa_verify(request: Request, account: PendingAccount, db: DbSession) -> Response:
-    form = await read_form(request)
+def mfa_verify(request: Request, account: PendingAccount, db: DbSession, form: PostedForm) -> Response:
     try:
         service.verify_mfa(db, account, form.get("code", ""), _ip(request))
     except DomainError as exc:
@@ -233,8 +228,7 @@ def forgot_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/password/forgot", response_class=HTMLResponse)
-async def forgot(request: Request, db: DbSession) -> HTMLResponse:
-    form = await read_form(request)
+def forgot(request: Request, db: DbSession, form: PostedForm) -> HTMLResponse:
     ident = form.get("username_or_email", "").strip()
     if not ident:
         return render(request, "identity/forgot.html",
@@ -250,8 +244,7 @@ def reset_form(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/password/reset/{token}")
-async def reset(request: Request, token: str, db: DbSession) -> Response:
-    form = await read_form(request)
+def reset(request: Request, token: str, db: DbSession, form: PostedForm) -> Response:
     try:
         if form.get("password") != form.get("password_again"):
             raise DomainError("password_mismatch", N_("The two passwords differ."), field="password_again")
@@ -284,8 +277,7 @@ def account_page(request: Request, principal: CurrentPrincipal, db: DbSession) -
 
 
 @router.post("/account/profile")
-async def update_profile(request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    form = await read_form(request)
+def update_profile(request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     try:
         service.update_profile(db, principal.account, phone=form.get("phone", ""), email=form.get("email", ""),
                                language=form.get("language"))
@@ -306,8 +298,7 @@ async def update_profile(request: Request, principal: CurrentPrincipal, db: DbSe
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-async def create_token(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
-    form = await read_form(request)
+def create_token(request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> HTMLResponse:
     scopes = ["read", "write"] if form.get("scope") == "write" else ["read"]
     try:
         raw, _token = service.create_api_token(db, principal.account, name=form.get("name") or "api",
@@ -320,8 +311,8 @@ async def create_token(request: Request, principal: CurrentPrincipal, db: DbSess
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-async def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    await read_form(request)
+def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+                 _form: PostedForm) -> Response:
     permissions.require(permissions.can_manage_own_account(principal))
     service.revoke_token(db, principal.account, token_id)
     db.commit()
@@ -329,8 +320,8 @@ async def revoke_token(token_id: int, request: Request, principal: CurrentPrinci
 
 
 @router.post("/account/sessions/{session_id}/revoke")
-async def revoke_session(session_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> Response:
-    await read_form(request)
+def revoke_session(session_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+                   _form: PostedForm) -> Response:
     service.revoke_session(db, principal.account, session_id)
     db.commit()
     return RedirectResponse("/account#sessions", status_code=303)

@@ -156,12 +156,12 @@ def wage_report(reference: str, principal: CurrentPrincipal, db: DbSession) -> W
 
 
 @router.post("/wage-reports/check", response_model=WageCheckPublic)
-async def check_wage_report(principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
+def check_wage_report(principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
                             year: Annotated[int, Form(ge=1300, le=1500)],
                             month: Annotated[int, Form(ge=1, le=12)]) -> WageCheckPublic:
     """Check a wage report file before filing it: every error with its row and column; nothing is stored."""
     require(permissions.can_check_wage_report(principal))
-    data = await file.read(10 * 1024 * 1024 + 1)
+    data = file.file.read(10 * 1024 * 1024 + 1)
     if len(data) > 10 * 1024 * 1024:
         raise DomainError("file_too_large", N_("The file must be no larger than {limit} KB."), field="file",
                           limit=10 * 1024)

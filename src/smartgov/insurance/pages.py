@@ -16,7 +16,7 @@ from smartgov.identity import Organization, Principal, Role, require
 from smartgov.services import application_by_reference, submit_application
 from smartgov.web import csrf
 from smartgov.web.deps import CurrentPrincipal, DbSession
-from smartgov.web.forms import field_errors
+from smartgov.web.forms import PostedFiles, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -101,10 +101,8 @@ def employer_page(request: Request, db: DbSession, principal: CurrentPrincipal) 
 
 
 @router.post("/insurance/employer/wage-reports")
-async def file_wage_report(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
+def file_wage_report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedFiles) -> Response:
     """Upload and file the month's CSV; a bad file is refused whole, with every error by row and column."""
-    form = await request.form()
-    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
     require(permissions.can_check_wage_report(principal))
     values = {k: to_latin_digits(v).strip() for k, v in form.items() if isinstance(v, str) and k != csrf.FIELD}
     shop = service.workshop_by_code(db, values.get("workshop_code", ""))
@@ -120,7 +118,7 @@ async def file_wage_report(request: Request, db: DbSession, principal: CurrentPr
             raise DomainError("required", N_("Upload the wage report file."), field="report_file")
         from smartgov.services import service as engine
 
-        data = await upload.read(10 * 1024 * 1024 + 1)
+        data = upload.file.read(10 * 1024 * 1024 + 1)
         stored = engine.store_upload(db, principal.account, name=upload.filename, mime="text/csv", data=data,
                                      max_size=10 * 1024 * 1024, field="report_file")
         result = submit_application(db, principal, WAGE_SERVICE, {
@@ -158,9 +156,8 @@ def _claim_page(request: Request, db: DbSession, principal: Principal, app: Any,
 
 
 @router.post("/insurance/medical-claims/{reference}")
-async def claim_amounts(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await request.form()
-    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
+def claim_amounts(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                  form: PostedFiles) -> Response:
     app = _visible(db, principal, reference, MEDICAL_SERVICE)
     require(permissions.can_review_claim(db, principal, app))
     amounts: dict[int, int] = {}

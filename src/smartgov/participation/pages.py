@@ -26,7 +26,7 @@ from smartgov.participation.models import (
     Proposal,
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
-from smartgov.web.forms import field_errors, read_form, safe_next
+from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -177,8 +177,7 @@ def _ids(text: str) -> list[int]:
 
 
 @router.post("/participation/consultations/{slug}/respond")
-async def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     c = service.consultation_by_slug(db, slug)
     require(permissions.can_run_processes(db, principal, c.organization_id))
     try:
@@ -215,8 +214,7 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 
 
 @router.post("/participation/comments")
-async def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     kind = form.get("subject_kind", "")
     if kind not in service.SUBJECT_KINDS or not form.get("subject_id", "").isdigit():
         raise NotFound("page")
@@ -251,8 +249,7 @@ def edit_form(comment_id: int, request: Request, db: DbSession, principal: Curre
 
 
 @router.post("/participation/comments/{comment_id}/edit")
-async def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     next_url = safe_next(form.get("next"), "/participation")
@@ -268,8 +265,7 @@ async def edit(comment_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.post("/participation/comments/{comment_id}/delete")
-async def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     service.delete_comment(db, comment, actor_id=principal.id)
@@ -278,8 +274,7 @@ async def delete(comment_id: int, request: Request, db: DbSession, principal: Cu
 
 
 @router.post("/participation/comments/{comment_id}/rate")
-async def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
     service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
@@ -288,8 +283,7 @@ async def rate(comment_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.post("/participation/report")
-async def report(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     content_id = form.get("id", "")
     if not content_id.isdigit():
@@ -308,8 +302,7 @@ async def report(request: Request, db: DbSession, principal: CurrentPrincipal) -
 
 
 @router.post("/participation/follow")
-async def follow(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def follow(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     kind, sid = form.get("subject_kind", ""), form.get("subject_id", "")
     if kind not in service.SUBJECT_KINDS or not sid.isdigit():
@@ -352,8 +345,7 @@ def _agencies(db: Session) -> list[Organization]:
 
 
 @router.post("/participation/proposals/new")
-async def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         org = db.scalar(select(Organization).where(Organization.code == form.get("organization", ""),
@@ -377,8 +369,8 @@ def proposal_page(proposal_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.post("/participation/proposals/{proposal_id}/support")
-async def support(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def support(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+            _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         service.support_proposal(db, service.proposal_by_id(db, proposal_id), principal.account, ip=_ip(request))
@@ -390,8 +382,8 @@ async def support(proposal_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.post("/participation/proposals/{proposal_id}/answer")
-async def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+                    form: PostedForm) -> Response:
     p = service.proposal_by_id(db, proposal_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
     cost = to_latin_digits(form.get("answer_cost", "")).replace(",", "").replace("٬", "").strip()
@@ -431,8 +423,7 @@ def petition_page(petition_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.post("/participation/petitions/{petition_id}/sign")
-async def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=_ip(request))
@@ -444,9 +435,8 @@ async def sign(petition_id: int, request: Request, db: DbSession, principal: Cur
 
 
 @router.post("/participation/petitions/{petition_id}/response")
-async def respond_to_petition(petition_id: int, request: Request, db: DbSession,
-                              principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def respond_to_petition(petition_id: int, request: Request, db: DbSession,
+                              principal: CurrentPrincipal, form: PostedForm) -> Response:
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
     db.refresh(p, with_for_update=True)  # two officials at once: the second sees the first's response
@@ -484,8 +474,7 @@ def poll_page(ref: str, request: Request, db: DbSession, principal: OptionalPrin
 
 
 @router.post("/participation/polls/{ref}/vote")
-async def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     poll = service.poll_by_ref(db, ref)
     try:
         require(permissions.can_participate(principal))
@@ -524,9 +513,7 @@ def budget_page(ref: str, request: Request, db: DbSession, principal: OptionalPr
 
 
 @router.post("/participation/budgets/{ref}/vote")
-async def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    raw = await request.form()
-    await read_form(request)
+def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal, raw: PostedFiles) -> Response:
     budget = service.budget_by_ref(db, ref)
     chosen = [int(v) for v in raw.getlist("projects") if isinstance(v, str) and v.isdigit()]
     try:
@@ -600,8 +587,7 @@ def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> 
 
 
 @router.post("/participation/moderation")
-async def moderate(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     kind, cid = form.get("kind", ""), form.get("id", "")
     if not cid.isdigit():
         raise NotFound("content")

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -276,7 +276,7 @@ def delete_draft(service_id: str, principal: CurrentPrincipal, db: DbSession) ->
 
 
 @router.post("/files", status_code=201, response_model=FilePublic)
-async def upload_file(
+def upload_file(
     principal: CurrentPrincipal, db: DbSession, file: Annotated[UploadFile, File()],
     service_id: Annotated[str | None, Form(max_length=64)] = None,
     field: Annotated[str | None, Form(max_length=200, description="`name`, `group[0].sub` or `documents.<id>`")]
@@ -287,7 +287,7 @@ async def upload_file(
     mime_types, max_size = None, None
     if service_id:
         mime_types, max_size = service.upload_limits(service.definition_of(service.published(db, service_id)), field)
-    data = await file.read(service.services_settings().upload_max_bytes + 1)
+    data = file.file.read(service.services_settings().upload_max_bytes + 1)
     row = service.store_upload(db, principal.account, name=file.filename or "", mime=file.content_type or "",
                                data=data, mime_types=mime_types, max_size=max_size)
     db.commit()
@@ -482,9 +482,8 @@ def stats(principal: CurrentPrincipal, db: DbSession) -> list[ServiceStatsPublic
 # --------------------------------------------------------------------------- payments
 
 
-@router.post("/payments/callback/{gateway}", response_model=PaymentPublic)
-async def payment_callback(gateway: str, request: Request, db: DbSession) -> PaymentPublic:
-    """Where a gateway confirms a payment (form or JSON, HMAC-signed); delivering it twice credits once."""
+async def _callback_fields(request: Request) -> dict[str, str]:
+    """A gateway's callback as text fields, from JSON or a form (read on the event loop)."""
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(await request.body())
@@ -494,7 +493,14 @@ async def payment_callback(gateway: str, request: Request, db: DbSession) -> Pay
             raise payments.CallbackRejected()
     else:
         data = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
-    payment = payments.handle_callback(db, gateway, {k: str(v) for k, v in data.items()})
+    return {k: str(v) for k, v in data.items()}
+
+
+@router.post("/payments/callback/{gateway}", response_model=PaymentPublic)
+def payment_callback(gateway: str, db: DbSession,
+                     data: Annotated[dict[str, str], Depends(_callback_fields)]) -> PaymentPublic:
+    """Where a gateway confirms a payment (form or JSON, HMAC-signed); delivering it twice credits once."""
+    payment = payments.handle_callback(db, gateway, data)
     db.commit()
     return payment_public(db, payment)
 
@@ -583,9 +589,9 @@ def verify(document_id: str, db: DbSession) -> VerificationPublic:
 
 
 @router.post("/verify", response_model=VerificationPublic)
-async def verify_file(db: DbSession, file: Annotated[UploadFile, File()]) -> VerificationPublic:
+def verify_file(db: DbSession, file: Annotated[UploadFile, File()]) -> VerificationPublic:
     """Public: upload a PDF or signed JSON to check whether it was changed."""
-    data = await file.read(documents.MAX_VERIFY_BYTES + 1)
+    data = file.file.read(documents.MAX_VERIFY_BYTES + 1)
     return verification_public(documents.verify_upload(db, data))
 
 

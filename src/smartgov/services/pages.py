@@ -29,9 +29,8 @@ from smartgov.i18n import (
 )
 from smartgov.identity import Account, Organization, Role, require
 from smartgov.identity.service import accounts_in, descendants
-from smartgov.web import csrf
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
-from smartgov.web.forms import field_errors, read_form
+from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -68,13 +67,6 @@ PAYMENT_LABELS = {
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-async def read_multipart(request: Request) -> FormData:
-    """A form with files, after the CSRF check."""
-    form = await request.form()
-    csrf.verify(request, str(form.get(csrf.FIELD) or ""))
-    return form
 
 
 def _text(form: FormData, name: str) -> str:
@@ -216,22 +208,21 @@ def _group_rows(form: FormData, group: GroupField) -> list[dict[str, Any]]:
     return rows
 
 
-async def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_types: tuple[str, ...],
+def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_types: tuple[str, ...],
                        max_size: int) -> dict[str, Any] | None:
     upload = form.get(key)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
-    data = await upload.read(service.services_settings().upload_max_bytes + 1)
+    data = upload.file.read(service.services_settings().upload_max_bytes + 1)
     row = service.store_upload(db, principal.account, name=upload.filename, mime=upload.content_type or "",
                                data=data, mime_types=mime_types, max_size=max_size, field=key)
     return service.file_meta(row)
 
 
 @router.post("/services/{service_id}/apply/{number}")
-async def save_page(service_id: str, number: int, request: Request, db: DbSession,
-                    principal: CurrentPrincipal) -> Response:
+def save_page(service_id: str, number: int, request: Request, db: DbSession,
+                    principal: CurrentPrincipal, form: PostedFiles) -> Response:
     """Save this page's answers; add/remove group rows; on "continue" check the page and move on."""
-    form = await read_multipart(request)
     ctx = _page_context(db, principal, service_id, number)
     defn: ServiceDefinition = ctx["defn"]
     raw: dict[str, Any] = ctx["raw"]
@@ -245,12 +236,12 @@ async def save_page(service_id: str, number: int, request: Request, db: DbSessio
                     for sub in fld.fields:
                         if isinstance(sub, FileField):
                             key = f"{fld.name}[{i}].{sub.name}"
-                            got = await _take_upload(db, principal, form, key, sub.mime_types, sub.max_size_bytes)
+                            got = _take_upload(db, principal, form, key, sub.mime_types, sub.max_size_bytes)
                             old = (raw.get(fld.name) or [{}] * (i + 1))
                             r[sub.name] = got or (old[i].get(sub.name) if i < len(old) else None)
                 raw[fld.name] = rows
             elif isinstance(fld, FileField):
-                got = await _take_upload(db, principal, form, fld.name, fld.mime_types, fld.max_size_bytes)
+                got = _take_upload(db, principal, form, fld.name, fld.mime_types, fld.max_size_bytes)
                 if got is not None:
                     raw[fld.name] = got
             elif isinstance(fld, ChoiceField) and fld.multiple:
@@ -262,7 +253,7 @@ async def save_page(service_id: str, number: int, request: Request, db: DbSessio
     for spec in ctx["doc_specs"]:
         key = f"documents.{spec.id}"
         try:
-            got = await _take_upload(db, principal, form, key, spec.mime_types, spec.max_size_bytes)
+            got = _take_upload(db, principal, form, key, spec.mime_types, spec.max_size_bytes)
             if got is not None:
                 docs[spec.id] = got
         except DomainError as exc:
@@ -385,8 +376,8 @@ def _as_file_field(doc: Any) -> FileField:
 
 
 @router.post("/services/{service_id}/submit")
-async def submit_page(service_id: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def submit_page(service_id: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                form: PostedForm) -> Response:
     draft = service.get_draft(db, principal.account, service_id)
     key = form.get("idempotency_key", "")[:100]
     if draft is None:
@@ -461,15 +452,15 @@ def _render_application(request: Request, db: DbSession, principal: Any, app: Ap
 
 
 @router.post("/services/applications/{reference}/answer")
-async def answer_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_multipart(request)
+def answer_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                form: PostedFiles) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_act_as_applicant(principal, app))
     try:
         ids = []
         upload = form.get("file")
         if isinstance(upload, UploadFile) and upload.filename:
-            data = await upload.read(service.services_settings().upload_max_bytes + 1)
+            data = upload.file.read(service.services_settings().upload_max_bytes + 1)
             ids.append(service.store_upload(db, principal.account, name=upload.filename,
                                             mime=upload.content_type or "", data=data, field="file").id)
         service.answer_information_request(db, principal, app, _text(form, "answer"), ids)
@@ -482,8 +473,8 @@ async def answer_page(reference: str, request: Request, db: DbSession, principal
 
 
 @router.post("/services/applications/{reference}/withdraw")
-async def withdraw_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def withdraw_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                  form: PostedForm) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_act_as_applicant(principal, app))
     if form.get("confirm") != "yes":
@@ -495,8 +486,8 @@ async def withdraw_page(reference: str, request: Request, db: DbSession, princip
 
 
 @router.post("/services/applications/{reference}/rate")
-async def rate_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def rate_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+              form: PostedForm) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_act_as_applicant(principal, app))
     try:
@@ -524,8 +515,8 @@ def pay_page(reference: str, request: Request, db: DbSession, principal: Current
 
 
 @router.post("/services/applications/{reference}/pay")
-async def start_payment_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def start_payment_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                       _form: PostedForm) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_act_as_applicant(principal, app))
     invoice = service.open_invoice(db, app)
@@ -544,9 +535,8 @@ def gateway_page(token: str, request: Request, db: DbSession, principal: Optiona
 
 
 @router.post("/services/gateway/simulated/{token}")
-async def gateway_outcome(token: str, request: Request, db: DbSession) -> Response:
+def gateway_outcome(token: str, request: Request, db: DbSession, form: PostedForm) -> Response:
     """The simulated gateway answers: it signs a callback and delivers it (twice for "duplicate")."""
-    form = await read_form(request)
     outcome = form.get("outcome", "")
     payment = payments.payment_by_token(db, "simulated", token)
     invoice = db.get(Invoice, payment.invoice_id)
@@ -657,8 +647,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
 
 
 @router.post("/services/inbox/bulk")
-async def bulk_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_multipart(request)
+def bulk_page(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedFiles) -> Response:
     require(permissions.can_use_inbox(principal))
     refs = [v for v in form.getlist("references") if isinstance(v, str)]
     action = _text(form, "action")
@@ -723,8 +712,8 @@ def _file_links(defn: ServiceDefinition, app: Application) -> list[tuple[str, di
 
 
 @router.post("/services/inbox/{reference}/action")
-async def case_action(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def case_action(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                form: PostedForm) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     try:
@@ -738,8 +727,8 @@ async def case_action(reference: str, request: Request, db: DbSession, principal
 
 
 @router.post("/services/inbox/{reference}/assign")
-async def case_assign(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_form(request)
+def case_assign(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                form: PostedForm) -> Response:
     app = _visible(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     choice = form.get("assignee", "")
@@ -772,15 +761,14 @@ def _render_definitions(request: Request, db: DbSession, principal: Any, *, issu
 
 
 @router.post("/services/admin/definitions")
-async def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> Response:
-    form = await read_multipart(request)
+def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedFiles) -> Response:
     text = _text(form, "yaml")
     name = "definition.yaml"
     upload = form.get("file")
     if isinstance(upload, UploadFile) and upload.filename:
         name = upload.filename[:200]
         try:
-            text = (await upload.read(512 * 1024 + 1)).decode("utf-8")
+            text = upload.file.read(512 * 1024 + 1).decode("utf-8")
         except UnicodeDecodeError:
             return _render_definitions(request, db, principal, issues=[gettext("The file is not UTF-8 text.")],
                                        status=422)
@@ -802,9 +790,8 @@ async def publish_page(request: Request, db: DbSession, principal: CurrentPrinci
 
 
 @router.post("/services/admin/definitions/{definition_id}/{change}")
-async def change_definition(definition_id: int, change: str, request: Request, db: DbSession,
-                            principal: CurrentPrincipal) -> Response:
-    await read_form(request)
+def change_definition(definition_id: int, change: str, request: Request, db: DbSession,
+                            principal: CurrentPrincipal, _form: PostedForm) -> Response:
     row = service.definition_row(db, definition_id)
     require(permissions.can_publish_definition(db, principal, db.get(Organization, row.agency_id)))  # type: ignore[arg-type]
     if change == "publish":
@@ -860,14 +847,14 @@ def verify_page(document_id: str, request: Request, db: DbSession, principal: Op
 
 
 @router.post("/verify", response_class=HTMLResponse)
-async def verify_upload_page(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
-    form = await read_multipart(request)
+def verify_upload_page(request: Request, db: DbSession, principal: OptionalPrincipal,
+                       form: PostedFiles) -> HTMLResponse:
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return render(request, "services/verify.html", {"result": None,
                                                          "errors": {"file": gettext("Choose a PDF or JSON file.")}},
                       status_code=422)
-    data = await upload.read(documents.MAX_VERIFY_BYTES + 1)
+    data = upload.file.read(documents.MAX_VERIFY_BYTES + 1)
     try:
         result = documents.verify_upload(db, data)
     except DomainError as exc:
