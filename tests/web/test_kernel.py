@@ -156,3 +156,26 @@ def test_forbidden_page_is_localized(client, db) -> None:  # type: ignore[no-unt
     login(client, "plain")
     r = client.get("/api/v1/identity/organizations/agency-z/staff")
     assert r.status_code == 403 and r.json()["error"]["message"] == "شما اجازهٔ انجام این کار را ندارید."
+
+
+def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: ignore[no-untyped-def]
+    """Handlers are plain ``def`` (FastAPI runs them in the thread pool): an ``async def`` handler that
+    queries the database or hashes a password stalls every other request of its process. Forms
+    arrive through ``PostedForm``/``PostedFiles``, bodies through async dependencies."""
+    import inspect
+
+    from fastapi.routing import APIRoute
+
+    def routes(items):  # type: ignore[no-untyped-def]
+        for r in items:
+            if isinstance(r, APIRoute):
+                yield r
+            inner = getattr(r, "original_router", None)
+            if inner is not None:
+                yield from routes(inner.routes)
+
+    found = list(routes(app.routes))
+    assert len(found) > 150  # every module's API and pages
+    on_loop = [f"{r.endpoint.__module__}.{r.endpoint.__name__}" for r in found
+               if inspect.iscoroutinefunction(r.endpoint) and r.endpoint.__module__.startswith("smartgov")]
+    assert on_loop == []
