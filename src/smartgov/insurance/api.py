@@ -157,8 +157,8 @@ def wage_report(reference: str, principal: CurrentPrincipal, db: DbSession) -> W
 
 @router.post("/wage-reports/check", response_model=WageCheckPublic)
 def check_wage_report(principal: CurrentPrincipal, file: Annotated[UploadFile, File()],
-                            year: Annotated[int, Form(ge=1300, le=1500)],
-                            month: Annotated[int, Form(ge=1, le=12)]) -> WageCheckPublic:
+                      year: Annotated[int, Form(ge=1300, le=1500)],
+                      month: Annotated[int, Form(ge=1, le=12)]) -> WageCheckPublic:
     """Check a wage report file before filing it: every error with its row and column; nothing is stored."""
     require(permissions.can_check_wage_report(principal))
     data = file.file.read(10 * 1024 * 1024 + 1)

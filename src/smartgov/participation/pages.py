@@ -436,7 +436,7 @@ def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPr
 
 @router.post("/participation/petitions/{petition_id}/response")
 def respond_to_petition(petition_id: int, request: Request, db: DbSession,
-                              principal: CurrentPrincipal, form: PostedForm) -> Response:
+                        principal: CurrentPrincipal, form: PostedForm) -> Response:
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
     db.refresh(p, with_for_update=True)  # two officials at once: the second sees the first's response

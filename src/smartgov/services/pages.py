@@ -209,7 +209,7 @@ def _group_rows(form: FormData, group: GroupField) -> list[dict[str, Any]]:
 
 
 def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_types: tuple[str, ...],
-                       max_size: int) -> dict[str, Any] | None:
+                 max_size: int) -> dict[str, Any] | None:
     upload = form.get(key)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
@@ -221,7 +221,7 @@ def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_t
 
 @router.post("/services/{service_id}/apply/{number}")
 def save_page(service_id: str, number: int, request: Request, db: DbSession,
-                    principal: CurrentPrincipal, form: PostedFiles) -> Response:
+              principal: CurrentPrincipal, form: PostedFiles) -> Response:
     """Save this page's answers; add/remove group rows; on "continue" check the page and move on."""
     ctx = _page_context(db, principal, service_id, number)
     defn: ServiceDefinition = ctx["defn"]
@@ -791,7 +791,7 @@ def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 @router.post("/services/admin/definitions/{definition_id}/{change}")
 def change_definition(definition_id: int, change: str, request: Request, db: DbSession,
-                            principal: CurrentPrincipal, _form: PostedForm) -> Response:
+                      principal: CurrentPrincipal, _form: PostedForm) -> Response:
     row = service.definition_row(db, definition_id)
     require(permissions.can_publish_definition(db, principal, db.get(Organization, row.agency_id)))  # type: ignore[arg-type]
     if change == "publish":
