@@ -19,7 +19,7 @@ from smartgov.assessment.models import AssessmentRound, Invitation, RoundStatus
 from smartgov.assessment.network import network_svg
 from smartgov.assessment.schemas import RoundResults
 from smartgov.errors import DomainError, Forbidden
-from smartgov.i18n import N_, get_language, gettext, jalali_to_gregorian, to_latin_digits
+from smartgov.i18n import N_, get_language, gettext, parse_date, to_latin_digits
 from smartgov.identity import Principal, Role, organization_by_code, require
 from smartgov.identity.models import Organization
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
@@ -404,13 +404,10 @@ def build_roadmap(round_id: int, request: Request, db: DbSession, principal: Cur
 
 
 def _date(text: str, field: str) -> dt.date | None:
-    text = to_latin_digits(text.strip())
-    if not text:
+    if not text.strip():
         return None
     try:
-        if text[:2] in ("13", "14"):
-            return jalali_to_gregorian(text)
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError as exc:
         raise DomainError(
             "invalid_date",

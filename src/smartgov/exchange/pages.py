@@ -13,7 +13,7 @@ from smartgov import clock
 from smartgov.errors import DomainError
 from smartgov.exchange import permissions, privacy, service
 from smartgov.exchange.api import access_rows, own_national_code
-from smartgov.i18n import N_, get_language, jalali_to_gregorian, to_latin_digits
+from smartgov.i18n import N_, get_language, jalali_to_gregorian, parse_date
 from smartgov.identity import Principal, Role, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
@@ -144,10 +144,8 @@ def resolve(flag_id: int, request: Request, principal: CurrentPrincipal, db: DbS
 
 
 def _parse_date(text: str) -> dt.datetime:
-    text = to_latin_digits(text.strip())
     try:
-        day = jalali_to_gregorian(text) if get_language() == "fa" or text[:2] in ("13", "14") \
-            else dt.date.fromisoformat(text)
+        day = jalali_to_gregorian(text) if get_language() == "fa" else parse_date(text)
     except ValueError as exc:
         raise DomainError("invalid_date", N_("Enter a real date, for example {example}."), field="hidden_until",
                           example="1406/01/15" if get_language() == "fa" else "2027-04-04") from exc

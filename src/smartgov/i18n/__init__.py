@@ -137,6 +137,15 @@ def jalali_to_gregorian(text: str) -> dt.date:
     return jdatetime.date(y, m, d).togregorian()
 
 
+def parse_date(text: str) -> dt.date:
+    """A typed date: Jalali when its year is 13xx/14xx (``1405/09/15``, ``1405-09-15``), else ISO.
+
+    Raises ``ValueError`` for anything that is not a real date.
+    """
+    text = to_latin_digits(text.strip())
+    return jalali_to_gregorian(text) if text[:2] in ("13", "14") else dt.date.fromisoformat(text)
+
+
 def gregorian_to_jalali(day: dt.date) -> str:
     j = jdatetime.date.fromgregorian(date=day)
     return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"

@@ -23,9 +23,8 @@ from smartgov.i18n import (
     get_language,
     gettext,
     gregorian_to_jalali,
-    jalali_to_gregorian,
     localize_digits,
-    to_latin_digits,
+    parse_date,
 )
 from smartgov.identity import Account, Organization, Role, require
 from smartgov.identity.service import accounts_in, descendants
@@ -574,10 +573,8 @@ def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrinc
     fa = get_language() == "fa"
     chosen, errors = clock.today(), {}
     if day:
-        text = to_latin_digits(day.strip())
         try:
-            jalali = "/" in text or text[:2] in ("13", "14")  # 1405-09-15 is Jalali too, not AD 1405
-            chosen = jalali_to_gregorian(text) if jalali else dt.date.fromisoformat(text)
+            chosen = parse_date(day)  # 1405-09-15 is Jalali too, not AD 1405
         except ValueError:
             errors["day"] = gettext("Enter a real date, for example {example}.",
                                     example="1405/09/15" if fa else "2026-12-06")
