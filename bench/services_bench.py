@@ -296,8 +296,11 @@ def _ticks(pid: str) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def cpu_split(base: str) -> dict[str, dict[str, int]]:
-    """CPU ticks so far, per process, of the app (the server on ``base``'s port and its workers) and of PostgreSQL."""
+def cpu_split(base: str, command: str = "smartgov.cli serve") -> dict[str, dict[str, int]]:
+    """CPU ticks so far, per process, of the app (the server on ``base``'s port and its workers) and of PostgreSQL.
+
+    The server is the process whose command line holds ``command`` and ``--port`` with that port.
+    """
     port = base.rsplit(":", 1)[1]
     parents: dict[str, str] = {}
     app: set[str] = set()
@@ -313,7 +316,7 @@ def cpu_split(base: str) -> dict[str, dict[str, int]]:
         parents[proc.name] = stat.rsplit(")", 1)[1].split()[1]
         if stat.split("(", 1)[1].startswith("postgres)"):
             postgres.add(proc.name)
-        elif "smartgov.cli serve" in cmdline and f"--port {port}" in cmdline:
+        elif command in cmdline and f"--port {port}" in cmdline:
             app.add(proc.name)
     app |= {pid for pid, parent in parents.items() if parent in app}  # the worker processes
     return {"app": {p: _ticks(p) for p in app}, "postgres": {p: _ticks(p) for p in postgres}}
@@ -325,7 +328,7 @@ def _spent(before: dict[str, int], after: dict[str, int]) -> int:
 
 
 def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seconds: int = 10,
-            cpu: dict[str, tuple[float, float]] | None = None) -> Result:
+            cpu: dict[str, tuple[float, float]] | None = None, command: str = "smartgov.cli serve") -> Result:
     """Replay ``specs`` once each with wrk and bench/wrk_replay.lua; latency percentiles from wrk.
 
     With ``cpu``, also record the CPU milliseconds per request the app and PostgreSQL spent (from
@@ -339,11 +342,11 @@ def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seco
             fh.write("\t".join([method, path, headers.get("Authorization", ""), headers.get("Idempotency-Key", ""),
                                 _json.dumps(body, ensure_ascii=False) if body is not None else ""]) + "\n")
     env = {**os.environ, "WRK_REQUESTS": fh.name, "WRK_THREADS": "2"}
-    before = cpu_split(base)
+    before = cpu_split(base, command)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s",
                           str(HERE / "wrk_replay.lua"), base],
                          capture_output=True, text=True, env=env, timeout=300).stdout
-    after = cpu_split(base)
+    after = cpu_split(base, command)
     os.unlink(fh.name)
 
     def ms(label: str) -> float:
