@@ -235,3 +235,33 @@ def test_exports_and_statistics_routes(client, db) -> None:  # type: ignore[no-u
     assert len(docs) == 3 and set(docs[0]) == {"id", "text", "language", "section", "created", "source"}
     stats = client.get(f"{API}/consultations/{c.slug}/statistics").json()
     assert stats["participants"] is None and stats["province"] == {"Tehran": None}
+
+
+def test_an_answer_the_public_is_owed_is_given_once(client, db) -> None:  # type: ignore[no-untyped-def]
+    """A petition response and a final proposal answer stand; "being evaluated" may be followed up."""
+    org = agency(db)
+    petition = service.create_petition(db, account=citizen(db, "author"), organization=org, title="Thursday offices",
+                                       body="Please open the offices on Thursdays for workers.", threshold=1,
+                                       response_days=7)
+    proposal = service.create_proposal(db, account=citizen(db, "author2"), organization=org, title="Night buses",
+                                       body="Run buses at night between the big hospitals and the suburbs.",
+                                       threshold=1)
+    officer = official(db)
+    db.commit()
+    staff = auth(api_token(client, officer))
+    first = {"text": "We will open two offices on Thursdays from next month."}
+    r = client.post(f"{API}/petitions/{petition.id}/response", headers=staff, json=first)
+    assert r.status_code == 200 and r.json()["response_text"] == first["text"]
+    r = client.post(f"{API}/petitions/{petition.id}/response", headers=staff,
+                    json={"text": "Actually we changed our mind about all of it."})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_responded"
+    assert client.get(f"{API}/petitions/{petition.id}").json()["response_text"] == first["text"]
+
+    url = f"{API}/proposals/{proposal.id}/answer"
+    assert client.post(url, headers=staff, json={"status": "evaluating",
+                                                 "text": "Our transport office is costing it."}).status_code == 200
+    r = client.post(url, headers=staff, json={"status": "accepted", "text": "Buses start in spring.", "cost": 5000})
+    assert r.status_code == 200 and r.json()["answer_status"] == "accepted"
+    r = client.post(url, headers=staff, json={"status": "rejected", "text": "On second thoughts, no buses."})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_answered"
+    assert client.get(f"{API}/proposals/{proposal.id}").json()["answer_status"] == "accepted"

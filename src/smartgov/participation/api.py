@@ -329,7 +329,10 @@ def support(proposal_id: int, request: Request, principal: CurrentPrincipal, db:
 @router.post("/proposals/{proposal_id}/answer", response_model=schemas.ProposalPublic)
 def answer(proposal_id: int, body: schemas.AnswerCreate, principal: CurrentPrincipal,
            db: DbSession) -> schemas.ProposalPublic:
-    """The agency's official answer: accepted (with cost), rejected or evaluating, with the reason."""
+    """The agency's official answer: accepted (with cost), rejected or evaluating, with the reason.
+
+    "Evaluating" may be followed by a final answer; a final answer stands (409 afterwards).
+    """
     p = service.proposal_by_id(db, proposal_id)
     _staff(db, principal, p.organization_id)
     service.answer_proposal(db, p, status=body.status, text=body.text, cost=body.cost, actor_id=principal.id)
@@ -491,7 +494,7 @@ def sign(petition_id: int, request: Request, principal: CurrentPrincipal, db: Db
 @router.post("/petitions/{petition_id}/response", response_model=schemas.PetitionPublic)
 def respond(petition_id: int, body: schemas.TextIn, principal: CurrentPrincipal,
             db: DbSession) -> schemas.PetitionPublic:
-    """The agency's public response."""
+    """The agency's public response; it is given once (409 afterwards)."""
     p = service.petition_by_id(db, petition_id)
     _staff(db, principal, p.organization_id)
     service.respond_to_petition(db, p, body.text, actor_id=principal.id)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language, to_latin_digits
 from smartgov.identity import Organization, OrgKind, Principal, require
 from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
@@ -439,10 +439,7 @@ def respond_to_petition(petition_id: int, request: Request, db: DbSession,
                         principal: CurrentPrincipal, form: PostedForm) -> Response:
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
-    db.refresh(p, with_for_update=True)  # two officials at once: the second sees the first's response
     try:
-        if p.responded_at is not None:
-            raise Conflict("already_responded", N_("The agency has already responded."))
         service.respond_to_petition(db, p, form.get("response_text", ""), actor_id=principal.id)
     except DomainError as exc:
         db.rollback()

@@ -606,8 +606,15 @@ def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: s
 
 def answer_proposal(db: Session, proposal: Proposal, *, status: AnswerStatus | str, text: str,
                     cost: int | None = None, actor_id: int | None) -> Proposal:
-    """The agency's official answer: accepted (with a cost), rejected or being evaluated, with its reason."""
+    """The agency's official answer: accepted (with a cost), rejected or being evaluated, with its reason.
+
+    "Being evaluated" may be followed by a final answer; a final answer stands (409). The row is
+    locked first, so of two officials answering at once the second sees the first's answer.
+    """
     status = AnswerStatus(status)
+    db.refresh(proposal, with_for_update=True)
+    if proposal.answer_status in (AnswerStatus.ACCEPTED, AnswerStatus.REJECTED):
+        raise Conflict("already_answered", N_("The agency has already given its final answer."))
     text = text.strip()
     if len(text) < 10:
         raise DomainError("reason_required", N_("Explain the answer in at least {n} characters."), field="text", n=10)
@@ -903,7 +910,13 @@ def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str 
 
 
 def respond_to_petition(db: Session, petition: Petition, text: str, *, actor_id: int | None) -> Petition:
-    """The agency's public response (possible before the threshold, obligatory after it)."""
+    """The agency's public response (possible before the threshold, obligatory after it); given once (409).
+
+    The row is locked first, so of two officials responding at once the second sees the first's response.
+    """
+    db.refresh(petition, with_for_update=True)
+    if petition.responded_at is not None:
+        raise Conflict("already_responded", N_("The agency has already responded."))
     text = text.strip()
     if len(text) < 10:
         raise DomainError("reason_required", N_("Explain the answer in at least {n} characters."), field="text", n=10)
