@@ -333,3 +333,11 @@ def test_full_dg_model_second_order_cfa_recovers_a_simulated_structure() -> None
     assert result.fit.cfi > 0.98 and result.fit.rmsea < 0.02 and result.fit.srmr < 0.05
     assert 0.6 < result.loading("D4", "C12").std < 0.95
     assert result.loading("D5", "C18.1").est == 1.0 and result.loading("D5", "C19.1").est == 1.0
+
+
+def test_alpha_is_undefined_when_every_total_is_equal() -> None:
+    """Found by Hypothesis: equal totals gave rounding noise as the total variance and alpha ≈ −9e31."""
+    x = np.array([[2, 4, 1, 4, 4], [1, 4, 4, 2, 4], [1, 3, 4, 4, 3]])
+    for data in (x, x * 3.0, x * 3.0 - 7.5):
+        r = cronbach_alpha(data)
+        assert r.alpha is None and r.message == ALPHA_NO_VARIANCE

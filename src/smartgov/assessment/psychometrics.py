@@ -214,7 +214,11 @@ def cronbach_alpha(
     n, means, var, cov_total, var_total = (_pairwise_moments if pairwise else _moments)(prepared.values)
     if n < 2:
         return result(n, alpha=None, message=ALPHA_FEW_ROWS)
-    if var_total <= 0:
+    # Variances come from sums that cancel: a total whose true variance is zero (every respondent
+    # with the same total) comes out as rounding noise, ±1e-31 or so, and would give an alpha
+    # of ±1e31. Anything below a 1e-10 share of the item variances counts as zero.
+    negligible = 1e-10 * max(float(var.sum()), 0.0)
+    if var_total <= negligible:
         return result(n, alpha=None, message=ALPHA_NO_VARIANCE)
     alpha = k / (k - 1) * (1 - var.sum() / var_total)
     tail = (1 - confidence) / 2
@@ -225,10 +229,10 @@ def cronbach_alpha(
     for i, name in enumerate(prepared.items):
         rest_var = var_total - 2 * cov_total[i] + var[i]
         r = None
-        if var[i] > 0 and rest_var > 0:
+        if var[i] > 0 and rest_var > negligible:
             r = float((cov_total[i] - var[i]) / math.sqrt(var[i] * rest_var))
         if_deleted = None
-        if k > 2 and rest_var > 0:
+        if k > 2 and rest_var > negligible:
             if_deleted = float((k - 1) / (k - 2) * (1 - (var.sum() - var[i]) / rest_var))
         item_stats.append(ItemStats(name, float(means[i]), float(math.sqrt(max(var[i], 0.0))), r, if_deleted))
     return result(n, alpha=float(alpha), ci_low=float(ci_low), ci_high=float(ci_high), items=tuple(item_stats))
