@@ -74,7 +74,10 @@ def worker(
     once: bool = typer.Option(False, help="Drain what is due and exit."),
     interval: float = typer.Option(1.0, help="Seconds between polls when idle."),
 ) -> None:
-    """Deliver outbox messages (e-mail, SMS, subscribers) with retries and back-off, and run periodic jobs."""
+    """Deliver outbox messages (e-mail, SMS, PDFs, CFAs of closed rounds, subscribers) with retries and back-off.
+
+    Also runs the periodic jobs: ledger append, health probe, participation sweep.
+    """
     from smartgov import events
     from smartgov.app import create_app
     from smartgov.db import Database

@@ -9,6 +9,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from smartgov import events
 from smartgov.assessment import cronbach_alpha, load_framework, score, service
 from smartgov.assessment.demo import simulated_frame
 from smartgov.assessment.models import Invitation, ResponseStatus, RoundStatus, SurveyResponse
@@ -141,16 +142,25 @@ def _xlsx(frame, keys) -> bytes:  # type: ignore[no-untyped-def]
     return out.getvalue()
 
 
-def test_round_results_equal_the_pure_functions_on_the_same_data(db, agency) -> None:  # type: ignore[no-untyped-def]
+def test_round_results_equal_the_pure_functions_on_the_same_data(db, database, agency) -> None:  # type: ignore[no-untyped-def]
     rnd = new_round(db, agency, "egdi")
     frame = simulated_frame(rnd.instrument, 150, seed=7)
     keys = [f"p{n}" for n in range(len(frame))]
     assert service.import_responses(db, rnd, "answers.xlsx", _xlsx(frame, keys)) == 150
     service.open_round(db, rnd)
     db.commit()
-    results = service.close_round(db, rnd)
+    closed = service.close_round(db, rnd)
     db.commit()
-    assert rnd.status == RoundStatus.CLOSED and rnd.results is not None
+    # the request that closes the round does not wait for the CFA: the outbox worker computes it
+    assert rnd.status == RoundStatus.CLOSED and closed.cfa is None and closed.cfa_pending
+    assert service.results_for(db, rnd).cfa_note.message_id == service.CFA_PENDING
+    assert events.drain_outbox(database) >= 1
+    db.expire_all()
+    results = service.results_for(db, rnd)
+    assert not results.cfa_pending and results.cfa_note is None
+    assert closed.model_dump(exclude={"cfa", "cfa_note", "cfa_pending", "computed_at"}) == \
+        results.model_dump(exclude={"cfa", "cfa_note", "cfa_pending", "computed_at"})
+    assert service.complete_results(db, rnd) is None  # done once: a second delivery changes nothing
     pure = score(service.pure_instrument(rnd.instrument), frame)
     assert results.overall is not None and results.overall.mean == pytest.approx(pure.overall.mean, abs=1e-12)
     for s in results.components:
@@ -169,8 +179,8 @@ def test_round_results_equal_the_pure_functions_on_the_same_data(db, agency) -> 
     assert results.adequacy is not None and 0 < results.adequacy.kmo <= 1
     assert results.cfa is not None and results.cfa.second_order and results.cfa.fit.df > 0
     assert np.isfinite(results.cfa.fit.rmsea)
-    stored = service.results_for(db, rnd)
-    assert stored.model_dump() == results.model_dump()
+    assert [e.name for e in db.scalars(select(events.EventRecord).order_by(events.EventRecord.id))][-2:] == \
+        ["assessment.round_closed", "assessment.results_completed"]
 
 
 def test_small_sample_gets_messages_not_numbers(db, agency) -> None:  # type: ignore[no-untyped-def]

@@ -189,7 +189,7 @@ def open_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Rou
 
 @router.post("/rounds/{round_id}/close", response_model=RoundPublic)
 def close_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
-    """Stop answers and store the full results (including the CFA)."""
+    """Stop answers and store the results; the CFA follows from the worker (`cfa_pending` until then)."""
     rnd = _managed(db, principal, round_id)
     service.close_round(db, rnd, principal.id)
     db.commit()

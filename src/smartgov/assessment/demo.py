@@ -97,3 +97,4 @@ def load(db: Session, rng: random.Random, people: int) -> None:
     )
     results = service.close_round(db, rnd)
     service.build_roadmap(db, rnd, results)
+    service.complete_results(db, rnd)  # the demo's data is whole without a worker (the worker's turn is then a no-op)

@@ -294,6 +294,8 @@ class RoundResults(BaseModel):
     efa_note: Note | None = None
     cfa: CfaOut | None = None
     cfa_note: Note | None = None
+    cfa_pending: bool = Field(False, description="True from closing a round until the worker has computed its CFA "
+                                                 "(a minute or so); the rest of the results are final.")
     comparison: ComparisonOut | None = None
     tgov: StageOut | None = None
     tgov_note: Note | None = None

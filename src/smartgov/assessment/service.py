@@ -311,16 +311,51 @@ def open_round(db: Session, rnd: AssessmentRound, actor_id: int | None = None) -
 
 
 def close_round(db: Session, rnd: AssessmentRound, actor_id: int | None = None) -> RoundResults:
-    """Stop answers and store the full results (with CFA) so reading them later is instant."""
+    """Stop answers and store the results so reading them later is instant.
+
+    The CFA is left to the outbox worker (``complete_results``): on a real round it takes from
+    seconds to minutes, too long for a request to wait. Until then the stored results say it is
+    pending; everything else in them is final.
+    """
     if rnd.status != RoundStatus.OPEN:
         raise Conflict("round_not_open", N_("Only an open round can be closed."))
     rnd.status = RoundStatus.CLOSED
     rnd.closed_at = clock.now()
-    results = compute_results(db, rnd, full=True)
+    results = compute_results(db, rnd, full=True, defer_cfa=True)
     rnd.results = results.model_dump(mode="json")
     rnd.results_at = results.computed_at
     events.publish(db, "assessment.round_closed", actor_id=actor_id, round_id=rnd.id, respondents=results.n_respondents)
     return results
+
+
+def complete_results(db: Session, rnd: AssessmentRound) -> RoundResults | None:
+    """Compute a closed round's pending CFA and store the results with it (None: nothing pending).
+
+    The round's row is locked first, so a change of its stage answers waits and is not lost.
+    """
+    db.flush()  # the refresh below must not drop the caller's unsaved changes
+    # Lock the row alone: the round's instrument is joined when it loads, and PostgreSQL locks
+    # no nullable side of an outer join.
+    db.execute(select(AssessmentRound.id).where(AssessmentRound.id == rnd.id).with_for_update())
+    db.refresh(rnd)
+    if rnd.status != RoundStatus.CLOSED or not (rnd.results or {}).get("cfa_pending"):
+        return None
+    results = compute_results(db, rnd, full=True)
+    rnd.results = results.model_dump(mode="json")
+    rnd.results_at = results.computed_at
+    events.publish(db, "assessment.results_completed", actor_id=None, round_id=rnd.id,
+                   cfa=results.cfa is not None)
+    return results
+
+
+def _complete_closed_round(db: Session, evt: events.Event, _outbox_id: int) -> None:
+    """Outbox handler: the CFA of a round just closed."""
+    rnd = db.get(AssessmentRound, int(evt.data["round_id"]))
+    if rnd is not None:
+        complete_results(db, rnd)
+
+
+events.subscribe_async("assessment.round_closed", "assessment.complete_results", _complete_closed_round)
 
 
 def update_settings(db: Session, rnd: AssessmentRound, values: Mapping[str, Any]) -> None:
@@ -817,10 +852,11 @@ def previous_round(db: Session, rnd: AssessmentRound) -> AssessmentRound | None:
     return None
 
 
-def compute_results(db: Session, rnd: AssessmentRound, *, full: bool = True) -> RoundResults:
+def compute_results(db: Session, rnd: AssessmentRound, *, full: bool = True, defer_cfa: bool = False) -> RoundResults:
     """Scores, reliability, adequacy, EFA, CFA (``full`` only), comparison and stages of a round.
 
-    Whatever the sample does not allow is replaced by a note saying why, never a NaN.
+    Whatever the sample does not allow is replaced by a note saying why, never a NaN. With
+    ``defer_cfa`` a CFA the sample allows is marked pending instead of computed.
     """
     instrument = rnd.instrument
     fw = framework_of(instrument)
@@ -901,7 +937,10 @@ def compute_results(db: Session, rnd: AssessmentRound, *, full: bool = True) -> 
             )
         except DomainError as err:
             results.efa_note = _note(err)
-        if full:
+        if full and defer_cfa:
+            results.cfa_pending = True
+            results.cfa_note = Note(message_id=CFA_PENDING)
+        elif full:
             results.cfa, results.cfa_note = _cfa(fw, spec, data, level)
         else:
             results.cfa_note = Note(message_id=CFA_ON_CLOSE)
@@ -928,6 +967,7 @@ SAMPLE_TOO_SMALL = N_(
     "items are needed)."
 )
 CFA_ON_CLOSE = N_("The confirmatory factor analysis is computed when the round is closed.")
+CFA_PENDING = N_("The confirmatory factor analysis is being computed; it appears here within a few minutes.")
 
 
 def _cfa(
