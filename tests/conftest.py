@@ -18,6 +18,9 @@ from smartgov import db as kernel_db
 from smartgov.app import create_app
 from smartgov.db import Base, Database
 from smartgov.settings import Settings, use_settings
+from smartgov.web import deps
+
+deps.STRICT_UNSAVED = True  # a request that answers without committing its writes fails its test (below)
 
 PG_URL = os.environ.get("SMARTGOV_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
@@ -109,6 +112,15 @@ def app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
 def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+def _every_request_commits_what_it_wrote() -> Iterator[None]:
+    """Fail a test whose requests answered without committing their writes (see ``deps.get_db``)."""
+    deps.UNSAVED_REPORTS.clear()
+    yield
+    found, deps.UNSAVED_REPORTS[:] = list(deps.UNSAVED_REPORTS), []
+    assert not found, found
 
 
 @pytest.fixture(autouse=True)

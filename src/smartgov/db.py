@@ -162,6 +162,31 @@ def _read_sessions(engine: Engine, database: Database) -> sessionmaker[Session]:
     return maker
 
 
+def _track_unsaved(maker: sessionmaker[Session]) -> None:
+    """Mark a session that has flushed writes its transaction has not yet committed.
+
+    ``smartgov.web.deps.get_db`` reports a request that ends with such writes: they are rolled
+    back, and a GET handler that forgets its ``commit()`` silently loses its audit records.
+    """
+
+    @event.listens_for(maker, "after_flush")
+    def _flushed(session: Session, _context: Any) -> None:
+        session.info["unsaved"] = True
+
+    @event.listens_for(maker, "after_commit")
+    def _committed(session: Session) -> None:
+        session.info.pop("unsaved", None)
+
+    @event.listens_for(maker, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop("unsaved", None)
+
+
+def unsaved_writes(session: Session) -> bool:
+    """True if ``session`` flushed writes that were neither committed nor rolled back."""
+    return bool(session.info.get("unsaved"))
+
+
 class Database:
     """An engine and its session factories; one per app (and per test database).
 
@@ -174,6 +199,8 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, info={"database": self})
         self.read_sessions = _read_sessions(self.engine, self) if self.is_postgres else self.sessions
+        for maker in {self.sessions, self.read_sessions}:
+            _track_unsaved(maker)
         # Counters and usage stamps on PostgreSQL: see bookkeeping().
         self._bookkeeping = ping_after_idle(create_engine(
             self.engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=2, pool_use_lifo=True,

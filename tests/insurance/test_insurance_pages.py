@@ -76,6 +76,27 @@ def test_pension_pages_show_the_prefilled_record_and_the_working(client, db) -> 
     assert "pension-working" in case and code  # working on the case page
 
 
+def test_the_start_page_keeps_the_record_of_the_data_it_read(client, db) -> None:  # type: ignore[no-untyped-def]
+    """Judging eligibility reads the person's record through the exchange: the read is logged and kept.
+
+    The start page used to answer without committing, so its exchange log and who-read-my-data
+    records were rolled back — and every view asked the exchange again instead of reusing the
+    verified answer of the last 30 minutes.
+    """
+    from smartgov.exchange.models import ExchangeMessage, PersonDataAccess
+
+    a = arrange(db)
+    db.commit()
+    code = a["retiree"].person.national_code
+    login(client, a["retiree"], "/services/pension-retirement")
+    assert client.get("/services/pension-retirement").status_code == 200
+    logged = db.scalar(select(func.count()).select_from(ExchangeMessage).where(ExchangeMessage.person == code))
+    read = db.scalar(select(func.count()).select_from(PersonDataAccess).where(PersonDataAccess.national_code == code))
+    assert logged and read
+    assert client.get("/services/pension-retirement").status_code == 200  # within the 30 minutes: reused
+    assert db.scalar(select(func.count()).select_from(ExchangeMessage).where(ExchangeMessage.person == code)) == logged
+
+
 def test_wage_upload_page_shows_each_bad_cell_and_imports_nothing(client, db) -> None:  # type: ignore[no-untyped-def]
     a = arrange(db)
     db.commit()

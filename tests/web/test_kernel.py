@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 from smartgov import db as kernel_db
 from smartgov.cli import app as cli
 from smartgov.settings import Settings
+from smartgov.web.deps import DbSession  # module level: the test routes' annotations are strings
 
 
 def test_migrations_have_a_single_head() -> None:
@@ -179,3 +180,38 @@ def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: igno
     on_loop = [f"{r.endpoint.__module__}.{r.endpoint.__name__}" for r in found
                if inspect.iscoroutinefunction(r.endpoint) and r.endpoint.__module__.startswith("smartgov")]
     assert on_loop == []
+
+
+def test_a_request_that_answers_without_committing_its_writes_is_reported(app, client, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A handler that writes (an audit record, say) and forgets ``commit()`` loses the write silently;
+    the request's session says so: an error in the log (and, in the tests, a failed test)."""
+    from smartgov import events
+    from smartgov.web import deps
+    @app.get("/test-forgets-to-commit")
+    def forgets(db: DbSession) -> dict[str, str]:
+        events.publish(db, "test.audited", actor_id=None)
+        db.flush()
+        return {"status": "ok"}
+
+    @app.get("/test-commits")
+    def commits(db: DbSession) -> dict[str, str]:
+        events.publish(db, "test.audited", actor_id=None)
+        db.commit()
+        return {"status": "ok"}
+
+    @app.get("/test-fails")
+    def fails(db: DbSession) -> dict[str, str]:
+        events.publish(db, "test.audited", actor_id=None)
+        db.flush()
+        raise kernel_db.exc.IntegrityError("x", {}, ValueError())  # a failed command rolls back on purpose
+
+    message = "GET /test-forgets-to-commit answered without committing its writes; they are rolled back"
+    with caplog.at_level("ERROR", logger="smartgov.web"):
+        r = client.get("/test-forgets-to-commit")
+        assert r.status_code == 200, r.text
+        assert client.get("/test-commits").status_code == 200
+    with pytest.raises(kernel_db.exc.IntegrityError):
+        client.get("/test-fails")
+    assert [r.getMessage() for r in caplog.records if "committing" in r.getMessage()] == [message]
+    assert [message] == deps.UNSAVED_REPORTS
+    deps.UNSAVED_REPORTS.clear()  # reported as it should be: not this test's failure

@@ -875,6 +875,7 @@ def start_page(service_id: str, request: Request, db: DbSession, principal: Opti
         except DomainError as exc:
             problems = [exc.localized()]
         draft = service.get_draft(db, principal.account, service_id)
+        db.commit()  # keeps the exchange message log and the who-read-my-data records of the eligibility check
     return render(request, "services/start.html", {
         "row": row, "defn": defn, "agency": db.get(Organization, row.agency_id), "problems": problems,
         "draft": draft, "fee": defn.fee,

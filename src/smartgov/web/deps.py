@@ -6,6 +6,7 @@ their use case is done, so a 2xx always means committed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -15,7 +16,7 @@ from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from smartgov.db import database_of
+from smartgov.db import database_of, unsaved_writes
 from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_
 from smartgov.identity import service as identity
@@ -23,6 +24,7 @@ from smartgov.identity.models import ApiToken, LoginSession, Role
 from smartgov.identity.service import Principal
 
 SESSION_COOKIE = "sg_session"
+log = logging.getLogger("smartgov.web")
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
@@ -38,14 +40,36 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     request.state.db_session = session
     try:
         yield session
+    except BaseException:
+        session.info.pop("unsaved", None)  # a failed command's writes are rolled back on purpose
+        raise
     finally:
+        lost = unsaved_writes(session)
         if session.in_transaction():
             await run_in_threadpool(session.close)
         else:
             session.close()
+        if lost:
+            _report_unsaved(request)
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+
+#: Requests that answered without committing their writes, kept when ``STRICT_UNSAVED`` is set
+#: (the tests set it and fail a test that leaves one here).
+UNSAVED_REPORTS: list[str] = []
+STRICT_UNSAVED = False
+
+
+def _report_unsaved(request: Request) -> None:
+    """A handler answered without committing what it wrote: its writes are about to be rolled back.
+
+    Reported after the answer has gone out, so it is logged (and kept for the tests), not raised.
+    """
+    message = f"{request.method} {request.url.path} answered without committing its writes; they are rolled back"
+    log.error(message)
+    if STRICT_UNSAVED:
+        UNSAVED_REPORTS.append(message)
 
 
 class Unauthenticated(DomainError):
