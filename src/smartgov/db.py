@@ -134,6 +134,12 @@ def _begin_if_idle(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _has_writes(session: Session) -> bool:
+    """Whether a flush of ``session`` now writes rows (a modified row may hold no net change:
+    a usage stamp already stored through the bookkeeping connection, see ``smartgov.web.deps``)."""
+    return bool(session.new or session.deleted or any(session.is_modified(row) for row in session.dirty))
+
+
 def _read_sessions(engine: Engine, database: Database) -> sessionmaker[Session]:
     """Sessions for read requests on PostgreSQL: no transaction until the first write.
 
@@ -148,7 +154,8 @@ def _read_sessions(engine: Engine, database: Database) -> sessionmaker[Session]:
 
     @event.listens_for(maker, "before_flush")
     def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-        _begin_if_idle(session.connection())
+        if _has_writes(session):  # a row whose only change is already stored needs no transaction
+            _begin_if_idle(session.connection())
 
     @event.listens_for(maker, "do_orm_execute")
     def _before_execute(state: ORMExecuteState) -> None:
@@ -171,7 +178,8 @@ def _track_unsaved(maker: sessionmaker[Session]) -> None:
 
     @event.listens_for(maker, "after_flush")
     def _flushed(session: Session, _context: Any) -> None:
-        session.info["unsaved"] = True
+        if _has_writes(session):
+            session.info["unsaved"] = True
 
     @event.listens_for(maker, "after_commit")
     def _committed(session: Session) -> None:
