@@ -231,3 +231,25 @@ def test_roadmap_maps_weakest_components_to_capabilities_and_keeps_owners(db, ag
 
 def _rev(rnd, code: str) -> bool:  # type: ignore[no-untyped-def]
     return next(i.reverse for i in rnd.instrument.items if i.code == code)
+
+
+def test_result_charts_are_valid_plotly_figures(db, agency) -> None:  # type: ignore[no-untyped-def]
+    """The charts are written as plain plotly.js specs; plotly's own validator accepts every one."""
+    import json
+
+    import plotly.graph_objects as go
+
+    from smartgov.assessment import charts
+
+    rnd = new_round(db, agency, "csf")
+    frame = simulated_frame(rnd.instrument, 40, seed=5)
+    service.import_responses(db, rnd, "a.xlsx", _xlsx(frame, [f"p{n}" for n in range(40)]))
+    results = service.compute_results(db, rnd, full=False)
+    for lang in ("fa", "en"):
+        specs = charts.specs(results, lang)
+        assert set(specs) == {"radar", "bars", "alphas"}
+        for spec in specs.values():
+            go.Figure(spec)  # raises on any property plotly.js does not know
+        shown = charts.figures(results, lang)
+        assert all(json.loads(text) == json.loads(json.dumps(specs[key])) for key, text in shown.items())
+    assert go.Figure(charts.specs(results, "en")["alphas"]).layout.shapes[0].y0 == 0.7
