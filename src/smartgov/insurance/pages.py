@@ -36,11 +36,12 @@ def my_insurance(request: Request, db: DbSession, principal: CurrentPrincipal) -
     """My record: totals, employers and the month-by-month contribution history (newest first)."""
     require(permissions.can_view_own_record(principal))
     person = principal.account.person
+    months = service.monthly_record(db, person.national_code)
     try:
-        summary = service.record_summary(db, person.national_code)
+        summary = service.record_summary(db, person.national_code, months)
     except NotFound:
         summary = None
-    months = list(reversed(service.monthly_record(db, person.national_code))) if summary else []
+    months = list(reversed(months)) if summary else []
     return render(request, "insurance/record.html", {"summary": summary, "years": by_year(months),
                                                      "month_name": month_name})
 
