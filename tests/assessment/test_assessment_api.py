@@ -221,3 +221,30 @@ def test_link_page_in_persian_saves_progress_then_refuses_reuse(client, setup, d
     assert client.get(path).status_code == 410
     answers = db.scalar(select(SurveyResponse.answers))
     assert answers[codes[0]] == 5 and len(answers) == len(codes)
+
+
+def test_closing_a_round_on_its_page_shows_the_results_and_the_cfa_follows(client, setup, database, db) -> None:  # type: ignore[no-untyped-def]
+    """Closing does not wait for the CFA: the results page says it is being computed until the worker is done."""
+    from smartgov import events
+    from smartgov.assessment import service
+    from smartgov.assessment.demo import simulated_frame
+    from smartgov.assessment.models import AssessmentRound
+    from tests.assessment.test_assessment_service import _xlsx
+    from tests.factories import page_login
+
+    rnd = service.create_round(db, organization=identity_service.organization_by_code(db, "agency-a"),
+                               framework_id="egdi", title_fa="دور یک", title_en="Round one")
+    frame = simulated_frame(rnd.instrument, 150, seed=7)
+    service.import_responses(db, rnd, "a.xlsx", _xlsx(frame, [f"p{n}" for n in range(150)]))
+    service.open_round(db, rnd)
+    db.commit()
+    page_login(client, setup["a"], f"/assessment/rounds/{rnd.id}")
+    token = csrf_of(client.get(f"/assessment/rounds/{rnd.id}").text)
+    r = client.post(f"/assessment/rounds/{rnd.id}/close", data={"csrf_token": token})
+    assert r.status_code == 200 and r.url.path == f"/assessment/rounds/{rnd.id}/results"
+    assert "تحلیل عاملی تأییدی در حال محاسبه است" in r.text and "RMSEA" not in r.text
+    assert events.drain_outbox(database) >= 1
+    db.expire_all()
+    assert db.get(AssessmentRound, rnd.id).results["cfa_pending"] is False
+    page = client.get(f"/assessment/rounds/{rnd.id}/results").text
+    assert "RMSEA" in page and "در حال محاسبه" not in page
