@@ -56,6 +56,24 @@ def test_register_page_ties_errors_to_fields(client, db) -> None:  # type: ignor
     assert db.scalar(select(func.count()).select_from(Person)) == 0
 
 
+def test_a_birth_date_is_read_like_every_other_typed_date(client, db) -> None:  # type: ignore[no-untyped-def]
+    """Jalali for 13xx/14xx years, else ISO, on Persian and English pages alike (i18n.parse_date)."""
+    form = {"first_name_fa": "علی", "last_name_fa": "رضایی", "first_name_en": "Ali", "last_name_en": "Rezaei",
+            "password": "Good-password-77", "password_again": "Good-password-77"}
+    cases = [("0012345679", "ali", "۱۳۶۹/۱۰/۱۲"), ("0013542419", "sara", "1991-01-02")]
+    for code, username, typed in cases:
+        token = csrf_of(client.get("/register").text)
+        r = client.post("/register", data={**form, "national_code": code, "username": username, "birth_date": typed,
+                                           "csrf_token": token})
+        assert r.status_code == 200, r.text
+        client.cookies.clear()
+    assert set(db.scalars(select(Person.birth_date))) == {dt.date(1991, 1, 2)}
+    token = csrf_of(client.get("/register").text)
+    r = client.post("/register", data={**form, "national_code": "0010350829", "username": "reza",
+                                       "birth_date": "1369/13/40", "csrf_token": token})
+    assert r.status_code == 422 and 'id="f-birth_date-error"' in r.text and "۱۳۷۰/۰۶/۳۱" in r.text
+
+
 def test_page_login_throttles_with_a_localized_message(client, db, settings) -> None:  # type: ignore[no-untyped-def]
     create_account(db, username="pat")
     db.commit()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, gettext, jalali_to_gregorian, to_latin_digits
+from smartgov.i18n import N_, gettext, parse_date
 from smartgov.identity import permissions, service
 from smartgov.identity.models import Account
 from smartgov.identity.service import Principal
@@ -105,11 +105,9 @@ def register_form(request: Request) -> HTMLResponse:
 
 
 def _parse_birth_date(text: str, lang: str) -> dt.date:
-    text = to_latin_digits(text.strip())
+    """The platform's one reading of a typed date (``i18n.parse_date``): Jalali for 13xx/14xx, else ISO."""
     try:
-        if lang == "fa" or (text[:2] in ("13", "14") and len(text) == 10):
-            return jalali_to_gregorian(text)
-        return dt.date.fromisoformat(text)
+        return parse_date(text)
     except ValueError as exc:
         raise DomainError("invalid_date", N_("Enter a real date, for example {example}."), field="birth_date",
                           example="1370/06/31" if lang == "fa" else "1991-09-22") from exc
