@@ -55,3 +55,25 @@ def test_digits_and_dates() -> None:
     assert i18n.gettext("Sign in", "fa") == "ورود"
     assert i18n.normalize_language("en-US,en;q=0.9") == "en"
     assert i18n.normalize_language("de") == "fa"
+
+
+def test_days_in_a_zone_with_daylight_saving_time() -> None:
+    """A day is the local calendar day even when it has 23 or 25 hours, or begins at 01:00."""
+    from smartgov import clock
+    from smartgov.settings import Settings, get_settings, use_settings
+
+    before = get_settings()
+    try:
+        use_settings(Settings(database_url=before.database_url, data_dir=before.data_dir, timezone="Europe/Berlin"))
+        hours = [(clock.day_start(d + dt.timedelta(days=1)) - clock.day_start(d)) / dt.timedelta(hours=1)
+                 for d in (dt.date(2026, 3, 29), dt.date(2026, 6, 1), dt.date(2026, 10, 25))]
+        assert hours == [23, 24, 25]
+        assert clock.day_start(dt.date(2026, 10, 25)) == dt.datetime(2026, 10, 24, 22, 0, tzinfo=dt.UTC)
+        assert clock.local(dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC)).hour == 2  # CEST, before the change
+        assert clock.local(dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)).hour == 2  # CET, after it
+        # Iran kept summer time until 2022: its clocks jumped from 00:00 to 01:00 on 1 Farvardin 1401
+        use_settings(Settings(database_url=before.database_url, data_dir=before.data_dir, timezone="Asia/Tehran"))
+        start = clock.day_start(dt.date(2022, 3, 22))
+        assert start == dt.datetime(2022, 3, 21, 20, 30, tzinfo=dt.UTC) and clock.local(start).hour == 1
+    finally:
+        use_settings(before)
