@@ -341,3 +341,26 @@ def test_alpha_is_undefined_when_every_total_is_equal() -> None:
     for data in (x, x * 3.0, x * 3.0 - 7.5):
         r = cronbach_alpha(data)
         assert r.alpha is None and r.message == ALPHA_NO_VARIANCE
+
+
+def test_minres_with_the_exact_gradient_fits_what_factor_analyzer_fits_alone(hs: pd.DataFrame) -> None:
+    """The gradient shim changes the cost of an EFA, not its result."""
+    from factor_analyzer import factor_analyzer as module
+    from scipy import optimize
+
+    from smartgov.assessment.psychometrics import _factor_analyzer
+
+    rng = np.random.default_rng(3)
+    many = rng.normal(size=(240, 6)) @ rng.normal(size=(6, 40)) + rng.normal(size=(240, 40)) * 2
+    fa_class = _factor_analyzer()
+    for data, k in ((hs[HS_ITEMS].to_numpy(float), 3), (many, 6), (many, 2)):
+        fast = fa_class(n_factors=k, rotation="oblimin", method="minres").fit(data)
+        shimmed, module.minimize = module.minimize, optimize.minimize
+        try:
+            alone = fa_class(n_factors=k, rotation="oblimin", method="minres").fit(data)
+        finally:
+            module.minimize = shimmed
+        assert np.abs(fast.loadings_ - alone.loadings_).max() < 1e-5
+        assert np.abs(fast.get_communalities() - alone.get_communalities()).max() < 1e-5
+    ml = fa_class(n_factors=3, rotation=None, method="ml").fit(hs[HS_ITEMS].to_numpy(float))  # untouched path
+    assert ml.loadings_.shape == (9, 3)

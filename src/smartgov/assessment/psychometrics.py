@@ -333,11 +333,16 @@ def sampling_adequacy(
 
 
 def _factor_analyzer() -> Any:
-    """factor_analyzer's FactorAnalyzer, made to work with scikit-learn ≥ 1.8.
+    """factor_analyzer's FactorAnalyzer, made to work with scikit-learn ≥ 1.8, and faster.
 
     factor_analyzer 0.5.1 (the latest release) still passes ``force_all_finite`` to
     ``sklearn.utils.check_array``, which scikit-learn renamed to ``ensure_all_finite`` and then
     removed. The shim renames the keyword for that one module and nothing else.
+
+    It also fits MINRES with L-BFGS-B and a finite-difference gradient: one eigendecomposition
+    per item per step (904 of a 112 × 112 matrix, 1.6 s of the demo round's 2.2 s EFA). The
+    objective has an exact gradient (``_uls_with_gradient``); the second shim hands it to the
+    optimizer for that objective only, so each step costs one eigendecomposition.
     """
     import inspect
 
@@ -354,7 +359,33 @@ def _factor_analyzer() -> Any:
 
         shim._smartgov_shim = True  # type: ignore[attr-defined]
         module.check_array = shim
+    if not getattr(module.minimize, "_smartgov_shim", False):
+        uls = FactorAnalyzer._fit_uls_objective
+
+        def minimize(fun: Any, x0: Any, *args: Any, **kwargs: Any) -> Any:
+            if fun is uls and "jac" not in kwargs:
+                return optimize.minimize(_uls_with_gradient, x0, *args, jac=True, **kwargs)
+            return optimize.minimize(fun, x0, *args, **kwargs)
+
+        minimize._smartgov_shim = True  # type: ignore[attr-defined]
+        module.minimize = minimize
     return FactorAnalyzer
+
+
+def _uls_with_gradient(psi: np.ndarray, corr_mtx: np.ndarray, n_factors: int) -> tuple[float, np.ndarray]:
+    """factor_analyzer's MINRES objective (the same value, computed the same way) and its gradient.
+
+    With ``R`` the correlation matrix whose diagonal is ``1 − ψ``, the objective is the squared
+    residual after the first ``k`` eigencomponents, ``Σ_{j>k} λ_j²``; since ``∂λ_j/∂R_ii = v_ij²``
+    and ``∂R_ii/∂ψ_i = −1``, its gradient is ``−2 Σ_{j>k} λ_j v_ij²``.
+    """
+    np.fill_diagonal(corr_mtx, 1 - psi)
+    values, vectors = np.linalg.eigh(corr_mtx)
+    values, vectors = values[::-1], vectors[:, ::-1]
+    top = np.maximum(values[:n_factors], np.finfo(float).eps * 100)
+    loadings = vectors[:, :n_factors] * np.sqrt(top)
+    error = float(np.sum((corr_mtx - loadings @ loadings.T) ** 2))
+    return error, -2.0 * (vectors[:, n_factors:] ** 2) @ values[n_factors:]
 
 
 @dataclass(frozen=True)
