@@ -21,6 +21,7 @@ from smartgov.i18n import gettext
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 FONT = "Vazirmatn, Tahoma, DejaVu Sans, sans-serif"
 BLUE, ORANGE, RED = "#0b5394", "#b45f06", "#990000"
+LABEL_CHARS = 34  # what the bar chart's left margin holds
 
 Figure = dict[str, Any]
 
@@ -55,10 +56,15 @@ def radar(results: RoundResults, lang: str) -> Figure:
 def bars(results: RoundResults, lang: str) -> Figure:
     """Component scores (0–100), weakest first."""
     parts = sorted(results.components, key=lambda s: s.percent)
+    names = [f"{s.code} {_label(s, lang)}" for s in parts]
+    # plotly.js does not widen the margin for right-to-left labels: a fixed one, names shortened
+    # to fit it (the whole name is in the tooltip and in the table beside the chart)
     data = [{"type": "bar", "x": [round(s.percent, 1) for s in parts],
-             "y": [f"{s.code} {_label(s, lang)}" for s in parts], "orientation": "h", "marker": {"color": BLUE}}]
+             "y": [n if len(n) <= LABEL_CHARS else n[:LABEL_CHARS - 1] + "…" for n in names],
+             "hovertext": names, "hoverinfo": "text+x", "orientation": "h", "marker": {"color": BLUE}}]
     return _figure(data, gettext("Component scores (0–100)", lang), height=max(360, 22 * len(parts) + 120),
-                   xaxis={"range": [0, 100]}, yaxis={"automargin": True})
+                   xaxis={"range": [0, 100]}, yaxis={"automargin": True},
+                   margin={"l": 240, "r": 40, "t": 60, "b": 40})
 
 
 def alphas(results: RoundResults, lang: str) -> Figure:
