@@ -187,6 +187,7 @@ def test_a_request_that_answers_without_committing_its_writes_is_reported(app, c
     the request's session says so: an error in the log (and, in the tests, a failed test)."""
     from smartgov import events
     from smartgov.web import deps
+
     @app.get("/test-forgets-to-commit")
     def forgets(db: DbSession) -> dict[str, str]:
         events.publish(db, "test.audited", actor_id=None)
