@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event, exc
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event, exc, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -250,6 +250,21 @@ def database_of(session: Session) -> Database | None:
     """The ``Database`` whose factories made ``session`` (None for a hand-made session)."""
     found = session.info.get("database")
     return found if isinstance(found, Database) else None
+
+
+def lock(session: Session, row: Any) -> None:
+    """Lock ``row`` for the rest of the transaction and read it again (its latest committed state).
+
+    The caller's unsaved changes are flushed first, so the re-read keeps them. The lock is taken
+    by primary key alone: a row loaded with joined relationships cannot be locked through the
+    outer join (PostgreSQL refuses ``FOR UPDATE`` on its nullable side).
+    """
+    session.flush()
+    state = inspect(row)
+    keys = state.mapper.primary_key
+    session.execute(select(*keys).where(*(c == v for c, v in zip(keys, state.identity, strict=True)))
+                    .with_for_update())
+    session.refresh(row)
 
 
 def keep(session: Session, *rows: object) -> None:

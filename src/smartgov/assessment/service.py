@@ -67,6 +67,7 @@ from smartgov.assessment.schemas import (
     ScoreOut,
     StageOut,
 )
+from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity.models import Account, Organization, OrgKind
@@ -333,11 +334,7 @@ def complete_results(db: Session, rnd: AssessmentRound) -> RoundResults | None:
 
     The round's row is locked first, so a change of its stage answers waits and is not lost.
     """
-    db.flush()  # the refresh below must not drop the caller's unsaved changes
-    # Lock the row alone: the round's instrument is joined when it loads, and PostgreSQL locks
-    # no nullable side of an outer join.
-    db.execute(select(AssessmentRound.id).where(AssessmentRound.id == rnd.id).with_for_update())
-    db.refresh(rnd)
+    lock(db, rnd)
     if rnd.status != RoundStatus.CLOSED or not (rnd.results or {}).get("cfa_pending"):
         return None
     results = compute_results(db, rnd, full=True)

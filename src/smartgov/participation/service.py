@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
-from smartgov.db import Database
+from smartgov.db import Database, lock
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, Person
@@ -612,8 +612,7 @@ def answer_proposal(db: Session, proposal: Proposal, *, status: AnswerStatus | s
     locked first, so of two officials answering at once the second sees the first's answer.
     """
     status = AnswerStatus(status)
-    db.flush()  # the refresh below must not drop the caller's unsaved changes
-    db.refresh(proposal, with_for_update=True)
+    lock(db, proposal)
     if proposal.answer_status in (AnswerStatus.ACCEPTED, AnswerStatus.REJECTED):
         raise Conflict("already_answered", N_("The agency has already given its final answer."))
     text = text.strip()
@@ -915,8 +914,7 @@ def respond_to_petition(db: Session, petition: Petition, text: str, *, actor_id:
 
     The row is locked first, so of two officials responding at once the second sees the first's response.
     """
-    db.flush()  # the refresh below must not drop the caller's unsaved changes
-    db.refresh(petition, with_for_update=True)
+    lock(db, petition)
     if petition.responded_at is not None:
         raise Conflict("already_responded", N_("The agency has already responded."))
     text = text.strip()
