@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -41,8 +41,9 @@ from smartgov.identity import Principal, organization_by_code, require
 from smartgov.identity.models import Organization
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.routing import ModuleRouter
 
-router = APIRouter(prefix="/api/v1/assessment", tags=["assessment"])
+router = ModuleRouter(prefix="/api/v1/assessment", tags=["assessment"])
 
 
 # --------------------------------------------------------------------------- frameworks

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 
 from smartgov.errors import NotFound
 from smartgov.exchange import envelope as env
@@ -37,8 +37,9 @@ from smartgov.identity import Principal, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.routing import ModuleRouter
 
-router = APIRouter(prefix="/api/v1/exchange", tags=["exchange"])
+router = ModuleRouter(prefix="/api/v1/exchange", tags=["exchange"])
 
 
 # --------------------------------------------------------------------------- messages

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 from sqlalchemy import select
 
 from smartgov.errors import DomainError
@@ -27,8 +27,9 @@ from smartgov.identity.schemas import (
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.routing import ModuleRouter
 
-router = APIRouter(prefix="/api/v1/identity", tags=["identity"])
+router = ModuleRouter(prefix="/api/v1/identity", tags=["identity"])
 
 
 def client_ip(request: Request) -> str:

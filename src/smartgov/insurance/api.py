@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 from sqlalchemy import select
 
 from smartgov.errors import DomainError, NotFound, ValidationFailed
@@ -19,6 +19,7 @@ from smartgov.identity import Organization, organization_by_code, require
 from smartgov.services import Application, application_by_reference
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.routing import ModuleRouter
 
 from . import permissions, service
 from .models import Contribution, WageReport, Workshop
@@ -35,7 +36,7 @@ from .schemas import (
     WorkshopPublic,
 )
 
-router = APIRouter(prefix="/api/v1/insurance", tags=["insurance"])
+router = ModuleRouter(prefix="/api/v1/insurance", tags=["insurance"])
 
 _CELL = re.compile(r"row (\d+)(?:, column (\w+))?")
 

@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
 from smartgov.web.deps import DbSession, OptionalPrincipal
 from smartgov.web.pagination import Page, Pagination, page_of
+from smartgov.web.routing import ModuleRouter
 
 from . import permissions, service
 from .models import LedgerEntry
 from .schemas import ConsistencyProofPublic, EntryPublic, InclusionProofPublic, KeyPublic, TreeHeadPublic
 
-router = APIRouter(prefix="/api/v1/ledger", tags=["ledger"])
+router = ModuleRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
 Index = Annotated[int, Path(ge=0, description="0-based position of the entry in the log.")]
 TreeSize = Annotated[int | None, Query(ge=0, description="Tree size; default: the latest signed tree head.")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,8 +25,9 @@ from smartgov.participation.models import (
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.routing import ModuleRouter
 
-router = APIRouter(prefix="/api/v1/participation", tags=["participation"])
+router = ModuleRouter(prefix="/api/v1/participation", tags=["participation"])
 
 
 def client_ip(request: Request) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from sqlalchemy import text
 
-router = APIRouter(prefix="/api/v1", tags=["platform"])
+from smartgov.web.routing import ModuleRouter
+
+router = ModuleRouter(prefix="/api/v1", tags=["platform"])
 
 
 @router.get("/ping")
