@@ -162,7 +162,11 @@ def test_forbidden_page_is_localized(client, db) -> None:  # type: ignore[no-unt
 def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: ignore[no-untyped-def]
     """Handlers are plain ``def`` (FastAPI runs them in the thread pool): an ``async def`` handler that
     queries the database or hashes a password stalls every other request of its process. Forms
-    arrive through ``PostedForm``/``PostedFiles``, bodies through async dependencies."""
+    arrive through ``PostedForm``/``PostedFiles``, bodies through async dependencies.
+
+    The one exception by design is the status read: on PostgreSQL it is a single lock-free statement
+    under a statement timeout (``db.HotReads``), cheaper on the loop than the hand-off to a thread;
+    everything else it does goes to the thread pool."""
     import inspect
 
     from fastapi.routing import APIRoute
@@ -179,7 +183,7 @@ def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: igno
     assert len(found) > 150  # every module's API and pages
     on_loop = [f"{r.endpoint.__module__}.{r.endpoint.__name__}" for r in found
                if inspect.iscoroutinefunction(r.endpoint) and r.endpoint.__module__.startswith("smartgov")]
-    assert on_loop == []
+    assert on_loop == ["smartgov.services.api.get_application"]
 
 
 def test_a_request_that_answers_without_committing_its_writes_is_reported(app, client, caplog) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from smartgov import clock, events
+from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import nationalcode
@@ -542,13 +543,41 @@ def account_for_token(db: Session, raw: str) -> tuple[Account, ApiToken] | None:
     if found is None:
         return None
     token, account = found
-    if token.revoked_at or (token.expires_at and token.expires_at <= now):
+    if not token_live(token.revoked_at, token.expires_at, account.is_active, now):
         return None
-    if not account.is_active:
-        return None
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+    if token_stamp_due(token.last_used_at, now):
         token.last_used_at = now
     return account, token
+
+
+#: A token's last use is stored at most this often (a write per request would double a read's cost).
+TOKEN_STAMP_INTERVAL = dt.timedelta(minutes=1)
+
+
+def token_live(revoked_at: dt.datetime | None, expires_at: dt.datetime | None, account_active: bool,
+               now: dt.datetime) -> bool:
+    """A token works while it is neither revoked nor expired and its account is active."""
+    return revoked_at is None and (expires_at is None or expires_at > now) and account_active
+
+
+def token_stamp_due(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used_at is None or now - last_used_at > TOKEN_STAMP_INTERVAL
+
+
+def store_token_use(database: Database, token_id: int, at: dt.datetime) -> None:
+    """Store a token's last use for a request that read the token as plain columns.
+
+    Through the bookkeeping connection on PostgreSQL (see ``Database.bookkeeping``); a
+    transaction of its own on SQLite.
+    """
+    stamp = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=at)
+    book = database.bookkeeping()
+    if book is None:
+        with database.engine.begin() as conn:
+            conn.execute(stamp)
+        return
+    with book:
+        book.execute(stamp)
 
 
 def list_tokens(db: Session, account: Account) -> list[ApiToken]:

@@ -140,10 +140,15 @@ def definition_of(row: Definition) -> ServiceDefinition:
     Keyed by the source text itself: Python hashes a string once and keeps the hash, so repeated
     lookups for the same loaded row are free (a SHA-256 of the YAML per call was 8 % of a status read).
     """
-    found = _parsed.get(row.source)
+    return parsed_definition(row.source, row.source_name)
+
+
+def parsed_definition(source: str, source_name: str) -> ServiceDefinition:
+    """``definition_of`` for a source read as plain columns."""
+    found = _parsed.get(source)
     if found is None:
-        found = parse_definition(row.source, row.source_name)
-        _parsed[row.source] = found
+        found = parse_definition(source, source_name)
+        _parsed[source] = found
     return found
 
 
@@ -598,11 +603,16 @@ class Submitted:
     created: bool
 
 
+def is_paid(app: Any) -> bool:
+    """Nothing to pay, or paid (``app`` is the case or a row with its ``fee`` and ``paid_at``)."""
+    return app.fee == 0 or app.paid_at is not None
+
+
 def application_data(app: Application) -> dict[str, Any]:
     """What workflow conditions read as ``application.*``."""
     return {
         "reference": app.reference, "state": app.state, "fee": app.fee, "computed": app.computed,
-        "paid": app.fee == 0 or app.paid_at is not None,
+        "paid": is_paid(app),
         "submitted_at": clock.local(app.submitted_at).date().isoformat(),
     }
 
@@ -800,11 +810,16 @@ def available_actions(db: Session, principal: Principal, app: Application) -> li
     if app.terminal:
         return []
     if role_for(db, principal, app) == APPLICANT:
-        return wf.available_actions(app.state, APPLICANT)
+        return applicant_actions(defn, app)
     if not works_on(db, principal, app):
         return []
     return [tr for tr in wf.spec.transitions
             if app.state in tr.from_ and not tr.automatic and any(r != APPLICANT for r in tr.roles)]
+
+
+def applicant_actions(defn: ServiceDefinition, app: Any) -> list[Transition]:
+    """What the applicant may do now (``app`` is the case or a row with its ``state`` and ``terminal``)."""
+    return [] if app.terminal else Workflow.from_definition(defn).available_actions(app.state, APPLICANT)
 
 
 def take_action(db: Session, principal: Principal, app: Application, action: str, *, reason: str | None = None,
@@ -945,7 +960,8 @@ class CaseFacts:
     has_documents: bool
 
 
-def _fact_columns() -> tuple[Any, Any]:
+def fact_columns() -> tuple[Any, Any]:
+    """The case's open question and whether it has issued documents, as subqueries of a case query."""
     question = (select(InfoRequest.question)
                 .where(InfoRequest.application_id == Application.id, InfoRequest.answered_at.is_(None))
                 .order_by(InfoRequest.id.desc()).limit(1).correlate(Application).scalar_subquery())
@@ -957,12 +973,12 @@ def _fact_columns() -> tuple[Any, Any]:
 # executing it costs neither the construction nor the key (a tenth of a read's Python time).
 @functools.cache
 def _facts_query() -> Select[Any]:
-    return select(*_fact_columns()).select_from(Application).where(Application.id == bindparam("id"))
+    return select(*fact_columns()).select_from(Application).where(Application.id == bindparam("id"))
 
 
 @functools.cache
 def _case_query(with_facts: bool) -> Select[Any]:
-    return (select(Application, Definition, Organization, *(_fact_columns() if with_facts else ()))
+    return (select(Application, Definition, Organization, *(fact_columns() if with_facts else ()))
             .join(Definition, Definition.id == Application.definition_id)
             .join(Organization, Organization.id == Application.agency_id)
             .where(Application.reference == bindparam("reference")))
@@ -1039,7 +1055,7 @@ def info_requests(db: Session, app: Application) -> list[InfoRequest]:
                            .order_by(InfoRequest.id)))
 
 
-def sla(app: Application, now: dt.datetime | None = None) -> tuple[dt.timedelta | None, bool]:
+def sla(app: Any, now: dt.datetime | None = None) -> tuple[dt.timedelta | None, bool]:
     """Time left in the current state (negative once late) and whether the SLA is breached."""
     now = now or clock.now()
     if app.terminal:

@@ -7,8 +7,9 @@ their use case is done, so a 2xx always means committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -27,17 +28,19 @@ SESSION_COOKIE = "sg_session"
 log = logging.getLogger("smartgov.web")
 
 
+def _session_for(request: Request) -> Session:
+    """GET and HEAD get a read session (no transaction until the first write, see ``Database.read_sessions``)."""
+    database = request.app.state.db
+    return database.read_sessions() if request.method in ("GET", "HEAD") else database.sessions()
+
+
 async def get_db(request: Request) -> AsyncIterator[Session]:
     """A session per request, opened on the event loop: creating one does no I/O.
 
-    GET and HEAD get a read session (no transaction until the first write, see
-    ``Database.read_sessions``). Only closing a session that still holds a connection inside a
-    transaction talks to the database (the rollback), so only then does it go to the thread pool.
+    Only closing a session that still holds a connection inside a transaction talks to the
+    database (the rollback), so only then does it go to the thread pool.
     """
-    database = request.app.state.db
-    reading = request.method in ("GET", "HEAD")
-    session = database.read_sessions() if reading else database.sessions()
-    request.state.db_session = session
+    session = _session_for(request)
     try:
         yield session
     except BaseException:
@@ -49,6 +52,22 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(session.close)
         else:
             session.close()
+        if lost:
+            _report_unsaved(request)
+
+
+@contextmanager
+def request_session(request: Request) -> Iterator[Session]:
+    """``get_db`` for a handler that opens its session itself (an ``async def`` route's slow path)."""
+    session = _session_for(request)
+    try:
+        yield session
+    except BaseException:
+        session.info.pop("unsaved", None)
+        raise
+    finally:
+        lost = unsaved_writes(session)
+        session.close()
         if lost:
             _report_unsaved(request)
 
@@ -96,25 +115,37 @@ def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
     """
     if not db.is_modified(credential):
         return
-    database = database_of(db)
-    conn = database.bookkeeping() if database is not None else None
-    if conn is None:
-        db.commit()
-        return
     state = inspect(credential)
     changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
-    model = type(credential)
-    with conn:
-        conn.execute(update(model).where(model.id == credential.id).values(**changed))
+    if not _store_use(db, type(credential), credential.id, changed):
+        db.commit()
+        return
     for key, value in changed.items():  # stored: nothing left for the session to flush
         set_committed_value(credential, key, value)
 
 
+def _store_use(db: Session, model: type[ApiToken] | type[LoginSession], row_id: int, values: dict[str, Any]) -> bool:
+    """Write a usage stamp through the bookkeeping connection; False where there is none (SQLite)."""
+    database = database_of(db)
+    conn = database.bookkeeping() if database is not None else None
+    if conn is None:
+        return False
+    with conn:
+        conn.execute(update(model).where(model.id == row_id).values(**values))
+    return True
+
+
+def bearer_token(request: Request) -> str | None:
+    """The raw token of ``Authorization: Bearer …``, if the request carries one."""
+    auth = request.headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
 def resolve_principal(request: Request, db: Session) -> Principal | None:
     """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous."""
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        found = identity.account_for_token(db, auth[7:].strip())
+    raw_token = bearer_token(request)
+    if raw_token is not None:
+        found = identity.account_for_token(db, raw_token)
         if found is None:
             raise Unauthenticated()
         account, token = found
