@@ -254,10 +254,15 @@ class Database:
 
     def first(self, statement: Any, params: dict[str, Any]) -> Any | None:
         """The first row of a plain read: ``HotReads`` on PostgreSQL, the engine on SQLite."""
+        rows = self.all(statement, params)
+        return rows[0] if rows else None
+
+    def all(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """Every row of a plain read: ``HotReads`` on PostgreSQL, the engine on SQLite."""
         if self.hot_reads is not None:
-            return self.hot_reads.first(statement, params)
+            return self.hot_reads.all(statement, params)
         with self.reader.connect() as conn:
-            return conn.execute(statement, params).first()
+            return list(conn.execute(statement, params))
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -293,8 +298,8 @@ class HotReads:
         self._lock = threading.Lock()
         self._compiled: dict[int, tuple[Any, str, dict[str, Any]]] = {}
 
-    def first(self, statement: Any, params: dict[str, Any]) -> Any | None:
-        """The first row of ``statement`` (a prebuilt Core statement) or ``None``.
+    def all(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """Every row of ``statement`` (a prebuilt Core statement).
 
         A connection that fails is dropped and the read tried once more on a new one, so a
         database restart costs no request.
@@ -303,7 +308,7 @@ class HotReads:
         for attempt in (1, 2):
             conn = self._checkout()
             try:
-                row = conn.execute(sql, {**defaults, **params}).fetchone()
+                rows = conn.execute(sql, {**defaults, **params}).fetchall()
             except psycopg.OperationalError:
                 conn.close()
                 if attempt == 2:
@@ -313,7 +318,7 @@ class HotReads:
                 conn.close()
                 raise
             self._checkin(conn)
-            return row
+            return rows
         raise AssertionError("unreachable")
 
     def _sql(self, statement: Any) -> tuple[str, dict[str, Any]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -29,7 +30,7 @@ from smartgov.web.routing import ModuleRouter
 
 from . import documents, payments, permissions, service, status
 from .definitions import ServiceDefinition, Transition
-from .models import Application, Definition, Invoice, Payment, StoredFile
+from .models import Application, Definition, Invoice, InvoiceStatus, Payment, StoredFile
 from .schemas import (
     ActionPublic,
     AnswerIn,
@@ -66,6 +67,7 @@ from .schemas import (
 from .workflow import Workflow
 
 router = ModuleRouter(prefix="/api/v1/services", tags=["services"])
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- shaping
@@ -110,9 +112,10 @@ def document_public(doc: Any) -> DocumentPublic:
                           json_url=f"/api/v1/services/documents/{doc.id}", verify_url=f"/verify/{doc.id}")
 
 
-def invoice_public(inv: Invoice) -> InvoicePublic:
-    return InvoicePublic(number=inv.number, amount=inv.amount, status=inv.status.value, created_at=inv.created_at,
-                         paid_at=inv.paid_at)
+def invoice_public(inv: Any) -> InvoicePublic:
+    # ``inv`` is the ORM row or a plain row (``status.invoices``), whose status is the stored text
+    return InvoicePublic(number=inv.number, amount=inv.amount, status=InvoiceStatus(inv.status).value,
+                         created_at=inv.created_at, paid_at=inv.paid_at)
 
 
 def application_public(db: DbSession, principal: Any, app: Application,
@@ -180,40 +183,36 @@ def visible_application(db: DbSession, principal: Any, reference: str) -> Applic
 @router.get("/applications/{reference}", response_model=ApplicationPublic)
 async def get_application(reference: str, request: Request) -> Any:
     """One application: state, SLA, invoices, documents and what you may do now."""
-    # An applicant's own case with a token (the read citizens repeat) is one statement; on
-    # PostgreSQL a lock-free one under a timeout (``HotReads``), cheaper on the event loop than
-    # the hand-off to a thread. Any further statement (invoices, documents, the token's usage
-    # stamp), SQLite (whose reads take the database lock) and every other caller go to the pool.
+    # An applicant's own case with a token (the read citizens repeat) is one statement, two more
+    # for a case with invoices or documents: on PostgreSQL lock-free ones under a timeout
+    # (``HotReads``), cheaper on the event loop than the hand-off to a thread. The token's usage
+    # stamp (a write), SQLite (whose reads take the database lock) and every other caller go to
+    # the thread pool.
     raw_token = bearer_token(request)
     if raw_token is not None:
         database = request.app.state.db
-        if database.is_postgres:
-            own = status.own_case(database, raw_token, reference)
-        else:
-            own = await run_in_threadpool(status.own_case, database, raw_token, reference)
+        own = await _hot(database, status.own_case, database, raw_token, reference)
         if own is not None:
-            if own.needs_more_statements:
-                shown = await run_in_threadpool(_own_application, database, own)
-            else:
-                shown = _own_application(database, own)
+            shown = await _hot(database, _own_answer, database, own)
+            if own.stamp_due:
+                await run_in_threadpool(identity.store_token_use, database, own.token_id, clock.now())
             return Response(shown.model_dump_json(), media_type="application/json")
     return await run_in_threadpool(_application_view, request, reference)
 
 
-def _own_application(database: Database, own: status.OwnCase) -> ApplicationPublic:
+async def _hot(database: Database, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on the event loop where it only reads through ``HotReads`` (PostgreSQL), else in a thread."""
+    return fn(*args) if database.hot_reads is not None else await run_in_threadpool(fn, *args)
+
+
+def _own_answer(database: Database, own: status.OwnCase) -> ApplicationPublic:
     """The answer for the caller's own case (``status.own_case``), as ``application_public`` gives it."""
     case = own.case
     defn = service.parsed_definition(case.source, case.source_name)
-    invoices: list[Any] = []
-    issued: list[Any] = []
-    if case.fee or own.facts.has_documents:
-        with database.reader.connect() as conn:
-            invoices = status.invoices(conn, case.id) if case.fee else []
-            issued = status.issued_documents(conn, case.id) if own.facts.has_documents else []
-    if own.stamp_due:
-        identity.store_token_use(database, own.token_id, clock.now())
-    return present_application(case, defn, case.agency_code, own.facts, service.applicant_actions(defn, case),
-                               invoices=invoices, issued=issued)
+    return present_application(
+        case, defn, case.agency_code, own.facts, service.applicant_actions(defn, case),
+        invoices=status.invoices(database, case.id) if case.fee else [],
+        issued=status.issued_documents(database, case.id) if own.facts.has_documents else [])
 
 
 def _application_view(request: Request, reference: str) -> ApplicationPublic:

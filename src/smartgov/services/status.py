@@ -18,7 +18,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from smartgov import clock
 from smartgov.db import Database
@@ -64,11 +64,6 @@ class OwnCase:
     stamp_due: bool  # the token's last use is older than the stamp interval: store it
 
     @property
-    def needs_more_statements(self) -> bool:
-        """Whether answering takes more than this row: invoices, issued documents, the usage stamp."""
-        return bool(self.case.fee or self.case.has_documents or self.stamp_due)
-
-    @property
     def facts(self) -> service.CaseFacts:
         return service.CaseFacts(open_question=self.case.open_question, has_documents=bool(self.case.has_documents))
 
@@ -83,14 +78,23 @@ def own_case(database: Database, raw_token: str, reference: str, now: dt.datetim
     return OwnCase(case=row, token_id=row.token_id, stamp_due=identity.token_stamp_due(row.last_used_at, now))
 
 
-def invoices(conn: Connection, case_id: int) -> list[Row[Any]]:
+@functools.cache
+def _invoices_query() -> Select[Any]:
+    return (select(Invoice.number, Invoice.amount, Invoice.status, Invoice.created_at, Invoice.paid_at)
+            .where(Invoice.application_id == bindparam("case_id")).order_by(Invoice.id))
+
+
+@functools.cache
+def _documents_query() -> Select[Any]:
+    return (select(IssuedDocument.id, IssuedDocument.payload, IssuedDocument.issued_at, IssuedDocument.key_id)
+            .where(IssuedDocument.application_id == bindparam("case_id")).order_by(IssuedDocument.issued_at))
+
+
+def invoices(database: Database, case_id: int) -> list[Any]:
     """The case's invoices as rows (``service.invoices_of`` without the ORM)."""
-    table = Invoice.__table__
-    return list(conn.execute(select(table).where(table.c.application_id == case_id).order_by(table.c.id)))
+    return database.all(_invoices_query(), {"case_id": case_id})
 
 
-def issued_documents(conn: Connection, case_id: int) -> list[Row[Any]]:
+def issued_documents(database: Database, case_id: int) -> list[Any]:
     """The case's signed documents as rows (``documents.documents_of`` without the ORM)."""
-    table = IssuedDocument.__table__
-    return list(conn.execute(select(table).where(table.c.application_id == case_id).order_by(table.c.issued_at)))
-
+    return database.all(_documents_query(), {"case_id": case_id})
