@@ -17,6 +17,8 @@ from smartgov.i18n import N_
 
 from .definitions import ServiceDefinition, State, Transition, WorkflowSpec
 
+_BUILT: dict[int, tuple[WorkflowSpec, Workflow]] = {}
+
 MAX_REASON_LENGTH = 2000
 MAX_AUTOMATIC_STEPS = 50
 """Safety net only: definitions with loops of automatic steps are refused at load."""
@@ -36,7 +38,14 @@ class Workflow:
 
     @classmethod
     def from_definition(cls, definition: ServiceDefinition) -> Workflow:
-        return cls(definition.workflow)
+        """Built once per parsed definition (a status read asked for it three times)."""
+        spec = definition.workflow
+        found = _BUILT.get(id(spec))
+        if found is None or found[0] is not spec:  # the spec is kept in the entry, so its id is not reused
+            if len(_BUILT) >= 1000:
+                _BUILT.clear()
+            found = _BUILT[id(spec)] = (spec, cls(spec))
+        return found[1]
 
     def state(self, state_id: str) -> State:
         """The state called ``state_id``; an unknown id means stored data and definition disagree."""
