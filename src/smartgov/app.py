@@ -6,10 +6,12 @@ import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
@@ -42,14 +44,30 @@ SECURITY_HEADERS = {
 }
 
 
-def pick_language(request: Request) -> str:
-    """Explicit choice (``?lang=``, cookie) first; the API also honours Accept-Language; else Persian."""
-    chosen = request.query_params.get("lang") or request.cookies.get("sg_lang")
+def pick_language(scope: Scope, default: str) -> str:
+    """Explicit choice (``?lang=``, cookie) first; the API also honours Accept-Language; else ``default``.
+
+    Read from the raw scope: parsing the query string, the cookies and the URL for every
+    request was a tenth of a status read.
+    """
+    query = scope.get("query_string", b"")
+    chosen = parse_qs(query.decode("latin-1")).get("lang", [None])[-1] if b"lang=" in query else None
+    cookie = accept = None
+    for name, value in scope["headers"]:
+        if name == b"cookie" and cookie is None:
+            cookie = value
+        elif name == b"accept-language" and accept is None:
+            accept = value
+    if not chosen and cookie is not None and b"sg_lang" in cookie:
+        chosen = cookie_parser(cookie.decode("latin-1")).get("sg_lang")
     if chosen in i18n.LANGUAGES:
         return chosen
-    if request.url.path.startswith("/api/") and request.headers.get("accept-language"):
-        return i18n.normalize_language(request.headers["accept-language"])
-    return get_settings().default_language
+    path, root = scope["path"], scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    if accept and path.startswith("/api/"):
+        return i18n.normalize_language(accept.decode("latin-1"))
+    return default
 
 
 class PlatformMiddleware:
@@ -69,8 +87,7 @@ class PlatformMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        token = i18n.set_language(pick_language(request))
+        token = i18n.set_language(pick_language(scope, self.settings.default_language))
         state = scope.setdefault("state", {})
 
         async def send_with_headers(message: Message) -> None:
@@ -78,7 +95,7 @@ class PlatformMiddleware:
                 present = {k for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in self.headers if k not in present]
                 new_cookie = state.get("new_csrf_cookie")
-                if new_cookie and csrf.COOKIE not in request.cookies:
+                if new_cookie and csrf.COOKIE not in Request(scope).cookies:
                     cookie = f"{csrf.COOKIE}={new_cookie}; HttpOnly; Path=/; SameSite=lax"
                     if self.settings.session_cookie_secure:
                         cookie += "; Secure"

@@ -34,8 +34,7 @@ CASE_COLUMNS = (
     Application.id, Application.reference, Application.service_id, Application.version, Application.state,
     Application.terminal, Application.answers, Application.documents, Application.computed, Application.fee,
     Application.paid_at, Application.submitted_at, Application.updated_at, Application.sla_deadline,
-    Application.due_at, Application.assignee_id, Application.decided_automatically, Application.applicant_id,
-    Application.agency_id, Application.definition_id,
+    Application.due_at, Application.assignee_id, Application.decided_automatically,
 )
 
 
