@@ -219,6 +219,9 @@ class Database:
         #: Connections for Core reads outside any unit of work (``read_sessions`` without the ORM).
         self.reader = _reader(self.engine) if self.is_postgres else self.engine
         self.hot_reads = HotReads(self.engine) if self.is_postgres else None
+        #: Values derived from rows that never change once stored (a service version's parsed
+        #: definition), kept for this database's life: keyed per database, never by id alone.
+        self.memo: dict[Any, Any] = {}
         for maker in {self.sessions, self.read_sessions}:
             _track_unsaved(maker)
         # Counters and usage stamps on PostgreSQL: see bookkeeping().

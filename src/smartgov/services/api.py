@@ -208,7 +208,7 @@ async def _hot(database: Database, fn: Callable[..., T], *args: Any) -> T:
 def _own_answer(database: Database, own: status.OwnCase) -> ApplicationPublic:
     """The answer for the caller's own case (``status.own_case``), as ``application_public`` gives it."""
     case = own.case
-    defn = service.parsed_definition(case.source, case.source_name)
+    defn = status.definition(database, case.definition_id)
     return present_application(
         case, defn, case.agency_code, own.facts, service.applicant_actions(defn, case),
         invoices=status.invoices(database, case.id) if case.fee else [],

@@ -22,11 +22,13 @@ from sqlalchemy import Select, bindparam, select
 
 from smartgov import clock
 from smartgov.db import Database
+from smartgov.errors import NotFound
 from smartgov.identity import Account, Organization
 from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
 
 from . import service
+from .definitions import ServiceDefinition
 from .models import Application, Definition, Invoice, IssuedDocument
 
 #: The case's columns the answer shows, named as on ``Application`` so a row reads like one.
@@ -43,13 +45,12 @@ def own_case_query() -> Select[Any]:
     """Token → account → the account's own case with that reference (built once: its cache key is kept)."""
     question, has_documents = service.fact_columns()
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-                   Account.is_active, *CASE_COLUMNS, Definition.source, Definition.source_name,
+                   Account.is_active, *CASE_COLUMNS, Application.definition_id,
                    Organization.code.label("agency_code"), question.label("open_question"),
                    has_documents.label("has_documents"))
             .select_from(ApiToken)
             .join(Account, Account.id == ApiToken.account_id)
             .join(Application, Application.applicant_id == Account.id)
-            .join(Definition, Definition.id == Application.definition_id)
             .join(Organization, Organization.id == Application.agency_id)
             .where(ApiToken.token_hash == bindparam("token_hash"), Application.reference == bindparam("reference")))
 
@@ -75,6 +76,24 @@ def own_case(database: Database, raw_token: str, reference: str, now: dt.datetim
     if row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now):
         return None
     return OwnCase(case=row, token_id=row.token_id, stamp_due=identity.token_stamp_due(row.last_used_at, now))
+
+
+@functools.cache
+def _source_query() -> Select[Any]:
+    return select(Definition.source, Definition.source_name).where(Definition.id == bindparam("definition_id"))
+
+
+def definition(database: Database, definition_id: int) -> ServiceDefinition:
+    """A stored version's parsed definition, kept per database: a version's source never changes once
+    stored (a new version is a new row), and reading its text with every status read cost more than the case."""
+    key = ("services.definition", definition_id)
+    found = database.memo.get(key)
+    if found is None:
+        row = database.first(_source_query(), {"definition_id": definition_id})
+        if row is None:
+            raise NotFound("definition")
+        found = database.memo[key] = service.parsed_definition(row.source, row.source_name)
+    return found
 
 
 @functools.cache
