@@ -288,7 +288,7 @@ class HotReads:
     """
 
     KEEP = 4
-    TIMEOUT = "5s"
+    TIMEOUT = "2s"  # these reads take a millisecond; a stuck one must not hold an event loop for long
     NAME = "smartgov-hot-reads"  # pg_stat_activity.application_name
 
     def __init__(self, engine: Engine) -> None:
@@ -304,8 +304,8 @@ class HotReads:
     def all(self, statement: Any, params: dict[str, Any]) -> list[Any]:
         """Every row of ``statement`` (a prebuilt Core statement).
 
-        A connection that fails is dropped and the read tried once more on a new one, so a
-        database restart costs no request.
+        A connection found dead is dropped and the read tried once more on a new one, so a
+        database restart costs no request; any other error (the statement timeout too) is raised.
         """
         sql, defaults = self._sql(statement)
         for attempt in (1, 2):
@@ -313,8 +313,9 @@ class HotReads:
             try:
                 rows = conn.execute(sql, {**defaults, **params}).fetchall()
             except psycopg.OperationalError:
+                lost = conn.broken  # the connection died (not, say, the statement timeout)
                 conn.close()
-                if attempt == 2:
+                if attempt == 2 or not lost:
                     raise
                 continue
             except BaseException:

@@ -135,3 +135,26 @@ def test_hot_reads_survive_their_connections_being_killed(client, db, database) 
     assert killed >= 1
     for _ in range(3):
         assert client.get(f"{API}/applications/{ref}", headers=t["citizen"]).status_code == 200
+
+
+def test_a_hot_read_past_its_timeout_fails_at_once(database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Only a dead connection earns a second try: a statement over the timeout is not run again."""
+    if not database.is_postgres:
+        pytest.skip("hot reads are PostgreSQL's")
+    import psycopg
+    from sqlalchemy import func, literal
+
+    from smartgov.db import HotReads
+
+    monkeypatch.setattr(HotReads, "TIMEOUT", "50ms")
+    hot = HotReads(database.engine)
+    checkouts: list[int] = []
+    real = hot._checkout
+    monkeypatch.setattr(hot, "_checkout", lambda: checkouts.append(1) or real())
+    try:
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            hot.all(select(func.pg_sleep(1)), {})
+        assert len(checkouts) == 1
+        assert hot.all(select(literal(7).label("seven")), {})[0].seven == 7
+    finally:
+        hot.close()

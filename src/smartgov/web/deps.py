@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -115,24 +115,18 @@ def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
     """
     if not db.is_modified(credential):
         return
-    state = inspect(credential)
-    changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
-    if not _store_use(db, type(credential), credential.id, changed):
-        db.commit()
-        return
-    for key, value in changed.items():  # stored: nothing left for the session to flush
-        set_committed_value(credential, key, value)
-
-
-def _store_use(db: Session, model: type[ApiToken] | type[LoginSession], row_id: int, values: dict[str, Any]) -> bool:
-    """Write a usage stamp through the bookkeeping connection; False where there is none (SQLite)."""
     database = database_of(db)
     conn = database.bookkeeping() if database is not None else None
     if conn is None:
-        return False
+        db.commit()
+        return
+    state = inspect(credential)
+    changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
+    model = type(credential)
     with conn:
-        conn.execute(update(model).where(model.id == row_id).values(**values))
-    return True
+        conn.execute(update(model).where(model.id == credential.id).values(**changed))
+    for key, value in changed.items():  # stored: nothing left for the session to flush
+        set_committed_value(credential, key, value)
 
 
 def bearer_token(request: Request) -> str | None:
