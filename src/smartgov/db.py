@@ -283,7 +283,7 @@ class HotReads:
     ARCHITECTURE target. The statement is still SQLAlchemy Core (one text, run through the
     engine on SQLite), compiled once; rows come back as named tuples. The connections are
     autocommit (a plain read needs no transaction), in UTC (the datetimes ``UTCDateTime`` gives)
-    and bounded by a statement timeout, because callers may run on the event loop; at most
+    and bounded by a statement and a connect timeout, because callers may run on the event loop; at most
     ``KEEP`` idle ones are kept.
     """
 
@@ -293,9 +293,12 @@ class HotReads:
 
     def __init__(self, engine: Engine) -> None:
         url = engine.url
-        self._conninfo = make_conninfo(**{k: str(v) for k, v in url.translate_connect_args(
-            username="user", database="dbname").items()}, **{k: str(v) for k, v in url.query.items()},
-            options=f"-c timezone=UTC -c statement_timeout={self.TIMEOUT}", application_name=self.NAME)
+        params = {k: str(v) for k, v in url.translate_connect_args(username="user", database="dbname").items()}
+        params.update({k: str(v) for k, v in url.query.items()})
+        params.setdefault("connect_timeout", "2")  # nor may connecting to an unreachable server
+        params.setdefault("application_name", self.NAME)
+        params["options"] = f"{params.get('options', '')} -c timezone=UTC -c statement_timeout={self.TIMEOUT}".strip()
+        self._conninfo = make_conninfo(**params)
         self._dialect = engine.dialect
         self._idle: list[Any] = []
         self._lock = threading.Lock()

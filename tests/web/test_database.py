@@ -128,3 +128,18 @@ def test_a_connection_idle_for_a_while_is_pinged_before_use(pg, monkeypatch) -> 
     drop_behind_the_pools_back(second)
     monkeypatch.setattr(kernel, "IDLE_PING_SECONDS", 0.0)  # as if it had sat idle
     assert backend() not in (first, second)
+
+
+def test_hot_read_connections_keep_the_urls_own_settings() -> None:
+    """The URL's parameters win over HotReads' defaults; its options are kept beside the timeouts."""
+    from sqlalchemy import create_engine
+
+    from smartgov.db import HotReads
+
+    engine = create_engine("postgresql+psycopg://app:secret@db.example:6432/gov?application_name=sg-api"
+                           "&connect_timeout=9&options=-c%20search_path%3Dgov")
+    info = HotReads(engine)._conninfo
+    assert "application_name=sg-api" in info and "connect_timeout=9" in info and "port=6432" in info
+    assert "search_path=gov" in info and "statement_timeout=" in info and "timezone=UTC" in info
+    bare = HotReads(create_engine("postgresql+psycopg://app@db.example/gov"))._conninfo
+    assert f"application_name={HotReads.NAME}" in bare and "connect_timeout=2" in bare
