@@ -72,6 +72,9 @@ def test_own_case_is_answered_from_one_statement_as_the_general_path_would(clien
             got = client.get(f"{API}/applications/{reference.lower()}", headers=t["citizen"], params={"lang": lang})
             assert got.status_code == 200, (shape, got.text)
             assert got.json() == general_answer(db, accounts["citizen"], reference, lang), shape
+    listed = client.get(f"{API}/applications", headers=t["citizen"], params={"lang": "en"}).json()["items"]
+    assert {item["reference"]: item for item in listed} == {  # the list, shaped a page at a time, says the same
+        ref: general_answer(db, accounts["citizen"], ref, "en") for ref in shapes}
     answers = {ref: client.get(f"{API}/applications/{ref}", headers=t["citizen"]).json() for ref in shapes}
     assert answers[asked]["open_question"] == "Send the whole lease."
     assert answers[decided]["issued_documents"] and answers[decided]["terminal"]
@@ -158,3 +161,33 @@ def test_a_hot_read_past_its_timeout_fails_at_once(database, monkeypatch) -> Non
         assert hot.all(select(literal(7).label("seven")), {})[0].seven == 7
     finally:
         hot.close()
+
+
+def test_a_page_of_applications_costs_the_same_queries_for_five_cases_as_for_one(client, db, database) -> None:  # type: ignore[no-untyped-def]
+    """The list and the inbox shape a page a query per kind of fact, not per case."""
+    from sqlalchemy import event
+
+    accounts = arrange(db)
+    db.commit()
+    t = tokens(client, {k: accounts[k] for k in ("citizen", "official")})
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def cost(path: str, who: str) -> int:
+        statements.clear()
+        event.listen(database.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"{API}/{path}", headers=t[who]).status_code == 200
+        finally:
+            event.remove(database.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    submit(client, t["citizen"], owner=True, account=accounts["citizen"])
+    submit(client, t["citizen"], owner=False, account=accounts["citizen"])
+    cost("inbox", "official")  # its token's first use is stored (a statement of its own on SQLite)
+    one = cost("applications", "citizen"), cost("inbox", "official")
+    for owner in (True, False, True):
+        submit(client, t["citizen"], owner=owner, account=accounts["citizen"])
+    assert (cost("applications", "citizen"), cost("inbox", "official")) == one

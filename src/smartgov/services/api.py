@@ -132,6 +132,18 @@ def application_public(db: DbSession, principal: Any, app: Application,
         issued=documents.documents_of(db, app) if facts.has_documents else [])
 
 
+def applications_public(db: DbSession, principal: Any, apps: list[Application]) -> list[ApplicationPublic]:
+    """``application_public`` for a page of cases: a query per kind of fact, not per case."""
+    service.load_case_refs(db, apps)
+    facts = service.case_facts_for(db, apps)
+    invoices = service.invoices_for(db, [a.id for a in apps if a.fee])
+    issued = documents.documents_for(db, [a.id for a in apps if facts[a.id].has_documents])
+    return [present_application(a, service.definition_of(service.definition_row(db, a.definition_id)),
+                                _agency_code(db, a.agency_id), facts[a.id], service.available_actions(db, principal, a),
+                                invoices=invoices.get(a.id, []), issued=issued.get(a.id, []))
+            for a in apps]
+
+
 def present_application(app: Any, defn: ServiceDefinition, agency: str, facts: service.CaseFacts,
                         actions: list[Transition], *, invoices: list[Any], issued: list[Any]) -> ApplicationPublic:
     """The answer for a case: ``app`` is the ORM row or a plain row with its columns (``status.own_case``)."""
@@ -410,7 +422,7 @@ def submit(
 def my_applications(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Your applications, newest first."""
     rows, total = paginate(db, service.my_applications_query(principal), pagination)
-    return page_of([application_public(db, principal, a) for a in rows], total, pagination)
+    return page_of(applications_public(db, principal, rows), total, pagination)
 
 
 @router.get("/applications/{reference}/timeline", response_model=list[TimelineEntryPublic])
@@ -516,6 +528,7 @@ def inbox(
     stmt = service.inbox_query(db, principal, state=state, service_id=service_id, breached=breached, mine=mine,
                                role=role, include_closed=closed, sort=sort)
     rows, total = paginate(db, stmt, pagination)
+    service.load_case_refs(db, rows)
     return page_of([case_summary(db, a) for a in rows], total, pagination)
 
 

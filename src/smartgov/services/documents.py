@@ -211,8 +211,17 @@ def document(db: Session, document_id: str) -> IssuedDocument:
 
 
 def documents_of(db: Session, app: Application) -> list[IssuedDocument]:
-    return list(db.scalars(select(IssuedDocument).where(IssuedDocument.application_id == app.id)
-                           .order_by(IssuedDocument.issued_at)))
+    return documents_for(db, [app.id]).get(app.id, [])
+
+
+def documents_for(db: Session, case_ids: list[int]) -> dict[int, list[IssuedDocument]]:
+    """The signed documents of several cases in one query, by case id."""
+    found: dict[int, list[IssuedDocument]] = {}
+    if case_ids:
+        for doc in db.scalars(select(IssuedDocument).where(IssuedDocument.application_id.in_(case_ids))
+                              .order_by(IssuedDocument.issued_at)):
+            found.setdefault(doc.application_id, []).append(doc)
+    return found
 
 
 # --------------------------------------------------------------------------- PDF

@@ -411,6 +411,7 @@ def confirmation(reference: str, request: Request, db: DbSession, principal: Cur
 @router.get("/services/applications", response_class=HTMLResponse)
 def my_applications(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     apps = list(db.scalars(service.my_applications_query(principal).limit(200)))
+    service.load_case_refs(db, apps)
     rows = [(a, _defn(db, a)) for a in apps]
     drafts = [(d, service.definition_of(service.definition_row(db, d.definition_id)))
               for d in db.scalars(select(Draft).where(Draft.account_id == principal.id).order_by(Draft.updated_at))]
@@ -609,6 +610,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
 
     params = PageParams(page=max(1, min(page, 10_000)), per_page=50)
     apps, total = paginate(db, stmt, params)
+    service.load_case_refs(db, apps)
     rows = []
     for a in apps:
         d = _defn(db, a)

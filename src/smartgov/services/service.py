@@ -990,6 +990,25 @@ def case_facts(db: Session, app: Application) -> CaseFacts:
     return CaseFacts(open_question=found[0], has_documents=bool(found[1]))
 
 
+def case_facts_for(db: Session, apps: list[Application]) -> dict[int, CaseFacts]:
+    """``case_facts`` for a page of cases in one round trip, by case id."""
+    if not apps:
+        return {}
+    rows = db.execute(select(Application.id, *fact_columns()).where(Application.id.in_([a.id for a in apps])))
+    return {row[0]: CaseFacts(open_question=row[1], has_documents=bool(row[2])) for row in rows}
+
+
+def load_case_refs(db: Session, apps: list[Application]) -> None:
+    """Load the definition versions and agencies a page of cases refers to, in two queries, and keep them.
+
+    Shaping each case looks both up by key (``definition_row``, the agency's code); without this
+    that was two SELECTs per case, since the identity map holds rows only while something does.
+    """
+    if apps:
+        keep(db, *db.scalars(select(Definition).where(Definition.id.in_({a.definition_id for a in apps}))))
+        keep(db, *db.scalars(select(Organization).where(Organization.id.in_({a.agency_id for a in apps}))))
+
+
 def fresh_case_facts(db: Session, app: Application) -> CaseFacts:
     """The facts of a case created in this session, without a query.
 
@@ -1210,7 +1229,16 @@ def new_idempotency_key() -> str:
 
 
 def invoices_of(db: Session, app: Application) -> list[Invoice]:
-    return list(db.scalars(select(Invoice).where(Invoice.application_id == app.id).order_by(Invoice.id)))
+    return invoices_for(db, [app.id]).get(app.id, [])
+
+
+def invoices_for(db: Session, case_ids: list[int]) -> dict[int, list[Invoice]]:
+    """The invoices of several cases in one query, by case id."""
+    found: dict[int, list[Invoice]] = {}
+    if case_ids:
+        for inv in db.scalars(select(Invoice).where(Invoice.application_id.in_(case_ids)).order_by(Invoice.id)):
+            found.setdefault(inv.application_id, []).append(inv)
+    return found
 
 
 def open_invoice(db: Session, app: Application) -> Invoice | None:
