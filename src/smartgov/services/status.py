@@ -4,7 +4,8 @@ Millions of insured people ask "where is my application?" again and again. The g
 costs two ORM queries (the token with its account and roles, then the case), the ORM's unit of
 work and two hand-offs to a thread: about ten times what the stack itself needs for a read
 (``bench/ceiling_bench.py``). Here the token, its account and the case are one joined Core
-statement over the columns the answer shows, and only the caller's own case can match it.
+statement over the columns the answer shows, and only the caller's own case can match it. On
+PostgreSQL it runs through ``db.HotReads`` on the event loop (``api.get_application``).
 
 A miss is not an answer: an unknown or dead token, someone else's case (an official's view,
 which must be recorded), or no such case all return ``None``, and the caller takes the general
