@@ -284,7 +284,8 @@ class HotReads:
     engine on SQLite), compiled once; rows come back as named tuples. The connections are
     autocommit (a plain read needs no transaction), in UTC (the datetimes ``UTCDateTime`` gives)
     and bounded by a statement and a connect timeout, because callers may run on the event loop; at most
-    ``KEEP`` idle ones are kept.
+    ``KEEP`` idle ones are kept. Made for the event loop, where a process runs one read at a time;
+    called from many threads at once it works, but opens a connection for each read beyond those.
     """
 
     KEEP = 4
