@@ -192,6 +192,14 @@ def test_sla_breach_flag_in_the_inbox_page(client, db) -> None:  # type: ignore[
     assert '<option value="in_review">در حال بررسی</option>' in page and ">address-change<" not in page
     assert ref in client.get("/services/inbox", params={"state": "submitted"}).text
     assert ref not in client.get("/services/inbox", params={"state": "in_review"}).text
+    # the assignee's name is in the case's row
+    from sqlalchemy import update
+
+    from smartgov.services.models import Application
+
+    db.execute(update(Application).where(Application.reference == ref).values(assignee_id=accounts["official"].id))
+    db.commit()
+    assert f"<td>{accounts['official'].username}</td>" in client.get("/services/inbox").text
 
 
 def test_pay_through_the_simulated_gateway_with_a_duplicate_callback(client, db) -> None:  # type: ignore[no-untyped-def]

@@ -611,12 +611,14 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
     params = PageParams(page=max(1, min(page, 10_000)), per_page=50)
     apps, total = paginate(db, stmt, params)
     service.load_case_refs(db, apps)
+    assignees = {a.assignee_id for a in apps if a.assignee_id}
+    found = {acc.id: acc for acc in db.scalars(select(Account).where(Account.id.in_(assignees)))} if assignees else {}
     rows = []
     for a in apps:
         d = _defn(db, a)
         text, late = sla_text(a)
         rows.append({"app": a, "defn": d, "state": _state_label(d, a.state), "sla": text, "late": late,
-                     "assignee": db.get(Account, a.assignee_id) if a.assignee_id else None})
+                     "assignee": found.get(a.assignee_id) if a.assignee_id else None})
     published = service.catalog(db)
     fa = get_language() == "fa"
     titles = {r.service_id: r.title_fa if fa else r.title_en for r in published}
