@@ -61,8 +61,11 @@ class OwnCase:
     """The caller's own case as one row (attributes named as on ``Application``) and its token's state."""
 
     case: Any  # a row: SQLAlchemy's on SQLite, a psycopg named tuple on PostgreSQL (``Database.first``)
-    token_id: int
     stamp_due: bool  # the token's last use is older than the stamp interval: store it
+
+    @property
+    def token_id(self) -> int:
+        return int(self.case.token_id)
 
     @property
     def facts(self) -> service.CaseFacts:
@@ -76,7 +79,7 @@ def own_case(database: Database, raw_token: str, reference: str, now: dt.datetim
     now = now or clock.now()
     if row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now):
         return None
-    return OwnCase(case=row, token_id=row.token_id, stamp_due=identity.token_stamp_due(row.last_used_at, now))
+    return OwnCase(case=row, stamp_due=identity.token_stamp_due(row.last_used_at, now))
 
 
 @functools.cache
