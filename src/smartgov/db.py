@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -222,6 +222,7 @@ class Database:
         #: Values derived from rows that never change once stored (a service version's parsed
         #: definition), kept for this database's life: keyed per database, never by id alone.
         self.memo: dict[Any, Any] = {}
+        self._on_dispose: list[Callable[[], None]] = []
         for maker in {self.sessions, self.read_sessions}:
             _track_unsaved(maker)
         # Counters and usage stamps on PostgreSQL: see bookkeeping().
@@ -267,7 +268,14 @@ class Database:
         with self.reader.connect() as conn:
             return list(conn.execute(statement, params))
 
+    def on_dispose(self, fn: Callable[[], None]) -> None:
+        """Have ``dispose`` call ``fn`` first (a helper thread that writes through this database)."""
+        self._on_dispose.append(fn)
+
     def dispose(self) -> None:
+        for fn in self._on_dispose:
+            fn()
+        self._on_dispose.clear()
         self.engine.dispose()
         if self.hot_reads is not None:
             self.hot_reads.close()

@@ -138,11 +138,26 @@ def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any)
     # its next flush, as one multi-row INSERT per table (a flush per event cost a round trip each).
     # Synchronous subscribers therefore see ``evt.id`` as None; it is set from the flush on.
     evt = Event(name=name, data=data, actor_id=actor_id, occurred_at=now, row=record)
-    for handler in [*_sync.get(name, []), *_sync.get("*", [])]:
+    for handler in sync_handlers(name):
         handler(db, evt)
-    for handler_name in [*_async.get(name, []), *_async.get("*", [])]:
+    for handler_name in async_handler_names(name):
         enqueue(db, handler_name, evt)
     return evt
+
+
+def sync_handlers(name: str) -> list[SyncHandler]:
+    """The handlers ``publish`` runs in the publishing transaction for ``name``."""
+    return [*_sync.get(name, []), *_sync.get("*", [])]
+
+
+def async_handler_names(name: str) -> list[str]:
+    """The handlers ``publish`` writes an outbox row for, for ``name``, in order."""
+    return [*_async.get(name, []), *_async.get("*", [])]
+
+
+def outbox_payload(evt: Event) -> dict[str, Any]:
+    """What an outbox row keeps of its event (``drain_outbox`` rebuilds the event from it)."""
+    return {"data": evt.data, "actor_id": evt.actor_id, "occurred_at": evt.occurred_at.isoformat()}
 
 
 def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
@@ -152,7 +167,7 @@ def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
         handler=handler_name,
         event_name=evt.name,
         event_id=evt.id,
-        payload={"data": evt.data, "actor_id": evt.actor_id, "occurred_at": evt.occurred_at.isoformat()},
+        payload=outbox_payload(evt),
         status="pending",
         attempts=0,
         available_at=now,

@@ -183,7 +183,7 @@ def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: igno
     assert len(found) > 150  # every module's API and pages
     on_loop = [f"{r.endpoint.__module__}.{r.endpoint.__name__}" for r in found
                if inspect.iscoroutinefunction(r.endpoint) and r.endpoint.__module__.startswith("smartgov")]
-    assert on_loop == ["smartgov.services.api.get_application"]
+    assert on_loop == ["smartgov.services.api.get_application", "smartgov.services.api.submit"]
 
 
 def test_a_request_that_answers_without_committing_its_writes_is_reported(app, client, caplog) -> None:  # type: ignore[no-untyped-def]

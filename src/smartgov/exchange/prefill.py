@@ -104,4 +104,4 @@ def install() -> None:
         from smartgov.services import register_prefill_provider
     except ImportError:  # the engine is optional for the exchange
         return
-    register_prefill_provider("exchange", _services_prefill)
+    register_prefill_provider("exchange", _services_prefill, applies=lambda d: bool(_sources.get(d.id)))

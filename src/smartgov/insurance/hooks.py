@@ -292,7 +292,9 @@ def _on_document_issued(db: Any, event: events.Event) -> None:
 
 def install() -> None:
     services.register_definition_folder(DEFINITIONS)
-    services.register_prefill_provider("insurance", _insurance_prefill)
+    services.register_prefill_provider(
+        "insurance", _insurance_prefill,
+        applies=lambda d: d.id in (RECORD_SERVICE, PENSION_SERVICE, MEDICAL_SERVICE, WAGE_SERVICE))
     for name, fn in {
         "insurance_record": _record, "wage_report_import": _wage_import, "wage_report_credit": _wage_credit,
         "wage_report_cancel": _wage_cancel, "pension_assess": _pension_assess, "pension_grant": _pension_grant,

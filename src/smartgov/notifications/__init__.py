@@ -6,24 +6,32 @@ message id, so a worker restarted mid-way never sends the same message twice.
 """
 
 from smartgov.notifications.service import (
+    EMAIL_REQUESTED,
+    SMS_REQUESTED,
     TEMPLATES,
     MessageTemplate,
+    email_request,
     queue_email,
     queue_sms,
     register_template,
     render,
+    sms_request,
 )
 from smartgov.notifications.sinks import EmailSender, SmsGateway, get_email_sender, get_sms_gateway
 
 __all__ = [
+    "EMAIL_REQUESTED",
+    "SMS_REQUESTED",
     "TEMPLATES",
     "EmailSender",
     "MessageTemplate",
     "SmsGateway",
+    "email_request",
     "get_email_sender",
     "get_sms_gateway",
     "queue_email",
     "queue_sms",
     "register_template",
     "render",
+    "sms_request",
 ]

@@ -41,21 +41,34 @@ def render(key: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
     return TEMPLATES[key].render(lang if lang in ("fa", "en") else "fa", context)
 
 
-def queue_email(db: Session, *, to: str, template: str, lang: str, context: dict[str, Any]) -> None:
-    """Queue an e-mail in the caller's transaction; it is sent only if that transaction commits."""
+EMAIL_REQUESTED = "notifications.email_requested"
+SMS_REQUESTED = "notifications.sms_requested"
+
+
+def email_request(*, to: str, template: str, lang: str, context: dict[str, Any]) -> dict[str, Any]:
+    """The data of an ``EMAIL_REQUESTED`` event (for a caller that writes its events without a session)."""
     if template not in TEMPLATES:
         raise KeyError(template)
-    events.publish(db, "notifications.email_requested", to=to, template=template, lang=lang, context=context)
+    return {"to": to, "template": template, "lang": lang, "context": context}
+
+
+def sms_request(*, to: str, template: str | None = None, lang: str = "fa", context: dict[str, Any] | None = None,
+                text: str | None = None) -> dict[str, Any]:
+    """The data of an ``SMS_REQUESTED`` event: from a template or a ready text."""
+    if template is None and text is None:
+        raise ValueError("template or text required")
+    return {"to": to, "template": template, "lang": lang, "context": context or {}, "text": text}
+
+
+def queue_email(db: Session, *, to: str, template: str, lang: str, context: dict[str, Any]) -> None:
+    """Queue an e-mail in the caller's transaction; it is sent only if that transaction commits."""
+    events.publish(db, EMAIL_REQUESTED, **email_request(to=to, template=template, lang=lang, context=context))
 
 
 def queue_sms(db: Session, *, to: str, template: str | None = None, lang: str = "fa",
               context: dict[str, Any] | None = None, text: str | None = None) -> None:
     """Queue an SMS from a template or a ready text (e.g. a reply to an inbound command)."""
-    if template is None and text is None:
-        raise ValueError("template or text required")
-    events.publish(
-        db, "notifications.sms_requested", to=to, template=template, lang=lang, context=context or {}, text=text
-    )
+    events.publish(db, SMS_REQUESTED, **sms_request(to=to, template=template, lang=lang, context=context, text=text))
 
 
 def _deliver_email(db: Session, evt: events.Event, outbox_id: int) -> None:
@@ -78,5 +91,5 @@ def _deliver_sms(db: Session, evt: events.Event, outbox_id: int) -> None:
     get_sms_gateway(get_settings()).send(to=data["to"], text=text, message_id=f"outbox-{outbox_id}")
 
 
-events.subscribe_async("notifications.email_requested", "notifications.email", _deliver_email)
-events.subscribe_async("notifications.sms_requested", "notifications.sms", _deliver_sms)
+events.subscribe_async(EMAIL_REQUESTED, "notifications.email", _deliver_email)
+events.subscribe_async(SMS_REQUESTED, "notifications.sms", _deliver_sms)

@@ -28,7 +28,7 @@ from smartgov.web.deps import (
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
-from . import documents, payments, permissions, service, status
+from . import documents, intake, payments, permissions, service, status
 from .definitions import ServiceDefinition, Transition
 from .models import Application, Definition, Invoice, InvoiceStatus, Payment, StoredFile
 from .schemas import (
@@ -401,18 +401,46 @@ def _quote(name: str) -> str:
 
 @router.post("/applications", status_code=201, response_model=ApplicationPublic,
              responses={200: {"description": "The same Idempotency-Key was used before: the first application."}})
-def submit(
-    body: ApplicationIn, principal: CurrentPrincipal, db: DbSession,
+async def submit(
+    body: ApplicationIn, request: Request,
     idempotency_key: Annotated[
         str | None, Header(max_length=100, description="Retry safely: same key, one application.")] = None,
 ) -> Any:
     """Submit an application; automatic steps run at once, a fee makes an invoice."""
-    require(permissions.can_write(principal))
-    result = service.submit_application(db, principal, body.service_id, body.answers, body.documents,
-                                        idempotency_key=idempotency_key, organization_code=body.organization)
-    facts = service.fresh_case_facts(db, result.application) if result.created else None
-    shown = application_public(db, principal, result.application, facts)  # same transaction: no second BEGIN
-    db.commit()
+    # The usual submission with a token (no action on submit, no fee, nothing decided at once) is
+    # checked on the event loop and written with the others waiting at that moment in one
+    # transaction (``intake``, PostgreSQL); every other goes to the thread pool, and so does the
+    # token's usage stamp. An answer is sent only after its case is committed.
+    database = request.app.state.db
+    raw_token = bearer_token(request)
+    if raw_token is not None and database.hot_reads is not None:
+        item = intake.prepare(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
+        if item is not None:
+            written = await intake.writer(database).submit(item)
+            if written is not None:
+                if item.stamp_due:
+                    await run_in_threadpool(identity.store_token_use, database, item.token_id, clock.now())
+                return Response(_intake_answer(written).model_dump_json(), status_code=201,
+                                media_type="application/json")
+    return await run_in_threadpool(_submit, request, body, idempotency_key)
+
+
+def _intake_answer(written: intake.Written) -> ApplicationPublic:
+    """The answer for a case ``intake`` wrote, as ``application_public`` gives it for a new case."""
+    case, defn = written.case, written.definition
+    return present_application(case, defn, written.agency_code, service.CaseFacts(None, False),
+                               service.applicant_actions(defn, case), invoices=[], issued=[])
+
+
+def _submit(request: Request, body: ApplicationIn, idempotency_key: str | None) -> Any:
+    with request_session(request) as db:
+        principal = current_principal(request, db)
+        require(permissions.can_write(principal))
+        result = service.submit_application(db, principal, body.service_id, body.answers, body.documents,
+                                            idempotency_key=idempotency_key, organization_code=body.organization)
+        facts = service.fresh_case_facts(db, result.application) if result.created else None
+        shown = application_public(db, principal, result.application, facts)  # same transaction: no second BEGIN
+        db.commit()
     if not result.created:
         return JSONResponse(shown.model_dump(mode="json"), status_code=200)
     return shown

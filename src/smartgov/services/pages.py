@@ -700,7 +700,7 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
 def _file_links(defn: ServiceDefinition, app: Application) -> list[tuple[str, dict[str, Any]]]:
     lang = get_language()
     out = []
-    for path, meta in service._file_answers(defn, app.answers, app.documents):
+    for path, meta in service.file_answers(defn, app.answers, app.documents):
         root = path.split("[", 1)[0].split(".", 1)[0]
         if root == "documents":
             doc = next((d for d in defn.documents if f"documents.{d.id}" == path), None)

@@ -36,9 +36,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ApplicantContext:
-    """Who is applying for which service (``organization``: the business, for G2B services)."""
+    """Who is applying for which service (``organization``: the business, for G2B services).
 
-    db: Session
+    ``db`` is ``None`` only for providers registered with ``reads_database=False`` when the
+    submission is taken without a session (``services.intake``); ``account`` and ``person`` may
+    then be plain rows with the same attribute names.
+    """
+
+    db: Session | None
     account: Account
     person: Person | None
     organization: Organization | None
@@ -111,7 +116,7 @@ FeeProvider = Callable[[FeeContext], int]
 DocumentFieldsProvider = Callable[[ActionContext], list[DocumentField]]
 
 _folders: list[Path] = [DEFINITIONS_DIR]
-_prefill: dict[str, PrefillProvider] = {}
+_prefill: dict[str, _Provider] = {}
 _actions: dict[str, ActionHandler] = {}
 _fees: dict[str, FeeProvider] = {}
 _document_fields: dict[str, DocumentFieldsProvider] = {}
@@ -128,13 +133,35 @@ def definition_folders() -> list[Path]:
     return list(_folders)
 
 
-def register_prefill_provider(name: str, provider: PrefillProvider) -> None:
-    """``provider(ctx)`` adds applicant facts and suggested answers; later providers win on clashes."""
-    _prefill[name] = provider
+@dataclass(frozen=True)
+class _Provider:
+    fn: PrefillProvider
+    applies: Callable[[ServiceDefinition], bool] | None
+    reads_database: bool
 
 
-def prefill_providers() -> list[tuple[str, PrefillProvider]]:
-    return list(_prefill.items())
+def register_prefill_provider(name: str, provider: PrefillProvider, *,
+                              applies: Callable[[ServiceDefinition], bool] | None = None,
+                              reads_database: bool = True) -> None:
+    """``provider(ctx)`` adds applicant facts and suggested answers; later providers win on clashes.
+
+    ``applies(definition)``, if given, says for which services the provider has anything (it is
+    not asked for the others). ``reads_database=False`` promises it reads nothing but the context's
+    account, person and organization: a submission whose providers all promise so can be taken
+    without an ORM session (``services.intake``, the fast path of the most frequent submissions).
+    """
+    _prefill[name] = _Provider(provider, applies, reads_database)
+
+
+def prefill_providers(definition: ServiceDefinition | None = None) -> list[tuple[str, PrefillProvider]]:
+    """The providers, in registration order; with ``definition``, only those that apply to it."""
+    return [(name, p.fn) for name, p in _prefill.items()
+            if definition is None or p.applies is None or p.applies(definition)]
+
+
+def prefill_reads_database(definition: ServiceDefinition) -> bool:
+    """Whether any provider that applies to ``definition`` reads the database."""
+    return any(p.reads_database for p in _prefill.values() if p.applies is None or p.applies(definition))
 
 
 def register_action(name: str, handler: ActionHandler) -> None:

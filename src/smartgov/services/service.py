@@ -31,7 +31,14 @@ from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
 from smartgov.identity import Account, Organization, OrgKind, Principal, Role, organization_by_code
 from smartgov.identity.service import descendants
-from smartgov.notifications import MessageTemplate, queue_email, queue_sms, register_template
+from smartgov.notifications import (
+    EMAIL_REQUESTED,
+    SMS_REQUESTED,
+    MessageTemplate,
+    email_request,
+    register_template,
+    sms_request,
+)
 from smartgov.settings import get_settings
 
 from . import registry
@@ -121,12 +128,22 @@ def notify_applicant(db: Session, app: Application, template: str, **context: An
     person = account.person if account else None
     if account is None or person is None:
         return
-    context.setdefault("reference", app.reference)
-    context.setdefault("link", _link(f"/services/applications/{app.reference}"))
-    if person.email:
-        queue_email(db, to=person.email, template=template, lang=account.language, context=context)
-    if person.phone:
-        queue_sms(db, to=person.phone, template=template, lang=account.language, context=context)
+    for name, data in applicant_messages(account.language, person.email, person.phone, app.reference, template,
+                                         context):
+        events.publish(db, name, **data)
+
+
+def applicant_messages(language: str, email: str | None, phone: str | None, reference: str, template: str,
+                       context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The (event name, data) of the e-mail and SMS ``notify_applicant`` queues."""
+    context.setdefault("reference", reference)
+    context.setdefault("link", _link(f"/services/applications/{reference}"))
+    found: list[tuple[str, dict[str, Any]]] = []
+    if email:
+        found.append((EMAIL_REQUESTED, email_request(to=email, template=template, lang=language, context=context)))
+    if phone:
+        found.append((SMS_REQUESTED, sms_request(to=phone, template=template, lang=language, context=context)))
+    return found
 
 
 # --------------------------------------------------------------------------- definitions
@@ -334,7 +351,7 @@ def _identity_prefill(ctx: registry.ApplicantContext) -> registry.Prefill:
     return registry.Prefill(applicant=facts, answers=answers)
 
 
-registry.register_prefill_provider("identity", _identity_prefill)
+registry.register_prefill_provider("identity", _identity_prefill, reads_database=False)
 
 
 def applicant_context(
@@ -343,8 +360,14 @@ def applicant_context(
     """What the platform knows about the applicant, from every registered prefill provider."""
     ctx = registry.ApplicantContext(db=db, account=account, person=account.person, organization=organization,
                                     definition=defn)
+    return merged_prefill(ctx)
+
+
+def merged_prefill(ctx: registry.ApplicantContext) -> registry.Prefill:
+    """What every registered provider that applies to ``ctx.definition`` knows, merged."""
+    defn = ctx.definition
     merged = registry.Prefill()
-    for name, provider in registry.prefill_providers():
+    for name, provider in registry.prefill_providers(defn):
         try:
             found = provider(ctx)
         except DomainError:
@@ -506,7 +529,7 @@ def upload_limits(defn: ServiceDefinition, field: str | None) -> tuple[tuple[str
     return found.mime_types, found.max_size_bytes
 
 
-def _file_answers(defn: ServiceDefinition, answers: dict[str, Any],
+def file_answers(defn: ServiceDefinition, answers: dict[str, Any],
                   documents: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
     for fld in defn.form:
@@ -525,16 +548,25 @@ def _file_answers(defn: ServiceDefinition, answers: dict[str, Any],
 def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers: dict[str, Any],
                 documents: dict[str, Any]) -> list[StoredFile]:
     """Every file answer must be an upload of this applicant not used elsewhere; stored metadata wins."""
-    rows: list[StoredFile] = []
+    answered = file_answers(defn, answers, documents)
+    refs = file_refs(answered)
+    found = {row.id: row for row in db.scalars(select(StoredFile).where(StoredFile.id.in_(refs)))} if refs else {}
+    return checked_files(account.id, answered, found)
+
+
+def file_refs(answered: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """The upload ids file answers name."""
+    return [v["ref"] for _, v in answered if isinstance(v.get("ref"), str)]
+
+
+def checked_files(account_id: int, answered: list[tuple[str, dict[str, Any]]], found: dict[str, Any]) -> list[Any]:
+    """The stored files of ``answered`` (``found``: rows by id, ORM or plain), or every problem as a 422."""
+    rows: list[Any] = []
     errors: list[DomainError] = []
-    answered = _file_answers(defn, answers, documents)
-    refs = [v["ref"] for _, v in answered if isinstance(v.get("ref"), str)]
-    if refs:  # one SELECT for every file; the loop below then finds them in the identity map
-        keep(db, *db.scalars(select(StoredFile).where(StoredFile.id.in_(refs))))
     for path, value in answered:
         ref = value.get("ref")
-        row = db.get(StoredFile, ref) if isinstance(ref, str) else None
-        if row is None or row.owner_id != account.id or row.application_id is not None:
+        row = found.get(ref) if isinstance(ref, str) else None
+        if row is None or row.owner_id != account_id or row.application_id is not None:
             errors.append(DomainError("file_not_uploaded", N_("Upload this file first."), field=path))
             continue
         if row.name != value.get("name") or row.size != value.get("size") or row.mime != value.get("mime"):
@@ -571,8 +603,9 @@ def _next_value(db: Session, name: str) -> int:
     return _increment(db, name, bind.dialect.name)
 
 
-def _increment(conn: Session | Connection, name: str, dialect: str) -> int:
-    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
+def _increment(conn: Session | Connection, name: str, dialect: str, by: int = 1) -> int:
+    """The counter's value after adding ``by`` (the last of ``by`` numbers taken at once)."""
+    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + by).returning(Counter.value)
     value = conn.execute(stmt).scalar()
     if value is None:
         if dialect == "postgresql":
@@ -587,11 +620,23 @@ def _increment(conn: Session | Connection, name: str, dialect: str) -> int:
 
 def next_number(db: Session, fmt: str, now: dt.datetime | None = None) -> str:
     """A number like ``SG-1405-000123`` from a format with ``{jyear}`` and ``{seq}``."""
-    now = now or clock.now()
+    jyear, counter = number_counter(fmt, now or clock.now())
+    return fmt.format(jyear=jyear, seq=_next_value(db, counter))
+
+
+def number_counter(fmt: str, now: dt.datetime) -> tuple[int, str]:
+    """(Jalali year, counter name) of a number made at ``now``: numbers restart each year."""
     jyear = jdatetime.date.fromgregorian(date=clock.local(now).date()).year
-    prefix = fmt.split("{seq", 1)[0].format(jyear=jyear)
-    seq = _next_value(db, prefix[:64])
-    return fmt.format(jyear=jyear, seq=seq)
+    return jyear, fmt.split("{seq", 1)[0].format(jyear=jyear)[:64]
+
+
+def take_numbers(conn: Connection, counter: str, count: int) -> range:
+    """``count`` consecutive values of a counter in one statement, on an autocommit connection.
+
+    For a batch of submissions (``intake``); the same counter ``next_number`` takes one value of.
+    """
+    last = _increment(conn, counter, conn.dialect.name, count)
+    return range(last - count + 1, last + 1)
 
 
 # --------------------------------------------------------------------------- submit
@@ -676,41 +721,81 @@ def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDef
             org: Organization | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
             facts: dict[str, Any], files: list[StoredFile]) -> Application:
     now = clock.now()
-    wf = Workflow.from_definition(defn)
-    app = Application(
-        reference=next_number(db, services_settings().reference_format, now), definition_id=row.id,
-        service_id=row.service_id, version=row.version, agency_id=row.agency_id, applicant_id=principal.id,
-        person_id=principal.account.person_id, organization_id=org.id if org else None, answers=answers,
-        documents=docs, computed={}, state=wf.initial, terminal=False, state_entered_at=now,
-        sla_deadline=wf.sla_deadline(now, wf.initial), idempotency_key=key, fee=fee,
-        due_at=now + dt.timedelta(hours=defn.workflow.sla_hours) if defn.workflow.sla_hours else None,
-        submitted_at=now, updated_at=now,
-    )
+    app = Application(reference=next_number(db, services_settings().reference_format, now),
+                      **case_values(row, defn, applicant_id=principal.id, person_id=principal.account.person_id,
+                                    organization_id=org.id if org else None, answers=answers, docs=docs, fee=fee,
+                                    key=key, now=now))
     db.add(app)
     db.flush()
     for f in files:
         f.application_id = app.id
-    db.add(TransitionLog(application_id=app.id, from_state=None, to_state=wf.initial, action="submit",
-                         actor_id=principal.id, automatic=False, internal=False, at=now))
+    db.add(TransitionLog(**first_step(app, principal.id)))
     for name in defn.workflow.on_submit:
         _run_action(db, app, defn, name, facts, None, principal.id)
     if fee > 0:
         from .payments import create_invoice
 
         create_invoice(db, app, defn)
-    events.publish(db, "services.application_submitted", actor_id=principal.id, **event_data(db, app),
-                   fee=fee, relationship=defn.relationship, organization_id=app.organization_id)
-    notify_applicant(db, app, "services.submitted", service_fa=defn.title_fa, service_en=defn.title_en)
+    events.publish(db, SUBMITTED, actor_id=principal.id, **submitted_event_data(app, _agency_code(db, app), defn))
+    notify_applicant(db, app, SUBMITTED_TEMPLATE, **submitted_context(defn))
     run_automatic_steps(db, app, facts=facts)
     return app
 
 
+# What a submission writes is built by these functions, which ``intake`` (the submission taken
+# without an ORM session) uses too: both ways store the same rows.
+
+SUBMITTED = "services.application_submitted"
+SUBMITTED_TEMPLATE = "services.submitted"
+
+
+def case_values(row: Any, defn: ServiceDefinition, *, applicant_id: int, person_id: int | None,
+                organization_id: int | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
+                now: dt.datetime) -> dict[str, Any]:
+    """The columns of a new case but its id and reference (``row``: the published version, ORM or plain)."""
+    wf = Workflow.from_definition(defn)
+    return {
+        "definition_id": row.id, "service_id": row.service_id, "version": row.version, "agency_id": row.agency_id,
+        "applicant_id": applicant_id, "person_id": person_id, "organization_id": organization_id,
+        "answers": answers, "documents": docs, "computed": {}, "state": wf.initial, "terminal": False,
+        "state_entered_at": now, "sla_deadline": wf.sla_deadline(now, wf.initial), "idempotency_key": key,
+        "fee": fee, "due_at": now + dt.timedelta(hours=defn.workflow.sla_hours) if defn.workflow.sla_hours else None,
+        "submitted_at": now, "updated_at": now,
+    }
+
+
+def first_step(app: Any, actor_id: int) -> dict[str, Any]:
+    """The transition log row of a submission (``app``: the case, ORM or plain)."""
+    return {"application_id": app.id, "from_state": None, "to_state": app.state, "action": "submit",
+            "actor_id": actor_id, "automatic": False, "internal": False, "at": app.submitted_at}
+
+
+def submitted_event_data(app: Any, agency_code: str | None, defn: ServiceDefinition) -> dict[str, Any]:
+    """The data of ``SUBMITTED``: the common part and what analytics of submissions read."""
+    return {**case_event_data(app, agency_code), "fee": app.fee, "relationship": defn.relationship,
+            "organization_id": app.organization_id}
+
+
+def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
+    """What the "received" message says beside the reference and link."""
+    return {"service_fa": defn.title_fa, "service_en": defn.title_en}
+
+
+def _agency_code(db: Session, app: Application) -> str | None:
+    agency = db.get(Organization, app.agency_id)
+    return agency.code if agency else None
+
+
 def event_data(db: Session, app: Application) -> dict[str, Any]:
     """The common part of every application event: enough for ledger and analytics subscribers."""
-    agency = db.get(Organization, app.agency_id)
+    return case_event_data(app, _agency_code(db, app))
+
+
+def case_event_data(app: Any, agency_code: str | None) -> dict[str, Any]:
+    """``event_data`` for a case given as a row (ORM or plain) and its agency's code."""
     return {
         "application_id": app.id, "reference": app.reference, "service_id": app.service_id,
-        "version": app.version, "agency_id": app.agency_id, "agency": agency.code if agency else None,
+        "version": app.version, "agency_id": app.agency_id, "agency": agency_code,
         "applicant_id": app.applicant_id, "state": app.state,
         "submitted_at": app.submitted_at.isoformat(),
     }
