@@ -283,6 +283,21 @@ class Database:
             self._bookkeeping.dispose()
 
 
+def plain_conninfo(engine: Engine, name: str, *, connect_timeout: str, **settings: str) -> str:
+    """What a plain psycopg connection to ``engine``'s database needs: in UTC, with ``settings``.
+
+    Parameters of the URL win (a test or an operator may set the application name or a timeout).
+    """
+    url = engine.url
+    params = {k: str(v) for k, v in url.translate_connect_args(username="user", database="dbname").items()}
+    params.update({k: str(v) for k, v in url.query.items()})
+    params.setdefault("connect_timeout", connect_timeout)
+    params.setdefault("application_name", name)
+    options = " ".join(f"-c {key}={value}" for key, value in {"timezone": "UTC", **settings}.items())
+    params["options"] = f"{params.get('options', '')} {options}".strip()
+    return make_conninfo(**params)
+
+
 class HotReads:
     """Single-statement reads straight on psycopg, for the reads that are most of the traffic (PostgreSQL).
 
@@ -301,13 +316,8 @@ class HotReads:
     NAME = "smartgov-hot-reads"  # pg_stat_activity.application_name
 
     def __init__(self, engine: Engine) -> None:
-        url = engine.url
-        params = {k: str(v) for k, v in url.translate_connect_args(username="user", database="dbname").items()}
-        params.update({k: str(v) for k, v in url.query.items()})
-        params.setdefault("connect_timeout", "2")  # nor may connecting to an unreachable server
-        params.setdefault("application_name", self.NAME)
-        params["options"] = f"{params.get('options', '')} -c timezone=UTC -c statement_timeout={self.TIMEOUT}".strip()
-        self._conninfo = make_conninfo(**params)
+        # a stuck connect must not hold an event loop either
+        self._conninfo = plain_conninfo(engine, self.NAME, statement_timeout=self.TIMEOUT, connect_timeout="2")
         self._dialect = engine.dialect
         self._idle: list[Any] = []
         self._lock = threading.Lock()

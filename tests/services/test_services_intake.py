@@ -31,7 +31,7 @@ def _postgres_only(database) -> None:  # type: ignore[no-untyped-def]
 
 def tenant_body(client, headers, account: Account) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     answers = address_answers(account, owns_home=False)
-    answers["lease_contract"] = upload(client, headers, "lease_contract")
+    answers["lease_contract"] = upload(client, headers, "lease_contract", name="lease.pdf")
     return {"service_id": "address-change", "answers": answers,
             "documents": {"proof_of_address": upload(client, headers, "documents.proof_of_address")}}
 
@@ -46,8 +46,8 @@ def rows_of(db: Session, case_id: int) -> dict[str, Any]:
     db.expire_all()
     case = db.get(Application, case_id)
     assert case is not None
-    refs = {f.id: f"file-{i}" for i, f in enumerate(db.scalars(
-        select(StoredFile).where(StoredFile.application_id == case_id).order_by(StoredFile.name)))}
+    refs = {f.id: f"upload of {f.name}" for f in db.scalars(  # names differ within a case
+        select(StoredFile).where(StoredFile.application_id == case_id))}
 
     def same(value: Any) -> Any:  # another case's id, reference and uploads, named alike
         if isinstance(value, dict):

@@ -39,11 +39,12 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+import psycopg
+from psycopg.sql import SQL, Identifier
+from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, select
 
 from smartgov import clock, events
-from smartgov.db import Database
+from smartgov.db import Database, plain_conninfo
 from smartgov.identity import Account, Organization, Person
 from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
@@ -55,7 +56,7 @@ from .definitions import ServiceDefinition
 from .eligibility import ensure_eligible
 from .fees import compute_fee
 from .forms import clean_answers, clean_documents
-from .models import Application, Definition, DefinitionStatus, Draft, StoredFile, TransitionLog
+from .models import Application, Counter, Definition, DefinitionStatus, Draft, StoredFile, TransitionLog
 from .workflow import Workflow
 
 log = logging.getLogger(__name__)
@@ -190,67 +191,144 @@ class _Refused(Exception):
     """A group cannot be written as it is (an upload bound meanwhile); its submissions go alone."""
 
 
-_APPLICATION = Application.__table__
-_INSERT_CASES = insert(_APPLICATION).returning(_APPLICATION.c.id, sort_by_parameter_order=True)
-_BIND_FILE = (update(StoredFile.__table__)
-              .where(StoredFile.id == bindparam("ref"), StoredFile.owner_id == bindparam("owner"),
-                     StoredFile.application_id.is_(None))
-              .values(application_id=bindparam("case_id")))
-_INSERT_STEPS = insert(TransitionLog.__table__)
-_INSERT_EVENTS = insert(events.EventRecord.__table__).returning(events.EventRecord.__table__.c.id,
-                                                                sort_by_parameter_order=True)
-_INSERT_OUTBOX = insert(events.OutboxMessage.__table__)
-_DELETE_DRAFT = delete(Draft.__table__).where(Draft.account_id == bindparam("account"),
-                                              Draft.service_id == bindparam("service"))
+class _Rows:
+    """An INSERT of whole rows of one table, built once; values go through the columns' own types.
+
+    What SQLAlchemy's execution does with a row (a column's bind processor: JSON to text, a
+    datetime checked to be aware and put in UTC), without its per-statement cost. The rows of a
+    group go through ``executemany``: in a pipeline, one prepared statement executed per row
+    (a multi-row VALUES was slower: psycopg parses a long statement's text anew each time).
+    """
+
+    def __init__(self, table: Any, dialect: Any, *, without: tuple[str, ...] = ()) -> None:
+        columns = [c for c in table.columns if c.key not in without]
+        self.sql = SQL("INSERT INTO {} ({}) VALUES ({})").format(
+            Identifier(table.name), SQL(", ").join(Identifier(c.name) for c in columns),
+            SQL(", ").join(SQL("%s::" + c.type.compile(dialect)) for c in columns)).as_string()
+        self.columns = [(c.type.dialect_impl(dialect).bind_processor(dialect), c.key,
+                         c.default.arg if c.default is not None and c.default.is_scalar else None) for c in columns]
+
+    def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[process(row.get(key, default)) if process is not None else row.get(key, default)
+                 for process, key, default in self.columns] for row in rows]
 
 
-def write(database: Database, items: list[Intake]) -> list[Written]:
-    """Write ``items`` in one transaction (numbers first, on their own); raises if any cannot be."""
+_BIND_FILES = SQL("""
+WITH bound AS (
+  UPDATE {file} SET application_id = v.case_id
+  FROM unnest(%(refs)s::varchar[], %(owners)s::integer[], %(cases)s::integer[]) AS v (ref, owner, case_id)
+  WHERE {file}.id = v.ref AND {file}.owner_id = v.owner AND {file}.application_id IS NULL
+  RETURNING 1)
+SELECT count(*) FROM bound""").format(file=Identifier(StoredFile.__tablename__)).as_string()
+_DELETE_DRAFTS = SQL("""
+DELETE FROM {draft} USING unnest(%(accounts)s::integer[], %(services)s::varchar[]) AS v (account_id, service_id)
+WHERE {draft}.account_id = v.account_id AND {draft}.service_id = v.service_id""").format(
+    draft=Identifier(Draft.__tablename__)).as_string()
+_TAKE = SQL("UPDATE {} SET value = value + %(n)s WHERE name = %(name)s RETURNING value").format(
+    Identifier(Counter.__tablename__)).as_string()
+_NEW_COUNTER = SQL("INSERT INTO {} (name, value) VALUES (%(name)s, 0) ON CONFLICT DO NOTHING").format(
+    Identifier(Counter.__tablename__)).as_string()
+_IDS = "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(n)s)"
+
+
+class _Channel:
+    """The writer's own connection and statements (PostgreSQL): one thread uses it.
+
+    Autocommit without waiting for the WAL flush, like ``Database.bookkeeping``: numbers and ids
+    are taken in statements of their own, and the group's transaction asks for the flush itself.
+    """
+
+    NAME = "smartgov-intake"
+
+    def __init__(self, database: Database) -> None:
+        dialect = database.engine.dialect
+        self._conninfo = plain_conninfo(database.engine, self.NAME, connect_timeout="5", statement_timeout="30s",
+                                        synchronous_commit="off")
+        self._conn: psycopg.Connection[Any] | None = None
+        self.cases = _Rows(Application.__table__, dialect)
+        self.steps = _Rows(TransitionLog.__table__, dialect, without=("id",))
+        self.events = _Rows(events.EventRecord.__table__, dialect)
+        self.outbox = _Rows(events.OutboxMessage.__table__, dialect, without=("id",))
+
+    def connection(self) -> psycopg.Connection[Any]:
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self.close()
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def take(self, counters: dict[str, int], ids: dict[str, int]) -> tuple[dict[str, range], dict[str, list[int]]]:
+        """Consecutive numbers of each counter and new ids of each table, in one round trip."""
+        conn = self.connection()
+        with conn.pipeline():
+            taken = {name: conn.execute(_TAKE, {"n": n, "name": name}) for name, n in counters.items()}
+            fresh = {table: conn.execute(_IDS, {"table": table, "n": n}) for table, n in ids.items() if n}
+        numbers: dict[str, range] = {}
+        for name, n in counters.items():
+            row = taken[name].fetchone()
+            if row is None:  # the counter's first use (a new year)
+                conn.execute(_NEW_COUNTER, {"name": name})
+                row = conn.execute(_TAKE, {"n": n, "name": name}).fetchone()
+                assert row is not None
+            numbers[name] = range(row[0] - n + 1, row[0] + 1)
+        return numbers, {table: [r[0] for r in cur.fetchall()] for table, cur in fresh.items()}
+
+
+def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
+    """Write ``items`` in one transaction (numbers and ids first, on their own); raises if any cannot be."""
     fmt = services_settings().reference_format
-    counters: dict[str, list[int]] = {}
-    numbers: list[tuple[int, str]] = []
-    for item in items:
-        jyear, counter = service.number_counter(fmt, item.values["submitted_at"])
-        numbers.append((jyear, counter))
-        counters.setdefault(counter, []).append(0)
-    book = database.bookkeeping()
-    assert book is not None, "intake runs on PostgreSQL"
-    with book:
-        taken = {name: iter(service.take_numbers(book, name, len(slots))) for name, slots in counters.items()}
-    references = [fmt.format(jyear=jyear, seq=next(taken[counter])) for jyear, counter in numbers]
+    years = [service.number_counter(fmt, item.values["submitted_at"]) for item in items]
+    counts: dict[str, int] = {}
+    for _, counter in years:
+        counts[counter] = counts.get(counter, 0) + 1
+    messages = sum(len(service.applicant_messages(item.language, item.email, item.phone, "", service.SUBMITTED_TEMPLATE,
+                                                  {})) for item in items)  # how many, for the ids to take
+    numbers, ids = channel.take(counts, {Application.__tablename__: len(items),
+                                         events.EventRecord.__tablename__: len(items) + messages})
+    taken = {counter: iter(values) for counter, values in numbers.items()}
+    case_ids, event_ids = iter(ids[Application.__tablename__]), iter(ids[events.EventRecord.__tablename__])
 
-    with database.engine.begin() as conn:
-        rows = [{**item.values, "reference": ref} for item, ref in zip(items, references, strict=True)]
-        ids = list(conn.execute(_INSERT_CASES, rows).scalars())
-        cases = [SimpleNamespace(id=case_id, assignee_id=None, paid_at=None, decided_automatically=None,
-                                 closed_at=None, **row)
-                 for case_id, row in zip(ids, rows, strict=True)]
-        bindings = [{"ref": ref, "owner": case.applicant_id, "case_id": case.id}
-                    for item, case in zip(items, cases, strict=True) for ref in item.files]
-        if bindings and conn.execute(_BIND_FILE, bindings).rowcount != len(bindings):
-            raise _Refused("an upload was bound meanwhile")
-        conn.execute(_INSERT_STEPS, [service.first_step(case, case.applicant_id) for case in cases])
-        published: list[events.Event] = []
-        for item, case in zip(items, cases, strict=True):
-            actor = case.applicant_id
-            now = case.submitted_at
-            published.append(events.Event(service.SUBMITTED, service.submitted_event_data(
-                case, item.agency_code, item.definition), actor_id=actor, occurred_at=now))
-            for name, data in service.applicant_messages(item.language, item.email, item.phone, case.reference,
-                                                         service.SUBMITTED_TEMPLATE,
-                                                         service.submitted_context(item.definition)):
-                published.append(events.Event(name, data, occurred_at=now))
-        event_ids = list(conn.execute(_INSERT_EVENTS, [
-            {"name": e.name, "payload": e.data, "actor_id": e.actor_id, "occurred_at": e.occurred_at}
-            for e in published]).scalars())
-        outbox = [{"handler": handler, "event_name": e.name, "event_id": event_id, "payload": events.outbox_payload(e),
-                   "status": "pending", "attempts": 0, "available_at": e.occurred_at, "created_at": e.occurred_at,
-                   "delivered_at": None, "last_error": None}
-                  for e, event_id in zip(published, event_ids, strict=True)
-                  for handler in events.async_handler_names(e.name)]
+    cases: list[SimpleNamespace] = []
+    published: list[tuple[int, events.Event]] = []
+    for item, (jyear, counter) in zip(items, years, strict=True):
+        case = SimpleNamespace(id=next(case_ids), reference=fmt.format(jyear=jyear, seq=next(taken[counter])),
+                               assignee_id=None, paid_at=None, decided_automatically=None, closed_at=None,
+                               **item.values)
+        cases.append(case)
+        now = case.submitted_at
+        published.append((next(event_ids), events.Event(service.SUBMITTED, service.submitted_event_data(
+            case, item.agency_code, item.definition), actor_id=case.applicant_id, occurred_at=now)))
+        for name, data in service.applicant_messages(item.language, item.email, item.phone, case.reference,
+                                                     service.SUBMITTED_TEMPLATE,
+                                                     service.submitted_context(item.definition)):
+            published.append((next(event_ids), events.Event(name, data, occurred_at=now)))
+    files = [(ref, case.applicant_id, case.id) for item, case in zip(items, cases, strict=True) for ref in item.files]
+    outbox = [{"handler": handler, "event_name": e.name, "event_id": event_id, "payload": events.outbox_payload(e),
+               "status": "pending", "attempts": 0, "available_at": e.occurred_at, "created_at": e.occurred_at}
+              for event_id, e in published for handler in events.async_handler_names(e.name)]
+
+    conn = channel.connection()
+    with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
+        cur.executemany(channel.cases.sql, channel.cases.params([vars(case) for case in cases]))
+        bound = conn.execute(_BIND_FILES, {"refs": [f[0] for f in files], "owners": [f[1] for f in files],
+                                           "cases": [f[2] for f in files]})
+        cur.executemany(channel.steps.sql, channel.steps.params([service.first_step(case, case.applicant_id)
+                                                                 for case in cases]))
+        cur.executemany(channel.events.sql, channel.events.params([
+            {"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id, "occurred_at": e.occurred_at}
+            for event_id, e in published]))
         if outbox:
-            conn.execute(_INSERT_OUTBOX, outbox)
-        conn.execute(_DELETE_DRAFT, [{"account": case.applicant_id, "service": case.service_id} for case in cases])
+            cur.executemany(channel.outbox.sql, channel.outbox.params(outbox))
+        cur.execute(_DELETE_DRAFTS, {"accounts": [c.applicant_id for c in cases],
+                                     "services": [c.service_id for c in cases]})
+        found = bound.fetchone()
+        if found is None or found[0] != len(files):
+            raise _Refused("an upload was bound meanwhile")
     return [Written(case, item.definition, item.agency_code) for item, case in zip(items, cases, strict=True)]
 
 
@@ -269,7 +347,7 @@ class Writer:
     MAX_GROUP = 200
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        self._channel = _Channel(database)
         self.groups = 0  # how many transactions were written (tests and benchmarks read them)
         self.written = 0
         self._queue: queue.SimpleQueue[tuple[Intake, Settle] | None] = queue.SimpleQueue()
@@ -291,6 +369,7 @@ class Writer:
         """Write what is waiting, then stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout=10)
+        self._channel.close()
 
     def _run(self) -> None:
         stopping = False
@@ -312,11 +391,11 @@ class Writer:
 
     def _write(self, group: list[tuple[Intake, Settle]]) -> None:
         try:
-            written = write(self.database, [item for item, _ in group])
+            written = write_group(self._channel, [item for item, _ in group])
         except Exception as error:
             if len(group) == 1:
                 _, settle = group[0]
-                if isinstance(error, _Refused | IntegrityError):
+                if isinstance(error, _Refused | psycopg.IntegrityError):
                     settle(None, None)
                 else:
                     log.exception("a submission could not be written")
