@@ -40,8 +40,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import psycopg
-from psycopg.sql import SQL, Identifier
-from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, select
+from psycopg.sql import SQL, Identifier, Literal
+from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, select
 
 from smartgov import clock, events
 from smartgov.db import Database, plain_conninfo
@@ -70,15 +70,22 @@ PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_
 
 @functools.cache
 def _applicant_query() -> Select[Any]:
-    """Token → account → person, the service's published version and its agency, a case with the key."""
+    """Token → account → person, the service's published version and its agency, a case with the key, and
+    which of the uploads the body names are the account's own and unused."""
     used = (select(Application.id).where(Application.applicant_id == Account.id,
                                          Application.idempotency_key == bindparam("key"))
             .correlate(Account).scalar_subquery())
+    uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.name, StoredFile.mime,
+                                                          StoredFile.size)))
+               .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String))),
+                      StoredFile.owner_id == Account.id, StoredFile.application_id.is_(None))
+               .correlate(Account).scalar_subquery())
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                    ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
                    Account.is_active, Account.person_id, *(getattr(Person, c) for c in PERSON_COLUMNS),
                    Definition.id.label("definition_id"), Definition.service_id, Definition.version,
-                   Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"))
+                   Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"),
+                   uploads.label("uploads"))
             .select_from(ApiToken)
             .join(Account, Account.id == ApiToken.account_id)
             .outerjoin(Person, Person.id == Account.person_id)
@@ -88,11 +95,15 @@ def _applicant_query() -> Select[Any]:
             .where(ApiToken.token_hash == bindparam("token_hash")))
 
 
-@functools.cache
-def _files_query() -> Select[Any]:
-    return (select(StoredFile.id, StoredFile.owner_id, StoredFile.application_id, StoredFile.name, StoredFile.mime,
-                   StoredFile.size)
-            .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))))
+def _offered_refs(answers: dict[str, Any], documents: dict[str, Any]) -> list[str]:
+    """Upload ids anywhere a file answer may be (a question, a group's row, a document), before any check."""
+    found: list[str] = []
+    for value in (*answers.values(), *documents.values()):
+        for item in value if isinstance(value, list) else (value,):
+            for meta in (item, *item.values()) if isinstance(item, dict) else ():
+                if isinstance(meta, dict) and isinstance(meta.get("ref"), str):
+                    found.append(meta["ref"])
+    return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,9 +155,10 @@ def prepare(database: Database, raw_token: str, service_id: str, answers: dict[s
     key = (idempotency_key or "").strip()
     if len(key) > 100 or not _subscribers_allow():
         return None
+    offered = _offered_refs(answers, documents) if isinstance(answers, dict) and isinstance(documents, dict) else []
     row = database.first(_applicant_query(), {
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
-        "published": DefinitionStatus.PUBLISHED.value})
+        "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
     now = clock.now()
     if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now)
             or "write" not in (row.scopes or ()) or row.definition_id is None or row.used_key is not None):
@@ -164,8 +176,10 @@ def prepare(database: Database, raw_token: str, service_id: str, answers: dict[s
     docs = clean_documents(defn, documents or {}, answers=cleaned, today=today, applicant=facts)
     ensure_eligible(defn, cleaned, today=today, applicant=facts)
     answered = service.file_answers(defn, cleaned, docs)
-    refs = service.file_refs(answered)
-    found = {f.id: f for f in database.all(_files_query(), {"refs": refs})} if refs else {}
+    if not set(service.file_refs(answered)) <= set(offered):
+        return None  # the checks moved a file answer somewhere unforeseen: the general path reads them
+    found = {ref: SimpleNamespace(id=ref, owner_id=row.account_id, application_id=None, name=name, mime=mime,
+                                  size=size) for ref, name, mime, size in row.uploads or ()}
     files = service.checked_files(row.account_id, answered, found)
     fee = compute_fee(defn, cleaned, today=today, applicant=facts)
     if fee:
@@ -224,11 +238,15 @@ _DELETE_DRAFTS = SQL("""
 DELETE FROM {draft} USING unnest(%(accounts)s::integer[], %(services)s::varchar[]) AS v (account_id, service_id)
 WHERE {draft}.account_id = v.account_id AND {draft}.service_id = v.service_id""").format(
     draft=Identifier(Draft.__tablename__)).as_string()
-_TAKE = SQL("UPDATE {} SET value = value + %(n)s WHERE name = %(name)s RETURNING value").format(
-    Identifier(Counter.__tablename__)).as_string()
+_TAKE = SQL("""
+WITH taken AS (UPDATE {counter} SET value = value + %(n)s WHERE name = %(name)s RETURNING value)
+SELECT (SELECT value FROM taken),
+       ARRAY(SELECT nextval(pg_get_serial_sequence({cases}, 'id')) FROM generate_series(1, %(cases)s)),
+       ARRAY(SELECT nextval(pg_get_serial_sequence({events}, 'id')) FROM generate_series(1, %(events)s))""").format(
+    counter=Identifier(Counter.__tablename__), cases=Literal(Application.__tablename__),
+    events=Literal(events.EventRecord.__tablename__)).as_string()
 _NEW_COUNTER = SQL("INSERT INTO {} (name, value) VALUES (%(name)s, 0) ON CONFLICT DO NOTHING").format(
     Identifier(Counter.__tablename__)).as_string()
-_IDS = "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) FROM generate_series(1, %(n)s)"
 
 
 class _Channel:
@@ -261,21 +279,22 @@ class _Channel:
             self._conn.close()
             self._conn = None
 
-    def take(self, counters: dict[str, int], ids: dict[str, int]) -> tuple[dict[str, range], dict[str, list[int]]]:
-        """Consecutive numbers of each counter and new ids of each table, in one round trip."""
+    def take(self, counters: dict[str, int], cases: int, events_: int) -> tuple[dict[str, range], list[int], list[int]]:
+        """Consecutive numbers of each counter, and ids of new cases and events: one statement (one
+        more for each counter beyond the first, which only a group at the turn of a year has)."""
         conn = self.connection()
-        with conn.pipeline():
-            taken = {name: conn.execute(_TAKE, {"n": n, "name": name}) for name, n in counters.items()}
-            fresh = {table: conn.execute(_IDS, {"table": table, "n": n}) for table, n in ids.items() if n}
         numbers: dict[str, range] = {}
+        case_ids: list[int] = []
+        event_ids: list[int] = []
         for name, n in counters.items():
-            row = taken[name].fetchone()
-            if row is None:  # the counter's first use (a new year)
+            row = conn.execute(_TAKE, {"n": n, "name": name, "cases": cases, "events": events_}).fetchone()
+            if row is None or row[0] is None:  # the counter's first use (a new year)
                 conn.execute(_NEW_COUNTER, {"name": name})
-                row = conn.execute(_TAKE, {"n": n, "name": name}).fetchone()
-                assert row is not None
+                row = conn.execute(_TAKE, {"n": n, "name": name, "cases": cases, "events": events_}).fetchone()
+            assert row is not None and row[0] is not None
             numbers[name] = range(row[0] - n + 1, row[0] + 1)
-        return numbers, {table: [r[0] for r in cur.fetchall()] for table, cur in fresh.items()}
+            case_ids, event_ids, cases, events_ = case_ids or row[1], event_ids or row[2], 0, 0
+        return numbers, case_ids, event_ids
 
 
 def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
@@ -287,25 +306,23 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
         counts[counter] = counts.get(counter, 0) + 1
     messages = sum(len(service.applicant_messages(item.language, item.email, item.phone, "", service.SUBMITTED_TEMPLATE,
                                                   {})) for item in items)  # how many, for the ids to take
-    numbers, ids = channel.take(counts, {Application.__tablename__: len(items),
-                                         events.EventRecord.__tablename__: len(items) + messages})
+    numbers, case_ids, event_ids = channel.take(counts, len(items), len(items) + messages)
     taken = {counter: iter(values) for counter, values in numbers.items()}
-    case_ids, event_ids = iter(ids[Application.__tablename__]), iter(ids[events.EventRecord.__tablename__])
 
     cases: list[SimpleNamespace] = []
     published: list[tuple[int, events.Event]] = []
     for item, (jyear, counter) in zip(items, years, strict=True):
-        case = SimpleNamespace(id=next(case_ids), reference=fmt.format(jyear=jyear, seq=next(taken[counter])),
+        case = SimpleNamespace(id=case_ids[len(cases)], reference=fmt.format(jyear=jyear, seq=next(taken[counter])),
                                assignee_id=None, paid_at=None, decided_automatically=None, closed_at=None,
                                **item.values)
         cases.append(case)
         now = case.submitted_at
-        published.append((next(event_ids), events.Event(service.SUBMITTED, service.submitted_event_data(
+        published.append((event_ids[len(published)], events.Event(service.SUBMITTED, service.submitted_event_data(
             case, item.agency_code, item.definition), actor_id=case.applicant_id, occurred_at=now)))
         for name, data in service.applicant_messages(item.language, item.email, item.phone, case.reference,
                                                      service.SUBMITTED_TEMPLATE,
                                                      service.submitted_context(item.definition)):
-            published.append((next(event_ids), events.Event(name, data, occurred_at=now)))
+            published.append((event_ids[len(published)], events.Event(name, data, occurred_at=now)))
     files = [(ref, case.applicant_id, case.id) for item, case in zip(items, cases, strict=True) for ref in item.files]
     outbox = [{"handler": handler, "event_name": e.name, "event_id": event_id, "payload": events.outbox_payload(e),
                "status": "pending", "attempts": 0, "available_at": e.occurred_at, "created_at": e.occurred_at}

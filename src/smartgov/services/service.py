@@ -626,8 +626,13 @@ def next_number(db: Session, fmt: str, now: dt.datetime | None = None) -> str:
 
 def number_counter(fmt: str, now: dt.datetime) -> tuple[int, str]:
     """(Jalali year, counter name) of a number made at ``now``: numbers restart each year."""
-    jyear = jdatetime.date.fromgregorian(date=clock.local(now).date()).year
+    jyear = _jalali_year(clock.local(now).date())
     return jyear, fmt.split("{seq", 1)[0].format(jyear=jyear)[:64]
+
+
+@functools.lru_cache(maxsize=64)
+def _jalali_year(day: dt.date) -> int:
+    return int(jdatetime.date.fromgregorian(date=day).year)
 
 
 def take_numbers(conn: Connection, counter: str, count: int) -> range:
