@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import functools
+import json
 import logging
 import queue
 import threading
@@ -40,7 +42,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import psycopg
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal, Placeholder
+from psycopg.types.json import Json
 from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, select
 
 from smartgov import clock, events
@@ -205,39 +208,50 @@ class _Refused(Exception):
     """A group cannot be written as it is (an upload bound meanwhile); its submissions go alone."""
 
 
-class _Rows:
-    """An INSERT of whole rows of one table, built once; values go through the columns' own types.
-
-    What SQLAlchemy's execution does with a row (a column's bind processor: JSON to text, a
-    datetime checked to be aware and put in UTC), without its per-statement cost. The rows of a
-    group go through ``executemany``: in a pipeline, one prepared statement executed per row
-    (a multi-row VALUES was slower: psycopg parses a long statement's text anew each time).
-    """
-
-    def __init__(self, table: Any, dialect: Any, *, without: tuple[str, ...] = ()) -> None:
-        columns = [c for c in table.columns if c.key not in without]
-        self.sql = SQL("INSERT INTO {} ({}) VALUES ({})").format(
-            Identifier(table.name), SQL(", ").join(Identifier(c.name) for c in columns),
-            SQL(", ").join(SQL("%s::" + c.type.compile(dialect)) for c in columns)).as_string()
-        self.columns = [(c.type.dialect_impl(dialect).bind_processor(dialect), c.key,
-                         c.default.arg if c.default is not None and c.default.is_scalar else None) for c in columns]
-
-    def params(self, rows: list[dict[str, Any]]) -> list[list[Any]]:
-        return [[process(row.get(key, default)) if process is not None else row.get(key, default)
-                 for process, key, default in self.columns] for row in rows]
+def _rows_from(table: Any, key: str, *, without: tuple[str, ...] = ()) -> Composed:
+    """``SELECT <columns> FROM`` the rows of parameter ``key`` (a JSON array of objects named as the columns)."""
+    columns = SQL(", ").join(Identifier(c.name) for c in table.columns if c.name not in without)
+    return SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, {rows})"
+               ).format(table=Identifier(table.name), columns=columns, rows=Placeholder(key))
 
 
-_BIND_FILES = SQL("""
-WITH bound AS (
-  UPDATE {file} SET application_id = v.case_id
-  FROM unnest(%(refs)s::varchar[], %(owners)s::integer[], %(cases)s::integer[]) AS v (ref, owner, case_id)
-  WHERE {file}.id = v.ref AND {file}.owner_id = v.owner AND {file}.application_id IS NULL
-  RETURNING 1)
-SELECT count(*) FROM bound""").format(file=Identifier(StoredFile.__tablename__)).as_string()
-_DELETE_DRAFTS = SQL("""
-DELETE FROM {draft} USING unnest(%(accounts)s::integer[], %(services)s::varchar[]) AS v (account_id, service_id)
-WHERE {draft}.account_id = v.account_id AND {draft}.service_id = v.service_id""").format(
-    draft=Identifier(Draft.__tablename__)).as_string()
+#: A whole group in one statement: every table's rows arrive as one JSON array (``json.dumps`` of the
+#: group: one C call, where a row per statement cost a round of the driver's and the server's work
+#: each). The steps, events, outbox rows and uploads refer to cases inserted by the same statement,
+#: whose foreign keys are checked at its end. It answers how many uploads it bound.
+_GROUP = SQL("""
+WITH cases AS ({cases}),
+     steps AS ({steps}),
+     events AS ({events}),
+     outbox AS ({outbox}),
+     drafts AS (
+       DELETE FROM {draft} USING json_populate_recordset(NULL::{draft}, %(drafts)s) AS v
+       WHERE {draft}.account_id = v.account_id AND {draft}.service_id = v.service_id),
+     bound AS (
+       UPDATE {file} SET application_id = v.application_id FROM json_populate_recordset(NULL::{file}, %(files)s) AS v
+       WHERE {file}.id = v.id AND {file}.owner_id = v.owner_id AND {file}.application_id IS NULL
+       RETURNING 1)
+SELECT count(*) FROM bound""").format(
+    cases=_rows_from(Application.__table__, "cases"),
+    steps=_rows_from(TransitionLog.__table__, "steps", without=("id",)),
+    events=_rows_from(events.EventRecord.__table__, "events"),
+    outbox=_rows_from(events.OutboxMessage.__table__, "outbox", without=("id",)),
+    draft=Identifier(Draft.__tablename__), file=Identifier(StoredFile.__tablename__)).as_string()
+
+
+def _json(value: Any) -> Any:
+    """How a group's JSON writes a datetime: aware, in UTC (as ``db.UTCDateTime`` stores it)."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored; use smartgov.clock.now()")
+        return value.astimezone(dt.UTC).isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _param(rows: list[dict[str, Any]]) -> Json:
+    return Json(rows, dumps=functools.partial(json.dumps, default=_json))
+
+
 _TAKE = SQL("""
 WITH taken AS (UPDATE {counter} SET value = value + %(n)s WHERE name = %(name)s RETURNING value)
 SELECT (SELECT value FROM taken),
@@ -259,14 +273,9 @@ class _Channel:
     NAME = "smartgov-intake"
 
     def __init__(self, database: Database) -> None:
-        dialect = database.engine.dialect
         self._conninfo = plain_conninfo(database.engine, self.NAME, connect_timeout="5", statement_timeout="30s",
                                         synchronous_commit="off")
         self._conn: psycopg.Connection[Any] | None = None
-        self.cases = _Rows(Application.__table__, dialect)
-        self.steps = _Rows(TransitionLog.__table__, dialect, without=("id",))
-        self.events = _Rows(events.EventRecord.__table__, dialect)
-        self.outbox = _Rows(events.OutboxMessage.__table__, dialect, without=("id",))
 
     def connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed or self._conn.broken:
@@ -329,20 +338,17 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
               for event_id, e in published for handler in events.async_handler_names(e.name)]
 
     conn = channel.connection()
-    with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
-        cur.execute("SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
-        cur.executemany(channel.cases.sql, channel.cases.params([vars(case) for case in cases]))
-        bound = conn.execute(_BIND_FILES, {"refs": [f[0] for f in files], "owners": [f[1] for f in files],
-                                           "cases": [f[2] for f in files]})
-        cur.executemany(channel.steps.sql, channel.steps.params([service.first_step(case, case.applicant_id)
-                                                                 for case in cases]))
-        cur.executemany(channel.events.sql, channel.events.params([
-            {"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id, "occurred_at": e.occurred_at}
-            for event_id, e in published]))
-        if outbox:
-            cur.executemany(channel.outbox.sql, channel.outbox.params(outbox))
-        cur.execute(_DELETE_DRAFTS, {"accounts": [c.applicant_id for c in cases],
-                                     "services": [c.service_id for c in cases]})
+    with conn.pipeline(), conn.transaction():
+        conn.execute("SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
+        bound = conn.execute(_GROUP, {
+            "cases": _param([vars(case) for case in cases]),
+            "steps": _param([service.first_step(case, case.applicant_id) for case in cases]),
+            "events": _param([{"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id,
+                               "occurred_at": e.occurred_at} for event_id, e in published]),
+            "outbox": _param(outbox),
+            "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
+            "files": _param([{"id": ref, "owner_id": owner, "application_id": case_id}
+                             for ref, owner, case_id in files])})
         found = bound.fetchone()
         if found is None or found[0] != len(files):
             raise _Refused("an upload was bound meanwhile")
