@@ -317,7 +317,8 @@ class HotReads:
 
     def __init__(self, engine: Engine) -> None:
         # a stuck connect must not hold an event loop either
-        self._conninfo = plain_conninfo(engine, self.NAME, statement_timeout=self.TIMEOUT, connect_timeout="2")
+        self._conninfo = plain_conninfo(engine, self.NAME, statement_timeout=self.TIMEOUT, connect_timeout="2",
+                                        plan_cache_mode="force_generic_plan")
         self._dialect = engine.dialect
         self._idle: list[Any] = []
         self._lock = threading.Lock()

@@ -74,15 +74,14 @@ PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_
 @functools.cache
 def _applicant_query() -> Select[Any]:
     """Token → account → person, the service's published version and its agency, a case with the key, and
-    which of the uploads the body names are the account's own and unused."""
+    the uploads the body names."""
     used = (select(Application.id).where(Application.applicant_id == Account.id,
                                          Application.idempotency_key == bindparam("key"))
             .correlate(Account).scalar_subquery())
-    uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.name, StoredFile.mime,
-                                                          StoredFile.size)))
-               .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String))),
-                      StoredFile.owner_id == Account.id, StoredFile.application_id.is_(None))
-               .correlate(Account).scalar_subquery())
+    # by id alone (the primary key: a person may have uploaded thousands); whose they are is checked after
+    uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.owner_id, StoredFile.application_id,
+                                                          StoredFile.name, StoredFile.mime, StoredFile.size)))
+               .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))).scalar_subquery())
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                    ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
                    Account.is_active, Account.person_id, *(getattr(Person, c) for c in PERSON_COLUMNS),
@@ -133,12 +132,24 @@ class Written:
     agency_code: str
 
 
-@functools.lru_cache(maxsize=256)
 def takes(defn: ServiceDefinition) -> bool:
     """Whether submissions to this version can be taken here: what the service itself asks for.
 
     (What subscribers are registered is checked per submission: they may be added later.)
     """
+    found = _TAKES.get(id(defn))
+    if found is None or found[0] is not defn:  # the definition is kept in the entry, so its id is not reused
+        if len(_TAKES) >= 1000:
+            _TAKES.clear()
+        found = _TAKES[id(defn)] = (defn, _takes(defn))
+    return found[1]
+
+
+#: By the parsed definition's identity: hashing a definition (a frozen model) walks all of it.
+_TAKES: dict[int, tuple[ServiceDefinition, bool]] = {}
+
+
+def _takes(defn: ServiceDefinition) -> bool:
     if defn.relationship == "G2B" or defn.workflow.on_submit or (defn.fee is not None and defn.fee.provider):
         return False
     if registry.prefill_reads_database(defn):
@@ -181,8 +192,8 @@ def prepare(database: Database, raw_token: str, service_id: str, answers: dict[s
     answered = service.file_answers(defn, cleaned, docs)
     if not set(service.file_refs(answered)) <= set(offered):
         return None  # the checks moved a file answer somewhere unforeseen: the general path reads them
-    found = {ref: SimpleNamespace(id=ref, owner_id=row.account_id, application_id=None, name=name, mime=mime,
-                                  size=size) for ref, name, mime, size in row.uploads or ()}
+    found = {ref: SimpleNamespace(id=ref, owner_id=owner, application_id=case, name=name, mime=mime, size=size)
+             for ref, owner, case, name, mime, size in row.uploads or ()}
     files = service.checked_files(row.account_id, answered, found)
     fee = compute_fee(defn, cleaned, today=today, applicant=facts)
     if fee:
@@ -218,7 +229,9 @@ def _rows_from(table: Any, key: str, *, without: tuple[str, ...] = ()) -> Compos
 #: A whole group in one statement: every table's rows arrive as one JSON array (``json.dumps`` of the
 #: group: one C call, where a row per statement cost a round of the driver's and the server's work
 #: each). The steps, events, outbox rows and uploads refer to cases inserted by the same statement,
-#: whose foreign keys are checked at its end. It answers how many uploads it bound.
+#: whose foreign keys are checked at its end. It answers how many uploads it bound. (The ``ANY`` of keys
+#: beside each join has the planner look rows up by key: a set-returning function is estimated at a
+#: hundred rows, and against a large table the join alone was planned as a scan of the whole table.)
 _GROUP = SQL("""
 WITH cases AS ({cases}),
      steps AS ({steps}),
@@ -226,10 +239,12 @@ WITH cases AS ({cases}),
      outbox AS ({outbox}),
      drafts AS (
        DELETE FROM {draft} USING json_populate_recordset(NULL::{draft}, %(drafts)s) AS v
-       WHERE {draft}.account_id = v.account_id AND {draft}.service_id = v.service_id),
+       WHERE {draft}.account_id = ANY(%(accounts)s) AND {draft}.account_id = v.account_id
+         AND {draft}.service_id = v.service_id),
      bound AS (
        UPDATE {file} SET application_id = v.application_id FROM json_populate_recordset(NULL::{file}, %(files)s) AS v
-       WHERE {file}.id = v.id AND {file}.owner_id = v.owner_id AND {file}.application_id IS NULL
+       WHERE {file}.id = ANY(%(refs)s) AND {file}.id = v.id AND {file}.owner_id = v.owner_id
+         AND {file}.application_id IS NULL
        RETURNING 1)
 SELECT count(*) FROM bound""").format(
     cases=_rows_from(Application.__table__, "cases"),
@@ -274,7 +289,7 @@ class _Channel:
 
     def __init__(self, database: Database) -> None:
         self._conninfo = plain_conninfo(database.engine, self.NAME, connect_timeout="5", statement_timeout="30s",
-                                        synchronous_commit="off")
+                                        synchronous_commit="off", plan_cache_mode="force_generic_plan")
         self._conn: psycopg.Connection[Any] | None = None
 
     def connection(self) -> psycopg.Connection[Any]:
@@ -347,8 +362,10 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
                                "occurred_at": e.occurred_at} for event_id, e in published]),
             "outbox": _param(outbox),
             "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
+            "accounts": [c.applicant_id for c in cases],
             "files": _param([{"id": ref, "owner_id": owner, "application_id": case_id}
-                             for ref, owner, case_id in files])})
+                             for ref, owner, case_id in files]),
+            "refs": [ref for ref, _, _ in files]})
         found = bound.fetchone()
         if found is None or found[0] != len(files):
             raise _Refused("an upload was bound meanwhile")
