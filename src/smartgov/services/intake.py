@@ -352,23 +352,29 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
                "status": "pending", "attempts": 0, "available_at": e.occurred_at, "created_at": e.occurred_at}
               for event_id, e in published for handler in events.async_handler_names(e.name)]
 
+    params = {
+        "cases": _param([vars(case) for case in cases]),
+        "steps": _param([service.first_step(case, case.applicant_id) for case in cases]),
+        "events": _param([{"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id,
+                           "occurred_at": e.occurred_at} for event_id, e in published]),
+        "outbox": _param(outbox),
+        "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
+        "accounts": [c.applicant_id for c in cases],
+        "files": _param([{"id": ref, "owner_id": owner, "application_id": case_id} for ref, owner, case_id in files]),
+        "refs": [ref for ref, _, _ in files]}
+    # Three round trips, no pipeline: in pipeline mode psycopg waits for a result by polling a socket
+    # that is always writable, which spun a core (and held the GIL) while the server worked.
     conn = channel.connection()
-    with conn.pipeline(), conn.transaction():
-        conn.execute("SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
-        bound = conn.execute(_GROUP, {
-            "cases": _param([vars(case) for case in cases]),
-            "steps": _param([service.first_step(case, case.applicant_id) for case in cases]),
-            "events": _param([{"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id,
-                               "occurred_at": e.occurred_at} for event_id, e in published]),
-            "outbox": _param(outbox),
-            "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
-            "accounts": [c.applicant_id for c in cases],
-            "files": _param([{"id": ref, "owner_id": owner, "application_id": case_id}
-                             for ref, owner, case_id in files]),
-            "refs": [ref for ref, _, _ in files]})
-        found = bound.fetchone()
+    conn.execute("BEGIN; SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
+    try:
+        found = conn.execute(_GROUP, params).fetchone()
         if found is None or found[0] != len(files):
             raise _Refused("an upload was bound meanwhile")
+        conn.execute("COMMIT")
+    except BaseException:
+        if not conn.broken:
+            conn.execute("ROLLBACK")
+        raise
     return [Written(case, item.definition, item.agency_code) for item, case in zip(items, cases, strict=True)]
 
 
