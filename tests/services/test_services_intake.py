@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
@@ -244,3 +244,21 @@ def test_nobody_submits_with_someone_elses_upload(client, db, database) -> None:
         == [None, None]
     assert db.scalar(select(Application).where(Application.applicant_id == accounts["other"].id)) is None
     assert written(database) == 0
+
+
+def test_the_writer_survives_its_connection_being_killed(client, db, database) -> None:  # type: ignore[no-untyped-def]
+    accounts = arrange(db)
+    db.commit()
+    headers = tokens(client, {"citizen": accounts["citizen"]})["citizen"]
+    assert client.post(f"{API}/applications", headers=headers,
+                       json=tenant_body(client, headers, accounts["citizen"])).status_code == 201
+    killed = db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE application_name = 'smartgov-intake' AND datname = current_database()")).all()
+    db.commit()
+    assert killed == [(True,)]
+    r = client.post(f"{API}/applications", headers={**headers, "Idempotency-Key": "after-restart"},
+                    json=tenant_body(client, headers, accounts["citizen"]))
+    assert r.status_code == 201, r.text
+    assert written(database) == 2  # written by the writer, on a new connection
+    assert db.scalar(select(Application.reference).where(Application.idempotency_key == "after-restart")) \
+        == r.json()["reference"]

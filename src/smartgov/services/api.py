@@ -413,15 +413,20 @@ async def submit(
     # token's usage stamp. An answer is sent only after its case is committed.
     database = request.app.state.db
     raw_token = bearer_token(request)
+    who = None
     if raw_token is not None and database.hot_reads is not None:
-        item = intake.prepare(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
+        who = intake.applicant(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
+    if who is not None:
+        now = clock.now()
+        if who.stamp_due(now):
+            await run_in_threadpool(identity.store_token_use, database, who.token_id, now)
+        item = intake.check(who, body.answers, body.documents)  # the general path's 4xx
         if item is not None:
             written = await intake.writer(database).submit(item)
             if written is not None:
-                if item.stamp_due:
-                    await run_in_threadpool(identity.store_token_use, database, item.token_id, clock.now())
                 return Response(_intake_answer(written).model_dump_json(), status_code=201,
                                 media_type="application/json")
+            idempotency_key = item.key  # the same key: were the case stored after all, it is the answer
     return await run_in_threadpool(_submit, request, body, idempotency_key)
 
 

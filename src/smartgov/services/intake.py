@@ -29,6 +29,7 @@ key used before, 422 for the upload). Both paths write the same rows (a test com
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -36,6 +37,7 @@ import json
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -119,8 +121,11 @@ class Intake:
     language: str
     email: str | None
     phone: str | None
-    token_id: int
-    stamp_due: bool  # the token's last use is older than the stamp interval: store it
+
+    @property
+    def key(self) -> str:
+        """The idempotency key the case is stored with (the one sent, or one made for it)."""
+        return str(self.values["idempotency_key"])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,9 +168,26 @@ def _subscribers_allow() -> bool:
     return not any(events.sync_handlers(name) for name in (service.SUBMITTED, EMAIL_REQUESTED, SMS_REQUESTED))
 
 
-def prepare(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
-            documents: dict[str, Any], idempotency_key: str | None) -> Intake | None:
-    """The checked submission, or ``None``: "take the general path". Raises the general path's 4xx."""
+@dataclasses.dataclass(frozen=True)
+class Applicant:
+    """The caller and the service as one row read them (``_applicant_query``), before any check."""
+
+    row: Any
+    definition: ServiceDefinition
+    key: str  # the Idempotency-Key sent, stripped ("" if none)
+    offered: list[str]  # upload ids the body names
+
+    @property
+    def token_id(self) -> int:
+        return int(self.row.token_id)
+
+    def stamp_due(self, now: dt.datetime) -> bool:
+        return identity.token_stamp_due(self.row.last_used_at, now)
+
+
+def applicant(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
+              documents: dict[str, Any], idempotency_key: str | None) -> Applicant | None:
+    """The caller with a live token that may write, and a service taken here; ``None``: the general path."""
     key = (idempotency_key or "").strip()
     if len(key) > 100 or not _subscribers_allow():
         return None
@@ -173,24 +195,28 @@ def prepare(database: Database, raw_token: str, service_id: str, answers: dict[s
     row = database.first(_applicant_query(), {
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
         "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
-    now = clock.now()
-    if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now)
+    if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, clock.now())
             or "write" not in (row.scopes or ()) or row.definition_id is None or row.used_key is not None):
         return None
     defn = status.definition(database, row.definition_id)
-    if not takes(defn):
-        return None
+    return Applicant(row, defn, key, offered) if takes(defn) else None
+
+
+def check(who: Applicant, answers: dict[str, Any], documents: dict[str, Any]) -> Intake | None:
+    """The checked submission, or ``None``: "take the general path". Raises the general path's 4xx."""
+    row, defn = who.row, who.definition
     account = SimpleNamespace(id=row.account_id, username=row.username, language=row.language,
                               person_id=row.person_id)
     person = SimpleNamespace(**{c: getattr(row, c) for c in PERSON_COLUMNS}) if row.person_id is not None else None
     facts = service.merged_prefill(registry.ApplicantContext(db=None, account=account, person=person,  # type: ignore[arg-type]
                                                              organization=None, definition=defn)).applicant
+    now = clock.now()
     today = clock.today()
     cleaned = clean_answers(defn, answers, today=today, applicant=facts)
     docs = clean_documents(defn, documents or {}, answers=cleaned, today=today, applicant=facts)
     ensure_eligible(defn, cleaned, today=today, applicant=facts)
     answered = service.file_answers(defn, cleaned, docs)
-    if not set(service.file_refs(answered)) <= set(offered):
+    if not set(service.file_refs(answered)) <= set(who.offered):
         return None  # the checks moved a file answer somewhere unforeseen: the general path reads them
     found = {ref: SimpleNamespace(id=ref, owner_id=owner, application_id=case, name=name, mime=mime, size=size)
              for ref, owner, case, name, mime, size in row.uploads or ()}
@@ -205,11 +231,17 @@ def prepare(database: Database, raw_token: str, service_id: str, answers: dict[s
                               agency_id=row.agency_id)
     values = service.case_values(version, defn, applicant_id=row.account_id, person_id=row.person_id,
                                  organization_id=None, answers=cleaned, docs=docs, fee=fee,
-                                 key=key or uuid.uuid4().hex, now=now)
+                                 key=who.key or uuid.uuid4().hex, now=now)
     return Intake(values=values, definition=defn, agency_code=row.agency_code,
                   files=tuple(dict.fromkeys(f.id for f in files)), language=row.language,
-                  email=person.email if person else None, phone=person.phone if person else None,
-                  token_id=row.token_id, stamp_due=identity.token_stamp_due(row.last_used_at, now))
+                  email=person.email if person else None, phone=person.phone if person else None)
+
+
+def prepare(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
+            documents: dict[str, Any], idempotency_key: str | None) -> Intake | None:
+    """``applicant`` and ``check`` together (tests and benchmarks)."""
+    who = applicant(database, raw_token, service_id, answers, documents, idempotency_key)
+    return check(who, answers, documents) if who is not None else None
 
 
 # --------------------------------------------------------------------------- writing in groups
@@ -293,7 +325,7 @@ class _Channel:
         self._conn: psycopg.Connection[Any] | None = None
 
     def connection(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
+        if self.lost:
             self.close()
             self._conn = psycopg.connect(self._conninfo, autocommit=True)
         return self._conn
@@ -302,6 +334,11 @@ class _Channel:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    @property
+    def lost(self) -> bool:
+        """The connection is gone (closed, or found broken)."""
+        return self._conn is None or self._conn.closed or self._conn.broken
 
     def take(self, counters: dict[str, int], cases: int, events_: int) -> tuple[dict[str, range], list[int], list[int]]:
         """Consecutive numbers of each counter, and ids of new cases and events: one statement (one
@@ -391,6 +428,8 @@ class Writer:
     """
 
     MAX_GROUP = 200
+    LINGER = 0.003  # seconds a group gathers under load (bench/RESULTS.md: groups of 4 became 11)
+    BUSY = 0.010  # "under load": the last group ended less than this ago
 
     def __init__(self, database: Database) -> None:
         self._channel = _Channel(database)
@@ -406,10 +445,15 @@ class Writer:
         done: asyncio.Future[Written | None] = loop.create_future()
 
         def settle(result: Written | None, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, done, result, error)
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+                loop.call_soon_threadsafe(_settle, done, result, error)
 
         self._queue.put((item, settle))
         return await done
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def close(self) -> None:
         """Write what is waiting, then stop the thread."""
@@ -419,41 +463,62 @@ class Writer:
 
     def _run(self) -> None:
         stopping = False
+        last = 0.0  # when the last group was written
         while not stopping:
             first = self._queue.get()
             if first is None:
                 return
             group = [first]
+            # Under load (the last group ended a moment ago) gather a little longer: a bigger group
+            # costs less per submission, at both ends; a lone submission is written at once.
+            until = time.monotonic() + (self.LINGER if time.monotonic() - last < self.BUSY else 0.0)
             while len(group) < self.MAX_GROUP:
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=max(0.0, until - time.monotonic()))
                 except queue.Empty:
                     break
                 if nxt is None:
                     stopping = True
                     break
                 group.append(nxt)
-            self._write(group)
+            try:
+                self._write(group)
+            except Exception as error:  # never leave a waiter waiting, nor the thread dead
+                log.exception("intake writer failed")
+                for _, settle in group:
+                    settle(None, error)
+            last = time.monotonic()
 
     def _write(self, group: list[tuple[Intake, Settle]]) -> None:
         try:
-            written = write_group(self._channel, [item for item, _ in group])
+            written = self._attempt([item for item, _ in group])
         except Exception as error:
-            if len(group) == 1:
-                _, settle = group[0]
-                if isinstance(error, _Refused | psycopg.IntegrityError):
-                    settle(None, None)
-                else:
-                    log.exception("a submission could not be written")
-                    settle(None, error)
+            if len(group) > 1:
+                for one in group:
+                    self._write([one])
                 return
-            for one in group:
-                self._write([one])
+            _, settle = group[0]
+            if isinstance(error, _Refused | psycopg.IntegrityError):
+                settle(None, None)  # a key used meanwhile, an upload bound meanwhile: the general path answers
+            else:
+                log.exception("a submission could not be written")
+                settle(None, error)
             return
         self.groups += 1
         self.written += len(written)
         for (_, settle), result in zip(group, written, strict=True):
             settle(result, None)
+
+    def _attempt(self, items: list[Intake]) -> list[Written]:
+        try:
+            return write_group(self._channel, items)
+        except psycopg.OperationalError:
+            if not self._channel.lost:
+                raise
+            # the connection died (a restart of the database): once more on a new one. If the group
+            # had committed after all, its keys are taken now and each goes to the general path,
+            # which answers with its case.
+            return write_group(self._channel, items)
 
 
 def _settle(done: asyncio.Future[Written | None], result: Written | None, error: BaseException | None) -> None:
@@ -471,10 +536,10 @@ _writers_lock = threading.Lock()
 def writer(database: Database) -> Writer:
     """The database's writer in this process, started on first use and stopped with the database."""
     found = database.memo.get("services.intake.writer")
-    if found is None:
+    if found is None or not found.alive:
         with _writers_lock:
             found = database.memo.get("services.intake.writer")
-            if found is None:
+            if found is None or not found.alive:
                 found = database.memo["services.intake.writer"] = Writer(database)
                 database.on_dispose(found.close)
     return found
