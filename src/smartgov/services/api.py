@@ -239,6 +239,62 @@ def _application_view(request: Request, reference: str) -> ApplicationPublic:
         return shown
 
 
+# --------------------------------------------------------------------------- submitting
+# Second of the routes: the most frequent write.
+
+
+@router.post("/applications", status_code=201, response_model=ApplicationPublic,
+             responses={200: {"description": "The same Idempotency-Key was used before: the first application."}})
+async def submit(
+    body: ApplicationIn, request: Request,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=100, description="Retry safely: same key, one application.")] = None,
+) -> Any:
+    """Submit an application; automatic steps run at once, a fee makes an invoice."""
+    # The usual submission with a token (no action on submit, no fee, nothing decided at once) is
+    # checked on the event loop and written with the others waiting at that moment in one
+    # transaction (``intake``, PostgreSQL); every other goes to the thread pool, and so does the
+    # token's usage stamp. An answer is sent only after its case is committed.
+    database = request.app.state.db
+    raw_token = bearer_token(request)
+    who = None
+    if raw_token is not None and database.hot_reads is not None:
+        who = intake.applicant(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
+    if who is not None:
+        now = clock.now()
+        if who.stamp_due(now):
+            await run_in_threadpool(identity.store_token_use, database, who.token_id, now)
+        item = intake.check(who, body.answers, body.documents)  # the general path's 4xx
+        if item is not None:
+            written = await intake.writer(database).submit(item)
+            if written is not None:
+                return Response(_intake_answer(written).model_dump_json(), status_code=201,
+                                media_type="application/json")
+            idempotency_key = item.key  # the same key: were the case stored after all, it is the answer
+    return await run_in_threadpool(_submit, request, body, idempotency_key)
+
+
+def _intake_answer(written: intake.Written) -> ApplicationPublic:
+    """The answer for a case ``intake`` wrote, as ``application_public`` gives it for a new case."""
+    case, defn = written.case, written.definition
+    return present_application(case, defn, written.agency_code, service.CaseFacts(None, False),
+                               service.applicant_actions(defn, case), invoices=[], issued=[])
+
+
+def _submit(request: Request, body: ApplicationIn, idempotency_key: str | None) -> Any:
+    with request_session(request) as db:
+        principal = current_principal(request, db)
+        require(permissions.can_write(principal))
+        result = service.submit_application(db, principal, body.service_id, body.answers, body.documents,
+                                            idempotency_key=idempotency_key, organization_code=body.organization)
+        facts = service.fresh_case_facts(db, result.application) if result.created else None
+        shown = application_public(db, principal, result.application, facts)  # same transaction: no second BEGIN
+        db.commit()
+    if not result.created:
+        return JSONResponse(shown.model_dump(mode="json"), status_code=200)
+    return shown
+
+
 # --------------------------------------------------------------------------- catalog and definitions
 
 
@@ -397,58 +453,6 @@ def _quote(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- applications
-
-
-@router.post("/applications", status_code=201, response_model=ApplicationPublic,
-             responses={200: {"description": "The same Idempotency-Key was used before: the first application."}})
-async def submit(
-    body: ApplicationIn, request: Request,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=100, description="Retry safely: same key, one application.")] = None,
-) -> Any:
-    """Submit an application; automatic steps run at once, a fee makes an invoice."""
-    # The usual submission with a token (no action on submit, no fee, nothing decided at once) is
-    # checked on the event loop and written with the others waiting at that moment in one
-    # transaction (``intake``, PostgreSQL); every other goes to the thread pool, and so does the
-    # token's usage stamp. An answer is sent only after its case is committed.
-    database = request.app.state.db
-    raw_token = bearer_token(request)
-    who = None
-    if raw_token is not None and database.hot_reads is not None:
-        who = intake.applicant(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
-    if who is not None:
-        now = clock.now()
-        if who.stamp_due(now):
-            await run_in_threadpool(identity.store_token_use, database, who.token_id, now)
-        item = intake.check(who, body.answers, body.documents)  # the general path's 4xx
-        if item is not None:
-            written = await intake.writer(database).submit(item)
-            if written is not None:
-                return Response(_intake_answer(written).model_dump_json(), status_code=201,
-                                media_type="application/json")
-            idempotency_key = item.key  # the same key: were the case stored after all, it is the answer
-    return await run_in_threadpool(_submit, request, body, idempotency_key)
-
-
-def _intake_answer(written: intake.Written) -> ApplicationPublic:
-    """The answer for a case ``intake`` wrote, as ``application_public`` gives it for a new case."""
-    case, defn = written.case, written.definition
-    return present_application(case, defn, written.agency_code, service.CaseFacts(None, False),
-                               service.applicant_actions(defn, case), invoices=[], issued=[])
-
-
-def _submit(request: Request, body: ApplicationIn, idempotency_key: str | None) -> Any:
-    with request_session(request) as db:
-        principal = current_principal(request, db)
-        require(permissions.can_write(principal))
-        result = service.submit_application(db, principal, body.service_id, body.answers, body.documents,
-                                            idempotency_key=idempotency_key, organization_code=body.organization)
-        facts = service.fresh_case_facts(db, result.application) if result.created else None
-        shown = application_public(db, principal, result.application, facts)  # same transaction: no second BEGIN
-        db.commit()
-    if not result.created:
-        return JSONResponse(shown.model_dump(mode="json"), status_code=200)
-    return shown
 
 
 @router.get("/applications", response_model=Page[ApplicationPublic])
