@@ -6,24 +6,25 @@ its own (``bench/submission_phases.py``). Most submissions need none of what the
 no action of a domain module runs, nothing is paid, no automatic step fires, every fact about the
 applicant comes from their own account. For those, on PostgreSQL:
 
-* :func:`prepare` reads the token, its account and person, the published version and whether
-  the idempotency key was used, in one statement (``db.HotReads``, on the event loop), then
-  checks the answers, the documents, the eligibility rules, the fee and the uploads with the
-  same functions as the general path;
+* :func:`applicant` reads the token, its account and person, the published version, whether the
+  idempotency key was used and the uploads the body names, in one statement (``db.HotReads``, on
+  the event loop); :func:`check` then checks the answers, the documents, the eligibility rules,
+  the fee and the uploads with the same functions as the general path;
 * a :class:`Writer` thread writes every submission waiting at that moment in one transaction
-  (group commit): reference numbers in one statement, then one multi-row statement per table —
-  the cases, their uploads, the first step of their logs, their events and outbox rows, the
-  drafts they came from — built by the functions the general path builds them with. An answer
-  is sent only after its transaction has committed.
+  (group commit): numbers and ids in one statement, then one statement for the whole group — the
+  cases, their uploads, the first step of their logs, their events and outbox rows, the drafts
+  they came from — with rows built by the functions the general path builds them with. An
+  answer is sent only after its group has committed.
 
-Anything else returns ``None`` from :func:`prepare`, and the request takes the general path: a
-token that is unknown, dead or cannot write; a G2B service; a service with actions on submit, a
-fee, a fee provider, a prefill provider that reads the database, an automatic step that fires at
-once or reads ``application.*``; a subscriber that must run in the submitting transaction; a key
-used before. If a group fails to write (a key raced in from another request, an upload bound by
-another submission meanwhile), each of its submissions is written alone, and one that still
-fails goes to the general path, which gives the answer it always gives (the first case for a
-key used before, 422 for the upload). Both paths write the same rows (a test compares them).
+Anything else returns ``None``, and the request takes the general path: a token that is unknown,
+dead or cannot write; a G2B service; a service with actions on submit, a fee, a fee provider, a
+prefill provider that reads the database, an automatic step that fires at once or reads
+``application.*``; a subscriber that must run in the submitting transaction; a key used before.
+If a group fails to write (a key raced in from another request, an upload bound by another
+submission meanwhile), each of its submissions is written alone, and one that still fails goes
+to the general path, which gives the answer it always gives (the first case for a key used
+before, 422 for the upload). Both paths store the same rows (a test compares them). SQLite, with
+one writer at a time, has nothing to gain: there every submission takes the general path.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from .workflow import Workflow
 
 log = logging.getLogger(__name__)
 
+MAX_UPLOADS = 64  # upload ids a body may name here (the general path reads only those the form asks for)
 PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_en", "last_name_en", "birth_date",
                   "gender", "province", "phone", "email")
 
@@ -138,16 +140,18 @@ class Written:
 
 
 def takes(defn: ServiceDefinition) -> bool:
-    """Whether submissions to this version can be taken here: what the service itself asks for.
+    """Whether submissions to this version can be taken here.
 
-    (What subscribers are registered is checked per submission: they may be added later.)
+    What the version asks for is kept per version; what is registered (prefill providers and
+    their sources, subscribers) is looked at each time: modules may add to it.
     """
     found = _TAKES.get(id(defn))
     if found is None or found[0] is not defn:  # the definition is kept in the entry, so its id is not reused
         if len(_TAKES) >= 1000:
             _TAKES.clear()
         found = _TAKES[id(defn)] = (defn, _takes(defn))
-    return found[1]
+    return found[1] and not registry.prefill_reads_database(defn) and not any(
+        events.sync_handlers(name) for name in (service.SUBMITTED, EMAIL_REQUESTED, SMS_REQUESTED))
 
 
 #: By the parsed definition's identity: hashing a definition (a frozen model) walks all of it.
@@ -155,17 +159,13 @@ _TAKES: dict[int, tuple[ServiceDefinition, bool]] = {}
 
 
 def _takes(defn: ServiceDefinition) -> bool:
+    """What the version itself asks for: no business, no action on submit, no fee provider, no automatic
+    step out of its first state that reads the case (whose number is not known before it is written)."""
     if defn.relationship == "G2B" or defn.workflow.on_submit or (defn.fee is not None and defn.fee.provider):
-        return False
-    if registry.prefill_reads_database(defn):
         return False
     wf = Workflow.from_definition(defn)
     return not any(tr.automatic and tr.condition is not None and "application" in tr.condition.roots()
                    for tr in wf.spec.transitions if wf.initial in tr.from_)
-
-
-def _subscribers_allow() -> bool:
-    return not any(events.sync_handlers(name) for name in (service.SUBMITTED, EMAIL_REQUESTED, SMS_REQUESTED))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -189,9 +189,11 @@ def applicant(database: Database, raw_token: str, service_id: str, answers: dict
               documents: dict[str, Any], idempotency_key: str | None) -> Applicant | None:
     """The caller with a live token that may write, and a service taken here; ``None``: the general path."""
     key = (idempotency_key or "").strip()
-    if len(key) > 100 or not _subscribers_allow():
+    if len(key) > 100:
         return None
     offered = _offered_refs(answers, documents) if isinstance(answers, dict) and isinstance(documents, dict) else []
+    if len(offered) > MAX_UPLOADS:
+        return None
     row = database.first(_applicant_query(), {
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
         "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
@@ -252,7 +254,7 @@ class _Refused(Exception):
 
 
 def _rows_from(table: Any, key: str, *, without: tuple[str, ...] = ()) -> Composed:
-    """``SELECT <columns> FROM`` the rows of parameter ``key`` (a JSON array of objects named as the columns)."""
+    """``INSERT … SELECT`` of the rows in parameter ``key`` (a JSON array of objects named as the columns)."""
     columns = SQL(", ").join(Identifier(c.name) for c in table.columns if c.name not in without)
     return SQL("INSERT INTO {table} ({columns}) SELECT {columns} FROM json_populate_recordset(NULL::{table}, {rows})"
                ).format(table=Identifier(table.name), columns=columns, rows=Placeholder(key))
@@ -399,8 +401,9 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
         "accounts": [c.applicant_id for c in cases],
         "files": _param([{"id": ref, "owner_id": owner, "application_id": case_id} for ref, owner, case_id in files]),
         "refs": [ref for ref, _, _ in files]}
-    # Three round trips, no pipeline: in pipeline mode psycopg waits for a result by polling a socket
-    # that is always writable, which spun a core (and held the GIL) while the server worked.
+    # Round trips one at a time (numbers, BEGIN, the group, COMMIT), no pipeline: in pipeline mode
+    # psycopg waits for a result by polling a socket that is always writable, which spun a core (and
+    # held the GIL) while the server worked.
     conn = channel.connection()
     conn.execute("BEGIN; SET LOCAL synchronous_commit = on")  # the group's commit waits for its flush
     try:
