@@ -20,7 +20,8 @@ requests over the wall time from the first start to the last finish, p50/p99 ove
     also signs the confirmation (Ed25519) and queues its PDF (made by the outbox worker, which
     this benchmark does not run), e-mail and SMS — the heaviest submission the engine has;
   - **tenant**: a lease file too; the case waits for a clerk (the usual submission: checks,
-    reference number, log, event, notifications).
+    reference number, log, event, notifications), taken by ``services/intake.py`` (group
+    commit); the home owner's takes the general path.
 * ``GET /api/v1/services/applications/{ref}`` and ``…/{ref}/timeline`` by each case's applicant.
 
 The load generator shares the two cores with both workers and PostgreSQL, so absolute numbers
@@ -206,7 +207,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the server up (for wrk) until Enter.")
     parser.add_argument("--wrk", type=int, default=0,
                         help="Also replay this many tenant submissions (half at 32 connections, half at 4) and the "
-                             "reads with wrk (apt-get install wrk).")
+                             "reads with wrk (apt-get install wrk); at least 20x the expected rate, e.g. 26000.")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="sgbench-services-")
     from smartgov.settings import Settings, use_settings
@@ -362,6 +363,9 @@ def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seco
         raise RuntimeError("unexpected wrk output:\n" + out)
     elapsed = float(m.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[m.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if total > len(specs) and any(m == "POST" for m, _, _, _ in specs):
+        print(f"note: {name}: wrk sent {total:,} requests for {len(specs):,} distinct ones; the repeats' keys "
+              "were used (the general path answers them): give --wrk more")
     if cpu is not None and total:
         tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
         cpu[name] = tuple(_spent(before[k], after[k]) * tick_ms / total for k in ("app", "postgres"))  # type: ignore[assignment]

@@ -110,22 +110,27 @@ class PlatformMiddleware:
             i18n._current.reset(token)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+def served_app() -> FastAPI:
+    """The app of a server process (``smartgov serve``): ``create_app`` with start-up's objects frozen."""
+    return create_app(served=True)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None, *,
+               served: bool = False) -> FastAPI:
     """Build the app; tests pass their own settings and database."""
     settings = use_settings(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
-        # What start-up made (the app, its routes, mappers, templates: some 250,000 objects) lives as
-        # long as the process; a full collection walked it all, a 150 ms pause of every request in
-        # flight (the p99 of submissions under load). Frozen, collections walk only what came later.
-        gc.collect()
-        gc.freeze()
-        try:
-            yield
-        finally:
-            gc.unfreeze()  # collectable again once the app stops (tests start and stop many)
+        if served:
+            # What start-up made (the app, its routes, mappers, templates: some 250,000 objects)
+            # lives as long as the process; a full collection walked it all, a 150 ms pause of every
+            # request in flight (the p99 of submissions under load). Frozen, collections walk only
+            # what came later. (Not for apps that come and go, as in the tests: a collection first.)
+            gc.collect()
+            gc.freeze()
+        yield
 
     app = FastAPI(
         lifespan=lifespan,

@@ -44,7 +44,7 @@ def serve(
     import uvicorn
 
     get_settings()  # refuse unsafe production settings before forking workers
-    uvicorn.run("smartgov.app:create_app", factory=True, host=host, port=port, workers=workers, reload=reload,
+    uvicorn.run("smartgov.app:served_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True, access_log=False)
 
 

@@ -164,9 +164,10 @@ def test_route_handlers_do_not_run_on_the_event_loop(app) -> None:  # type: igno
     queries the database or hashes a password stalls every other request of its process. Forms
     arrive through ``PostedForm``/``PostedFiles``, bodies through async dependencies.
 
-    The one exception by design is the status read: on PostgreSQL it is a single lock-free statement
-    under a statement timeout (``db.HotReads``), cheaper on the loop than the hand-off to a thread;
-    everything else it does goes to the thread pool."""
+    The two exceptions by design are the status read and the submission: on PostgreSQL their
+    database work on the loop is a single lock-free statement under a statement timeout
+    (``db.HotReads``), cheaper there than the hand-off to a thread; a submission's writes are a
+    writer thread's (``services.intake``), and everything else both do goes to the thread pool."""
     import inspect
 
     from fastapi.routing import APIRoute
