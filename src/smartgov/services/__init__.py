@@ -6,8 +6,11 @@ A domain module plugs in at import time:
 
 * ``register_definition_folder(path)`` — its bundled ``*.yaml`` definitions (loaded by
   ``sync_bundled_definitions``; the demo and ``make run`` call it);
-* ``register_prefill_provider(name, fn)`` — ``fn(ApplicantContext) -> Prefill`` adds facts
-  under ``applicant.*`` (read by eligibility rules, fee formulas, conditions) and suggested answers;
+* ``register_prefill_provider(name, fn, applies=..., reads_database=...)`` — ``fn(ApplicantContext)
+  -> Prefill`` adds facts under ``applicant.*`` (read by eligibility rules, fee formulas,
+  conditions) and suggested answers; ``applies(definition)`` limits it to the services it knows
+  about: a service that a provider reading the database applies to is submitted through the ORM
+  (not ``intake``'s fast path), so say which services a provider is for;
 * ``register_action(name, fn)`` — ``fn(ActionContext) -> dict | None`` runs when a definition
   lists it in ``workflow.on_submit`` or a transition's ``actions``; the result is stored in
   ``application.computed[name]`` (and readable in conditions as ``application.computed.<name>``);

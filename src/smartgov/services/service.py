@@ -530,7 +530,8 @@ def upload_limits(defn: ServiceDefinition, field: str | None) -> tuple[tuple[str
 
 
 def file_answers(defn: ServiceDefinition, answers: dict[str, Any],
-                  documents: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+                 documents: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every file answer as (field path, its upload's metadata): questions, groups' rows, documents."""
     found: list[tuple[str, dict[str, Any]]] = []
     for fld in defn.form:
         value = answers.get(fld.name)
@@ -603,9 +604,8 @@ def _next_value(db: Session, name: str) -> int:
     return _increment(db, name, bind.dialect.name)
 
 
-def _increment(conn: Session | Connection, name: str, dialect: str, by: int = 1) -> int:
-    """The counter's value after adding ``by`` (the last of ``by`` numbers taken at once)."""
-    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + by).returning(Counter.value)
+def _increment(conn: Session | Connection, name: str, dialect: str) -> int:
+    stmt = update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)
     value = conn.execute(stmt).scalar()
     if value is None:
         if dialect == "postgresql":
@@ -633,15 +633,6 @@ def number_counter(fmt: str, now: dt.datetime) -> tuple[int, str]:
 @functools.lru_cache(maxsize=64)
 def _jalali_year(day: dt.date) -> int:
     return int(jdatetime.date.fromgregorian(date=day).year)
-
-
-def take_numbers(conn: Connection, counter: str, count: int) -> range:
-    """``count`` consecutive values of a counter in one statement, on an autocommit connection.
-
-    For a batch of submissions (``intake``); the same counter ``next_number`` takes one value of.
-    """
-    last = _increment(conn, counter, conn.dialect.name, count)
-    return range(last - count + 1, last + 1)
 
 
 # --------------------------------------------------------------------------- submit
