@@ -301,3 +301,23 @@ def test_decision_events_say_whether_the_sla_was_met(client, db) -> None:  # typ
         select(EventRecord).where(EventRecord.name == "services.application_transitioned")) if e.payload["terminal"]}
     assert decided[refs[0]]["sla_met"] is True and decided[refs[0]]["state_sla_met"] is True
     assert decided[refs[1]]["sla_met"] is False and decided[refs[1]]["state_sla_met"] is False
+
+
+def test_the_body_and_key_are_checked_and_documented_as_fastapi_would(client, db) -> None:  # type: ignore[no-untyped-def]
+    accounts = arrange(db)
+    db.commit()
+    headers = {**tokens(client, {"citizen": accounts["citizen"]})["citizen"], "Accept-Language": "en"}
+    r = client.post(f"{API}/applications", headers=headers, json={"answers": []})
+    assert r.status_code == 422
+    assert {(d["code"], d["field"]) for d in r.json()["error"]["details"]} == {
+        ("missing", "service_id"), ("dict_type", "answers")}
+    r = client.post(f"{API}/applications", headers={**headers, "Idempotency-Key": "k" * 101},
+                    json={"service_id": "address-change", "answers": {}})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "header.idempotency-key"
+    r = client.post(f"{API}/applications", headers={**headers, "Content-Type": "application/json"}, content=b"{nope")
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["code"] == "json_invalid"
+    spec = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/services/applications"]["post"]
+    assert spec["parameters"][0]["name"] == "Idempotency-Key" and spec["parameters"][0]["schema"]["maxLength"] == 100
+    body = spec["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["service_id", "answers"] and "organization" in body["properties"]
+    assert set(spec["responses"]) >= {"200", "201", "422"}

@@ -262,3 +262,4 @@ def test_the_writer_survives_its_connection_being_killed(client, db, database) -
     assert written(database) == 2  # written by the writer, on a new connection
     assert db.scalar(select(Application.reference).where(Application.idempotency_key == "after-restart")) \
         == r.json()["reference"]
+
