@@ -466,15 +466,17 @@ class Writer:
 
     def _run(self) -> None:
         stopping = False
-        last = 0.0  # when the last group was written
+        last, size = 0.0, 0  # when the last group was written, and how many it had
         while not stopping:
             first = self._queue.get()
             if first is None:
                 return
             group = [first]
-            # Under load (the last group ended a moment ago) gather a little longer: a bigger group
-            # costs less per submission, at both ends; a lone submission is written at once.
-            until = time.monotonic() + (self.LINGER if time.monotonic() - last < self.BUSY else 0.0)
+            # Under load (the last group had company and ended a moment ago) gather a little longer:
+            # a bigger group costs less per submission, at both ends. A lone submission, or one
+            # client's submissions one after another, is written at once.
+            busy = size > 1 and time.monotonic() - last < self.BUSY
+            until = time.monotonic() + (self.LINGER if busy else 0.0)
             while len(group) < self.MAX_GROUP:
                 try:
                     nxt = self._queue.get(timeout=max(0.0, until - time.monotonic()))
@@ -490,7 +492,7 @@ class Writer:
                 log.exception("intake writer failed")
                 for _, settle in group:
                     settle(None, error)
-            last = time.monotonic()
+            last, size = time.monotonic(), len(group)
 
     def _write(self, group: list[tuple[Intake, Settle]]) -> None:
         try:
