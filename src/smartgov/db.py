@@ -305,8 +305,10 @@ class HotReads:
     statement, five times the driver's own: more than a whole status read may cost at the
     ARCHITECTURE target. The statement is still SQLAlchemy Core (one text, run through the
     engine on SQLite), compiled once; rows come back as named tuples. The connections are
-    autocommit (a plain read needs no transaction), in UTC (the datetimes ``UTCDateTime`` gives)
-    and bounded by a statement and a connect timeout, because callers may run on the event loop; at most
+    autocommit (a plain read needs no transaction), in UTC (the datetimes ``UTCDateTime`` gives),
+    with generic plans (psycopg prepares a statement run five times; planning it anew each time was
+    two thirds of a read's server time) and bounded by a statement and a connect timeout, because
+    callers may run on the event loop; at most
     ``KEEP`` idle ones are kept. Made for the event loop, where a process runs one read at a time;
     called from many threads at once it works, but opens a connection for each read beyond those.
     """
