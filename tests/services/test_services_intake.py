@@ -146,9 +146,14 @@ def test_checks_answer_as_the_general_path_does(client, db, database, monkeypatc
         return [(r.status_code, r.json()) for r in
                 (client.post(f"{API}/applications", headers={**h, "Accept-Language": "en"}, json=b) for h, b in cases)]
 
+    checked: list[str] = []
+    check = intake.check
+    monkeypatch.setattr(intake, "check", lambda who, *a: checked.append(who.key) or check(who, *a))
     fast = answers()
-    monkeypatch.setattr(intake, "prepare", lambda *_a: None)
+    assert len(checked) == 4  # the four bad answers were refused by intake's checks, not the general path's
+    monkeypatch.setattr(intake, "applicant", lambda *_a: None)  # now every request takes the general path
     assert fast == answers()
+    assert len(checked) == 4
     assert [status for status, _ in fast] == [422, 422, 422, 422, 404, 403, 401, 422]
     assert written(database) == 0
     assert db.scalar(select(StoredFile.application_id).where(StoredFile.id == body["answers"]["lease_contract"]["ref"])) \
