@@ -127,7 +127,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # What start-up made (the app, its routes, mappers, templates: some 250,000 objects)
             # lives as long as the process; a full collection walked it all, a 150 ms pause of every
             # request in flight (the p99 of submissions under load). Frozen, collections walk only
-            # what came later. (Not for apps that come and go, as in the tests: a collection first.)
+            # what came later. Only server processes do it: the tests start and stop many apps, and
+            # each freeze begins with a full collection.
             gc.collect()
             gc.freeze()
         yield
