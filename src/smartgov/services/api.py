@@ -70,15 +70,13 @@ from .workflow import Workflow
 
 router = ModuleRouter(prefix="/api/v1/services", tags=["services"])
 T = TypeVar("T")
-MAX_KEY = 100  # characters of an Idempotency-Key
 
 
 # --------------------------------------------------------------------------- shaping
 
 
 def _agency_code(db: DbSession, agency_id: int) -> str:
-    org = db.get(Organization, agency_id)
-    return org.code if org else ""
+    return service.agency_code(db, agency_id) or ""
 
 
 def service_public(db: DbSession, row: Definition) -> ServicePublic:
@@ -250,7 +248,8 @@ def _application_view(request: Request, reference: str) -> ApplicationPublic:
 _SUBMIT_OPENAPI: dict[str, Any] = {
     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                     "description": "Retry safely: same key, one application.",
-                    "schema": {"type": "string", "maxLength": MAX_KEY, "title": "Idempotency-Key"}}],
+                    "schema": {"type": "string", "maxLength": service.MAX_IDEMPOTENCY_KEY,
+                               "title": "Idempotency-Key"}}],
     "requestBody": {"required": True, "content": {"application/json": {"schema": ApplicationIn.model_json_schema()}}},
 }
 
@@ -291,9 +290,10 @@ async def _submission(request: Request) -> tuple[ApplicationIn, str | None]:
     """The body and the Idempotency-Key, or the 422 FastAPI gives for them."""
     errors: list[dict[str, Any]] = []
     key = request.headers.get("idempotency-key")
-    if key is not None and len(key) > MAX_KEY:
+    limit = service.MAX_IDEMPOTENCY_KEY
+    if key is not None and len(key) > limit:
         errors.append({"type": "string_too_long", "loc": ("header", "idempotency-key"), "input": key,
-                       "msg": f"String should have at most {MAX_KEY} characters", "ctx": {"max_length": MAX_KEY}})
+                       "msg": f"String should have at most {limit} characters", "ctx": {"max_length": limit}})
     try:
         body = ApplicationIn.model_validate_json(await request.body())
     except ValidationError as exc:

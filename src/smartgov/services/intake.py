@@ -189,7 +189,7 @@ def applicant(database: Database, raw_token: str, service_id: str, answers: dict
               documents: dict[str, Any], idempotency_key: str | None) -> Applicant | None:
     """The caller with a live token that may write, and a service taken here; ``None``: the general path."""
     key = (idempotency_key or "").strip()
-    if len(key) > 100:
+    if len(key) > service.MAX_IDEMPOTENCY_KEY:
         return None
     offered = _offered_refs(answers, documents) if isinstance(answers, dict) and isinstance(documents, dict) else []
     if len(offered) > MAX_UPLOADS:
@@ -436,8 +436,7 @@ class Writer:
 
     def __init__(self, database: Database) -> None:
         self._channel = _Channel(database)
-        self.groups = 0  # how many transactions were written (tests and benchmarks read them)
-        self.written = 0
+        self.written = 0  # how many submissions were written here (the tests read it)
         self._queue: queue.SimpleQueue[tuple[Intake, Settle] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="smartgov-intake", daemon=True)
         self._thread.start()
@@ -509,7 +508,6 @@ class Writer:
                 log.exception("a submission could not be written")
                 settle(None, error)
             return
-        self.groups += 1
         self.written += len(written)
         for (_, settle), result in zip(group, written, strict=True):
             settle(result, None)

@@ -153,15 +153,19 @@ def register_prefill_provider(name: str, provider: PrefillProvider, *,
     _prefill[name] = _Provider(provider, applies, reads_database)
 
 
+def _applying(definition: ServiceDefinition | None) -> list[tuple[str, _Provider]]:
+    return [(name, p) for name, p in _prefill.items()
+            if definition is None or p.applies is None or p.applies(definition)]
+
+
 def prefill_providers(definition: ServiceDefinition | None = None) -> list[tuple[str, PrefillProvider]]:
     """The providers, in registration order; with ``definition``, only those that apply to it."""
-    return [(name, p.fn) for name, p in _prefill.items()
-            if definition is None or p.applies is None or p.applies(definition)]
+    return [(name, p.fn) for name, p in _applying(definition)]
 
 
 def prefill_reads_database(definition: ServiceDefinition) -> bool:
     """Whether any provider that applies to ``definition`` reads the database."""
-    return any(p.reads_database for p in _prefill.values() if p.applies is None or p.applies(definition))
+    return any(p.reads_database for _, p in _applying(definition))
 
 
 def register_action(name: str, handler: ActionHandler) -> None:

@@ -84,6 +84,7 @@ RESPOND = "respond"
 WITHDRAW = "withdraw"
 MAX_DRAFT_BYTES = 256 * 1024
 MAX_ANSWER_LENGTH = 4000
+MAX_IDEMPOTENCY_KEY = 100  # characters (the column's length)
 SORTS = ("deadline", "newest", "oldest", "reference")
 
 # --------------------------------------------------------------------------- notifications
@@ -666,7 +667,7 @@ def submit_application(
     """Check and accept an application; the same idempotency key again returns the first one unchanged."""
     account = principal.account
     key = (idempotency_key or "").strip()
-    if len(key) > 100:
+    if len(key) > MAX_IDEMPOTENCY_KEY:
         raise DomainError("idempotency_key_invalid", N_("The idempotency key is too long."), field="Idempotency-Key")
     if key:
         existing = db.scalar(select(Application).where(Application.applicant_id == account.id,
@@ -732,7 +733,8 @@ def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDef
         from .payments import create_invoice
 
         create_invoice(db, app, defn)
-    events.publish(db, SUBMITTED, actor_id=principal.id, **submitted_event_data(app, _agency_code(db, app), defn))
+    events.publish(db, SUBMITTED, actor_id=principal.id,
+                   **submitted_event_data(app, agency_code(db, app.agency_id), defn))
     notify_applicant(db, app, SUBMITTED_TEMPLATE, **submitted_context(defn))
     run_automatic_steps(db, app, facts=facts)
     return app
@@ -777,14 +779,15 @@ def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
     return {"service_fa": defn.title_fa, "service_en": defn.title_en}
 
 
-def _agency_code(db: Session, app: Application) -> str | None:
-    agency = db.get(Organization, app.agency_id)
+def agency_code(db: Session, agency_id: int) -> str | None:
+    """The code of a case's or a version's agency (``None`` if it is gone)."""
+    agency = db.get(Organization, agency_id)
     return agency.code if agency else None
 
 
 def event_data(db: Session, app: Application) -> dict[str, Any]:
     """The common part of every application event: enough for ledger and analytics subscribers."""
-    return case_event_data(app, _agency_code(db, app))
+    return case_event_data(app, agency_code(db, app.agency_id))
 
 
 def case_event_data(app: Any, agency_code: str | None) -> dict[str, Any]:
