@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartgov import digits
 from smartgov.errors import DomainError, NotFound
-from smartgov.i18n import N_, get_language, to_latin_digits
+from smartgov.i18n import N_, get_language
 from smartgov.identity import Organization, OrgKind, Principal, require
 from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.participation import permissions, service
@@ -168,12 +169,11 @@ def respond_form(slug: str, request: Request, db: DbSession, principal: CurrentP
 
 
 def _ids(text: str) -> list[int]:
-    parts = to_latin_digits(text).replace("،", ",").replace(" ", ",").split(",")
-    try:
-        return [int(p) for p in parts if p.strip()]
-    except ValueError as exc:
-        raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."),
-                          field="comment_ids") from exc
+    parts = digits.to_latin(text, "comment_ids").replace("،", ",").replace(" ", ",").split(",")
+    ids = [p.strip() for p in parts if p.strip()]
+    if not all(digits.is_ascii_digits(p) for p in ids):
+        raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."), field="comment_ids")
+    return [int(p) for p in ids]
 
 
 @router.post("/participation/consultations/{slug}/respond")
@@ -183,8 +183,8 @@ def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrinci
     try:
         changes = []
         if form.get("change_fa", "").strip() or form.get("change_en", "").strip():
-            section = to_latin_digits(form.get("change_section", "")).strip()
-            changes.append({"section": int(section) if section.isdigit() else None,
+            section = digits.to_latin(form.get("change_section", ""), "change_section").strip()
+            changes.append({"section": int(section) if digits.is_ascii_digits(section) else None,
                             "text_fa": form.get("change_fa", ""), "text_en": form.get("change_en", ""),
                             "comment_ids": _ids(form.get("comment_ids", ""))})
         service.publish_response(db, c, response_fa=form.get("response_fa", ""),
@@ -216,7 +216,7 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 @router.post("/participation/comments")
 def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     kind = form.get("subject_kind", "")
-    if kind not in service.SUBJECT_KINDS or not form.get("subject_id", "").isdigit():
+    if kind not in service.SUBJECT_KINDS or not digits.is_ascii_digits(form.get("subject_id", "")):
         raise NotFound("page")
     subject_id = int(form["subject_id"])
     key = form.get("form_key", "general")
@@ -226,8 +226,8 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
         require(permissions.can_participate(principal))
         comment = service.post_comment(
             db, account=principal.account, subject_kind=kind, subject_id=subject_id, body=form.get("body", ""),
-            section_number=int(section) if section.isdigit() else None,
-            parent_id=int(parent) if parent.isdigit() else None, ip=_ip(request))
+            section_number=int(section) if digits.is_ascii_digits(section) else None,
+            parent_id=int(parent) if digits.is_ascii_digits(parent) else None, ip=_ip(request))
     except DomainError as exc:
         db.rollback()
         message = field_errors(exc)
@@ -286,7 +286,7 @@ def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     content_id = form.get("id", "")
-    if not content_id.isdigit():
+    if not digits.is_ascii_digits(content_id):
         raise NotFound("content")
     try:
         service.report_content(db, principal.account, form.get("kind", ""), int(content_id),
@@ -305,7 +305,7 @@ def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: P
 def follow(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     kind, sid = form.get("subject_kind", ""), form.get("subject_id", "")
-    if kind not in service.SUBJECT_KINDS or not sid.isdigit():
+    if kind not in service.SUBJECT_KINDS or not digits.is_ascii_digits(sid):
         raise NotFound("page")
     service.subject_title(db, kind, int(sid), "en")
     if form.get("stop"):
@@ -386,14 +386,15 @@ def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal
                     form: PostedForm) -> Response:
     p = service.proposal_by_id(db, proposal_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
-    cost = to_latin_digits(form.get("answer_cost", "")).replace(",", "").replace("٬", "").strip()
+    typed_cost = form.get("answer_cost", "").strip()
     try:
         if form.get("answer_status") not in ANSWER_STATUSES:
             raise DomainError("invalid_status", N_("Choose one of the allowed values."), field="status")
-        if cost and not cost.isdigit():
+        cost = digits.whole_number(typed_cost, "cost") if typed_cost else None
+        if typed_cost and cost is None:
             raise DomainError("cost_required", N_("Give the estimated cost in rial."), field="cost")
         service.answer_proposal(db, p, status=form["answer_status"], text=form.get("answer_text", ""),
-                                cost=int(cost) if cost else None, actor_id=principal.id)
+                                cost=cost, actor_id=principal.id)
     except DomainError as exc:
         db.rollback()
         return _proposal_page(request, db, principal, proposal_id, _renamed(field_errors(exc), "answer_"), form,
@@ -475,8 +476,8 @@ def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrinc
     poll = service.poll_by_ref(db, ref)
     try:
         require(permissions.can_participate(principal))
-        choice = to_latin_digits(form.get("option", ""))
-        if not choice.isdigit():
+        choice = digits.to_latin(form.get("option", ""), "option").strip()
+        if not digits.is_ascii_digits(choice):
             raise DomainError("required", N_("Choose an option."), field="option")
         code = service.vote_in_poll(db, poll, principal.account, int(choice))
     except DomainError as exc:
@@ -512,7 +513,7 @@ def budget_page(ref: str, request: Request, db: DbSession, principal: OptionalPr
 @router.post("/participation/budgets/{ref}/vote")
 def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal, raw: PostedFiles) -> Response:
     budget = service.budget_by_ref(db, ref)
-    chosen = [int(v) for v in raw.getlist("projects") if isinstance(v, str) and v.isdigit()]
+    chosen = [int(v) for v in raw.getlist("projects") if isinstance(v, str) and digits.is_ascii_digits(v)]
     try:
         require(permissions.can_participate(principal))
         code = service.vote_in_budget(db, budget, principal.account, chosen)
@@ -586,7 +587,7 @@ def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> 
 @router.post("/participation/moderation")
 def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     kind, cid = form.get("kind", ""), form.get("id", "")
-    if not cid.isdigit():
+    if not digits.is_ascii_digits(cid):
         raise NotFound("content")
     item = service.content(db, kind, int(cid))
     require(permissions.can_moderate(db, principal, service.content_organization_id(db, kind, item)))
