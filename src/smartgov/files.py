@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
-import re
 import struct
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -195,7 +195,7 @@ def stream_xml(chunks: Iterable[bytes], target: Any, *, field: str, kind: str = 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_C, _V, _T, _ROW, _SI, _RPH = (f"{_MAIN}{tag}" for tag in ("c", "v", "t", "row", "si", "rPh"))
 
 
 def xlsx_rows(data: bytes, *, field: str, limits: Limits = DEFAULT_LIMITS) -> list[list[Any]]:
@@ -282,17 +282,17 @@ class _StringsReader:
         self.skip = 0  # inside <rPh> (phonetic guide): not part of the value
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        if tag == f"{_MAIN}t" and not self.skip:
+        if tag == _T and not self.skip:
             self.in_t = True
-        elif tag == f"{_MAIN}rPh":
+        elif tag == _RPH:
             self.skip += 1
 
     def end(self, tag: str) -> None:
-        if tag == f"{_MAIN}t":
+        if tag == _T:
             self.in_t = False
-        elif tag == f"{_MAIN}rPh":
+        elif tag == _RPH:
             self.skip -= 1
-        elif tag == f"{_MAIN}si":
+        elif tag == _SI:
             if len(self.strings) >= self.limits.max_cells:  # more strings than cells could ever use
                 raise _too_many_cells(self.field, self.limits)
             self.strings.append(self.text.take())
@@ -320,18 +320,18 @@ class _SheetReader:
         self.skip = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        if tag == f"{_MAIN}c":
+        if tag == _C:
             self.kind = attrib.get("t", "n")
-            ref = _CELL_REF.fullmatch(attrib.get("r", ""))
-            self.column = _column_index(ref.group(1)) if ref else len(self.row or [])
+            column = _column_index(attrib.get("r", "").rstrip("0123456789"))
+            self.column = column if column >= 0 else len(self.row or [])
             if self.column >= self.limits.max_columns:
                 raise FileRefused("file_too_many_columns", N_("A row has more than {max} columns."), self.field,
                                   max=self.limits.max_columns)
-        elif tag in (f"{_MAIN}v", f"{_MAIN}t"):
+        elif tag in (_V, _T):
             self.in_value = not self.skip
-        elif tag == f"{_MAIN}rPh":
+        elif tag == _RPH:
             self.skip += 1
-        elif tag == f"{_MAIN}row":
+        elif tag == _ROW:
             number = attrib.get("r", "")
             index = int(number) - 1 if number.isascii() and number.isdigit() and len(number) < 10 else -1
             index = max(index, len(self.rows))  # no number, or out of order: the next row
@@ -344,11 +344,11 @@ class _SheetReader:
             self.rows.append(self.row)
 
     def end(self, tag: str) -> None:
-        if tag in (f"{_MAIN}v", f"{_MAIN}t"):
+        if tag in (_V, _T):
             self.in_value = False
-        elif tag == f"{_MAIN}rPh":
+        elif tag == _RPH:
             self.skip -= 1
-        elif tag == f"{_MAIN}c" and self.row is not None:
+        elif tag == _C and self.row is not None:
             self.cells += 1
             if self.cells > self.limits.max_cells:
                 raise _too_many_cells(self.field, self.limits)
@@ -356,7 +356,7 @@ class _SheetReader:
             if self.column >= len(self.row):
                 self.row.extend([None] * (self.column - len(self.row) + 1))
             self.row[self.column] = value
-        elif tag == f"{_MAIN}row":
+        elif tag == _ROW:
             self.row = None
 
     def data(self, text: str) -> None:
@@ -386,7 +386,11 @@ class _SheetReader:
         return int(raw) if raw.lstrip("-").isdigit() and raw.isascii() else number
 
 
+@functools.lru_cache(maxsize=4096)
 def _column_index(letters: str) -> int:
+    """``A`` → 0, ``AB`` → 27; -1 for anything that is not one to three capital letters."""
+    if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha() and letters.isupper()):
+        return -1
     index = 0
     for c in letters:
         index = index * 26 + ord(c) - 64
