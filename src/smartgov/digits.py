@@ -109,6 +109,13 @@ def code(text: str, field: str | None = None) -> str:
     return _SEPARATORS.sub("", to_latin(text, field))
 
 
+def integer(text: str, field: str | None = None) -> int | None:
+    """An id, count or choice typed as plain digits (up to 18, so ``int`` never sees 5,000 of them);
+    ``None`` otherwise; :class:`DigitsRefused` for foreign digits."""
+    clean = to_latin(text, field).strip()
+    return int(clean) if _WHOLE.fullmatch(clean) else None
+
+
 def whole_number(text: str, field: str | None = None) -> int | None:
     """A non-negative whole number as typed (amounts in rial, counts, years), thousands
     separators allowed; ``None`` if it is not one; :class:`DigitsRefused` for foreign digits."""

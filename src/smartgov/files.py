@@ -373,7 +373,7 @@ class _SheetReader:
         if raw == "":
             return None
         if kind == "s":
-            index = int(raw) if raw.isascii() and raw.isdigit() else -1
+            index = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else -1
             if not 0 <= index < len(self.strings):
                 raise _damaged(self.field, "XLSX")
             return self.strings[index]
@@ -383,7 +383,8 @@ class _SheetReader:
             number = float(raw)
         except ValueError:
             raise _damaged(self.field, "XLSX") from None
-        return int(raw) if raw.lstrip("-").isdigit() and raw.isascii() else number
+        whole = raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 18  # int() refuses 4,300+ digits
+        return int(raw) if whole else number
 
 
 @functools.lru_cache(maxsize=4096)

@@ -85,6 +85,14 @@ def test_invisible_marks_and_separators_never_change_an_identifier() -> None:
     assert digits.decimal_number("−۱۲٫۵") == digits.decimal_number("-12.5")
 
 
+def test_ids_typed_in_forms() -> None:
+    assert digits.integer(" ۱۲ ") == 12 and digits.integer("٣") == 3
+    for text in ("", "1,2", "-1", "1.0", "1" * 19, "7" * 5_000, "abc"):
+        assert digits.integer(text) is None, text  # never int() of 5,000 digits (ValueError past 4,300)
+    with pytest.raises(digits.DigitsRefused):
+        digits.integer("５")
+
+
 def test_the_canonical_phone() -> None:
     for typed in ("09121234567", "+98 912 123 4567", "0098-912-123-4567", "989121234567", "912 123 4567",
                   "۰۹۱۲۱۲۳۴۵۶۷", "(0912) 123-4567"):

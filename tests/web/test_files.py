@@ -146,6 +146,17 @@ def test_inline_strings_rich_text_and_gaps() -> None:
     assert files.xlsx_rows(xlsx(sheet, strings), field="file") == [[], [None, "پارک", "ab", 150.0]]
 
 
+def test_long_numbers_in_cells_never_reach_int() -> None:
+    """``int()`` refuses more than 4,300 digits with a ValueError: a cell may hold 30,000."""
+    long = "7" * 5_000
+    sheet = f'<worksheet {NS}><sheetData><row><c><v>{long}</v></c></row></sheetData></worksheet>'.encode()
+    assert files.xlsx_rows(xlsx(sheet), field="f")[0][0] == float("inf")
+    sheet = f'<worksheet {NS}><sheetData><row><c t="s"><v>{long}</v></c></row></sheetData></worksheet>'.encode()
+    with pytest.raises(files.FileRefused) as refused:
+        files.xlsx_rows(xlsx(sheet), field="f")
+    assert refused.value.code == "file_unreadable"
+
+
 @pytest.mark.parametrize("limits, code", [
     (files.Limits(max_rows=2), "file_too_many_rows"),
     (files.Limits(max_columns=3), "file_too_many_columns"),

@@ -171,10 +171,10 @@ def claim_amounts(reference: str, request: Request, db: DbSession, principal: Cu
             if key.startswith("approved_") and isinstance(value, str):
                 position = key.removeprefix("approved_")
                 field = f"items[{position}].approved_amount"
-                amount = digits.whole_number(value, field)
-                if amount is None or not digits.is_ascii_digits(position):
+                amount, index = digits.whole_number(value, field), digits.integer(position, field)
+                if amount is None or index is None:
                     raise DomainError("approved_invalid", N_("Amount must be a whole number of rials."), field=field)
-                amounts[int(position)] = amount
+                amounts[index] = amount
         service.set_approved_amounts(db, service.claim_by_reference(db, app.reference), amounts)
         db.commit()
     except DomainError as exc:

@@ -723,8 +723,8 @@ def create_poll(db: Session, *, organization: Organization, slug: str, question_
 def poll_by_ref(db: Session, ref: str | int) -> Poll:
     """A poll by id or short name."""
     ref = to_latin_digits(str(ref)).strip()
-    poll = (db.get(Poll, int(ref)) if digits.is_ascii_digits(ref)
-            else db.scalar(select(Poll).where(Poll.slug == ref.lower())))
+    number = digits.integer(ref) if ref.isascii() else None
+    poll = db.get(Poll, number) if number is not None else db.scalar(select(Poll).where(Poll.slug == ref.lower()))
     if poll is None:
         raise NotFound("poll", field="poll")
     return poll
@@ -787,8 +787,8 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
 
 def budget_by_ref(db: Session, ref: str | int) -> Budget:
     ref = str(ref)
-    budget = (db.get(Budget, int(ref)) if digits.is_ascii_digits(ref)
-              else db.scalar(select(Budget).where(Budget.slug == ref)))
+    number = digits.integer(ref) if ref.isascii() else None
+    budget = db.get(Budget, number) if number is not None else db.scalar(select(Budget).where(Budget.slug == ref))
     if budget is None:
         raise NotFound("budget")
     return budget

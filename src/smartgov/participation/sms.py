@@ -97,10 +97,10 @@ def sender_account(db: Session, number: str) -> Account | None:
 
 
 def _int(value: str, field: str) -> int:
-    value = digits.to_latin(value, field)  # digits of another script: the reply says which to use
-    if not digits.is_ascii_digits(value):
+    number = digits.integer(value, field)  # digits of another script: the reply says which to use
+    if number is None:
         raise DomainError("invalid_number", N_("Write numbers in digits, for example VOTE 3 2."), field=field)
-    return int(value)
+    return number
 
 
 def execute(db: Session, account: Account, cmd: Command) -> str:
@@ -131,7 +131,8 @@ def execute(db: Session, account: Account, cmd: Command) -> str:
         if not cmd.args or not cmd.text:
             raise DomainError("usage", N_("Write: COMMENT <consultation>/<section> <your comment>."))
         ref, _, section = cmd.args[0].partition("/")
-        consultation = (service.consultation_by_id(db, int(ref)) if digits.is_ascii_digits(ref)
+        number = digits.integer(ref, "consultation")
+        consultation = (service.consultation_by_id(db, number) if number is not None
                         else service.consultation_by_slug(db, ref.lower()))
         comment = service.post_comment(
             db, account=account, subject_kind="consultation", subject_id=consultation.id, body=cmd.text,

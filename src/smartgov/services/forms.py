@@ -152,7 +152,7 @@ def _clean_date(field: JalaliDateField, value: Any, path: str, today: dt.date) -
     elif isinstance(value, str):
         text = digits.to_latin(value, path).strip()
         year = text.replace("-", "/").split("/")[0]
-        if digits.is_ascii_digits(year) and int(year) in JALALI_YEARS:
+        if len(year) == 4 and digits.is_ascii_digits(year) and int(year) in JALALI_YEARS:
             try:
                 day = jalali_to_gregorian(text)
             except ValueError:
