@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the bombs are bu
 from tests.web.test_files import (
     BILLION_LAUGHS,
     MB,
+    NS,
     huge_shared_string,
     lying_sizes,
     seventy_mb_sheet,
@@ -92,7 +93,7 @@ def main() -> None:
         ("XLSX, 70 MB of worksheet XML", sheet70, lambda d: files.xlsx_rows(d, field="file")),
         ("XLSX, one 300 MB shared string", xlsx(sheet_of([["x"]]), huge_shared_string(300 * MB), level=1),
          lambda d: files.xlsx_rows(d, field="file")),
-        ("XLSX, a 40,000-character shared string", xlsx(sheet_of([["x"]]), ("<sst><si><t>" + "a" * 40_000
+        ("XLSX, a 40,000-character shared string", xlsx(sheet_of([["x"]]), (f"<sst {NS}><si><t>" + "a" * 40_000
                                                                             + "</t></si></sst>").encode()),
          lambda d: files.xlsx_rows(d, field="file")),
         ("XLSX, billion laughs", xlsx(BILLION_LAUGHS), lambda d: files.xlsx_rows(d, field="file")),
