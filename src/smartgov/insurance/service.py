@@ -279,7 +279,7 @@ def prepare_wage_report(db: Session, answers: dict[str, Any], organization_id: i
                         data: bytes) -> PreparedReport:
     """Check the workshop belongs to the employer, the period is not filed yet and every row is valid."""
     code = str(answers.get("workshop_code") or "").strip()
-    workshop = workshop_by_code(db, code) if code else None  # one reading of the code, there
+    workshop = workshop_by_code(db, code) if code else None
     if workshop is None or workshop.organization_id != organization_id:
         raise DomainError("workshop_unknown", N_("This is not a workshop of your business."), field="workshop_code")
     year, month = _period(answers)
