@@ -226,3 +226,33 @@ def test_sms_in_every_script(client, db) -> None:  # type: ignore[no-untyped-def
         assert "0–9" in reply or "Not found" in reply, (char, reply)
     db.expire_all()
     assert service.petition_by_id(db, petition.id).signature_count == before + 1  # the texter, once
+
+
+@pytest.mark.parametrize("zero", ["۰", "٠", "０", "५"])
+def test_wage_report_upload_files_each_worker_once(client, db, zero: str) -> None:  # type: ignore[no-untyped-def]
+    """The employer's upload page: a worker repeated in another script is one worker (refused as a
+    duplicate) or a refused cell; the workshop code typed in that script is the same workshop or refused."""
+    from smartgov.insurance.models import WageReport, WageReportRow
+    from smartgov.insurance.wagereport import month_length
+    from tests.exchange.support import login
+    from tests.insurance.support import arrange, codes, last_month, wage_csv
+
+    a = arrange(db)
+    db.commit()
+    login(client, a["boss"], "/insurance/employer")
+    token = csrf_of(client.get("/insurance/employer").text)
+    year, month = last_month()
+    days = min(30, month_length(year, month))
+    worker, other = codes(2)
+    accepted = zero in digits.ACCEPTED_ZEROS
+    form = {"csrf_token": token, "workshop_code": written("2000001", zero), "year": str(year), "month": str(month)}
+    twice = wage_csv([worker, other], days=days, extra=f"{written(worker, zero)},علی,رضایی,1400/01/01,{days},90000000\n")
+    r = client.post("/insurance/employer/wage-reports", data=form, files={"report_file": ("l.csv", twice, "text/csv")})
+    assert r.status_code == 422, r.text
+    assert ('id="wage-errors"' in r.text) is accepted and ('id="f-workshop_code-error"' in r.text) is not accepted
+    once = wage_csv([written(worker, zero), other], days=days)
+    r = client.post("/insurance/employer/wage-reports", data=form, files={"report_file": ("l.csv", once, "text/csv")},
+                    follow_redirects=False)
+    assert r.status_code == (303 if accepted else 422), r.text
+    assert db.scalar(select(func.count()).select_from(WageReport)) == (1 if accepted else 0)
+    assert set(db.scalars(select(WageReportRow.national_code))) == ({worker, other} if accepted else set())
