@@ -29,6 +29,17 @@ def test_every_message_has_a_persian_translation(module: str) -> None:
     assert not missing, f"untranslated in {module} (run scripts/messages.sh, then translate): {sorted(missing)}"
 
 
+@pytest.mark.parametrize("kernel_file", ["errors.py", "digits.py", "files.py"])
+def test_kernel_messages_have_a_persian_translation(kernel_file: str) -> None:
+    """Kernel files outside the module folders share the web catalog (``scripts/messages.sh``)."""
+    from babel.messages.extract import extract_from_file
+
+    catalog = i18n.catalog("fa")
+    found = [m for _line, m, _c, _x in extract_from_file("python", ROOT / kernel_file, keywords=KEYWORDS)]
+    missing = {m if isinstance(m, str) else m[0] for m in found} - set(catalog)
+    assert found and not missing, f"untranslated in {kernel_file}: {sorted(missing)}"
+
+
 def test_dates_and_times_are_shown_in_the_platform_time_zone() -> None:
     from smartgov import clock
 

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from markupsafe import Markup
 from sqlalchemy import select
 
-from smartgov import demo
+from smartgov import demo, digits
 from smartgov.assessment import charts, permissions, reports, service
 from smartgov.assessment import demo as assessment_demo
 from smartgov.assessment import roadmap as roadmap_data
@@ -364,10 +364,11 @@ def save_settings(round_id: int, request: Request, db: DbSession, principal: Cur
     values |= {f"gartner_{k}": _yes_no(form.get(f"gartner_{k}")) for k in service.GARTNER_KEYS}
     try:
         for name in ("total_services", "operating_cost_rial"):
-            raw = to_latin_digits(form.get(name, "")).replace(",", "").replace("٬", "").strip()
-            if raw and (not raw.isdigit() or (name == "total_services" and int(raw) < 1)):
+            raw = form.get(name, "").strip()
+            number = digits.whole_number(raw, name) if raw else None
+            if raw and (number is None or (name == "total_services" and number < 1)):
                 raise DomainError("not_a_number", N_("Enter a whole number."), field=name)
-            values[name] = int(raw) if raw else None
+            values[name] = number
         service.update_settings(db, rnd, values)
         db.commit()
     except DomainError as exc:

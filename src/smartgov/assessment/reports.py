@@ -7,13 +7,12 @@ with fpdf's own primitives so the report needs no browser.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from smartgov import fonts
+from smartgov import files, fonts
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.models import AssessmentRound, RoadmapAction
 from smartgov.assessment.schemas import RoundResults
@@ -63,11 +62,8 @@ def score_rows(results: RoundResults) -> list[dict[str, Any]]:
 
 
 def scores_csv(results: RoundResults) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=SCORE_COLUMNS)
-    writer.writeheader()
-    writer.writerows(score_rows(results))
-    return ("\ufeff" + out.getvalue()).encode()  # BOM so spreadsheet programs read Persian as UTF-8
+    rows = ([row[c] for c in SCORE_COLUMNS] for row in score_rows(results))
+    return files.csv_text(SCORE_COLUMNS, rows, bom=True).encode()  # BOM: spreadsheet programs read Persian
 
 
 def scores_xlsx(results: RoundResults, actions: Sequence[RoadmapAction], indicators: Sequence[dict[str, Any]]) -> bytes:
@@ -77,56 +73,36 @@ def scores_xlsx(results: RoundResults, actions: Sequence[RoadmapAction], indicat
     book = Workbook()
     sheet = book.active
     sheet.title = "Scores"
-    sheet.append(SCORE_COLUMNS)
-    for row in score_rows(results):
-        sheet.append([row[c] for c in SCORE_COLUMNS])
+    for row in files.xlsx_sheet_rows([SCORE_COLUMNS, *([r[c] for c in SCORE_COLUMNS] for r in score_rows(results))]):
+        sheet.append(row)
     items = book.create_sheet("Items")
-    items.append(["component", "item", "mean", "sd", "item_total_r", "alpha_if_deleted"])
-    for a in results.alphas:
-        for i in a.items:
-            items.append([a.component, i.item, i.mean, i.sd, i.item_total_r, i.alpha_if_deleted])
+    for row in files.xlsx_sheet_rows([["component", "item", "mean", "sd", "item_total_r", "alpha_if_deleted"],
+                                      *([a.component, i.item, i.mean, i.sd, i.item_total_r, i.alpha_if_deleted]
+                                        for a in results.alphas for i in a.items)]):
+        items.append(row)
     plan = book.create_sheet("Roadmap")
-    plan.append(["phase", "component", "action_fa", "action_en", "capabilities", "owner", "due_date", "status"])
-    for act in actions:
-        plan.append(
-            [
-                act.phase,
-                act.component,
-                act.title_fa,
-                act.title_en,
-                ", ".join(act.capabilities),
-                act.owner or "",
-                act.due_date.isoformat() if act.due_date else "",
-                act.status,
-            ]
-        )
+    for row in files.xlsx_sheet_rows([ROADMAP_COLUMNS, *_roadmap_rows(actions, ", ")]):
+        plan.append(row)
     live = book.create_sheet("Indicators")
-    live.append(["indicator", "value", "n", "definition"])
-    for ind in indicators:
-        live.append([ind["key"], ind["value"], ind["n"], ind["definition"]])
+    for row in files.xlsx_sheet_rows([["indicator", "value", "n", "definition"],
+                                      *([i["key"], i["value"], i["n"], i["definition"]] for i in indicators)]):
+        live.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def roadmap_csv(actions: Sequence[RoadmapAction]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["phase", "component", "action_fa", "action_en", "capabilities", "owner", "due_date", "status"])
+ROADMAP_COLUMNS = ["phase", "component", "action_fa", "action_en", "capabilities", "owner", "due_date", "status"]
+
+
+def _roadmap_rows(actions: Sequence[RoadmapAction], joiner: str) -> Iterator[list[Any]]:
     for a in actions:
-        writer.writerow(
-            [
-                a.phase,
-                a.component,
-                a.title_fa,
-                a.title_en,
-                " ".join(a.capabilities),
-                a.owner or "",
-                a.due_date.isoformat() if a.due_date else "",
-                a.status,
-            ]
-        )
-    return ("\ufeff" + out.getvalue()).encode()
+        yield [a.phase, a.component, a.title_fa, a.title_en, joiner.join(a.capabilities), a.owner or "",
+               a.due_date.isoformat() if a.due_date else "", a.status]
+
+
+def roadmap_csv(actions: Sequence[RoadmapAction]) -> bytes:
+    return files.csv_text(ROADMAP_COLUMNS, _roadmap_rows(actions, " "), bom=True).encode()
 
 
 # --------------------------------------------------------------------------- PDF

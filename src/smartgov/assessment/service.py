@@ -7,10 +7,8 @@ on the submitted answers, so a round's results are exactly what a researcher get
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, digits, events, files
 from smartgov.assessment import indicators
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.frameworks import Framework, Node, load_framework
@@ -69,11 +67,13 @@ from smartgov.assessment.schemas import (
 )
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity.models import Account, Organization, OrgKind
 
 #: Largest import accepted (bytes); a national survey is far below this.
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+IMPORT_LIMITS = files.Limits(max_rows=100_000, max_columns=1_000, max_cells=1_000_000)
+"""A round's responses: respondents × items (the file is read by ``smartgov.files``, within these)."""
 RESPONDENT_COLUMNS = ("respondent", "respondent_id", "id")
 GARTNER_KEYS = ("presence", "interaction", "transaction", "transformation")
 TGOV_KEYS = ("internal", "external", "context")
@@ -516,10 +516,13 @@ def _likert(value: Any, top: int) -> int | None:
     if isinstance(value, int | float):
         number = float(value)
     else:
-        text = to_latin_digits(str(value)).strip()
+        text = str(value).strip()
         if not text:
             return None
-        number = float(text)  # ValueError for words
+        typed = digits.decimal_number(text)  # DigitsRefused (a ValueError) for digits of other scripts
+        if typed is None:
+            raise ValueError("not a number")
+        number = float(typed)
     if not np.isfinite(number):
         raise ValueError("not finite")
     if number != round(number) or not 1 <= number <= top:
@@ -545,6 +548,9 @@ def save_answers(
             continue
         try:
             value = _likert(raw, rnd.instrument.scale_points)
+        except digits.DigitsRefused:
+            errors.append(digits.DigitsRefused(code))
+            continue
         except (ValueError, OverflowError):
             errors.append(
                 DomainError(
@@ -615,45 +621,11 @@ def _read_table(filename: str, content: bytes) -> list[list[Any]]:
             status=413,
             mb=MAX_IMPORT_BYTES // (1024 * 1024),
         )
-    name = filename.lower()
-    if name.endswith((".xlsx", ".xlsm")):
-        from openpyxl import load_workbook
+    return files.read_table(filename, content, field="file", limits=IMPORT_LIMITS)
 
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise DomainError(
-                "file_unreadable",
-                N_("The file cannot be read as {kind}: {reason}."),
-                field="file",
-                kind="XLSX",
-                reason=type(exc).__name__,
-            ) from exc
-        return rows
-    if name.endswith((".csv", ".txt")):
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError(
-                "file_unreadable",
-                N_("The file cannot be read as {kind}: {reason}."),
-                field="file",
-                kind="CSV",
-                reason="UTF-8",
-            ) from exc
-        try:
-            return [list(r) for r in csv.reader(io.StringIO(text))]
-        except csv.Error as exc:
-            raise DomainError(
-                "file_unreadable",
-                N_("The file cannot be read as {kind}: {reason}."),
-                field="file",
-                kind="CSV",
-                reason=str(exc),
-            ) from exc
-    raise DomainError("file_type", N_("Upload a .csv or .xlsx file."), field="file")
+
+_FOREIGN_DIGITS = N_(
+    "Row {row}, column {column}: write the digits with 0–9 or ۰–۹; digits of other scripts are not accepted.")
 
 
 def _cell(value: Any) -> str:
@@ -707,9 +679,14 @@ def import_responses(db: Session, rnd: AssessmentRound, filename: str, content: 
     parsed: list[tuple[str, dict[str, int]]] = []
     for number, row in enumerate(rows[1:], start=2):
         key = _cell(row[id_col]) if id_col is not None and id_col < len(row) else ""
-        key = to_latin_digits(key)[:80]
+        try:
+            key, foreign = digits.to_latin(key)[:80], False
+        except digits.DigitsRefused:
+            key, foreign = key[:80], True
         if id_col is not None:
-            if not key:
+            if foreign:
+                problem(number, header[id_col], "digits_script", _FOREIGN_DIGITS)
+            elif not key:
                 problem(
                     number, header[id_col], "no_respondent", N_("Row {row}, column {column}: the respondent is empty.")
                 )
@@ -736,6 +713,9 @@ def import_responses(db: Session, rnd: AssessmentRound, filename: str, content: 
             raw = row[i] if i < len(row) else None
             try:
                 value = _likert(raw, top)
+            except digits.DigitsRefused:
+                problem(number, code, "digits_script", _FOREIGN_DIGITS)
+                continue
             except ValueError:
                 problem(number, code, "not_numeric", N_("Row {row}, column {column}: the value is not a number."))
                 continue

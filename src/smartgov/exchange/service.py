@@ -65,7 +65,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "replayed": (409, N_("This message id has already been used.")),
     "no_access_right": (403, N_("The client has no access right to this service.")),
     "purpose_not_allowed": (403, N_("This purpose is not allowed for this client and service.")),
-    "invalid_person": (400, N_("The person's national code is not valid.")),
+    "invalid_person": (422, N_("The person's national code is not valid.")),
     "not_found": (404, N_("The person is not known to this service.")),
     "no_provider": (501, N_("No provider answers this service.")),
     "provider_error": (502, N_("The provider failed to answer.")),
@@ -77,7 +77,8 @@ class ExchangeRefused(DomainError):
 
     def __init__(self, reason: str, message_id: str | None = None) -> None:
         status, message = REASONS[reason]
-        super().__init__(reason, message, status=status)
+        field = "envelope.person" if reason == "invalid_person" else None
+        super().__init__(reason, message, status=status, field=field)
         self.message_id = message_id
 
 
@@ -511,9 +512,9 @@ def receive(db: Session, raw: Any) -> Outcome:
         return refuse("no_access_right")
     if not any(envelope.purpose in purposes for purposes in rights):
         return refuse("purpose_not_allowed")
-    person = nationalcode.normalize(envelope.person)
-    if not nationalcode.is_valid(person):
+    if not nationalcode.is_valid(envelope.person):  # digits of other scripts included: never a second person
         return refuse("invalid_person")
+    person = nationalcode.normalize(envelope.person)
     provider = provider_for(svc.code)
     if provider is None:
         return refuse("no_provider", "error")

@@ -4,6 +4,7 @@ Other modules use only this surface.
 """
 
 from smartgov.identity.models import MFA_ROLES, Account, Organization, OrgKind, Person, Role
+from smartgov.identity.nationalcode import NationalCode
 from smartgov.identity.permissions import acts_for_agency, can_write, is_platform_admin, require
 from smartgov.identity.service import (
     Principal,
@@ -17,6 +18,7 @@ from smartgov.identity.service import (
 __all__ = [
     "MFA_ROLES",
     "Account",
+    "NationalCode",
     "OrgKind",
     "Organization",
     "Person",

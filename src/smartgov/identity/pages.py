@@ -9,6 +9,7 @@ import segno
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from smartgov import digits
 from smartgov.errors import DomainError, ValidationFailed
 from smartgov.i18n import N_, gettext, parse_date
 from smartgov.identity import permissions, service
@@ -128,6 +129,7 @@ def register_account(request: Request, db: DbSession, form: PostedForm) -> Respo
               if not form.get(f, "").strip()]
     checks = [
         lambda: data["national_code"] and service.check_national_code(data["national_code"]),
+        lambda: data["phone"] and digits.phone(data["phone"]),
         lambda: data["username"] and service.check_username(data["username"]),
         lambda: data["password"] and service.check_password(data["password"], username=data["username"]),
     ]

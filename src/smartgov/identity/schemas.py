@@ -7,7 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from smartgov.digits import Date, Phone
 from smartgov.identity.models import Role
+from smartgov.identity.nationalcode import NationalCode
 
 Scope = Literal["read", "write"]
 
@@ -15,13 +17,14 @@ Scope = Literal["read", "write"]
 class RegistrationIn(BaseModel):
     """A citizen signing up with their national code."""
 
-    national_code: str = Field(description="10-digit Iranian national code (Persian digits accepted).")
+    national_code: NationalCode = Field(
+        description="10-digit Iranian national code; Latin, Persian or Arabic-Indic digits (others: 422).")
     first_name_fa: str = Field(min_length=1, max_length=100)
     last_name_fa: str = Field(min_length=1, max_length=100)
     first_name_en: str = Field(min_length=1, max_length=100)
     last_name_en: str = Field(min_length=1, max_length=100)
-    birth_date: dt.date = Field(description="Gregorian date (ISO 8601); pages also accept Jalali.")
-    phone: str | None = Field(None, max_length=20)
+    birth_date: Date = Field(description="ISO 8601 (1991-09-22) or Jalali (1370/06/31), in accepted digits.")
+    phone: Phone | None = Field(None, max_length=40, description="Stored as digits (an Iranian mobile as 09…).")
     email: EmailStr | None = None
     username: str = Field(min_length=3, max_length=60)
     password: str = Field(max_length=200)
@@ -62,11 +65,11 @@ class AccountCreate(BaseModel):
     password: str = Field(max_length=200)
     role: Role
     organization: str | None = Field(None, description="Organization code; required for scoped roles.")
-    national_code: str | None = Field(None, description="Links the account to a known person.")
+    national_code: NationalCode | None = Field(None, description="Links the account to a known person.")
 
 
 class ProfileUpdate(BaseModel):
-    phone: str | None = Field(None, max_length=20)
+    phone: Phone | None = Field(None, max_length=40, description="Stored as digits (an Iranian mobile as 09…).")
     email: EmailStr | None = None
     language: Literal["fa", "en"] | None = None
 

@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from smartgov import clock, events
+from smartgov import clock, digits, events
 from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
@@ -115,14 +115,8 @@ def check_password(password: str, *, username: str = "", field: str = "password"
 
 
 def check_national_code(value: str, field: str = "national_code") -> str:
-    code = nationalcode.normalize(value)
-    if not nationalcode.is_valid(code):
-        raise DomainError(
-            "invalid_national_code",
-            N_("The national code is not valid: it must be 10 digits with a correct check digit."),
-            field=field,
-        )
-    return code
+    """The canonical national code (``nationalcode.check``), or a 422 naming ``field``."""
+    return nationalcode.check(value, field)
 
 
 def check_username(username: str) -> str:
@@ -163,7 +157,7 @@ def create_person(
     person = Person(
         national_code=code, first_name_fa=first_name_fa.strip(), last_name_fa=last_name_fa.strip(),
         first_name_en=first_name_en.strip(), last_name_en=last_name_en.strip(), birth_date=birth_date,
-        phone=to_latin_digits(phone).strip() if phone else None, email=email, gender=gender,
+        phone=digits.phone(phone) if phone and phone.strip() else None, email=email, gender=gender,
         province=province, created_at=clock.now(),
     )
     db.add(person)
@@ -172,6 +166,7 @@ def create_person(
 
 
 def person_by_code(db: Session, national_code: str) -> Person | None:
+    """The person with this national code, typed in any accepted digits (foreign digits: 422)."""
     return db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
 
 
@@ -276,9 +271,15 @@ def register_citizen(db: Session, data: dict[str, object]) -> Account:
     """Self-registration. A person already known (e.g. an insured person) is linked only
     when the birth date matches, so nobody can claim another's record by code alone."""
     errors: list[DomainError] = []
-    code = nationalcode.normalize(str(data["national_code"]))
+    code = ""
+
+    def national_code() -> None:
+        nonlocal code
+        code = check_national_code(str(data["national_code"]))
+
     checks = (
-        lambda: check_national_code(code),
+        national_code,
+        lambda: data.get("phone") and digits.phone(str(data["phone"])),
         lambda: check_username(str(data["username"])),
         lambda: check_password(str(data["password"]), username=str(data["username"])),
     )
@@ -320,10 +321,7 @@ def update_profile(db: Session, account: Account, *, phone: str | None, email: s
     """Change contact details and preferred language; national code and names come from registries."""
     if account.person is not None:
         if phone is not None:
-            phone = to_latin_digits(phone).strip()
-            if phone and not (phone.lstrip("+").isdigit() and 8 <= len(phone) <= 15):
-                raise DomainError("invalid_phone", N_("Enter a phone number of 8–15 digits."), field="phone")
-            account.person.phone = phone or None
+            account.person.phone = digits.phone(phone) if phone.strip() else None
         if email is not None:
             account.person.email = email or None
     if language in ("fa", "en"):
@@ -469,6 +467,8 @@ def _check_totp(account: Account, code: str) -> bool:
     if not account.mfa_secret:
         return False
     code = to_latin_digits(code).strip().replace(" ", "")
+    if not digits.is_ascii_digits(code):  # compare_digest raises on non-ASCII text; no such code is right
+        return False
     totp = pyotp.TOTP(account.mfa_secret)
     now = clock.now()
     for drift in (-1, 0, 1):  # one step of clock drift either way

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from smartgov import digits
 from smartgov.errors import DomainError, NotFound, ValidationFailed
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity import Organization, Principal, Role, require
 from smartgov.services import application_by_reference, submit_application
 from smartgov.web import csrf
@@ -105,8 +106,11 @@ def employer_page(request: Request, db: DbSession, principal: CurrentPrincipal) 
 def file_wage_report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedFiles) -> Response:
     """Upload and file the month's CSV; a bad file is refused whole, with every error by row and column."""
     require(permissions.can_check_wage_report(principal))
-    values = {k: to_latin_digits(v).strip() for k, v in form.items() if isinstance(v, str) and k != csrf.FIELD}
-    shop = service.workshop_by_code(db, values.get("workshop_code", ""))
+    values = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != csrf.FIELD}
+    try:
+        shop = service.workshop_by_code(db, values.get("workshop_code", ""))
+    except DomainError as exc:  # digits of a script we do not accept
+        return _employer_page(request, db, principal, values=values, status=422, errors=field_errors(exc))
     if shop is None or shop.organization_id not in principal.org_ids(Role.EMPLOYER):
         return _employer_page(request, db, principal, values=values, status=422,
                               errors={"workshop_code": DomainError("workshop_unknown", N_(
@@ -165,11 +169,12 @@ def claim_amounts(reference: str, request: Request, db: DbSession, principal: Cu
     try:
         for key, value in form.items():
             if key.startswith("approved_") and isinstance(value, str):
-                text = to_latin_digits(value).replace(",", "").replace("٬", "").strip()
-                if not text.isdigit():
-                    raise DomainError("approved_invalid", N_("Amount must be a whole number of rials."),
-                                      field=f"items[{key.removeprefix('approved_')}].approved_amount")
-                amounts[int(key.removeprefix("approved_"))] = int(text)
+                position = key.removeprefix("approved_")
+                field = f"items[{position}].approved_amount"
+                amount, index = digits.whole_number(value, field), digits.integer(position, field)
+                if amount is None or index is None:
+                    raise DomainError("approved_invalid", N_("Amount must be a whole number of rials."), field=field)
+                amounts[index] = amount
         service.set_approved_amounts(db, service.claim_by_reference(db, app.reference), amounts)
         db.commit()
     except DomainError as exc:

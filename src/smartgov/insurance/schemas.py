@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from smartgov.digits import Amount
+
 
 class StepPublic(BaseModel):
     code: str
@@ -146,7 +148,7 @@ class MedicalClaimPublic(BaseModel):
 
 class ApprovedAmount(BaseModel):
     position: int = Field(ge=1)
-    approved_amount: int = Field(ge=0, le=10**15)
+    approved_amount: Amount = Field(ge=0, le=10**15, description="Rial; a number, or digits as text.")
 
 
 class ApprovedAmountsIn(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, Select, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, digits, events
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import Organization, Person, person_by_code
@@ -220,7 +220,8 @@ def create_workshop(db: Session, organization: Organization, *, code: str, name_
 
 
 def workshop_by_code(db: Session, code: str) -> Workshop | None:
-    return db.scalar(select(Workshop).where(Workshop.code == code.strip()))
+    """A workshop by its code as typed (any accepted digits; foreign digits: 422 on ``workshop_code``)."""
+    return db.scalar(select(Workshop).where(Workshop.code == digits.code(code, "workshop_code")))
 
 
 # --------------------------------------------------------------------------- wage reports

@@ -18,7 +18,8 @@ daily_wage         rial per day, whole number; the month's wage is daily_wage ×
 
 Column order is free; names are case-insensitive and may also be the Persian labels
 (کد ملی، نام، نام خانوادگی، تاریخ شروع، روزهای کارکرد، دستمزد روزانه، دستمزد ماهانه).
-Numbers may use Persian or Arabic-Indic digits and thousands separators (``1,250,000`` in a
+Numbers, codes and dates may use Persian or Arabic-Indic digits (``smartgov.digits``; a cell with
+digits of any other script is refused by name) and thousands separators (``1,250,000`` in a
 quoted cell, or ``۱٬۲۵۰٬۰۰۰``). A wage must reach the minimum wage for the days worked and
 stay below the typo guard; a row with 0 days must report 0 wage. Blank lines are skipped.
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,8 +39,9 @@ from typing import Any
 
 import jdatetime
 
+from smartgov import digits, files
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, jalali_to_gregorian, to_latin_digits
+from smartgov.i18n import N_, jalali_to_gregorian
 from smartgov.identity import nationalcode
 
 from .parameters import DEFAULT_PARAMETERS, InsuranceParameters
@@ -68,8 +69,9 @@ ALIASES = {
 }
 MAX_NAME = 60
 MAX_ROWS = 200_000
+LIMITS = files.Limits(max_rows=MAX_ROWS + 1, max_columns=100)  # + 1: the header
 
-_NUMBER = re.compile(r"\d+|\d{1,3}(?:[,٬]\d{3})+")
+_NUMBER = re.compile(r"[0-9]+|[0-9]{1,3}(?:[,٬][0-9]{3})+")
 _NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u064b-\u065f\u0670\u200c '\-.])*")
 _ARABIC_TO_PERSIAN = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 _SPACES = re.compile(r"\s+")
@@ -146,9 +148,8 @@ def _header(cells: list[str], errors: _Errors) -> dict[str, int]:
     return index
 
 
-def _number(text: str) -> int | None:
-    text = to_latin_digits(text).strip()
-    if not _NUMBER.fullmatch(text):
+def _number(text: str | None) -> int | None:
+    if text is None or not _NUMBER.fullmatch(text := text.strip()) or len(text) > 24:
         return None
     return int(text.replace(",", "").replace("٬", ""))
 
@@ -165,16 +166,7 @@ def parse_wage_report(
     if not (1300 <= year <= 1500 and 1 <= month <= 12):
         raise ValueError("report period must be a Jalali year and month")
     errors = _Errors(max_errors)
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            errors.add("encoding", N_("The file is not UTF-8 text; save it as “CSV UTF-8” and try again."), "file")
-            errors.raise_if_any()
-            raise AssertionError("unreachable") from None
-    else:
-        text = data.removeprefix("\ufeff")
-    reader = _records(csv.reader(io.StringIO(text.replace("\0", ""), newline="")), errors)
+    reader = _records(files.csv_records(data, field="file", limits=LIMITS), errors)
     header = next(reader, None)
     while header is not None and not any(c.strip() for c in header):
         header = next(reader, None)
@@ -201,9 +193,6 @@ def parse_wage_report(
     number = 1
     for cells in reader:
         number += 1
-        if number - 1 > MAX_ROWS:
-            add("too_many_rows", N_("A report may have at most {max} rows."), f"row {number}", max=MAX_ROWS)
-            break
         if len(cells) != width:
             if not any(c.strip() for c in cells):
                 continue
@@ -216,11 +205,23 @@ def parse_wage_report(
             )
             continue
         ok = True
+        # The digit-bearing cells, read once: accepted digits as ASCII, any other script refused by cell.
+        latin: dict[str, str | None] = {}
+        for col, i in (("national_code", i_code), ("start_date", i_start), ("days_worked", i_days),
+                       (wage_col, i_wage)):
+            try:
+                latin[col] = digits.to_latin(cells[i])
+            except digits.DigitsRefused as exc:
+                add(exc.code, exc.message, f"row {number}, column {col}")
+                latin[col] = None
+                ok = False
 
-        code = nationalcode.normalize(cells[i_code])
-        if code.isdigit() and 8 <= len(code) < 10:
+        code = nationalcode.normalize(latin["national_code"]) if latin["national_code"] is not None else None
+        if code is not None and digits.is_ascii_digits(code) and 8 <= len(code) < 10:
             code = code.zfill(10)
-        if not code:
+        if code is None:
+            pass
+        elif not code:
             add("required", N_("This value is required."), f"row {number}, column national_code")
             ok = False
         elif not nationalcode.is_valid(code):
@@ -257,7 +258,7 @@ def parse_wage_report(
                 ok = False
             names.append(name)
 
-        raw_date = cells[i_start].strip()
+        raw_date = (latin["start_date"] or "").strip()
         if raw_date in dates:
             start = dates[raw_date]
         else:
@@ -266,7 +267,9 @@ def parse_wage_report(
             except ValueError:
                 start = None
             dates[raw_date] = start
-        if not raw_date:
+        if latin["start_date"] is None:
+            start = None
+        elif not raw_date:
             add("required", N_("This value is required."), f"row {number}, column start_date")
             ok = False
         elif start is None:
@@ -284,11 +287,13 @@ def parse_wage_report(
             )
             ok = False
 
-        days = _number(cells[i_days])
+        days = _number(latin["days_worked"])
         max_days = days_in_month
         if start is not None and period_start <= start <= period_end:
             max_days = (period_end - start).days + 1
-        if days is None or days > 31:
+        if latin["days_worked"] is None:
+            days = None
+        elif days is None or days > 31:
             add(
                 "days_invalid",
                 N_("Days worked must be a whole number from 0 to 31."),
@@ -305,10 +310,12 @@ def parse_wage_report(
             )
             ok = False
 
-        amount = _number(cells[i_wage])
+        amount = _number(latin[wage_col])
         monthly: int | None = None
         where = f"row {number}, column {wage_col}"
-        if amount is None:
+        if latin[wage_col] is None:
+            pass
+        elif amount is None:
             add("amount_invalid", N_("Amount must be a whole number of rials."), where)
             ok = False
         elif days is not None:
@@ -336,7 +343,7 @@ def parse_wage_report(
                 ok = False
 
         if ok and not errors.items:
-            assert start is not None and days is not None and monthly is not None
+            assert code is not None and start is not None and days is not None and monthly is not None
             rows.append(
                 WageRow(
                     number,
@@ -355,12 +362,18 @@ def parse_wage_report(
     return WageReport(year, month, rows)
 
 
-def _records(reader: Any, errors: _Errors) -> Iterator[list[str]]:
-    """CSV records; a malformed file (e.g. an unclosed quote) ends the file with an error, not a crash."""
+def _records(records: Iterator[list[str]], errors: _Errors) -> Iterator[list[str]]:
+    """CSV records; a malformed file (e.g. an unclosed quote) or one past the limits (``smartgov.files``)
+    ends the file with an error, not a crash."""
+    row = 0
     try:
-        yield from reader
+        for record in records:
+            row += 1
+            yield record
     except csv.Error:
-        errors.add("csv_invalid", N_("The file is not valid CSV from this row on."), f"row {reader.line_num}")
+        errors.add("csv_invalid", N_("The file is not valid CSV from this row on."), f"row {row + 1}")
+    except files.FileRefused as exc:
+        errors.add(exc.code, exc.message, f"row {exc.line}" if exc.code != "encoding" else "file", **exc.params)
 
 
 def _jalali(text: str) -> dt.date:

@@ -548,12 +548,12 @@ class EntryCheck:
 
 def check_entry(db: Session, query: str) -> EntryCheck:
     """Check an entry given by number (Persian digits welcome) or by leaf hash / receipt code."""
-    from smartgov.i18n import to_latin_digits
+    from smartgov import digits
 
-    text = to_latin_digits(query.strip()).lstrip("#")
+    text = digits.to_latin(query, "q").strip().lstrip("#")
     if not text:
         raise DomainError("ledger_index_or_leaf", N_("Give an entry number or a leaf hash."), field="q", status=422)
-    if text.isdigit() and len(text) < 19:
+    if digits.is_ascii_digits(text) and len(text) < 19:
         entry = entry_at(db, int(text))
     else:
         entry = entry_by_leaf(db, parse_leaf_hash(text, field="q"))

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartgov.identity import NationalCode
+
 SubjectKind = Literal["consultation", "proposal", "accountability", "petition"]
 ContentKind = Literal["comment", "proposal", "petition"]
 
@@ -417,7 +419,7 @@ class ModerationActionPublic(BaseModel):
 
 
 class VerificationCreate(BaseModel):
-    national_code: str
+    national_code: NationalCode
     method: Literal["registry", "in_person", "letter"]
 
 

@@ -9,11 +9,9 @@ itself (phase, thresholds, verification level, one person one vote).
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import itertools
 import secrets
 from collections import Counter
@@ -25,7 +23,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, digits, events, files
 from smartgov.db import Database, lock
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
@@ -725,7 +723,8 @@ def create_poll(db: Session, *, organization: Organization, slug: str, question_
 def poll_by_ref(db: Session, ref: str | int) -> Poll:
     """A poll by id or short name."""
     ref = to_latin_digits(str(ref)).strip()
-    poll = db.get(Poll, int(ref)) if ref.isdigit() else db.scalar(select(Poll).where(Poll.slug == ref.lower()))
+    number = digits.integer(ref) if ref.isascii() else None
+    poll = db.get(Poll, number) if number is not None else db.scalar(select(Poll).where(Poll.slug == ref.lower()))
     if poll is None:
         raise NotFound("poll", field="poll")
     return poll
@@ -788,7 +787,8 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
 
 def budget_by_ref(db: Session, ref: str | int) -> Budget:
     ref = str(ref)
-    budget = db.get(Budget, int(ref)) if ref.isdigit() else db.scalar(select(Budget).where(Budget.slug == ref))
+    number = digits.integer(ref) if ref.isascii() else None
+    budget = db.get(Budget, number) if number is not None else db.scalar(select(Budget).where(Budget.slug == ref))
     if budget is None:
         raise NotFound("budget")
     return budget
@@ -1423,11 +1423,7 @@ def _pseudonym(scope: str, account_id: int) -> str:
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue()
+    return files.csv_text(header, rows)  # formulas people typed (a comment "=HYPERLINK(…)") are neutralized
 
 
 def comments_csv(db: Session, consultation: Consultation) -> str:

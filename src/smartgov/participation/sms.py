@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import events
+from smartgov import digits, events
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, gettext, to_latin_digits
 from smartgov.identity import Account, Person
@@ -75,15 +75,12 @@ def parse(text: str) -> Command:
 
 
 def normalize_phone(number: str) -> str:
-    """Iranian mobile numbers in any common form to ``09xxxxxxxxx``."""
-    digits = "".join(c for c in to_latin_digits(number) if c.isdigit())
-    if digits.startswith("0098"):
-        digits = "0" + digits[4:]
-    elif digits.startswith("98") and len(digits) == 12:
-        digits = "0" + digits[2:]
-    elif digits.startswith("9") and len(digits) == 10:
-        digits = "0" + digits
-    return digits
+    """The sender as stored on people (``digits.phone``: an Iranian mobile as ``09xxxxxxxxx``);
+    ``""`` for what is not a phone number at all (foreign digits included)."""
+    try:
+        return digits.phone(number, "sender")
+    except DomainError:
+        return ""
 
 
 def sender_account(db: Session, number: str) -> Account | None:
@@ -100,9 +97,10 @@ def sender_account(db: Session, number: str) -> Account | None:
 
 
 def _int(value: str, field: str) -> int:
-    if not value.isdigit():
+    number = digits.integer(value, field)  # digits of another script: the reply says which to use
+    if number is None:
         raise DomainError("invalid_number", N_("Write numbers in digits, for example VOTE 3 2."), field=field)
-    return int(value)
+    return number
 
 
 def execute(db: Session, account: Account, cmd: Command) -> str:
@@ -133,7 +131,8 @@ def execute(db: Session, account: Account, cmd: Command) -> str:
         if not cmd.args or not cmd.text:
             raise DomainError("usage", N_("Write: COMMENT <consultation>/<section> <your comment>."))
         ref, _, section = cmd.args[0].partition("/")
-        consultation = (service.consultation_by_id(db, int(ref)) if ref.isdigit()
+        number = digits.integer(ref, "consultation")
+        consultation = (service.consultation_by_id(db, number) if number is not None
                         else service.consultation_by_slug(db, ref.lower()))
         comment = service.post_comment(
             db, account=account, subject_kind="consultation", subject_id=consultation.id, body=cmd.text,

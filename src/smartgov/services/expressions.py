@@ -547,7 +547,7 @@ def _as_date(value: Any) -> dt.date | None:
         except ValueError:
             pass
         parts = text.replace("-", "/").split("/")
-        if len(parts) == 3 and all(p.isdigit() and len(p) <= 4 for p in parts) and len(parts[0]) == 4:
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts) and len(parts[0]) == 4:
             y, m, d = (int(p) for p in parts)
             if 1200 <= y <= 1500:  # a Jalali year; Gregorian ISO was handled above
                 try:

@@ -10,12 +10,12 @@ the path of its field (``household[2].national_code``; row indexes count from 0)
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from smartgov import digits
 from smartgov.errors import DomainError, ValidationFailed
 from smartgov.i18n import (
     N_,
@@ -47,8 +47,6 @@ from .definitions import (
 from .expressions import Expression
 
 MAX_FILE_NAME = 255
-_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
-_THOUSANDS = str.maketrans("", "", ",٬_ \u00a0\u200c")
 _YES = frozenset({"yes", "true", "1", "y", "بله", "آری", "بلی"})
 _NO = frozenset({"no", "false", "0", "n", "خیر", "نه"})
 JALALI_YEARS = range(1200, 1501)
@@ -95,8 +93,8 @@ def _clean_text(field: TextField, value: Any, path: str) -> str:
     if not field.multiline:
         text = " ".join(text.split())
     if field.digits_only:
-        text = to_latin_digits(text).replace(" ", "").replace("-", "")
-        if not text.isascii() or not text.isdigit():
+        text = digits.code(text, path)
+        if not digits.is_ascii_digits(text):
             raise _error("text_digits", N_("Use digits only."), path)
     if len(text) < field.min_length:
         raise _error("text_too_short", N_("Enter at least {min} characters."), path, min=field.min_length)
@@ -105,7 +103,7 @@ def _clean_text(field: TextField, value: Any, path: str) -> str:
     return text
 
 
-def _parse_decimal(value: Any) -> Decimal | None:
+def _parse_decimal(value: Any, path: str) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -113,18 +111,12 @@ def _parse_decimal(value: Any) -> Decimal | None:
     if isinstance(value, float):
         return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
     if isinstance(value, str):
-        text = to_latin_digits(value).translate(_THOUSANDS).replace("٫", ".").replace("−", "-")
-        if not _NUMBER.fullmatch(text):
-            return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern already rules this out
-            return None
+        return digits.decimal_number(value, path)
     return None
 
 
 def _clean_number(field: NumberField, value: Any, path: str) -> int | float:
-    number = _parse_decimal(value)
+    number = _parse_decimal(value, path)
     if number is None:
         raise _error("number_invalid", N_("Enter a number."), path)
     integral = number == number.to_integral_value()
@@ -142,7 +134,7 @@ def _plain(value: Decimal) -> int | float:
 
 
 def _clean_money(field: MoneyField, value: Any, path: str) -> int:
-    number = _parse_decimal(value)
+    number = _parse_decimal(value, path)
     if number is None or number != number.to_integral_value() or number < 0:
         raise _error("money_invalid", N_("Enter an amount in rial as a whole number, like 1500000."), path)
     amount = int(number)
@@ -158,9 +150,9 @@ def _clean_date(field: JalaliDateField, value: Any, path: str, today: dt.date) -
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         day = value
     elif isinstance(value, str):
-        text = to_latin_digits(value.strip())
+        text = digits.to_latin(value, path).strip()
         year = text.replace("-", "/").split("/")[0]
-        if year.isdigit() and int(year) in JALALI_YEARS:
+        if len(year) == 4 and digits.is_ascii_digits(year) and int(year) in JALALI_YEARS:
             try:
                 day = jalali_to_gregorian(text)
             except ValueError:
@@ -178,7 +170,7 @@ def _clean_national_code(value: Any, path: str) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise _error("national_code_invalid", N_("Enter a valid 10-digit national code."), path)
     # a JSON number loses leading zeros: 12345679 is the code 0012345679
-    code = str(value).zfill(10) if isinstance(value, int) else normalize_national_code(value)
+    code = str(value).zfill(10) if isinstance(value, int) else normalize_national_code(value, path)
     if not national_code_is_valid(code):
         raise _error("national_code_invalid", N_("Enter a valid 10-digit national code."), path)
     return code

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from smartgov import clock
+from smartgov import clock, digits
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import (
     N_,
@@ -266,10 +266,11 @@ def save_page(service_id: str, number: int, request: Request, db: DbSession,
                 rows.append({})
             raw[add] = rows
     if remove and ":" in remove:
-        name, _, index = remove.partition(":")
+        name, _, typed = remove.partition(":")
         rows = list(raw.get(name) or [])
-        if index.isdigit() and int(index) < len(rows):
-            rows.pop(int(index))
+        index = digits.integer(typed, name)
+        if index is not None and index < len(rows):
+            rows.pop(index)
         raw[name] = rows
     service.save_draft(db, principal.account, service_id, raw, docs, replace=True)
     db.commit()
@@ -733,7 +734,7 @@ def case_assign(reference: str, request: Request, db: DbSession, principal: Curr
     app = _visible(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     choice = form.get("assignee", "")
-    assignee = principal.id if choice == "me" else (int(choice) if choice.isdigit() else None)
+    assignee = principal.id if choice == "me" else digits.integer(choice, "assignee")
     try:
         service.assign(db, principal, app, assignee)
         db.commit()

@@ -7,11 +7,9 @@ callback never credits twice. Reconciliation lists what does not add up.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import hmac
-import io
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, digits, events, files
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.settings import get_settings
@@ -97,9 +95,9 @@ class SimulatedGateway:
         token, status, amount, reference, signature = fields
         expected = hmac.new(_key("gateway.simulated"), self._message(token, status, amount, reference),
                             hashlib.sha256).hexdigest()
-        if not signature or not hmac.compare_digest(expected, signature):
+        if not signature.isascii() or not hmac.compare_digest(expected, signature):  # non-ASCII: TypeError
             raise CallbackRejected()
-        if status not in ("success", "failure", "timeout") or not amount.isdigit() or len(amount) > 19:
+        if status not in ("success", "failure", "timeout") or not digits.is_ascii_digits(amount) or len(amount) > 18:
             raise CallbackRejected()
         return Callback(token=token, status=status, amount=int(amount), gateway_reference=reference[:100])
 
@@ -301,22 +299,21 @@ def reconciliation(db: Session, day: dt.date, agency_ids: set[int] | None = None
 
 
 def reconciliation_csv(db: Session, report: Reconciliation) -> str:
-    """The report as CSV: one row per invoice, payment and mismatch (``record`` says which)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["record", "invoice", "payment_id", "amount", "paid_amount", "status", "gateway_reference",
-                     "created_at", "settled_at", "detail"])
+    """The report as CSV: one row per invoice, payment and mismatch (``record`` says which); cells a
+    spreadsheet would run as formulas (a gateway's reference, say) are neutralized (``files.csv_text``)."""
+    rows: list[list[Any]] = []
     numbers = {}
     for i in report.invoices:
         numbers[i.id] = i.number
-        writer.writerow(["invoice", i.number, "", i.amount, "", i.status.value, "", i.created_at.isoformat(),
+        rows.append(["invoice", i.number, "", i.amount, "", i.status.value, "", i.created_at.isoformat(),
                          i.paid_at.isoformat() if i.paid_at else "", ""])
     for p in report.payments:
         number = numbers.get(p.invoice_id) or db.get(Invoice, p.invoice_id).number  # type: ignore[union-attr]
-        writer.writerow(["payment", number, p.id, p.amount, p.paid_amount if p.paid_amount is not None else "",
+        rows.append(["payment", number, p.id, p.amount, p.paid_amount if p.paid_amount is not None else "",
                          p.status.value, p.gateway_reference or "", p.created_at.isoformat(),
                          p.settled_at.isoformat() if p.settled_at else "", ""])
     for m in report.mismatches:
-        writer.writerow(["mismatch", m.invoice, m.payment_id or "", "", "", m.kind, "", "", "", m.detail])
-    writer.writerow(["total", "", "", report.invoiced_total, report.collected_total, "", "", "", "", ""])
-    return out.getvalue()
+        rows.append(["mismatch", m.invoice, m.payment_id or "", "", "", m.kind, "", "", "", m.detail])
+    rows.append(["total", "", "", report.invoiced_total, report.collected_total, "", "", "", "", ""])
+    return files.csv_text(["record", "invoice", "payment_id", "amount", "paid_amount", "status", "gateway_reference",
+                           "created_at", "settled_at", "detail"], rows)

@@ -98,10 +98,13 @@ def install(app: FastAPI) -> None:
         details = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
-            msg = _PYDANTIC_MESSAGES.get(err.get("type", ""), N_("This value is not valid."))
-            details.append(
-                {"code": err.get("type", "invalid"), "message": gettext(msg), "field": ".".join(loc) or None}
-            )
+            refusal = (err.get("ctx") or {}).get("error")
+            if isinstance(refusal, DomainError):  # a validator of ours (smartgov.digits): its own code and words
+                code, message = refusal.code, refusal.localized()
+            else:
+                code = err.get("type", "invalid")
+                message = gettext(_PYDANTIC_MESSAGES.get(code, N_("This value is not valid.")))
+            details.append({"code": code, "message": message, "field": ".".join(loc) or None})
         first = details[0] if details else {
             "code": "invalid", "message": gettext(_STATUS_MESSAGES[400]), "field": None,
         }
