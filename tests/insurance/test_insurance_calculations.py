@@ -324,3 +324,11 @@ def test_parameters_are_frozen_and_checked() -> None:
         InsuranceParameters(pension_cap_years=20)
     with pytest.raises(ValidationError):
         InsuranceParameters(unknown_field=1)  # type: ignore[call-arg]
+
+
+def test_a_share_with_no_remainder_never_takes_the_missing_rial() -> None:
+    # 52 rial at 0.09 %, 25 % and 0.88 %: 0.0468 + 13 + 0.4576 → 14; the rial goes to the 0.4576.
+    params = InsuranceParameters(employer_rate_bp=9, insured_rate_bp=2500, government_rate_bp=88,
+                                 max_insurable_monthly_wage=10**12, max_reported_monthly_wage=10**12)
+    s = contribution_split(52, params=params)
+    assert (s.employer, s.insured, s.government) == (0, 13, 1)

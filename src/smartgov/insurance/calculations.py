@@ -5,8 +5,9 @@ Each result that a person may contest carries its working (steps or reasons with
 ids), so a page can show *how* the number was reached in Persian or English.
 
 Rounding: every amount is rounded once, half up, from exact integer arithmetic. When one
-total is split into shares, the shares are apportioned by largest remainder (Hamilton), so
-they always add up to the rounded total and none is off its exact value by a rial or more.
+total is split into shares, each share is its exact value rounded down, and the rials still
+missing from the rounded total go to the largest remainders (Hamilton), so the shares always add
+up to the rounded total and none is off its exact value by a rial or more.
 """
 
 from __future__ import annotations
@@ -46,6 +47,21 @@ def apportion(total: int, weights: Sequence[int]) -> list[int]:
     remainders = [total * w % whole for w in weights]
     order = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
     for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def round_shares(exact: Sequence[int], denominator: int) -> list[int]:
+    """Each ``exact[i] / denominator`` in whole units, summing to the rounded (half up) total.
+
+    Apportioning the rounded total in proportion to the shares can move a share a whole unit
+    off its exact value (13 + 0.0468 + 0.4576 → 14 gave the 13 its extra rial); starting from the
+    exact values cannot: only shares with a remainder get one more, largest first, earlier first.
+    """
+    parts = [e // denominator for e in exact]
+    remainders = [e % denominator for e in exact]
+    missing = round_half_up(sum(exact), denominator) - sum(parts)
+    for i in sorted(range(len(exact)), key=lambda i: (-remainders[i], i))[:missing]:
         parts[i] += 1
     return parts
 
@@ -110,13 +126,12 @@ def contribution_split(
     """Employer, insured and government shares of the contribution on one month's wage.
 
     ``days_worked`` prorates the ceiling (default: a full month). The total is the rounded
-    exact total rate × insurable wage; the three shares are apportioned from it.
+    exact total rate × insurable wage; the three shares are rounded to add up to it (`round_shares`).
     """
     days = params.days_per_month if days_worked is None else days_worked
     base = insurable_wage(wage, days, params)
     rates = (params.employer_rate_bp, params.insured_rate_bp, params.government_rate_bp)
-    total = round_half_up(base * sum(rates), BP)
-    employer, insured, government = apportion(total, rates)
+    employer, insured, government = round_shares([base * rate for rate in rates], BP)
     return ContributionSplit(wage, base, employer, insured, government)
 
 
