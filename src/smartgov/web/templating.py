@@ -30,10 +30,12 @@ def environment() -> Environment:
         format_date=i18n.format_date,
         format_datetime=i18n.format_datetime,
         format_number=i18n.format_number,
+        format_percent=i18n.format_percent,
         digits=i18n.localize_digits,
     )
     env.filters.update(
-        date=i18n.format_date, datetime=i18n.format_datetime, number=i18n.format_number,
+        date=i18n.format_date, datetime=i18n.format_datetime,
+        number=lambda v, places=None: i18n.format_number(v, places=places),
         digits=lambda v: i18n.localize_digits(str(v)),
     )
     return env
