@@ -106,7 +106,7 @@ def test_development_derives_the_base_url_and_production_refuses_to_guess(monkey
     from smartgov.cli import app as cli
 
     assert derived_base_url("127.0.0.1", 8765) == "http://127.0.0.1:8765"
-    assert derived_base_url("0.0.0.0", 80) == "http://127.0.0.1:80"
+    assert derived_base_url("0.0.0.0", 80) == "http://127.0.0.1:80"  # noqa: S104 - a wildcard is reached on loopback
     assert derived_base_url("::1", 9000) == "http://[::1]:9000"
     monkeypatch.setattr(settings_module, "_current", Settings(base_url="https://gov.example.ir/portal/"))
     assert public_url("/verify/abc") == "https://gov.example.ir/portal/verify/abc"
