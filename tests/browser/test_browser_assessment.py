@@ -14,7 +14,7 @@ import pytest
 
 from smartgov import clock
 from smartgov.identity.models import Role
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import csp_violations, serious_violations
 from tests.factories import PASSWORD, create_account, create_agency
 
 
@@ -40,6 +40,7 @@ def sign_in_with_totp(page: Any, account: Any, next_path: str) -> None:
 def answer_in_persian(browser: Any, base_url: str, link: str, offset: int) -> None:
     """A respondent with a fresh browser (Persian by default) fills every radio group and submits."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    violations = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(link)
@@ -60,6 +61,7 @@ def answer_in_persian(browser: Any, base_url: str, link: str, offset: int) -> No
     page.goto(link)  # the link works once
     assert "پیش‌تر پاسخ‌ها ثبت شده" in page.locator("main").inner_text()
     context.close()
+    assert violations == []
 
 
 def pdf_has_text(content: bytes) -> bool:

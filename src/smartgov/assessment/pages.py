@@ -329,6 +329,7 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
         "fw": fw,
         "res": results,
         "figures": charts.figures(results, lang),
+        "plotly_styles": charts.style_ids(),
         "indicators": service.live_indicators(db, rnd),
         "actions": service.roadmap_of(db, rnd),
         "phases": roadmap_data.phases(),
