@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,6 +177,7 @@ class VerifyCodeThrottle:
 
     def __init__(self) -> None:
         self._failures: dict[str, list[dt.datetime]] = {}
+        self._lock = threading.Lock()  # requests run on several threads
 
     def _recent(self, ip: str, now: dt.datetime) -> list[dt.datetime]:
         since = now - dt.timedelta(minutes=get_settings().login_window_minutes)
@@ -189,16 +191,19 @@ class VerifyCodeThrottle:
     def check(self, ip: str) -> None:
         """Refuse an address that has used up its tries."""
         settings = get_settings()
-        if len(self._recent(ip, clock.now())) >= settings.login_max_failures:
+        with self._lock:
+            used = len(self._recent(ip, clock.now()))
+        if used >= settings.login_max_failures:
             raise DomainError("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
                               field="code", status=429, minutes=settings.login_window_minutes)
 
     def failed(self, ip: str) -> None:
         now = clock.now()
-        if len(self._failures) > 10_000:  # forget addresses whose window has passed
-            for old in list(self._failures):
-                self._recent(old, now)
-        self._failures.setdefault(ip, []).append(now)
+        with self._lock:
+            if len(self._failures) > 10_000:  # forget addresses whose window has passed
+                for old in list(self._failures):
+                    self._recent(old, now)
+            self._failures.setdefault(ip, []).append(now)
 
 
 verify_code_throttle = VerifyCodeThrottle()
@@ -384,13 +389,14 @@ def render_pdf(record: dict[str, Any], code: str | None = None) -> bytes:
     pdf.add_font("body", "", str(font))
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    def line(text: str, size: int, rtl: bool, gap: float = 1.5) -> None:
+    def line(text: str, size: int, rtl: bool, gap: float = 1.5, indent: float = 0.0) -> None:
         pdf.set_font("body", size=size)
         if rtl:
             pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="fas")
         else:
             pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-        pdf.multi_cell(width, size * 0.55, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.multi_cell(width - indent, size * 0.55, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
     fa_date = format_date(dt.datetime.fromisoformat(payload["issued_at"]), "fa")
@@ -436,11 +442,10 @@ def render_pdf(record: dict[str, Any], code: str | None = None) -> bytes:
     if code:
         text += f"\nVerification code (to see the content): {shown_code(code)}"
     pdf.multi_cell(width - 44, 4.5, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(pdf.l_margin + 44)
-    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True)
+    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True, indent=44)
     if code:
-        pdf.set_x(pdf.l_margin + 44)
-        line(f"کد استعلام (برای دیدن متن سند): {localize_digits(shown_code(code), 'fa')}", 9, True)
+        # ten digits unbroken: a separator between two digit runs is reordered in right-to-left text
+        line(f"کد استعلام (برای دیدن متن سند): {localize_digits(code, 'fa')}", 9, True, indent=44)
     return bytes(pdf.output())
 
 
