@@ -197,6 +197,11 @@ class VerifyCodeThrottle:
             raise DomainError("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
                               field="code", status=429, minutes=settings.login_window_minutes)
 
+    def forget(self) -> None:
+        """Start counting afresh (tests, which share one process)."""
+        with self._lock:
+            self._failures.clear()
+
     def failed(self, ip: str) -> None:
         now = clock.now()
         with self._lock:
