@@ -7,6 +7,10 @@ PORT ?= 8000
 PEOPLE ?= 200
 export SMARTGOV_DATABASE_URL ?= sqlite:///var/smartgov.db
 export SMARTGOV_DATA_DIR ?= var
+# Links in e-mails, SMS and QR codes start here; the server and the worker beside it must agree,
+# so it is given to both (a wildcard HOST is reached on loopback). Set it to the public address
+# when people reach the server some other way.
+export SMARTGOV_BASE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 .PHONY: run test install install-dev lint migrate demo worker messages bench clean help
 

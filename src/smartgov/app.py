@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
-from smartgov.web import csrf
+from smartgov.web import csp, csrf
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
@@ -40,9 +40,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; frame-ancestors 'none'; form-action 'self'",
-}
+}  # and the Content-Security-Policy of ``smartgov.web.csp``, which may carry a nonce per response
 
 
 def pick_language(scope: Scope, default: str) -> str:
@@ -95,6 +93,8 @@ class PlatformMiddleware:
             if message["type"] == "http.response.start":
                 present = {k for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in self.headers if k not in present]
+                if csp.HEADER not in present:
+                    extra.append((csp.HEADER, csp.header(state)))
                 new_cookie = state.get("new_csrf_cookie")
                 if new_cookie and csrf.COOKIE not in Request(scope).cookies:
                     cookie = f"{csrf.COOKIE}={new_cookie}; HttpOnly; Path=/; SameSite=lax"

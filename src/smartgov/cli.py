@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from smartgov.settings import get_settings
+from smartgov.settings import Settings, get_settings
 
 app = typer.Typer(help="smartgov — open-source smart-government platform (fa/en).", no_args_is_help=True)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -22,6 +22,18 @@ _GROUPS = {"assessment": "assess", "ledger": "ledger", "exchange": "exchange", "
 for _module, _name in _GROUPS.items():
     if (_root / _module / "cli.py").exists():
         app.add_typer(importlib.import_module(f"smartgov.{_module}.cli").app, name=_name)
+
+
+def _settings_or_exit() -> Settings:
+    """The settings, or a plain message naming what is wrong and exit code 2 (not a traceback)."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -40,10 +52,24 @@ def serve(
     workers: int = typer.Option(1, help="Worker processes (use 2+ with PostgreSQL)."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
-    """Serve the web pages and the API with Uvicorn."""
+    """Serve the web pages and the API with Uvicorn.
+
+    Links sent out (e-mail, SMS, QR codes) start with SMARTGOV_BASE_URL; in development, when it
+    is not set, it is this server's own address (--host/--port). Production refuses to start without it.
+    """
+    import os
+
     import uvicorn
 
-    get_settings()  # refuse unsafe production settings before forking workers
+    from smartgov.settings import derived_base_url, use_settings
+
+    settings = _settings_or_exit()  # refuse unsafe production settings before forking workers
+    if "base_url" not in settings.model_fields_set:
+        # Only development gets here (production refused above); the worker processes read the
+        # environment again, so the derived address goes there.
+        os.environ["SMARTGOV_BASE_URL"] = derived_base_url(host, port)
+        settings = use_settings(settings.model_copy(update={"base_url": os.environ["SMARTGOV_BASE_URL"]}))
+    typer.echo(f"links in e-mails, SMS and documents start with {settings.base_url}")
     uvicorn.run("smartgov.app:served_app", factory=True, host=host, port=port, workers=workers, reload=reload,
                 proxy_headers=True, access_log=False)
 
@@ -82,7 +108,7 @@ def worker(
     from smartgov.app import create_app
     from smartgov.db import Database
 
-    settings = get_settings()
+    settings = _settings_or_exit()
     create_app(settings)  # imports every module, so their subscribers are registered
     database = Database(settings.database_url)
     while True:

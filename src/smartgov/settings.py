@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-insecure-change-me"  # noqa: S105 - the known default production refuses
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -30,7 +32,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET), description="Secret for signing tokens; must be set in production."
     )
-    base_url: str = Field("http://127.0.0.1:8000", description="Public URL, used in e-mails and QR codes.")
+    base_url: str = Field(
+        DEFAULT_BASE_URL,
+        description="Public address people reach the platform at (http(s)://host[:port][/path]): every link in "
+                    "e-mails, SMS, QR codes and documents starts with it. Required in production; in development "
+                    "`smartgov serve` derives it from --host/--port when it is not set.",
+    )
     data_dir: Path = Field(Path("var"), description="Folder for files: uploads, keys, mail/SMS sinks.")
     default_language: Literal["fa", "en"] = Field("fa", description="Language when the visitor chose none.")
     timezone: str = Field(
@@ -77,6 +84,15 @@ class Settings(BaseSettings):
             raise ValueError(f"SMARTGOV_TIMEZONE: unknown time zone {value!r} (an IANA name: Asia/Tehran)") from None
         return value
 
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"SMARTGOV_BASE_URL: {value!r} is not an absolute http(s) address such as "
+                             "https://services.example.ir (no query or fragment)")
+        return value.strip().rstrip("/")
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment == "production":
@@ -86,6 +102,11 @@ class Settings(BaseSettings):
                 raise ValueError("SMARTGOV_SECRET_KEY must be set to a random value of 32+ characters in production")
             if not self.session_cookie_secure:
                 raise ValueError("SMARTGOV_SESSION_COOKIE_SECURE must be true (HTTPS-only cookies) in production")
+            # Links in e-mails, SMS and signed documents outlive the request: a guessed address
+            # would send people (and QR codes printed on paper) somewhere else for good.
+            if "base_url" not in self.model_fields_set or not self.base_url.startswith("https://"):
+                raise ValueError("SMARTGOV_BASE_URL must be set to the platform's public https:// address in "
+                                 "production (the start of every link in e-mails, SMS and QR codes)")
         return self
 
     @property
@@ -106,6 +127,19 @@ class Settings(BaseSettings):
                 shown = "" if value is None else str(value)
             out[name] = shown
         return out
+
+
+def public_url(path: str = "/") -> str:
+    """The address people use for ``path`` (``/verify/…``): the one builder of every link sent out."""
+    return get_settings().base_url + "/" + path.lstrip("/")
+
+
+def derived_base_url(host: str, port: int) -> str:
+    """The development base URL of a server on ``host:port`` (a wildcard address is reached on loopback)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host  # noqa: S104 - only to name it
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 _current: Settings | None = None

@@ -89,6 +89,57 @@ def test_efa_and_sampling_adequacy(hs_csv: Path) -> None:
     assert set(data["efa"]["loadings"]["x1"]) == {"F1", "F2"}
 
 
+@pytest.mark.parametrize(("model", "message"), [
+    ("visual =~ x1 + x2", "Factor visual has 2 indicator(s) and cannot be identified"),  # was chi2(-1), exit 0
+    ("visual =~ x1 + x1 + x2 + x3", "x1 is listed twice under factor visual."),  # was silently dropped
+    ("", "The model has no factors"),  # was IndexError
+    ("visual =~ x1 + x2 + nope", "Unknown item: nope."),
+    ("a =~ x1 + x2 + x3 + x4; b =~ x1 + x2 + x3 + x4", "degrees of freedom -3"),
+])
+def test_cfa_refuses_models_it_cannot_identify(hs_csv: Path, model: str, message: str) -> None:
+    result = runner.invoke(app, ["cfa", str(hs_csv), "--model", model, "--id-column", "id", "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    fa = runner.invoke(app, ["cfa", str(hs_csv), "--model", model, "--id-column", "id"])
+    assert fa.exit_code == 2 and "خطا" in fa.output
+
+
+def test_cfa_model_lines_add_up_as_in_lavaan_and_improper_solutions_are_warned(tmp_path: Path, hs_csv: Path) -> None:
+    split = runner.invoke(app, ["cfa", str(hs_csv), "--model", "visual =~ x1 + x2; visual =~ x3; textual =~ x4 + x5 + x6",
+                                "--id-column", "id", "--json"])
+    assert split.exit_code == 0, split.output
+    assert {e["rhs"] for e in json.loads(split.output)["estimates"] if e["lhs"] == "visual" and e["op"] == "=~"} == \
+        {"x1", "x2", "x3"}
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal((400, 3))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True))).T
+    cov = np.array([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]])
+    path = tmp_path / "heywood.csv"
+    pd.DataFrame(z @ np.linalg.cholesky(cov).T, columns=["a1", "a2", "a3"]).to_csv(path, index=False)
+    result = runner.invoke(app, ["cfa", str(path), "--model", "f =~ a1 + a2 + a3", "--lang", "en"])
+    assert result.exit_code == 0 and "Heywood case: the variance of a1 is estimated at zero or below" in result.output
+
+
+def test_efa_pairwise_is_pairwise(tmp_path: Path, hs_csv: Path) -> None:
+    frame = pd.read_csv(hs_csv)
+    rng = np.random.default_rng(4)
+    items = [f"x{i}" for i in range(1, 10)]
+    frame[items] = frame[items].mask(rng.random((len(frame), 9)) < 0.1)
+    path = tmp_path / "gaps.csv"
+    frame.to_csv(path, index=False)
+    runs = {}
+    for policy in ("pairwise", "listwise"):
+        result = runner.invoke(app, ["efa", str(path), "--id-column", "id", "--factors", "3", "--missing", policy,
+                                     "--json"])
+        assert result.exit_code == 0, result.output
+        runs[policy] = json.loads(result.output)
+    assert runs["pairwise"]["efa"]["missing"] == runs["pairwise"]["adequacy"]["missing"] == "pairwise"
+    assert runs["pairwise"]["efa"]["n_used"] > runs["listwise"]["efa"]["n_used"]
+    assert runs["pairwise"]["efa"]["n_dropped"] == 0 and runs["listwise"]["efa"]["n_dropped"] > 0
+    assert runs["pairwise"]["efa"]["loadings"] != runs["listwise"]["efa"]["loadings"]
+
+
 def test_sample_size(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sample-size", "--population", "100", "--population", "1000"])
     assert result.exit_code == 0

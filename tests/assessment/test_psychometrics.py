@@ -14,6 +14,9 @@ from smartgov.assessment.frameworks import Framework, Node, load_framework
 from smartgov.assessment.psychometrics import (
     ALPHA_NO_VARIANCE,
     ALPHA_ONE_ITEM,
+    HEYWOOD,
+    IMPROPER_CORRELATION,
+    LATENT_NOT_PD,
     MeasurementModel,
     alpha_by_component,
     cfa,
@@ -24,6 +27,7 @@ from smartgov.assessment.psychometrics import (
     sampling_adequacy,
 )
 from smartgov.errors import DomainError
+from smartgov.i18n import gettext
 
 HS_ITEMS = [f"x{i}" for i in range(1, 10)]
 HS_MODEL = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}
@@ -364,3 +368,101 @@ def test_minres_with_the_exact_gradient_fits_what_factor_analyzer_fits_alone(hs:
         assert np.abs(fast.get_communalities() - alone.get_communalities()).max() < 1e-5
     ml = fa_class(n_factors=3, rotation=None, method="ml").fit(hs[HS_ITEMS].to_numpy(float))  # untouched path
     assert ml.loadings_.shape == (9, 3)
+
+
+# --------------------------------------------------------------------------- identification and improper solutions
+
+
+def exactly(cov: list[list[float]], n: int, seed: int) -> pd.DataFrame:
+    """Data whose sample covariance (N in the denominator, as ML uses) is exactly ``cov``."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, len(cov)))
+    z -= z.mean(axis=0)
+    z = z @ np.linalg.inv(np.linalg.cholesky(np.cov(z, rowvar=False, bias=True))).T
+    return pd.DataFrame(z @ np.linalg.cholesky(np.array(cov)).T, columns=[f"x{i + 1}" for i in range(len(cov))])
+
+
+@pytest.mark.parametrize(("model", "code", "field"), [
+    ({}, "cfa_empty", "model"),
+    ({"a": ("x1", "x2")}, "cfa_not_identified", "a"),  # lavaan: chi2(-1)
+    ({"a": ("x1",), "b": ("x2", "x3", "x4")}, "cfa_not_identified", "a"),
+    ({"a": ("x1", "x1", "x2", "x3")}, "cfa_duplicate_indicator", "a"),
+    ({"a": ("x1", "x2", "x10")}, "unknown_item", "x10"),
+    ({"a": ("x1", "x2", "x3", "x4"), "b": ("x1", "x2", "x3", "x4")}, "cfa_negative_df", "model"),  # df = -3
+    (MeasurementModel({"a": ("x1", "x2", "x3"), "b": ("x4", "x5", "x6")}, {"g": ("a", "b")}), "cfa_not_identified",
+     "g"),
+])
+def test_unidentified_models_are_refused_before_fitting(hs: pd.DataFrame, model, code: str, field: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(DomainError) as err:
+        cfa(hs, model)
+    assert err.value.code == code and err.value.field == field
+
+
+def test_identified_edge_cases_are_fitted(hs: pd.DataFrame) -> None:
+    two_by_two = cfa(hs, {"a": ("x1", "x2"), "b": ("x4", "x5")})  # the two-indicator rule
+    assert two_by_two.fit.df == 1
+    just = cfa(hs, {"a": ("x1", "x2", "x3")})
+    assert just.fit.df == 0 and just.notes == ()
+    cross = cfa(hs, {"a": ("x1", "x2", "x3", "x4"), "b": ("x4", "x5", "x6")})  # a cross-loading is a model
+    assert cross.loading("a", "x4").se is not None and cross.fit.df == 7
+
+
+def test_improper_solutions_are_flagged_as_lavaan_warns() -> None:
+    heywood = cfa(exactly([[1, .8, .8], [.8, 1, .5], [.8, .5, 1]], 400, seed=2), {"a": ("x1", "x2", "x3")})
+    assert heywood.notes[0] == (HEYWOOD, {"name": "x1"})  # x1's loading² would be .8·.8/.5 = 1.28
+    within, between = .3, .4  # items correlate more across the factors than within them
+    cov = [[1 if i == j else (within if (i < 3) == (j < 3) else between) for j in range(6)] for i in range(6)]
+    two = cfa(exactly(cov, 500, seed=1), {"a": ("x1", "x2", "x3"), "b": ("x4", "x5", "x6")})
+    assert two.latent_correlations["a"]["b"] == pytest.approx(4 / 3, abs=1e-3)
+    assert (IMPROPER_CORRELATION, {"a": "a", "b": "b", "r": 1.333}) in two.notes and (LATENT_NOT_PD, {}) in two.notes
+    assert gettext(IMPROPER_CORRELATION, "fa", **dict(two.notes)[IMPROPER_CORRELATION]).count("۱٫۳۳۳") == 1
+    fine = cfa(exactly([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]], 300, seed=3), {"a": ("x1", "x2", "x3")})
+    assert fine.notes == ()
+
+
+# --------------------------------------------------------------------------- pairwise deletion
+
+
+def with_gaps(frame: pd.DataFrame, share: float, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return frame.mask(rng.random(frame.shape) < share)
+
+
+def test_pairwise_efa_factors_the_pairwise_correlation_matrix(hs: pd.DataFrame) -> None:
+    from factor_analyzer import FactorAnalyzer
+
+    gappy = with_gaps(hs[HS_ITEMS].astype(float), 0.12, seed=5)
+    assert gappy.isna().any(axis=1).mean() > 0.5  # listwise would lose most respondents
+    pairwise = efa(gappy, HS_ITEMS, n_factors=3, missing="pairwise")
+    listwise = efa(gappy, HS_ITEMS, n_factors=3, missing="listwise")
+    answered = gappy.notna().astype(int)
+    assert pairwise.missing == "pairwise" and pairwise.n_dropped == 0
+    assert pairwise.n_used == int((answered.T @ answered).to_numpy().min()) > listwise.n_used
+    independent = FactorAnalyzer(n_factors=3, rotation="oblimin", method="minres", is_corr_matrix=True)
+    independent.fit(gappy.corr().to_numpy())  # pandas' corr is pairwise-complete
+    for item, row in zip(HS_ITEMS, independent.loadings_, strict=True):
+        assert [pairwise.loadings[item][f] for f in ("F1", "F2", "F3")] == pytest.approx(list(row), abs=1e-4)
+    assert pairwise.loadings != listwise.loadings
+    adequacy = sampling_adequacy(gappy, HS_ITEMS, missing="pairwise")
+    assert adequacy.n_used == pairwise.n_used and adequacy.missing == "pairwise" and 0.6 < adequacy.kmo < 0.9
+
+
+def test_kmo_and_bartlett_from_the_matrix_equal_factor_analyzer(hs: pd.DataFrame) -> None:
+    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+
+    ours = sampling_adequacy(hs, HS_ITEMS)
+    per_item, overall = calculate_kmo(hs[HS_ITEMS])
+    chi2, p_value = calculate_bartlett_sphericity(hs[HS_ITEMS])
+    assert ours.kmo == pytest.approx(overall) and list(ours.kmo_per_item.values()) == pytest.approx(list(per_item))
+    assert ours.bartlett_chi2 == pytest.approx(chi2) and ours.bartlett_p == pytest.approx(p_value, rel=1e-9)
+
+
+def test_pairwise_refuses_what_it_cannot_do(hs: pd.DataFrame) -> None:
+    gappy = hs[HS_ITEMS].astype(float).copy()
+    gappy.loc[2:, "x1"] = np.nan  # x1 answered twice only
+    with pytest.raises(DomainError) as err:
+        efa(gappy, HS_ITEMS, missing="pairwise")
+    assert err.value.code == "pairwise_too_few" and err.value.field == "x1"
+    with pytest.raises(DomainError) as err:
+        efa(with_gaps(hs[HS_ITEMS].astype(float), 0.1, seed=1), HS_ITEMS, method="principal", missing="pairwise")
+    assert err.value.code == "efa_principal_pairwise"

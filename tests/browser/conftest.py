@@ -51,9 +51,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    """The app served by Uvicorn in a thread, on a free loopback port."""
+def live_server(app: Any, settings: Any) -> Iterator[str]:
+    """The app served by Uvicorn in a thread, on a free loopback port, which its links name."""
     port = _free_port()
+    settings.base_url = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -67,13 +68,34 @@ def live_server(app: Any) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+# The browser reports a refused script, style or handler on the console; the event catches any it does not.
+_CSP_WATCH = ("document.addEventListener('securitypolicyviolation', e => console.error("
+              "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber));")
+
+
+def csp_violations(context: Any) -> list[str]:
+    """Record every Content-Security-Policy violation on the pages of ``context``; the list fills as they happen."""
+    found: list[str] = []
+    context.add_init_script(_CSP_WATCH)
+
+    def seen(message: Any) -> None:
+        if "Content Security Policy" in message.text or message.text.startswith("CSP violation"):
+            found.append(f"{message.text} ({message.location.get('url', '')})")
+
+    context.on("console", seen)
+    return found
+
+
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[Any]:
+    """A fresh page on the live server; the test fails if any page it opened broke the CSP."""
     context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    violations = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy refused what a page needs:\n" + "\n".join(violations)
 
 
 def serious_violations(page: Any) -> list[dict[str, Any]]:

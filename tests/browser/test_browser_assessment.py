@@ -14,7 +14,7 @@ import pytest
 
 from smartgov import clock
 from smartgov.identity.models import Role
-from tests.browser.conftest import serious_violations
+from tests.browser.conftest import csp_violations, serious_violations
 from tests.factories import PASSWORD, create_account, create_agency
 
 
@@ -40,6 +40,7 @@ def sign_in_with_totp(page: Any, account: Any, next_path: str) -> None:
 def answer_in_persian(browser: Any, base_url: str, link: str, offset: int) -> None:
     """A respondent with a fresh browser (Persian by default) fills every radio group and submits."""
     context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    violations = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(link)
@@ -60,6 +61,7 @@ def answer_in_persian(browser: Any, base_url: str, link: str, offset: int) -> No
     page.goto(link)  # the link works once
     assert "پیش‌تر پاسخ‌ها ثبت شده" in page.locator("main").inner_text()
     context.close()
+    assert violations == []
 
 
 def pdf_has_text(content: bytes) -> bool:
@@ -101,7 +103,7 @@ def test_agency_admin_runs_a_dg_round_end_to_end(page: Any, browser: Any, live_s
     assert page.locator("#dimension-table tbody tr").count() == 9
     alpha_rows = page.locator("#alpha-table tbody tr")
     assert alpha_rows.count() == 31
-    assert "۰٫۷۳۱" in alpha_rows.first.inner_text() or "۰.۷۳۱" in alpha_rows.first.inner_text()  # published alpha
+    assert "۰٫۷۳۱" in alpha_rows.first.inner_text()  # published alpha, with the Persian decimal point
     assert "پاسخ کامل برای تحلیل عاملی کافی نیست" in main.inner_text()  # 2 respondents: a message, not a number
     page.locator("#chart-radar[data-drawn=true]").wait_for()
     assert page.locator("#chart-radar .main-svg").count() > 0  # Plotly drew the radar

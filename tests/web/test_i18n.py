@@ -88,3 +88,45 @@ def test_days_in_a_zone_with_daylight_saving_time() -> None:
         assert start == dt.datetime(2022, 3, 21, 20, 30, tzinfo=dt.UTC) and clock.local(start).hour == 1
     finally:
         use_settings(before)
+
+
+def test_persian_decimals_use_the_persian_decimal_point_and_english_its_own() -> None:
+    from smartgov.assessment.indicators import Indicator, Reading, display
+    from smartgov.notifications.service import MessageTemplate
+    from smartgov.web.templating import environment
+
+    assert i18n.format_number(1234.5, "fa", places=2) == "۱٬۲۳۴٫۵۰"
+    assert i18n.format_number(1234.5, "en", places=2) == "1,234.50"
+    assert i18n.format_number(0.25, "fa") == "۰٫۲۵" and i18n.format_number(-0.731, "fa", places=3) == "-۰٫۷۳۱"
+    assert i18n.format_number(1234567, "fa") == "۱٬۲۳۴٬۵۶۷"  # whole numbers as before
+    assert i18n.format_percent(45.55, "fa", places=1) == "۴۵٫۵٪" and i18n.format_percent(45.55, "en", 1) == "45.5%"
+    assert i18n.gettext("{value} hours", "fa", value=2.5).startswith("۲٫۵")
+    assert i18n.gettext("{value} hours", "en", value=2.5) == "2.5 hours"
+    assert i18n.gettext("Page {page} of {pages}", "fa", page=1403, pages=2) == "صفحهٔ ۱۴۰۳ از ۲"  # no grouping
+    assert MessageTemplate("t", "", "", "{x} {n}", "{x} {n}").render("fa", {"x": 0.5, "n": 12})[1] == "۰٫۵ ۱۲"
+    score = Indicator("k", "label", "definition", "score5")
+    assert display(score, Reading(4.256, 10), "fa") == "۴٫۲۶ / ۵"
+    assert display(score, Reading(4.256, 10), "en") == "4.26 / 5"
+    assert display(Indicator("k", "label", "definition", "percent"), Reading(40.0, 3), "fa") == "۴۰٫۰٪"
+    env = environment()
+    macros = '{% from "assessment/_macros.html" import num %}'
+    token = i18n.set_language("fa")
+    try:
+        assert env.from_string(macros + "{{ num(0.73125, 3) }}").render() == '<span class="num">۰٫۷۳۱</span>'
+        assert env.from_string("{{ 1234.5|number(1) }} {{ format_percent(12.5, places=1) }}").render() == \
+            "۱٬۲۳۴٫۵ ۱۲٫۵٪"
+    finally:
+        i18n._current.reset(token)
+    token = i18n.set_language("en")
+    try:
+        assert env.from_string(macros + "{{ num(1234.5) }}").render() == '<span class="num">1,234.50</span>'
+    finally:
+        i18n._current.reset(token)
+
+
+def test_no_template_formats_a_fraction_by_hand() -> None:
+    """``digits("%.2f"|format(x))`` printed ``۰.۷۳`` in Persian: fractions go through format_number."""
+    import re
+
+    for path in ROOT.glob("*/templates/**/*.html"):
+        assert not re.search(r"digits\(\s*\(?[\"']%", path.read_text(encoding="utf-8")), path

@@ -37,13 +37,23 @@ def test_migrations_match_the_models(database_url: str) -> None:
     assert diff == []
 
 
-def test_production_refuses_the_default_secret_and_insecure_cookies() -> None:
+def test_production_refuses_the_default_secret_insecure_cookies_and_a_guessed_address(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("SMARTGOV_BASE_URL", raising=False)  # `make` exports one
+    url = "https://services.example.ir"
     with pytest.raises(ValidationError, match="SECRET_KEY"):
-        Settings(environment="production", session_cookie_secure=True)
+        Settings(environment="production", session_cookie_secure=True, base_url=url)
     with pytest.raises(ValidationError, match="COOKIE_SECURE"):
-        Settings(environment="production", secret_key="x" * 40)  # type: ignore[arg-type]
-    ok = Settings(environment="production", secret_key="x" * 40, session_cookie_secure=True)  # type: ignore[arg-type]
-    assert ok.masked()["secret_key"] == "********"
+        Settings(environment="production", secret_key="x" * 40, base_url=url)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="SMARTGOV_BASE_URL"):
+        Settings(environment="production", secret_key="x" * 40, session_cookie_secure=True)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="SMARTGOV_BASE_URL"):
+        Settings(environment="production", secret_key="x" * 40, session_cookie_secure=True,  # type: ignore[arg-type]
+                 base_url="http://services.example.ir")
+    ok = Settings(environment="production", secret_key="x" * 40, session_cookie_secure=True,  # type: ignore[arg-type]
+                  base_url=url + "/")
+    assert ok.masked()["secret_key"] == "********" and ok.base_url == url
+    monkeypatch.setenv("SMARTGOV_BASE_URL", url)
+    assert Settings(environment="production", secret_key="x" * 40, session_cookie_secure=True).base_url == url  # type: ignore[arg-type]
 
 
 def test_an_unknown_time_zone_is_refused_at_start() -> None:

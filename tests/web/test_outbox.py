@@ -20,14 +20,14 @@ class WorkerKilled(BaseException):
 
 def request_reset(database, username: str) -> None:  # type: ignore[no-untyped-def]
     with database.unit_of_work() as db:
-        service.request_password_reset(db, username, "http://testserver")
+        service.request_password_reset(db, username)
 
 
 def test_nothing_is_queued_when_the_transaction_rolls_back(database, db) -> None:  # type: ignore[no-untyped-def]
     create_account(db, username="rollback", email="rb@example.ir")
     db.commit()
     with pytest.raises(RuntimeError), database.unit_of_work() as session:
-        service.request_password_reset(session, "rollback", "http://testserver")
+        service.request_password_reset(session, "rollback")
         raise RuntimeError("use case failed after queuing")
     assert db.scalars(select(OutboxMessage)).all() == []
 

@@ -39,6 +39,7 @@ from smartgov.errors import DomainError
 from smartgov.i18n import N_, get_language
 from smartgov.identity import Principal, organization_by_code, require
 from smartgov.identity.models import Organization
+from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
@@ -230,10 +231,10 @@ def invite(
 ) -> InvitationCreated:
     """Make single-use links (shown once) and/or invite accounts by username."""
     rnd = _managed(db, principal, round_id)
-    base = request.app.state.settings.base_url.rstrip("/")
     links = []
     if body.count or body.labels:
-        links = [f"{base}/assessment/respond/{raw}" for raw in service.invite_links(db, rnd, body.count, body.labels)]
+        raws = service.invite_links(db, rnd, body.count, body.labels)
+        links = [public_url(f"/assessment/respond/{raw}") for raw in raws]
     accounts = [a.username for a in service.invite_accounts(db, rnd, body.usernames)]
     if not links and not accounts:
         raise DomainError("invitation_count", N_("Make between 1 and 500 links at a time."), field="count")

@@ -10,6 +10,8 @@ these specs with that validator instead. Every chart has a table with the same n
 from __future__ import annotations
 
 import json
+import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,21 @@ BLUE, ORANGE, RED = "#0b5394", "#b45f06", "#990000"
 LABEL_CHARS = 34  # what the bar chart's left margin holds
 
 Figure = dict[str, Any]
+
+
+@cache
+def style_ids() -> tuple[str, ...]:
+    """Ids of the ``<style>`` elements plotly.js makes at run time, which the page makes first instead.
+
+    The Content-Security-Policy refuses a ``<style>`` element a script adds without the page's
+    nonce. plotly.js uses an element it finds by id, so the chart pages render these empty with
+    the nonce: plotly's own rules (``plotly.js-style-global``) then arrive through the CSSOM,
+    which the policy allows; the maplibre stylesheet (ids are hashes, read from the installed
+    plotly.min.js) stays empty, because no chart here is a map.
+    """
+    text = PLOTLY_JS.read_text(encoding="utf-8", errors="replace")
+    bundled = re.findall(r'getElementById\("([0-9a-f]{64})"\)\)\{var \w+=document\.createElement\("style"\)', text)
+    return ("plotly.js-style-global", *dict.fromkeys(bundled))
 
 
 def _figure(data: list[dict[str, Any]], title: str, **layout: Any) -> Figure:

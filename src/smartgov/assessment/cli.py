@@ -41,7 +41,9 @@ CsvPath = Annotated[
     Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV file: one row per respondent.")
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-Missing = Annotated[str, typer.Option(help="Missing-data policy: listwise (default), pairwise (alpha only) or fail.")]
+Missing = Annotated[str, typer.Option(
+    help="Missing-data policy: listwise (default), pairwise (alpha and efa: each correlation from the respondents "
+         "who answered both items; not cfa) or fail.")]
 Lang = Annotated[str, typer.Option(help="Language of messages: fa or en.")]
 ItemsOpt = Annotated[
     str | None, typer.Option(help="Comma-separated item columns (default: every column but --id-column).")
@@ -226,7 +228,11 @@ _LINE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*=~\s*(.+)$")
 
 
 def parse_model(text: str) -> MeasurementModel:
-    """lavaan-style ``factor =~ a + b + c`` lines (newline or ';' separated); nesting = second order."""
+    """lavaan-style ``factor =~ a + b + c`` lines (newline or ';' separated); nesting = second order.
+
+    A factor on two lines gets the indicators of both, as in lavaan. Whether the model can be
+    estimated is for ``cfa`` to judge: a repeated indicator is kept, for it to refuse.
+    """
     spec: dict[str, tuple[str, ...]] = {}
     for raw in re.split(r"[;\n]", text):
         if not raw.strip():
@@ -234,7 +240,8 @@ def parse_model(text: str) -> MeasurementModel:
         match = _LINE.match(raw)
         if not match:
             raise typer.BadParameter(f"cannot read {raw.strip()!r}; expected 'factor =~ item1 + item2'")
-        spec[match.group(1)] = tuple(p.strip() for p in match.group(2).split("+") if p.strip())
+        spec[match.group(1)] = spec.get(match.group(1), ()) + tuple(
+            p.strip() for p in match.group(2).split("+") if p.strip())
     second = {f: ind for f, ind in spec.items() if any(i in spec for i in ind)}
     first = {f: ind for f, ind in spec.items() if f not in second}
     return MeasurementModel(first, second)
@@ -256,7 +263,12 @@ def cfa_command(
     as_json: JsonFlag = False,
     lang: Lang = "fa",
 ) -> None:
-    """Confirmatory factor analysis (ML, lavaan conventions) with fit, CR, AVE and HTMT."""
+    """Confirmatory factor analysis (ML, lavaan conventions) with fit, CR, AVE and HTMT.
+
+    Models that cannot be identified (degrees of freedom below zero, a factor with too few indicators,
+    an indicator listed twice, no factor, unknown columns) are refused with exit code 2; improper
+    solutions (negative variances, latent correlations beyond ±1) are printed as warnings.
+    """
     if sum(x is not None for x in (model, spec, framework)) != 1:
         raise typer.BadParameter("give exactly one of --model, --spec or --framework")
     try:

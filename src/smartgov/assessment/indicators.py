@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov.events import EventRecord
-from smartgov.i18n import N_, format_number, gettext, localize_digits
+from smartgov.i18n import N_, format_number, format_percent, gettext, localize_digits
 
 SUBMITTED = "services.application_submitted"
 TRANSITIONED = "services.application_transitioned"
@@ -236,11 +236,11 @@ def display(indicator: Indicator, reading: Reading | None, lang: str | None = No
         return gettext(NO_DATA, lang)
     v = reading.value
     if indicator.unit == "percent":
-        return localize_digits(f"{v:.1f}%", lang)
+        return format_percent(v, lang, places=1)
     if indicator.unit == "hours":
-        return gettext(N_("{value} hours"), lang, value=localize_digits(f"{v:.1f}", lang))
+        return gettext(N_("{value} hours"), lang, value=format_number(v, lang, places=1))
     if indicator.unit == "score5":
-        return localize_digits(f"{v:.2f} / 5", lang)
+        return f"{format_number(v, lang, places=2)} / {localize_digits('5', lang)}"
     return gettext(N_("{value} rial"), lang, value=format_number(round(v), lang))
 
 

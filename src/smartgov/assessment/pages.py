@@ -22,6 +22,7 @@ from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_, get_language, gettext, parse_date, to_latin_digits
 from smartgov.identity import Principal, Role, organization_by_code, require
 from smartgov.identity.models import Organization
+from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
@@ -230,7 +231,6 @@ def close_round(round_id: int, request: Request, db: DbSession, principal: Curre
 def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
            form: PostedForm) -> HTMLResponse:
     rnd = _managed(db, principal, round_id)
-    base = str(request.base_url).rstrip("/")
     try:
         count = int(to_latin_digits(form.get("count", "0") or "0"))
         labels = [line for line in form.get("labels", "").splitlines() if line.strip()]
@@ -251,7 +251,7 @@ def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPri
         db,
         principal,
         rnd,
-        new_links=[f"{base}/assessment/respond/{raw}" for raw in links],
+        new_links=[public_url(f"/assessment/respond/{raw}") for raw in links],
         new_accounts=[a.username for a in accounts],
     )
 
@@ -329,6 +329,7 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
         "fw": fw,
         "res": results,
         "figures": charts.figures(results, lang),
+        "plotly_styles": charts.style_ids(),
         "indicators": service.live_indicators(db, rnd),
         "actions": service.roadmap_of(db, rnd),
         "phases": roadmap_data.phases(),

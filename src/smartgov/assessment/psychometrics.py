@@ -28,7 +28,16 @@ MissingPolicy = Literal["listwise", "pairwise", "fail"]
 ALPHA_ONE_ITEM = N_("alpha undefined (one item)")
 ALPHA_FEW_ROWS = N_("alpha undefined (fewer than two respondents)")
 ALPHA_NO_VARIANCE = N_("alpha undefined (no variance in the total score)")
-HEYWOOD = N_("Heywood case: a negative variance was estimated for {name}.")
+HEYWOOD = N_(
+    "Heywood case: the variance of {name} is estimated at zero or below, an improper solution; do not interpret it."
+)
+IMPROPER_CORRELATION = N_(
+    "Improper solution: the estimated correlation between {a} and {b} is {r}, beyond ±1; do not interpret it."
+)
+LATENT_NOT_PD = N_(
+    "Improper solution: the covariance matrix of the latent variables is not positive definite; "
+    "do not interpret it."
+)
 ALPHA_THRESHOLD = 0.7
 _CHUNK_ROWS = 1 << 16
 
@@ -273,6 +282,12 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
             "singular_matrix", N_("The correlation matrix cannot be computed: too few complete responses.")
         )
     eigval, eigvec = np.linalg.eigh(corr)
+    if pairwise and eigval[0] < 0:
+        raise DomainError(
+            "pairwise_not_positive_definite",
+            N_("The correlations from pairwise-complete responses contradict each other (the matrix is not "
+               "positive definite), which too many missing answers can cause. Use listwise deletion."),
+            field="missing")
     if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
         involved = np.flatnonzero(np.abs(eigvec[:, 0]) > 0.05)
         names = ", ".join(items[int(i)] for i in involved)
@@ -286,6 +301,47 @@ def _correlation(values: np.ndarray, items: Sequence[str], pairwise: bool = Fals
             items=names,
         )
     return corr
+
+
+@dataclass(frozen=True)
+class Correlations:
+    """The item correlation matrix under a missing-data policy, and how many respondents stand behind it.
+
+    Pairwise: each correlation from the respondents who answered both items; ``n`` is the smallest
+    such count (the conservative sample size for tests and simulations) and no row is dropped.
+    """
+
+    matrix: np.ndarray
+    items: tuple[str, ...]
+    n: int
+    n_dropped: int
+    policy: MissingPolicy
+    values: np.ndarray  # the responses it came from (with gaps, when pairwise)
+    pairwise: bool
+
+
+MIN_PAIRWISE = 3
+
+
+def correlations(data: pd.DataFrame | np.ndarray, items: Sequence[str] | None = None,
+                 missing: MissingPolicy = "listwise") -> Correlations:
+    """Item correlations: from complete rows (listwise), or from every pair's complete answers (pairwise)."""
+    prepared = prepare(data, items, missing)
+    values = prepared.values
+    pairwise = missing == "pairwise" and bool(np.isnan(values).any())
+    n = len(values)
+    if pairwise:
+        answered = (~np.isnan(values)).astype(np.int64)
+        together = answered.T @ answered
+        i, j = np.unravel_index(int(np.argmin(together)), together.shape)
+        n = int(together[i, j])
+        if n < MIN_PAIRWISE:
+            raise DomainError(
+                "pairwise_too_few",
+                N_("Only {n} respondents answered both {a} and {b}; a correlation needs at least {min}."),
+                field=prepared.items[int(i)], n=n, a=prepared.items[int(i)], b=prepared.items[int(j)], min=MIN_PAIRWISE)
+    return Correlations(_correlation(values, prepared.items, pairwise), prepared.items, n, prepared.n_dropped,
+                        prepared.policy, values, pairwise)
 
 
 @dataclass(frozen=True)
@@ -308,24 +364,34 @@ def sampling_adequacy(
     *,
     missing: MissingPolicy = "listwise",
 ) -> AdequacyResult:
-    """KMO and Bartlett: is factor analysis worth doing on these items at all?"""
-    from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
+    """KMO and Bartlett: is factor analysis worth doing on these items at all?
 
-    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
-    n, p = prepared.values.shape
-    _correlation(prepared.values, prepared.items)
-    frame = pd.DataFrame(prepared.values, columns=list(prepared.items))
-    per_item, overall = calculate_kmo(frame)
-    chi2, p_value = calculate_bartlett_sphericity(frame)
+    Both are computed from the correlation matrix (factor_analyzer's functions take only raw
+    data, so they could not serve pairwise deletion): KMO from the anti-image partial
+    correlations, Bartlett's χ² = −(n − 1 − (2p + 5)/6)·ln|R| with p(p − 1)/2 degrees of freedom.
+    """
+    found = correlations(data, items, missing)
+    r, n, p = found.matrix, found.n, len(found.items)
+    inverse = np.linalg.inv(r)
+    scale = np.sqrt(np.outer(np.diag(inverse), np.diag(inverse)))
+    partial = -inverse / scale
+    off = ~np.eye(p, dtype=bool)
+    r2 = np.where(off, r, 0.0) ** 2
+    q2 = np.where(off, partial, 0.0) ** 2
+    per_item = r2.sum(axis=0) / (r2.sum(axis=0) + q2.sum(axis=0))
+    overall = r2.sum() / (r2.sum() + q2.sum())
+    _, logdet = np.linalg.slogdet(r)
+    df = p * (p - 1) // 2
+    chi2 = -(n - 1 - (2 * p + 5) / 6) * logdet
     return AdequacyResult(
         kmo=float(overall),
-        kmo_per_item=dict(zip(prepared.items, map(float, per_item), strict=True)),
+        kmo_per_item=dict(zip(found.items, map(float, per_item), strict=True)),
         bartlett_chi2=float(chi2),
-        bartlett_df=p * (p - 1) // 2,
-        bartlett_p=float(p_value),
+        bartlett_df=df,
+        bartlett_p=float(stats.chi2.sf(chi2, df)),
         n_used=n,
-        n_dropped=prepared.n_dropped,
-        missing=prepared.policy,
+        n_dropped=found.n_dropped,
+        missing=found.policy,
     )
 
 
@@ -418,9 +484,14 @@ def parallel_analysis(
     missing: MissingPolicy = "listwise",
 ) -> ParallelAnalysis:
     """Number of factors by Horn (1965), seeded so a report can be reproduced."""
-    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
-    n, p = prepared.values.shape
-    observed = _reduced_eigenvalues(_correlation(prepared.values, prepared.items), kind)
+    return _parallel(correlations(data, items, missing), kind=kind, iterations=iterations, percentile=percentile,
+                     seed=seed)
+
+
+def _parallel(found: Correlations, *, kind: Literal["fa", "pca"] = "fa", iterations: int = 100,
+              percentile: float = 95.0, seed: int = 20240101) -> ParallelAnalysis:
+    n, p = found.n, len(found.items)
+    observed = _reduced_eigenvalues(found.matrix, kind)
     rng = np.random.default_rng(seed)
     sims = np.empty((iterations, p))
     for it in range(iterations):
@@ -460,15 +531,15 @@ def efa(
     missing: MissingPolicy = "listwise",
     seed: int = 20240101,
 ) -> EfaResult:
-    """EFA with factor_analyzer; without ``n_factors`` the number comes from parallel analysis."""
+    """EFA with factor_analyzer on the item correlations; without ``n_factors`` the number comes from
+    parallel analysis. ``missing="pairwise"`` factors the matrix of pairwise-complete correlations."""
     FactorAnalyzer = _factor_analyzer()
-    prepared = prepare(data, items, "listwise" if missing == "pairwise" else missing)
-    _correlation(prepared.values, prepared.items)
+    found = correlations(data, items, missing)
     parallel = None
     if n_factors is None:
-        parallel = parallel_analysis(prepared.values, prepared.items, seed=seed)
+        parallel = _parallel(found, seed=seed)
         n_factors = max(parallel.n_factors, 1)
-    p = len(prepared.items)
+    p = len(found.items)
     if not 1 <= n_factors < p:
         raise DomainError(
             "efa_factors",
@@ -476,14 +547,21 @@ def efa(
             field="n_factors",
             max=p - 1,
         )
-    fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method)
+    # factor_analyzer's principal method works only from the responses themselves
+    from_data = method == "principal"
+    if from_data and found.pairwise:
+        raise DomainError("efa_principal_pairwise",
+                          N_("The principal method needs complete responses; with pairwise deletion use minres or ml."),
+                          field="method")
+    fa = FactorAnalyzer(n_factors=n_factors, rotation=rotation if n_factors > 1 else None, method=method,
+                        is_corr_matrix=not from_data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fa.fit(prepared.values)
+        fa.fit(found.values if from_data else found.matrix)
     names = [f"F{j + 1}" for j in range(n_factors)]
     loadings = {
         item: {f: float(v) for f, v in zip(names, row, strict=True)}
-        for item, row in zip(prepared.items, fa.loadings_, strict=True)
+        for item, row in zip(found.items, fa.loadings_, strict=True)
     }
     ss, prop, cum = fa.get_factor_variance()
     return EfaResult(
@@ -491,12 +569,12 @@ def efa(
         rotation=rotation if n_factors > 1 else None,
         method=method,
         loadings=loadings,
-        communalities=dict(zip(prepared.items, map(float, fa.get_communalities()), strict=True)),
+        communalities=dict(zip(found.items, map(float, fa.get_communalities()), strict=True)),
         variance={f: (float(a), float(b), float(c)) for f, a, b, c in zip(names, ss, prop, cum, strict=True)},
         parallel=parallel,
-        n_used=len(prepared.values),
-        n_dropped=prepared.n_dropped,
-        missing=prepared.policy,
+        n_used=found.n,
+        n_dropped=found.n_dropped,
+        missing=found.policy,
     )
 
 
@@ -561,7 +639,7 @@ class CfaResult:
     n_used: int
     n_dropped: int
     missing: MissingPolicy
-    notes: tuple[tuple[str, dict[str, str]], ...] = ()  # (message id, params) for gettext
+    notes: tuple[tuple[str, dict[str, Any]], ...] = ()  # (message id, params) for gettext
 
     def loading(self, factor: str, indicator: str) -> Estimate:
         for e in self.estimates:
@@ -623,13 +701,54 @@ def measurement_from_framework(
     return MeasurementModel(first, second, frozenset(equal), tuple(excluded))
 
 
+def check_identified(spec: MeasurementModel) -> None:
+    """Refuse a model that cannot be estimated, before anything is fitted (lavaan fits and warns).
+
+    The structural rules (Bollen 1989; Kline 2016, ch. 9): a first-order factor needs three
+    indicators, or two when the model has another factor it covaries with (the two-indicator
+    rule); a second-order factor needs three indicators, or two with their loadings fixed equal
+    or beside another second-order factor. No indicator twice under one factor, no factor under
+    itself. The counting rule (degrees of freedom ≥ 0) is checked in :func:`cfa` by the
+    estimator's own parameter count.
+    """
+    factors = {**spec.first_order, **spec.second_order}
+    if not factors:
+        raise DomainError("cfa_empty", N_("The model has no factors: write at least one line "
+                                          "'factor =~ item1 + item2 + item3'."), field="model")
+    for factor, indicators in factors.items():
+        if factor in indicators:
+            raise DomainError("cfa_self_indicator", N_("Factor {factor} cannot be an indicator of itself."),
+                              field=factor, factor=factor)
+        seen: set[str] = set()
+        for name in indicators:
+            if name in seen:
+                raise DomainError("cfa_duplicate_indicator", N_("{indicator} is listed twice under factor {factor}."),
+                                  field=factor, factor=factor, indicator=name)
+            seen.add(name)
+    for level, group in ((1, spec.first_order), (2, spec.second_order)):
+        for factor, indicators in group.items():
+            alone = len(group) == 1 and not (level == 1 and spec.second_order)
+            equal = factor in spec.fixed_equal
+            if len(indicators) < 2 or (len(indicators) == 2 and alone and not equal):
+                raise DomainError(
+                    "cfa_not_identified",
+                    N_("Factor {factor} has {count} indicator(s) and cannot be identified: a factor needs at least "
+                       "three, or two when it is modelled together with another factor."),
+                    field=factor, factor=factor, count=len(indicators))
+
+
 def cfa(
     data: pd.DataFrame,
     model: Mapping[str, Sequence[str]] | MeasurementModel,
     *,
     missing: MissingPolicy = "listwise",
 ) -> CfaResult:
-    """Confirmatory factor analysis by ML with semopy, reported as lavaan reports it."""
+    """Confirmatory factor analysis by ML with semopy, reported as lavaan reports it.
+
+    Unidentified models are refused (:func:`check_identified`, and degrees of freedom below zero);
+    improper solutions (negative variances, latent correlations beyond ±1) are fitted and flagged
+    in ``notes``, as lavaan warns about them.
+    """
     import semopy
 
     spec = model if isinstance(model, MeasurementModel) else MeasurementModel({k: tuple(v) for k, v in model.items()})
@@ -637,6 +756,7 @@ def cfa(
         raise DomainError(
             "missing_policy", N_("Pairwise deletion is not supported for CFA; use listwise."), field="missing"
         )
+    check_identified(spec)
     latents = list(spec.first_order) + list(spec.second_order)
     observed = list(
         dict.fromkeys(
@@ -644,11 +764,6 @@ def cfa(
             + [i for ind in spec.second_order.values() for i in ind if i not in latents]
         )
     )
-    for factor, items in spec.first_order.items():
-        if len(items) < 2:
-            raise DomainError(
-                "cfa_one_item", N_("Factor {factor} needs at least two items."), field=factor, factor=factor
-            )
     prepared = prepare(data, observed, missing)
     n = len(prepared.values)
     if n <= len(observed):
@@ -664,6 +779,15 @@ def cfa(
         lines.append(f"{alias[factor]} =~ " + " + ".join(prefix + alias[i] for i in indicators))
     frame = pd.DataFrame(prepared.values, columns=[alias[o] for o in observed])
     sem = semopy.Model("\n".join(lines))
+    sem.load(frame)
+    moments = len(observed) * (len(observed) + 1) // 2
+    if len(sem.param_vals) > moments:
+        raise DomainError(
+            "cfa_negative_df",
+            N_("The model is not identified: it has {params} free parameters but the {k} items give only {moments} "
+               "variances and covariances (degrees of freedom {df}). Add indicators or fix parameters."),
+            field="model", params=len(sem.param_vals), k=len(observed), moments=moments,
+            df=moments - len(sem.param_vals))
     root = logging.getLogger()
     was_disabled, root.disabled = root.disabled, True  # semopy reports through the root logger
     try:
@@ -693,8 +817,30 @@ def cfa(
         for b in names[i + 1 :]:
             r = abs(latent_corr[a][b])
             fl[f"{a}~{b}"] = reliability[a].sqrt_ave > r and reliability[b].sqrt_ave > r
-    notes = tuple((HEYWOOD, {"name": e.lhs}) for e in estimates if e.op == "~~" and e.lhs == e.rhs and e.est < 0)
+    notes = _improper(estimates, latent_corr, floor=1e-6 * float(np.diag(sample_cov).max()))
     return CfaResult(estimates, fit, reliability, latent_corr, fl, htmt, n, prepared.n_dropped, prepared.policy, notes)
+
+
+def _improper(estimates: Sequence[Estimate], latent_corr: Mapping[str, Mapping[str, float]], floor: float
+              ) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """lavaan's warnings about a solution that cannot be true: negative variances, correlations beyond ±1.
+
+    semopy bounds variances below by zero, so where lavaan estimates a negative variance semopy
+    stops at the bound: a variance within ``floor`` of zero is that case.
+    """
+    notes: list[tuple[str, dict[str, Any]]] = [
+        (HEYWOOD, {"name": e.lhs}) for e in estimates if e.op == "~~" and e.lhs == e.rhs and e.est <= floor]
+    names = list(latent_corr)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            r = latent_corr[a][b]
+            if math.isfinite(r) and abs(r) > 1:
+                notes.append((IMPROPER_CORRELATION, {"a": a, "b": b, "r": round(r, 3)}))
+    if names:
+        corr = np.array([[latent_corr[a][b] for b in names] for a in names])
+        if not np.isfinite(corr).all() or np.linalg.eigvalsh(corr)[0] < -1e-8:
+            notes.append((LATENT_NOT_PD, {}))
+    return tuple(notes)
 
 
 def _fit_indices(s: np.ndarray, sigma: np.ndarray, n: int, n_params: int) -> FitIndices:

@@ -16,7 +16,7 @@ from smartgov import files, fonts
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.models import AssessmentRound, RoadmapAction
 from smartgov.assessment.schemas import RoundResults
-from smartgov.i18n import format_date, gettext, localize_digits
+from smartgov.i18n import format_date, format_number, gettext, localize_digits
 
 SCORE_COLUMNS = [
     "level",
@@ -111,7 +111,7 @@ def roadmap_csv(actions: Sequence[RoadmapAction]) -> bytes:
 def _num(value: float | None, lang: str, digits: int = 2) -> str:
     if value is None:
         return "—"
-    return localize_digits(f"{value:.{digits}f}", lang)
+    return format_number(value, lang, places=digits)
 
 
 class _Report:

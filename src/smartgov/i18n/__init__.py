@@ -27,6 +27,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("smartgov_lang", default=DEFAULT_LANGUAGE)
 
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_FA_SEPARATORS = str.maketrans({",": "٬", ".": "٫"})  # Persian thousands separator and decimal point
 _FA_MONTHS = (
     "فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
     "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند",
@@ -72,9 +73,16 @@ def gettext(message: str, lang: str | None = None, **params: Any) -> str:
     lang = lang or _current.get()
     text = catalog(lang).get(message, message) if lang != "en" else message
     if params:
-        shown = {k: localize_digits(str(v), lang) if isinstance(v, int | float) else v for k, v in params.items()}
-        text = text.format(**shown)
+        text = text.format(**{k: localize_value(v, lang) for k, v in params.items()})
     return text
+
+
+def localize_value(value: Any, lang: str | None = None) -> Any:
+    """A message parameter as shown: whole numbers in the language's digits (no grouping: years, ids,
+    counts read as written), fractions with the language's decimal point; anything else unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format_number(value, lang) if isinstance(value, float) else localize_digits(str(value), lang)
 
 
 _ = gettext
@@ -105,10 +113,17 @@ def to_latin_digits(text: str) -> str:
     return text.translate(digits.LATIN)
 
 
-def format_number(value: int | float, lang: str | None = None) -> str:
+def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
+    """Grouped by thousands, with ``places`` decimals if given: ``۱۲٬۳۴۵٫۶۷`` in Persian, ``12,345.67`` in English."""
     lang = lang or _current.get()
-    text = f"{value:,}".replace(",", "٬") if lang == "fa" else f"{value:,}"
-    return localize_digits(text, lang)
+    text = f"{value:,.{places}f}" if places is not None else f"{value:,}"
+    return localize_digits(text.translate(_FA_SEPARATORS), lang) if lang == "fa" else text
+
+
+def format_percent(value: float, lang: str | None = None, places: int = 0) -> str:
+    """``value`` percent: ``۴۵٫۵٪`` in Persian, ``45.5%`` in English."""
+    lang = lang or _current.get()
+    return format_number(value, lang, places) + ("٪" if lang == "fa" else "%")
 
 
 def format_date(value: dt.date | dt.datetime | None, lang: str | None = None) -> str:

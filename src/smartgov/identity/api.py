@@ -124,7 +124,7 @@ def my_sessions(principal: CurrentPrincipal, db: DbSession) -> list[SessionPubli
 @router.post("/password-reset", status_code=202)
 def password_reset(body: PasswordResetRequest, request: Request, db: DbSession) -> dict[str, Any]:
     """Ask for a reset link by e-mail. The answer is the same whether or not the account exists."""
-    service.request_password_reset(db, body.username_or_email, request.app.state.settings.base_url)
+    service.request_password_reset(db, body.username_or_email)
     db.commit()
     return {"accepted": True}
 

@@ -233,7 +233,7 @@ def forgot(request: Request, db: DbSession, form: PostedForm) -> HTMLResponse:
     if not ident:
         return render(request, "identity/forgot.html",
                       {"errors": {"username_or_email": gettext("This field is required.")}}, status_code=422)
-    service.request_password_reset(db, ident, request.app.state.settings.base_url)
+    service.request_password_reset(db, ident)
     db.commit()
     return render(request, "identity/forgot.html", {"sent": True})
 

@@ -39,7 +39,7 @@ from smartgov.identity.models import (
     RoleGrant,
 )
 from smartgov.notifications import MessageTemplate, queue_email, register_template
-from smartgov.settings import get_settings
+from smartgov.settings import get_settings, public_url
 
 TOKEN_PREFIX = "sgp_"  # noqa: S105 - a visible marker, not a secret
 COMMON_PASSWORDS = frozenset(
@@ -597,7 +597,7 @@ def revoke_token(db: Session, account: Account, token_id: int) -> ApiToken:
 # --------------------------------------------------------------------------- password reset
 
 
-def request_password_reset(db: Session, identifier: str, base_url: str) -> None:
+def request_password_reset(db: Session, identifier: str) -> None:
     """E-mail a single-use link if the account exists; say nothing either way (no enumeration)."""
     ident = identifier.strip().lower()
     account = db.scalar(select(Account).where(Account.username == ident))
@@ -615,7 +615,7 @@ def request_password_reset(db: Session, identifier: str, base_url: str) -> None:
     lang = account.language
     queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang, context={
         "name": account.person.full_name(lang), "minutes": minutes,
-        "link": f"{base_url.rstrip('/')}/password/reset/{raw}",
+        "link": public_url(f"/password/reset/{raw}"),
     })
     events.publish(db, "identity.password_reset_requested", actor_id=account.id, account_id=account.id)
 

@@ -16,6 +16,7 @@ from smartgov.web.routing import ModuleRouter
 from . import permissions, service
 from .models import LedgerEntry
 from .schemas import ConsistencyProofPublic, EntryPublic, InclusionProofPublic, KeyPublic, TreeHeadPublic
+from .signing import FORMAT
 
 router = ModuleRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
@@ -34,7 +35,9 @@ def entry_public(entry: LedgerEntry, principal: Any) -> EntryPublic:
     )
 
 
-@router.get("/tree-heads/latest", response_model=TreeHeadPublic)
+@router.get("/tree-heads/latest", response_model=TreeHeadPublic,
+            description="The newest signed tree head: how many entries the log holds and the root they hash to."
+                        "\n\n" + FORMAT)
 def latest_tree_head(db: DbSession) -> TreeHeadPublic:
     """The newest signed tree head: how many entries the log holds and the root they hash to."""
     return TreeHeadPublic.of(service.require_latest_head(db))
@@ -94,7 +97,11 @@ def consistency_proof(
 
 @router.get("/keys", response_model=list[KeyPublic])
 def keys(db: DbSession) -> list[KeyPublic]:
-    """Every tree-head signing key, current and retired, oldest first."""
+    """Every tree-head signing key, current and retired, oldest first.
+
+    `key_id` is SHA-256 of the raw 32-byte `public_key`; a retired key vouches only for heads with
+    `timestamp_ms` ≤ `retired_at_ms`. How to check a head's signature: `GET /tree-heads/latest`.
+    """
     return [KeyPublic(key_id=bytes(k.key_id).hex(), public_key=bytes(k.public_key).hex(), created_at=k.created_at,
                       retired_at_ms=k.retired_at_ms, active=k.retired_at_ms is None)
             for k in service.public_keys(db)]

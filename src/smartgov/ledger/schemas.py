@@ -11,15 +11,16 @@ from .signing import SignedTreeHead
 
 
 class TreeHeadPublic(BaseModel):
-    """A signed tree head; verify ``signature`` over :meth:`TreeHead.message` with the key ``key_id``."""
+    """A signed tree head: ``signature`` is Ed25519 over fixed-width fields (the byte layout is in the
+    description of ``GET /api/v1/ledger/tree-heads/latest``), by the key ``key_id`` of ``GET /api/v1/ledger/keys``."""
 
-    log_id: str
-    tree_size: int
-    root_hash: str = Field(description="MTH of the first tree_size entries, hex.")
-    timestamp_ms: int
-    timestamp: dt.datetime
-    key_id: str = Field(description="SHA-256 of the raw Ed25519 public key, hex.")
-    signature: str = Field(description="Ed25519 signature, hex.")
+    log_id: str = Field(description="Name of the log, signed as UTF-8 after its 2-byte big-endian length.")
+    tree_size: int = Field(description="Entries covered; signed as 8 bytes, big-endian.")
+    root_hash: str = Field(description="RFC 9162 MTH of the first tree_size entries (32 bytes), hex.")
+    timestamp_ms: int = Field(description="Signing time, ms since the Unix epoch; signed as 8 bytes, big-endian.")
+    timestamp: dt.datetime = Field(description="timestamp_ms as a date (not signed).")
+    key_id: str = Field(description="SHA-256 of the signer's raw 32-byte Ed25519 public key (32 bytes), hex.")
+    signature: str = Field(description="64-byte Ed25519 signature over the signed bytes, hex.")
 
     @classmethod
     def of(cls, sth: SignedTreeHead) -> TreeHeadPublic:

@@ -27,6 +27,34 @@ from .merkle import HASH_SIZE
 # Domain separation: a signature over a tree head can never be replayed as anything else.
 _CONTEXT = b"smartgov/ledger/tree-head/v1\n"
 
+#: The published format (OpenAPI, the ledger README): enough for an outside verifier with any
+#: Ed25519 library. ``TreeHead.message`` is the code it describes; a test checks a head against
+#: this text alone.
+FORMAT = """\
+**Signed tree head, version 1.** `signature` (64 bytes, hex) is a pure Ed25519 signature
+(RFC 8032, no pre-hashing) over the concatenation of these fields, in this order, with no padding:
+
+| # | field | bytes | content |
+|---|---|---|---|
+| 1 | context | 29 | the ASCII text `smartgov/ledger/tree-head/v1` and one newline (0x0A) |
+| 2 | log id length | 2 | the length in bytes of field 3, unsigned big-endian |
+| 3 | log id | that length | `log_id`, UTF-8 |
+| 4 | tree size | 8 | `tree_size`, unsigned big-endian |
+| 5 | timestamp | 8 | `timestamp_ms` (milliseconds since 1970-01-01T00:00:00Z), unsigned big-endian |
+| 6 | root hash | 32 | `root_hash` (hex in JSON): Merkle tree hash of the first `tree_size` entries |
+| 7 | key id | 32 | `key_id` (hex in JSON): SHA-256 of the signer's raw 32-byte Ed25519 public key |
+
+**Root hash**: RFC 9162 §2.1.1 over the entries in log order — leaf = SHA-256(0x00 ‖ entry data),
+node = SHA-256(0x01 ‖ left ‖ right), empty tree = SHA-256 of nothing; each entry's leaf hash is
+`GET /api/v1/ledger/entries/{index}` → `leaf_hash`.
+
+**Keys**: `GET /api/v1/ledger/keys` lists every key the log has signed with, current and retired
+(`public_key`: the raw 32-byte Ed25519 key, hex; `key_id` = SHA-256 of those 32 bytes, hex).
+**A head is valid** when its `key_id` names a listed key, the signature verifies with that key
+over the bytes above, and, if the key is retired, `timestamp_ms` ≤ its `retired_at_ms`. Pin the
+keys you trust; a key list fetched together with the heads proves only that the platform signed them.
+"""
+
 
 def key_id(public_key: bytes) -> bytes:
     """SHA-256 of the raw 32-byte Ed25519 public key."""

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smartgov import events
-from smartgov.i18n import localize_digits
+from smartgov.i18n import localize_value
 from smartgov.settings import get_settings
 
 
@@ -25,7 +25,7 @@ class MessageTemplate:
     def render(self, lang: str, context: dict[str, Any]) -> tuple[str, str]:
         subject = self.subject_fa if lang == "fa" else self.subject_en
         body = self.body_fa if lang == "fa" else self.body_en
-        shown = {k: localize_digits(str(v), lang) if isinstance(v, int) else v for k, v in context.items()}
+        shown = {k: localize_value(v, lang) for k, v in context.items()}
         return subject.format(**shown), body.format(**shown)
 
 

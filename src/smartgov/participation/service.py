@@ -66,7 +66,7 @@ from smartgov.participation.models import (
     Verification,
     Voter,
 )
-from smartgov.settings import get_settings
+from smartgov.settings import get_settings, public_url
 
 #: Verification levels: 1 an account, 2 an account whose person's national code was verified.
 LEVEL_ACCOUNT = 1
@@ -1223,7 +1223,6 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
         subject_id = evt.data[id_field]
     subject = _subject(db, kind, subject_id)
     link = subject_link(kind, subject)
-    base = get_settings().base_url.rstrip("/")
     followers = list(db.scalars(select(Follow.account_id).where(Follow.subject_kind == kind,
                                                                 Follow.subject_id == subject_id)))
     for account_id in followers:
@@ -1241,7 +1240,7 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
                                  outbox_id=outbox_id, created_at=now()))
         if account.person is not None and account.person.email:
             queue_email(db, to=account.person.email, template="participation.followed_update", lang=lang,
-                        context={"title": title, "what": gettext(message, lang, title=title), "link": base + link})
+                        context={"title": title, "what": gettext(message, lang, title=title), "link": public_url(link)})
 
 
 for _name in FOLLOWED_EVENTS:

@@ -31,7 +31,7 @@ from smartgov.i18n import N_, gettext, to_latin_digits
 from smartgov.identity import Account, Person
 from smartgov.participation import service
 from smartgov.participation.models import SmsMessage, Verification
-from smartgov.settings import get_settings
+from smartgov.settings import get_settings, public_url
 
 KEYWORDS: dict[str, str] = {
     "vote": "vote", "رای": "vote", "رأی": "vote", "راي": "vote",
@@ -152,11 +152,10 @@ def handle_inbound(db: Session, *, gateway_id: str, sender: str, text: str) -> s
     if cmd.name in ("help", "unknown"):
         reply, outcome = gettext(HELP_TEXT, lang), cmd.name
     elif account is None:
-        base = get_settings().base_url.rstrip("/")
         reply = gettext(
             "This number is not linked to a verified account, so we could not accept your message. Sign in at "
             "{url}, add this mobile number to your account and have your national code verified, then send it "
-            "again.", lang, url=f"{base}/account")
+            "again.", lang, url=public_url("/account"))
         outcome = "unverified"
     else:
         try:

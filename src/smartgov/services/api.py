@@ -23,7 +23,9 @@ from smartgov.identity import service as identity
 from smartgov.web.deps import (
     CurrentPrincipal,
     DbSession,
+    OptionalPrincipal,
     bearer_token,
+    client_ip,
     current_principal,
     request_session,
 )
@@ -46,6 +48,7 @@ from .schemas import (
     DefinitionIn,
     DefinitionPublic,
     DocumentPublic,
+    DocumentSummaryPublic,
     DraftIn,
     DraftPublic,
     FilePublic,
@@ -63,6 +66,7 @@ from .schemas import (
     ServiceStatsPublic,
     TimelineEntryPublic,
     TransitionIn,
+    VerificationCodeIn,
     VerificationPublic,
     WithdrawIn,
 )
@@ -718,13 +722,36 @@ def verification_public(result: documents.Verification) -> VerificationPublic:
     from smartgov.i18n import gettext
 
     return VerificationPublic(valid=result.valid, reason=gettext(result.reason), document=result.document,
-                              key_id=result.key_id, checked=result.checked)
+                              summary=DocumentSummaryPublic.model_validate(result.summary) if result.summary else None,
+                              disclosed=result.disclosed, key_id=result.key_id, checked=result.checked)
+
+
+def _may_read(db: DbSession, principal: Any, document_id: str) -> bool:
+    doc = documents.find(db, document_id)
+    return doc is not None and permissions.can_read_document(db, principal, doc)
 
 
 @router.get("/verify/{document_id}", response_model=VerificationPublic)
-def verify(document_id: str, db: DbSession) -> VerificationPublic:
-    """Public: is this document genuine? No sign-in needed."""
-    return verification_public(documents.verify_document_id(db, document_id))
+def verify(document_id: str, db: DbSession, principal: OptionalPrincipal) -> VerificationPublic:
+    """Public: is this document genuine? No sign-in needed.
+
+    Anyone gets validity, type, issuer, date and a masked holder (`summary`); the whole content
+    (`document`) only those who may see the case. Others post the verification code printed on
+    the document to `POST /verify/{document_id}`.
+    """
+    return verification_public(documents.verify_document_id(db, document_id,
+                                                            disclose=_may_read(db, principal, document_id)))
+
+
+@router.post("/verify/{document_id}", response_model=VerificationPublic)
+def verify_with_code(document_id: str, body: VerificationCodeIn, request: Request, db: DbSession,
+                     principal: OptionalPrincipal) -> VerificationPublic:
+    """Public: the whole content of a document, for whoever has its verification code.
+
+    A wrong code answers 422 (field `code`); after too many wrong codes from one address, 429.
+    """
+    return verification_public(documents.verify_document_id(
+        db, document_id, disclose=_may_read(db, principal, document_id), code=body.code, ip=client_ip(request)))
 
 
 @router.post("/verify", response_model=VerificationPublic)

@@ -9,6 +9,14 @@ Signing is part of the deciding transaction; the PDF (~¼ s of font shaping and 
 after commit by the outbox worker, or at the first download if that comes sooner. Rendering is
 deterministic, so the two can race harmlessly. ``services.document_rendered`` puts the PDF's hash
 in the ledger beside the record's.
+
+The public verify page (what the QR code opens) tells anyone whether a document is genuine, but
+shows its content — the holder's national code, work history, amounts — only to those who may see
+the case, or to whoever also types the short verification code printed on the document beside the
+QR code (:func:`verify_document_id`). Everyone else sees validity, type, issuer, date and a masked
+holder (:func:`summary`). The code is random, never part of the signed record, and stored twice:
+as a salted SHA-256 for checking, and sealed like the signing keys, because the PDF that prints it
+is drawn after commit (and again if its file is lost).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +47,9 @@ from sqlalchemy.orm import Session
 from smartgov import clock, events, fonts
 from smartgov.errors import DomainError, NotFound
 from smartgov.fonts import FontMissing
-from smartgov.i18n import N_, format_date, localize_digits
+from smartgov.i18n import N_, format_date, localize_digits, to_latin_digits
 from smartgov.identity import Account, Organization
-from smartgov.settings import get_settings
+from smartgov.settings import get_settings, public_url
 
 from . import registry
 from .config import services_settings
@@ -53,14 +62,16 @@ log = logging.getLogger(__name__)
 ALGORITHM = "Ed25519"
 PDF_MARKER = "sgdoc1:"
 MAX_VERIFY_BYTES = 10 * 1024 * 1024
+CODE_DIGITS = 10  # 10¹⁰ codes against a handful of tries per address per window
+MASK = "•"
 
 
 # --------------------------------------------------------------------------- keys
 
 
-def _wrapping_key() -> bytes:
+def _wrapping_key(purpose: bytes = b"smartgov.services.signing-key.v1") -> bytes:
     secret = get_settings().secret_key.get_secret_value().encode()
-    return hmac.new(secret, b"smartgov.services.signing-key.v1", hashlib.sha256).digest()
+    return hmac.new(secret, purpose, hashlib.sha256).digest()
 
 
 def _b64(data: bytes) -> str:
@@ -122,11 +133,134 @@ def canonical(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# --------------------------------------------------------------------------- verification codes
+
+_CODE_KEY = b"smartgov.services.verification-code.v1"
+
+
+def _code_hash(document_id: str, code: str) -> str:
+    return hashlib.sha256(f"{document_id}:{code}".encode()).hexdigest()
+
+
+def _new_code(document_id: str) -> tuple[str, str, str]:
+    """A random code, its hash and its sealed form (nonce + AES-GCM, bound to the document)."""
+    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(_wrapping_key(_CODE_KEY)).encrypt(nonce, code.encode(), document_id.encode())
+    return code, _code_hash(document_id, code), _b64(nonce + sealed)
+
+
+def verification_code(doc: IssuedDocument) -> str | None:
+    """The code printed on the document (None for documents issued before codes existed)."""
+    if not doc.verify_code_sealed:
+        return None
+    blob = base64.b64decode(doc.verify_code_sealed)
+    try:
+        return AESGCM(_wrapping_key(_CODE_KEY)).decrypt(blob[:12], blob[12:], doc.id.encode()).decode()
+    except InvalidTag as exc:
+        raise RuntimeError("verification code cannot be decrypted: was SMARTGOV_SECRET_KEY changed?") from exc
+
+
+def shown_code(code: str) -> str:
+    """``12345-67890``: two groups are easier to read out and type."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"
+
+
+class VerifyCodeThrottle:
+    """Wrong verification codes per client address within the login window; more are refused (429).
+
+    Deliberately minimal, and in memory: each server process counts its own, so N processes
+    allow N times the limit. It is named so it can be folded into the platform's one throttling
+    mechanism (identity's) without hunting for it.
+    """
+
+    def __init__(self) -> None:
+        self._failures: dict[str, list[dt.datetime]] = {}
+        self._lock = threading.Lock()  # requests run on several threads
+
+    def _recent(self, ip: str, now: dt.datetime) -> list[dt.datetime]:
+        since = now - dt.timedelta(minutes=get_settings().login_window_minutes)
+        kept = [t for t in self._failures.get(ip, []) if t > since]
+        if kept:
+            self._failures[ip] = kept
+        else:
+            self._failures.pop(ip, None)
+        return kept
+
+    def check(self, ip: str) -> None:
+        """Refuse an address that has used up its tries."""
+        settings = get_settings()
+        with self._lock:
+            used = len(self._recent(ip, clock.now()))
+        if used >= settings.login_max_failures:
+            raise DomainError("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
+                              field="code", status=429, minutes=settings.login_window_minutes)
+
+    def forget(self) -> None:
+        """Start counting afresh (tests, which share one process)."""
+        with self._lock:
+            self._failures.clear()
+
+    def failed(self, ip: str) -> None:
+        now = clock.now()
+        with self._lock:
+            if len(self._failures) > 10_000:  # forget addresses whose window has passed
+                for old in list(self._failures):
+                    self._recent(old, now)
+            self._failures.setdefault(ip, []).append(now)
+
+
+verify_code_throttle = VerifyCodeThrottle()
+
+
+def check_code(doc: IssuedDocument, typed: str, ip: str) -> None:
+    """Raise unless ``typed`` is the document's code; wrong tries count against the address."""
+    verify_code_throttle.check(ip)
+    code = to_latin_digits(str(typed)).replace("-", "").replace(" ", "")
+    if not code or not doc.verify_code_hash:
+        raise DomainError("verification_code", N_("Type the verification code printed on the document."),
+                          field="code", status=422)
+    if len(code) != CODE_DIGITS or any(c not in "0123456789" for c in code) or not hmac.compare_digest(
+            _code_hash(doc.id, code), doc.verify_code_hash):
+        verify_code_throttle.failed(ip)
+        raise DomainError("verification_code_wrong", N_("The verification code is not right."), field="code",
+                          status=422)
+
+
+def _initials(name: str) -> str:
+    return " ".join(f"{word[0]}." for word in name.split() if word)
+
+
+def mask_national_code(code: str | None) -> str:
+    """All but the last three digits hidden: ``•••••••123``."""
+    return MASK * max(len(code) - 3, 0) + code[-3:] if code else ""
+
+
+def summary(payload: dict[str, Any]) -> dict[str, Any]:
+    """What anyone with the link may see: type, issuer, date, signing key and a masked holder."""
+    applicant = payload.get("applicant") or {}
+    agency = payload.get("agency") or {}
+    return {
+        "document_id": payload.get("document_id"),
+        "title_fa": payload.get("title_fa"),
+        "title_en": payload.get("title_en"),
+        "agency": {"code": agency.get("code"), "name_fa": agency.get("name_fa"), "name_en": agency.get("name_en")},
+        "issued_at": payload.get("issued_at"),
+        "key_id": payload.get("key_id"),
+        "holder": {
+            "initials_fa": _initials(str(applicant.get("name_fa") or "")),
+            "initials_en": _initials(str(applicant.get("name_en") or "")),
+            "national_code": mask_national_code(applicant.get("national_code")),
+        },
+    }
+
+
 # --------------------------------------------------------------------------- issuing
 
 
 def _verify_url(document_id: str) -> str:
-    return get_settings().base_url.rstrip("/") + f"/verify/{document_id}"
+    return public_url(f"/verify/{document_id}")
 
 
 def build_payload(db: Session, app: Application, defn: ServiceDefinition, document_id: str, key_id: str,
@@ -183,8 +317,10 @@ def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, re
     document_id = uuid.uuid4().hex
     payload = build_payload(db, app, defn, document_id, key.key_id, reason)
     signature = _private(key).sign(canonical(payload))
+    _code, code_hash, code_sealed = _new_code(document_id)
     doc = IssuedDocument(id=document_id, application_id=app.id, agency_id=agency.id, key_id=key.key_id,
-                         payload=payload, signature=_b64(signature), issued_at=clock.now())
+                         payload=payload, signature=_b64(signature), issued_at=clock.now(),
+                         verify_code_hash=code_hash, verify_code_sealed=code_sealed)
     db.add(doc)
     db.flush()
     db.info.setdefault("issued_documents", []).append(doc)  # see service.fresh_case_facts
@@ -236,8 +372,12 @@ def pdf_dir() -> Path:
     return Path(get_settings().data_dir) / "documents"
 
 
-def render_pdf(record: dict[str, Any]) -> bytes:
-    """A two-language A4 page (Persian first, right to left) with a QR code to the verify page."""
+def render_pdf(record: dict[str, Any], code: str | None = None) -> bytes:
+    """A two-language A4 page (Persian first, right to left) with a QR code to the verify page.
+
+    ``code``, the document's verification code, is printed beside the QR code: whoever holds the
+    paper can see its content on the verify page, whoever only has the link cannot.
+    """
     import segno
     from fpdf import FPDF
 
@@ -254,13 +394,14 @@ def render_pdf(record: dict[str, Any]) -> bytes:
     pdf.add_font("body", "", str(font))
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    def line(text: str, size: int, rtl: bool, gap: float = 1.5) -> None:
+    def line(text: str, size: int, rtl: bool, gap: float = 1.5, indent: float = 0.0) -> None:
         pdf.set_font("body", size=size)
         if rtl:
             pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="fas")
         else:
             pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-        pdf.multi_cell(width, size * 0.55, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.multi_cell(width - indent, size * 0.55, text, align="R" if rtl else "L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
     fa_date = format_date(dt.datetime.fromisoformat(payload["issued_at"]), "fa")
@@ -301,11 +442,15 @@ def render_pdf(record: dict[str, Any]) -> bytes:
     pdf.set_xy(pdf.l_margin + 44, top + 4)
     pdf.set_font("body", size=8)
     pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-    pdf.multi_cell(width - 44, 4.5,
-                   f"Check this document at {payload['verify_url']}\nSigned ({ALGORITHM}) by key {payload['key_id']}\n"
-                   f"Document id: {payload['document_id']}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_x(pdf.l_margin + 44)
-    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True)
+    text = (f"Check this document at {payload['verify_url']}\nSigned ({ALGORITHM}) by key {payload['key_id']}\n"
+            f"Document id: {payload['document_id']}")
+    if code:
+        text += f"\nVerification code (to see the content): {shown_code(code)}"
+    pdf.multi_cell(width - 44, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True, indent=44)
+    if code:
+        # ten digits unbroken: a separator between two digit runs is reordered in right-to-left text
+        line(f"کد استعلام (برای دیدن متن سند): {localize_digits(code, 'fa')}", 9, True, indent=44)
     return bytes(pdf.output())
 
 
@@ -314,7 +459,7 @@ def store_pdf(db: Session, doc: IssuedDocument) -> bytes:
 
     The file is written under a temporary name and renamed, so a reader never sees half of it.
     """
-    data = render_pdf(signed_record(doc))
+    data = render_pdf(signed_record(doc), verification_code(doc))
     folder = pdf_dir()
     folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f"{doc.id}.{uuid.uuid4().hex}.part"
@@ -364,9 +509,11 @@ class Verification:
 
     valid: bool
     reason: str  # English message id, shown translated
-    document: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None  # the whole content, when disclosed
     key_id: str | None = None
     checked: list[str] = field(default_factory=list)
+    summary: dict[str, Any] | None = None  # what anyone may see (:func:`summary`)
+    disclosed: bool = True
 
 
 def verify_record(db: Session, record: Any) -> Verification:
@@ -393,13 +540,31 @@ def verify_record(db: Session, record: Any) -> Verification:
                         ["signature", "issued"])
 
 
-def verify_document_id(db: Session, document_id: str) -> Verification:
-    """Re-check a stored document by id (what the QR code opens)."""
+def find(db: Session, document_id: str) -> IssuedDocument | None:
     try:
-        doc = document(db, document_id)
+        return document(db, document_id)
     except NotFound:
-        return Verification(False, N_("No such document was issued."))
-    return verify_record(db, signed_record(doc))
+        return None
+
+
+def verify_document_id(db: Session, document_id: str, *, disclose: bool = False, code: str | None = None,
+                       ip: str = "-") -> Verification:
+    """Re-check a stored document by id (what the QR code opens).
+
+    The content is disclosed when the caller may see the case (``disclose``) or typed the right
+    ``code``; otherwise only the masked :func:`summary`. A wrong code raises (422, 429 after too many).
+    """
+    doc = find(db, document_id)
+    if doc is None:
+        return Verification(False, N_("No such document was issued."), disclosed=False)
+    if code is not None and not disclose:
+        check_code(doc, code, ip)
+        disclose = True
+    result = verify_record(db, signed_record(doc))
+    result.summary = summary(doc.payload)
+    if not disclose:
+        result.document, result.disclosed = None, False
+    return result
 
 
 def verify_pdf(db: Session, data: bytes) -> Verification:

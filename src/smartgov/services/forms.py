@@ -403,7 +403,7 @@ def display_value(field: FormField | SubField, value: Any, lang: str) -> str:
     if isinstance(field, MoneyField):
         return gettext("{amount} rial", lang, amount=format_number(value, lang))
     if isinstance(field, NumberField):
-        return format_number(value, lang) if isinstance(value, int) else localize_digits(str(value), lang)
+        return format_number(value, lang) if isinstance(value, int | float) else localize_digits(str(value), lang)
     if isinstance(field, JalaliDateField):
         return format_date(dt.date.fromisoformat(value), lang)
     if isinstance(field, ChoiceField):

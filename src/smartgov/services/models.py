@@ -248,3 +248,7 @@ class IssuedDocument(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     issued_at: Mapped[dt.datetime]
+    # The verification code printed on the document (see documents.py): a salted SHA-256 to check
+    # a typed code, and sealed with a key derived from the platform secret to print it again.
+    verify_code_hash: Mapped[str | None] = mapped_column(String(64))
+    verify_code_sealed: Mapped[str | None] = mapped_column(String(120))

@@ -28,7 +28,7 @@ from smartgov.i18n import (
 )
 from smartgov.identity import Account, Organization, Role, require
 from smartgov.identity.service import accounts_in, descendants
-from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -809,11 +809,24 @@ def change_definition(definition_id: int, change: str, request: Request, db: DbS
 # --------------------------------------------------------------------------- verification (public)
 
 
-def _verification_view(result: documents.Verification) -> dict[str, Any]:
+def _verification_view(result: documents.Verification, document_id: str | None = None,
+                       errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The verdict, and either the whole signed content or, by default, the masked summary."""
     doc = result.document or {}
     lang = get_language()
     rows: list[tuple[str, str]] = []
-    if doc:
+    if not result.disclosed and result.summary:
+        brief = result.summary
+        holder = brief["holder"]
+        rows = [
+            (gettext("Document"), brief.get(f"title_{lang}") or ""),
+            (gettext("Agency"), brief["agency"].get(f"name_{lang}") or ""),
+            (gettext("Issued"), _issued(brief.get("issued_at"))),
+            (gettext("Holder"), holder[f"initials_{lang}"]),
+            (gettext("National code"), localize_digits(holder["national_code"])),
+            (gettext("Signing key"), str(brief.get("key_id") or "")),
+        ]
+    elif doc:
         rows = [
             (gettext("Document"), doc.get(f"title_{lang}", "")),
             (gettext("Reference number"), localize_digits(str(doc.get("reference", "")))),
@@ -826,7 +839,8 @@ def _verification_view(result: documents.Verification) -> dict[str, Any]:
         ]
         rows += [(f.get(f"label_{lang}", ""), f.get(f"value_{lang}", "")) for f in doc.get("fields", [])
                  if isinstance(f, dict)]
-    return {"result": result, "reason": gettext(result.reason), "rows": rows}
+    return {"result": result, "reason": gettext(result.reason), "rows": rows, "document_id": document_id,
+            "errors": errors or {}}
 
 
 def _issued(value: Any) -> str:
@@ -843,9 +857,30 @@ def verify_form(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
     return render(request, "services/verify.html", {"result": None})
 
 
+def _may_read(db: DbSession, principal: OptionalPrincipal, document_id: str) -> bool:
+    doc = documents.find(db, document_id)
+    return doc is not None and permissions.can_read_document(db, principal, doc)
+
+
 @router.get("/verify/{document_id}", response_class=HTMLResponse)
 def verify_page(document_id: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
-    return render(request, "services/verify.html", _verification_view(documents.verify_document_id(db, document_id)))
+    """Valid or not, with a masked holder; the content for who may see the case."""
+    result = documents.verify_document_id(db, document_id, disclose=_may_read(db, principal, document_id))
+    return render(request, "services/verify.html", _verification_view(result, document_id))
+
+
+@router.post("/verify/{document_id}", response_class=HTMLResponse)
+def verify_with_code_page(document_id: str, request: Request, db: DbSession, principal: OptionalPrincipal,
+                          form: PostedForm) -> HTMLResponse:
+    """The whole content for whoever types the verification code printed on the document."""
+    try:
+        result = documents.verify_document_id(db, document_id, disclose=_may_read(db, principal, document_id),
+                                              code=form.get("code", ""), ip=client_ip(request))
+    except DomainError as exc:
+        result = documents.verify_document_id(db, document_id)
+        return render(request, "services/verify.html", _verification_view(result, document_id, field_errors(exc)),
+                      status_code=exc.status)
+    return render(request, "services/verify.html", _verification_view(result, document_id))
 
 
 @router.post("/verify", response_class=HTMLResponse)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smartgov.identity import Organization, Principal, Role, acts_for_agency, can_write, is_platform_admin
 
 from . import service
-from .models import Application, StoredFile
+from .models import Application, IssuedDocument, StoredFile
 
 
 def can_view_application(db: Session, principal: Principal, app: Application) -> bool:
@@ -52,6 +52,12 @@ def can_download_file(db: Session, principal: Principal, file: StoredFile, app: 
     if file.owner_id == principal.id:
         return True
     return app is not None and (service.works_on(db, principal, app) or service.can_see_all(principal))
+
+
+def can_read_document(db: Session, principal: Principal | None, doc: IssuedDocument) -> bool:
+    """The whole content of a signed document, on the public verify page without its code: who may see the case."""
+    app = db.get(Application, doc.application_id)
+    return principal is not None and app is not None and can_view_application(db, principal, app)
 
 
 def can_view_reconciliation(principal: Principal) -> bool:

@@ -97,7 +97,7 @@ class DocumentField:
 
     label_fa: str
     label_en: str
-    value: str | int
+    value: str | int | float
     value_fa: str | None = None
 
     def shown(self, lang: str) -> str:
@@ -105,7 +105,7 @@ class DocumentField:
 
         if lang == "fa" and self.value_fa is not None:
             return self.value_fa
-        if isinstance(self.value, int):
+        if isinstance(self.value, int | float):
             return format_number(self.value, lang)
         return localize_digits(self.value, lang)
 

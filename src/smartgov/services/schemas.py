@@ -257,12 +257,45 @@ class ReconciliationPublic(BaseModel):
     mismatches: list[MismatchPublic]
 
 
+class AgencyNamePublic(BaseModel):
+    code: str | None
+    name_fa: str | None
+    name_en: str | None
+
+
+class HolderPublic(BaseModel):
+    initials_fa: str
+    initials_en: str
+    national_code: str = Field(description="Masked: all but the last three digits are •.")
+
+
+class DocumentSummaryPublic(BaseModel):
+    """What anyone with a document's link may see."""
+
+    document_id: str | None
+    title_fa: str | None
+    title_en: str | None
+    agency: AgencyNamePublic
+    issued_at: str | None
+    key_id: str | None
+    holder: HolderPublic
+
+
 class VerificationPublic(BaseModel):
     valid: bool
     reason: str
-    document: dict[str, Any] | None
+    document: dict[str, Any] | None = Field(
+        description="The whole signed content: only for who may see the case, or with the document's "
+                    "verification code; otherwise null.")
+    summary: DocumentSummaryPublic | None = Field(
+        None, description="Type, issuer, date, signing key and a masked holder, for anyone.")
+    disclosed: bool = Field(description="Whether `document` holds the whole content.")
     key_id: str | None
     checked: list[str]
+
+
+class VerificationCodeIn(BaseModel):
+    code: str = Field(max_length=40, description="The verification code printed beside the document's QR code.")
 
 
 class ServiceStatsPublic(BaseModel):

@@ -39,7 +39,7 @@ from smartgov.notifications import (
     register_template,
     sms_request,
 )
-from smartgov.settings import get_settings
+from smartgov.settings import get_settings, public_url
 
 from . import registry
 from .config import services_settings
@@ -119,10 +119,6 @@ register_template(MessageTemplate(
 ))
 
 
-def _link(path: str) -> str:
-    return get_settings().base_url.rstrip("/") + path
-
-
 def notify_applicant(db: Session, app: Application, template: str, **context: Any) -> None:
     """E-mail and SMS to the applicant in their language, through the outbox."""
     account = db.get(Account, app.applicant_id)
@@ -138,7 +134,7 @@ def applicant_messages(language: str, email: str | None, phone: str | None, refe
                        context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The (event name, data) of the e-mail and SMS ``notify_applicant`` queues."""
     context.setdefault("reference", reference)
-    context.setdefault("link", _link(f"/services/applications/{reference}"))
+    context.setdefault("link", public_url(f"/services/applications/{reference}"))
     found: list[tuple[str, dict[str, Any]]] = []
     if email:
         found.append((EMAIL_REQUESTED, email_request(to=email, template=template, lang=language, context=context)))

@@ -129,6 +129,11 @@ def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
         set_committed_value(credential, key, value)
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address, for throttling (the proxy's forwarded address behind ``--proxy-headers``)."""
+    return request.client.host if request.client else "-"
+
+
 def bearer_token(request: Request) -> str | None:
     """The raw token of ``Authorization: Bearer …``, if the request carries one."""
     auth = request.headers.get("authorization", "")

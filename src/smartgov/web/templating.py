@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from smartgov import clock, i18n
-from smartgov.web import csrf, nav
+from smartgov.web import csp, csrf, nav
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,10 +30,12 @@ def environment() -> Environment:
         format_date=i18n.format_date,
         format_datetime=i18n.format_datetime,
         format_number=i18n.format_number,
+        format_percent=i18n.format_percent,
         digits=i18n.localize_digits,
     )
     env.filters.update(
-        date=i18n.format_date, datetime=i18n.format_datetime, number=i18n.format_number,
+        date=i18n.format_date, datetime=i18n.format_datetime,
+        number=lambda v, places=None: i18n.format_number(v, places=places),
         digits=lambda v: i18n.localize_digits(str(v)),
     )
     return env
@@ -56,6 +58,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "nav_items": nav.items_for(roles),
         "csrf_token": csrf.token_for(request),
         "csrf_field": csrf.FIELD,
+        "csp_nonce": lambda: csp.nonce(request.scope.setdefault("state", {})),
         "current_path": request.url.path,
         "today_date": clock.now(),
         "now_iso": clock.today().isoformat(),
