@@ -25,7 +25,7 @@ from smartgov.participation.models import (
     Poll,
     Proposal,
 )
-from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -214,7 +214,7 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 
 
 @router.post("/participation/comments")
-def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def post_comment(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     kind = form.get("subject_kind", "")
     if kind not in service.SUBJECT_KINDS or not form.get("subject_id", "").isdigit():
         raise NotFound("page")
@@ -240,7 +240,7 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 
 @router.get("/participation/comments/{comment_id}/edit", response_class=HTMLResponse)
-def edit_form(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def edit_form(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal,
               next: str | None = None) -> HTMLResponse:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
@@ -249,7 +249,7 @@ def edit_form(comment_id: int, request: Request, db: DbSession, principal: Curre
 
 
 @router.post("/participation/comments/{comment_id}/edit")
-def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def edit(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     next_url = safe_next(form.get("next"), "/participation")
@@ -265,7 +265,7 @@ def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/participation/comments/{comment_id}/delete")
-def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def delete(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     service.delete_comment(db, comment, actor_id=principal.id)
@@ -274,7 +274,7 @@ def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentP
 
 
 @router.post("/participation/comments/{comment_id}/rate")
-def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def rate(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
     service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
@@ -283,7 +283,7 @@ def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/participation/report")
-def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def report(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     content_id = form.get("id", "")
     if not content_id.isdigit():
@@ -302,7 +302,7 @@ def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: P
 
 
 @router.post("/participation/follow")
-def follow(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def follow(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     kind, sid = form.get("subject_kind", ""), form.get("subject_id", "")
     if kind not in service.SUBJECT_KINDS or not sid.isdigit():
@@ -335,7 +335,7 @@ def _proposal_page(request: Request, db: Session, principal: Principal | None, p
 
 
 @router.get("/participation/proposals/new", response_class=HTMLResponse)
-def new_proposal_form(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def new_proposal_form(request: Request, db: DbSession, principal: AccountPrincipal) -> HTMLResponse:
     return render(request, "participation/new_proposal.html", {"agencies": _agencies(db)})
 
 
@@ -345,7 +345,7 @@ def _agencies(db: Session) -> list[Organization]:
 
 
 @router.post("/participation/proposals/new")
-def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def new_proposal(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         org = db.scalar(select(Organization).where(Organization.code == form.get("organization", ""),

@@ -416,11 +416,6 @@ class ModerationActionPublic(BaseModel):
     created_at: dt.datetime
 
 
-class VerificationCreate(BaseModel):
-    national_code: str
-    method: Literal["registry", "in_person", "letter"]
-
-
 class SmsInbound(BaseModel):
     """What the SMS gateway posts for each message it receives."""
 
