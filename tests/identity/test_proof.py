@@ -209,6 +209,9 @@ def test_without_a_registry_number_or_a_registry_the_person_is_sent_to_an_office
     _, headers = register_by_api(client, db, unknown_mobile)
     r = client.post(f"{API}/identity/me/proof/codes", headers=headers)
     assert r.status_code == 409 and r.json()["error"]["code"] == "no_registry_mobile"
+    # the registry was asked all the same: that read stays in the person's "who read my data"
+    assert db.scalar(select(PersonDataAccess.purpose).where(
+        PersonDataAccess.national_code == unknown_mobile.national_code)) == PROOF_PURPOSE
     # a national code the platform never knew: the registry knows no number for the details typed in
     fresh = {**registration(SimpleNamespace(national_code="0010350829", birth_date=dt.date(1990, 1, 1)), "newcomer")}
     assert client.post(f"{API}/identity/register", json=fresh).status_code == 201

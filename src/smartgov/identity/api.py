@@ -215,8 +215,10 @@ def send_proof_code(principal: AccountPrincipal, db: DbSession) -> ProofPending:
     409 `no_registry_mobile` when the registry holds no number (prove it in person instead).
     """
     permissions.require(permissions.can_manage_own_account(principal))
-    sent = proof.send_code(db, principal.account)
-    db.commit()
+    try:
+        sent = proof.send_code(db, principal.account)
+    finally:
+        db.commit()  # a refusal too: the registry's answer stays logged and in the person's "who read my data"
     return ProofPending(**asdict(sent))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -172,12 +173,10 @@ def register_account(request: Request, db: DbSession, form: PostedForm) -> Respo
     # Signed in at once, and the first code on its way: the next page asks for it.
     raw, _sess = service.start_session(db, account, ip=_ip(request), user_agent=request.headers.get("user-agent"),
                                        mfa_passed=True)
-    try:
-        with db.begin_nested():
-            proof.send_code(db, account)
-    except DomainError:
-        pass  # no number in the registry, or it is unreachable: the proof page says so when asked again
-    db.commit()
+    # No number in the registry, or it is unreachable: the proof page says so when the code is asked again.
+    with suppress(DomainError):
+        proof.send_code(db, account)
+    db.commit()  # with the registry's answer logged either way
     response = RedirectResponse("/account/prove", status_code=303)
     _session_cookie(response, request, raw)
     return response
@@ -389,7 +388,7 @@ def send_proof_code(request: Request, principal: AccountPrincipal, db: DbSession
     try:
         proof.send_code(db, principal.account)
     except DomainError as exc:
-        db.rollback()
+        db.commit()  # the registry's answer stays logged (see proof.send_code)
         return _prove_page(request, db, principal.account, next_url, errors={"_form": exc.localized()},
                            status_code=exc.status, headers=_refusal_headers(exc))
     db.commit()

@@ -139,7 +139,11 @@ def registry_mobile(db: Session, account: Account) -> str:
 
 
 def send_code(db: Session, account: Account) -> Pending:
-    """Send a new code to the registry's mobile number of the account's person; older codes stop working."""
+    """Send a new code to the registry's mobile number of the account's person; older codes stop working.
+
+    A refusal after the registry was asked leaves only the exchange's record of that read (its
+    message log, the person's "who read my data"): callers commit it anyway, the read happened.
+    """
     if account.proven_at is not None:
         raise Conflict("already_proven", N_("This account has already proven its person."))
     if account.person is None:

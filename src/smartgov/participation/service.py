@@ -112,7 +112,8 @@ def verification_level(db: Session, account: Account | None) -> int:
 
 
 def require_level(db: Session, account: Account, level: int) -> None:
-    """Level 2 is identity's proof (its refusal, 403 ``person_not_proven``); level 1 is any account."""
+    """Level 2 is identity's proof (its refusal, 403 ``person_not_proven``, also for the SMS channel);
+    level 1 is any account."""
     if level >= LEVEL_VERIFIED:
         require_personal_records(account)
 
