@@ -33,9 +33,8 @@ def test_the_proof_step_in_persian(page: Any, db: Any, database: Any, settings: 
     code_field = page.get_by_label("کد پیامک")
     code_field.fill("۱۱۱۱۱۱")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    field = page.locator("#f-code")
-    assert field.get_attribute("aria-invalid") == "true"
+    field = page.locator('#f-code[aria-invalid="true"]')  # the page again, the error tied to the field
+    field.wait_for()
     assert "نادرست" in page.locator("#" + field.get_attribute("aria-describedby").split()[-1]).inner_text()
 
     code = last_proof_code(database, settings.data_dir, REGISTRY_MOBILE)  # read on the registry's phone
