@@ -39,8 +39,8 @@ PROOF_LABELS = {
 
 register(NavItem("/", N_("Home"), order=0))
 register(NavItem("/account", N_("My account"), signed_in=True, order=90))
-register(NavItem("/account/proofs", N_("Prove a person"), roles=frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN}),
-                 signed_in=True, order=91))
+register(NavItem("/account/proofs", N_("Prove a person"),
+                 roles=frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}), signed_in=True, order=91))
 
 
 def _ip(request: Request) -> str:
@@ -358,7 +358,6 @@ def _prove_page(request: Request, db: DbSession, account: Account, next_url: str
                 errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> HTMLResponse:
     return render(request, "identity/prove.html", {
         "pending": proof.pending(db, account), "next": next_url, "errors": errors or {},
-        "sent": request.query_params.get("sent") == "1",
     }, status_code=status_code, headers=headers)
 
 
@@ -392,7 +391,7 @@ def send_proof_code(request: Request, principal: AccountPrincipal, db: DbSession
         return _prove_page(request, db, principal.account, next_url, errors={"_form": exc.localized()},
                            status_code=exc.status, headers=_refusal_headers(exc))
     db.commit()
-    return RedirectResponse(f"/account/prove?sent=1&next={quote(next_url)}", status_code=303)
+    return RedirectResponse(f"/account/prove?next={quote(next_url)}", status_code=303)
 
 
 @router.get("/account/proofs", response_class=HTMLResponse)
