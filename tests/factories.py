@@ -42,11 +42,16 @@ def create_person(db: Session, **kw: Any) -> Person:
 
 def create_account(db: Session, username: str = "citizen1", role: Role = Role.CITIZEN,
                    organization: str | None = None, password: str = PASSWORD, email: str | None = None,
-                   mfa: bool = True, **person_kw: Any) -> Account:
-    """An account with a person; staff that need MFA get it enrolled (``mfa=False`` to skip)."""
+                   mfa: bool = True, proven: bool = True, **person_kw: Any) -> Account:
+    """An account with a person; staff that need MFA get it enrolled (``mfa=False`` to skip).
+
+    Proven by default, as an administrator's account is, so tests keep their meaning;
+    ``proven=False`` gives one that has yet to prove its person (a fresh self-registration).
+    """
     person = create_person(db, email=email or f"{username}@example.ir", **person_kw)
     account = service.create_account(db, username=username, password=password, role=role,
-                                     organization_code=organization, person=person)
+                                     organization_code=organization, person=person,
+                                     proof="admin" if proven else None)
     if mfa and account.needs_mfa:
         account.mfa_secret = pyotp.random_base32()
         account.mfa_enabled = True
@@ -107,3 +112,54 @@ def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "form without CSRF token"
     return match.group(1)
+
+
+def population_registry(db: Session) -> None:
+    """The exchange set up as in the demo for the proof of a person: the civil registry (nocr) offers
+    ``person-mobile``, and the platform's identity subsystem (sso) may ask it for that purpose.
+    Adds to members and agencies already there (``tests.insurance.support.arrange``)."""
+    from sqlalchemy import select
+
+    from smartgov import exchange
+    from smartgov.exchange import service as registry
+    from smartgov.identity import PROOF_PURPOSE, PROOF_REGISTRY_SERVICE
+
+    subs = {}
+    for code, name, sub in (("sso", "Social Security", "identity"), ("nocr", "Civil registration", "registry")):
+        if db.scalar(select(Organization.id).where(Organization.code == code)) is None:
+            create_agency(db, code)
+        member = registry.find_member(db, "IR", "GOV", code) or exchange.create_member(
+            db, instance="IR", member_class="GOV", member_code=code, name_fa=name, name_en=name,
+            organization_code=code)
+        subs[code] = (exchange.find_subsystem(db, f"IR/GOV/{code}/{sub}")
+                      or exchange.create_subsystem(db, member, sub))
+    exchange.ensure_purpose(db, PROOF_PURPOSE, "احراز شخص", "Proving a person")
+    svc = exchange.create_service(db, subs["nocr"], code=PROOF_REGISTRY_SERVICE, name_fa="شمارهٔ همراه",
+                                  name_en="Registered mobile", response_schema=exchange.PERSON_MOBILE_SCHEMA)
+    exchange.grant_access(db, subs["sso"], svc, legal_basis_fa="مقررات ثبت‌نام", legal_basis_en="Sign-up rules",
+                          purposes=[PROOF_PURPOSE])
+
+
+def sent_sms(database: Any, data_dir: Any) -> list[tuple[str, str]]:
+    """Deliver the outbox, then (to, text) of every SMS the file gateway wrote, oldest first."""
+    import json
+    from pathlib import Path
+
+    from smartgov import events
+
+    events.drain_outbox(database)
+    paths = sorted(Path(data_dir, "sms").glob("*.json"), key=lambda p: int(p.stem.split("-")[1]))
+    return [(r["to"], r["text"]) for r in (json.loads(p.read_text()) for p in paths)]
+
+
+def last_proof_code(database: Any, data_dir: Any, to: str) -> str:
+    """The code in the latest SMS sent to ``to`` (what the person reads on their phone)."""
+    import re
+
+    from smartgov.i18n import to_latin_digits
+
+    texts = [text for number, text in sent_sms(database, data_dir) if number == to]
+    assert texts, f"no SMS to {to}"
+    match = re.search(r"\d{6}", to_latin_digits(texts[-1]))
+    assert match, texts[-1]
+    return match.group(0)

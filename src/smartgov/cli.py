@@ -133,7 +133,7 @@ def user_create(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True,
                                  help="Password (asked for when not given)."),
 ) -> None:
-    """Create an account with one role."""
+    """Create an account with one role; its holder counts as proven (an administrator vouches for them)."""
     from smartgov.db import Database
     from smartgov.errors import DomainError
     from smartgov.identity import service
@@ -148,7 +148,7 @@ def user_create(
         with database.unit_of_work() as db:
             person = service.person_by_code(db, national_code) if national_code else None
             account = service.create_account(db, username=username, password=password, role=chosen,
-                                             organization_code=organization, person=person)
+                                             organization_code=organization, person=person, proof="admin")
             typer.echo(f"created account {account.username} ({chosen.value})")
     except DomainError as exc:
         typer.echo(f"error: {exc.localized('en')}" + (f" [{exc.field}]" if exc.field else ""), err=True)

@@ -100,9 +100,11 @@ def _person(db: Session, rng: random.Random, prefix9: str | None = None,
         gender = next((g for f, _e, g in FIRST_NAMES if f == first_fa), None)
     province = rng.choice(PROVINCES)
     birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 48))
+    mobile = f"0912{rng.randrange(10**6, 10**7):07d}"
+    # The demo people stand in for the population registry, which knows their mobile numbers.
     return service.create_person(
         db, national_code=code, first_name_fa=first_fa, last_name_fa=last_fa, first_name_en=first_en,
-        last_name_en=last_en, birth_date=birth, phone=f"0912{rng.randrange(10**6, 10**7):07d}",
+        last_name_en=last_en, birth_date=birth, phone=mobile, registry_mobile=mobile,
         email=f"{first_en.lower()}.{last_en.lower()}.{code[-4:]}@example.ir", gender=gender, province=province[1],
     )
 
@@ -118,13 +120,15 @@ def load_identity(db: Session, rng: random.Random, people: int) -> list[tuple[st
                                         registration_number=reg, province="Tehran")
     logins = []
     for role, username, org, names, prefix in STAFF:
-        if db.scalar(select(Account).where(Account.username == username)) is None:
+        account = db.scalar(select(Account).where(Account.username == username))
+        if account is None:
             person = _person(db, rng, prefix, names)
             account = service.create_account(db, username=username, password=DEMO_PASSWORD, role=role,
-                                             organization_code=org, person=person)
+                                             organization_code=org, person=person, proof="demo")
             if username in DEMO_TOTP:
                 account.mfa_secret = DEMO_TOTP[username]
                 account.mfa_enabled = True
+        service.prove(db, account, "demo", actor_id=None)  # demo accounts are proven (a no-op once they are)
         logins.append((role.value, username, DEMO_PASSWORD))
     have = db.scalar(select(func.count()).select_from(Person)) or 0
     for _ in range(max(0, people - (have - len(STAFF)))):

@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     )
     login_window_minutes: int = Field(15, description="Window for counting failed logins.", ge=1)
     reset_token_minutes: int = Field(30, description="Minutes a password-reset link stays valid.", ge=1)
+    proof_registry_client: str = Field(
+        "IR/GOV/sso/identity",
+        description="Exchange subsystem through which sign-up asks the population registry for a person's mobile "
+                    "number (the proof code is sent there).")
+    proof_code_minutes: int = Field(10, description="Minutes a proof code sent by SMS stays valid.", ge=1)
+    proof_code_resend_seconds: int = Field(
+        60, description="Seconds before another proof code may be sent to the same person.", ge=1)
+    proof_codes_per_day: int = Field(5, description="Proof codes sent to one person within 24 hours at most.", ge=1)
     password_min_length: int = Field(10, description="Minimum password length.", ge=8)
     argon2_time_cost: int = Field(3, description="Argon2id passes per password hash.", ge=1)
     argon2_memory_kib: int = Field(65536, description="Argon2id memory per password hash, KiB.", ge=1024)

@@ -33,7 +33,10 @@ def test_register_then_me(client, db) -> None:  # type: ignore[no-untyped-def]
     assert r.json()["roles"] == [{"role": "citizen", "organization": None}]
     token = api_token(client, db.scalar(select(Account).where(Account.username == "ali.rezaei")), password="Good-password-77")
     me = client.get("/api/v1/identity/me", headers=auth(token)).json()
-    assert me["person"]["first_name_fa"] == "علی"
+    # linked to its person, who stays closed to it until it proves it is theirs (tests/identity/test_proof.py)
+    assert (me["proven"], me["person"]) == (False, None)
+    person = db.get(Account, me["id"]).person
+    assert person.first_name_fa == "علی" and person.registry_mobile is None  # typed in: not the registry's
 
 
 def test_wrong_national_code_is_refused_in_persian_and_english(client, db) -> None:  # type: ignore[no-untyped-def]
@@ -84,7 +87,8 @@ def test_known_person_is_linked_only_with_matching_birth_date(client, db) -> Non
     r = client.post("/api/v1/identity/register", json=registration(national_code=person.national_code,
                                                                     birth_date="1980-05-05"))
     assert r.status_code == 201
-    assert r.json()["person"]["national_code"] == person.national_code
+    assert (r.json()["proven"], r.json()["person"]) == (False, None)  # linked, and closed until proven
+    assert db.get(Account, r.json()["id"]).person_id == person.id
 
 
 def test_failed_logins_throttle_account_and_ip(client, db, settings) -> None:  # type: ignore[no-untyped-def]

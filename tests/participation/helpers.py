@@ -29,13 +29,9 @@ def agency(db: Session, code: str = "sso") -> Organization:
 
 
 def citizen(db: Session, username: str, *, verified: bool = True, **person_kw: Any) -> Account:
-    """A citizen with a unique phone; ``verified`` records a registry check of the national code."""
+    """A citizen with a unique phone; ``verified=False``: one that has not proven its person (level 1)."""
     person_kw.setdefault("phone", phone())
-    account = create_account(db, username=username, **person_kw)
-    if verified:
-        assert account.person is not None
-        service.verify_person(db, account.person, method="registry", actor_id=None)
-    return account
+    return create_account(db, username=username, proven=verified, **person_kw)
 
 
 def official(db: Session, username: str = "official1", org: str = "sso") -> Account:

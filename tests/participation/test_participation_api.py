@@ -193,17 +193,21 @@ def test_moderation_via_api_is_audited_and_scoped(client, db) -> None:  # type: 
 
 
 def test_verification_by_an_official_unlocks_voting(client, db) -> None:  # type: ignore[no-untyped-def]
+    """Level 2 is identity's proven person (one notion, owned by identity): an official's proof unlocks the vote."""
     poll = open_poll(db)
+    c = consultation(db, agency(db))
     a = citizen(db, "aaa", verified=False)
     off = official(db)
     db.commit()
     token = api_token(client, a)
     r = client.post(f"{API}/polls/{poll.id}/votes", headers=auth(token), json={"option": 1})
-    assert r.status_code == 403 and r.json()["error"]["code"] == "verification_required"
-    assert client.post(f"{API}/verifications", headers=auth(token),
-                       json={"national_code": a.person.national_code, "method": "in_person"}).status_code == 403
-    r = client.post(f"{API}/verifications", headers=auth(api_token(client, off)),
-                    json={"national_code": a.person.national_code, "method": "in_person"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "person_not_proven"
+    r = client.post(f"{API}/comments", headers=auth(token),  # level 1 (any account) still comments
+                    json={"subject_kind": "consultation", "subject_id": c.id, "body": "A clear, useful remark."})
+    assert r.status_code == 201, r.text
+    proof = {"national_code": a.person.national_code, "username": "aaa", "method": "in_person"}
+    assert client.post("/api/v1/identity/proofs", headers=auth(token), json=proof).status_code == 403
+    r = client.post("/api/v1/identity/proofs", headers=auth(api_token(client, off)), json=proof)
     assert r.status_code == 201
     assert client.post(f"{API}/polls/{poll.id}/votes", headers=auth(token), json={"option": 1}).status_code == 201
 

@@ -100,7 +100,8 @@ def test_poll_page_vote_shows_receipt_once(client, db) -> None:  # type: ignore[
     citizen(db, "novice", verified=False)
     db.commit()
     sign_in(client, "novice")
-    assert "کارت ملی" in client.get("/participation/polls/parks").text  # explains how to get verified
+    page = client.get("/participation/polls/parks").text  # says how to prove the person, and links to it
+    assert "هویت خود را ثابت کرده" in page and 'href="/account/prove?next=/participation/polls/parks"' in page
     client.cookies.clear()
     sign_in(client, "voter")
     page = client.get("/participation/polls/parks").text

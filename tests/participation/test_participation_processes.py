@@ -27,7 +27,7 @@ def test_proposal_threshold_obliges_an_answer_with_cost_and_reason(db) -> None: 
                                        threshold=3)
     with pytest.raises(DomainError) as err:
         service.support_proposal(db, proposal, author)  # not verified
-    assert err.value.code == "verification_required"
+    assert err.value.code == "person_not_proven"
     supporters = [citizen(db, f"fan{i}") for i in range(3)]
     service.support_proposal(db, proposal, supporters[0])
     with pytest.raises(Conflict):

@@ -106,7 +106,7 @@ def test_results_hidden_until_close_and_rules(db) -> None:  # type: ignore[no-un
     unverified = citizen(db, "ddd", verified=False)
     with pytest.raises(DomainError) as err:
         service.vote_in_poll(db, poll, unverified, 1)
-    assert err.value.code == "verification_required" and err.value.status == 403
+    assert err.value.code == "person_not_proven" and err.value.status == 403
     with pytest.raises(DomainError) as err:
         service.vote_in_poll(db, poll, a, 4)
     assert err.value.code == "unknown_option"

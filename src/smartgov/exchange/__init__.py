@@ -29,8 +29,9 @@ which exchange services feed it; ``applicant.<fact>`` then holds the answer::
     exchange.register_provider("contribution-history", fn)   # fn(db, national_code, params) -> dict
 
 raising ``smartgov.errors.NotFound`` for an unknown person; the answer must follow the
-service's JSON schema (``CONTRIBUTION_HISTORY_SCHEMA`` etc. below). ``person-status`` is built
-in, from ``identity`` people.
+service's JSON schema (``CONTRIBUTION_HISTORY_SCHEMA`` etc. below). ``person-status`` and
+``person-mobile`` (the registry's mobile number, where identity sends a sign-up's proof code)
+are built in, from ``identity`` people.
 
 **Who read my data — mandatory for every module.** Whenever an official (or any code on an
 agency's behalf) reads a person's data, record it in the same transaction, either directly::
@@ -62,6 +63,7 @@ from smartgov.exchange.privacy import ACCESS_EVENT, record_access
 from smartgov.exchange.providers import (
     CONTRIBUTION_HISTORY_SCHEMA,
     INCOME_RECORD_SCHEMA,
+    PERSON_MOBILE_SCHEMA,
     PERSON_STATUS_SCHEMA,
     register_provider,
 )
@@ -87,6 +89,7 @@ __all__ = [
     "ACCESS_EVENT",
     "CONTRIBUTION_HISTORY_SCHEMA",
     "INCOME_RECORD_SCHEMA",
+    "PERSON_MOBILE_SCHEMA",
     "PERSON_STATUS_SCHEMA",
     "PREFILL_MAX_AGE",
     "ClientAddress",

@@ -13,7 +13,7 @@ from smartgov import demo
 from smartgov.exchange import privacy, providers, service
 from smartgov.exchange.envelope import ClientAddress
 from smartgov.exchange.models import ExchangeService, PersonDataAccess
-from smartgov.identity import Account, nationalcode
+from smartgov.identity import PROOF_PURPOSE, PROOF_REGISTRY_SERVICE, Account, nationalcode
 
 INSTANCE = "IR"
 
@@ -22,11 +22,12 @@ PURPOSES = [
     ("eligibility-check", "بررسی شرایط برخورداری از خدمت", "Checking eligibility for a service"),
     ("tax-assessment", "تشخیص مالیات", "Tax assessment"),
     ("medical-claim", "رسیدگی به هزینهٔ درمان", "Deciding a medical reimbursement"),
+    (PROOF_PURPOSE, "احراز این‌که دارندهٔ حساب همان شخص است", "Proving that an account's holder is its person"),
 ]
 
 # member code (= agency code), names, subsystems
 MEMBERS = [
-    ("sso", "سازمان تأمین اجتماعی", "Social Security Organization", ["pension", "contributions"]),
+    ("sso", "سازمان تأمین اجتماعی", "Social Security Organization", ["pension", "contributions", "identity"]),
     ("nocr", "سازمان ثبت احوال کشور", "National Organization for Civil Registration", ["registry"]),
     ("inta", "سازمان امور مالیاتی کشور", "Iranian National Tax Administration", ["tax-records"]),
 ]
@@ -35,6 +36,8 @@ MEMBERS = [
 SERVICES = [
     ("IR/GOV/nocr/registry", "person-status", "وضعیت ثبت احوالی شخص", "Person status",
      providers.PERSON_STATUS_SCHEMA),
+    ("IR/GOV/nocr/registry", PROOF_REGISTRY_SERVICE, "شمارهٔ همراه ثبت‌شده برای شخص", "Person's registered mobile",
+     providers.PERSON_MOBILE_SCHEMA),
     ("IR/GOV/sso/contributions", "contribution-history", "سابقهٔ پرداخت حق بیمه", "Contribution history",
      providers.CONTRIBUTION_HISTORY_SCHEMA),
     ("IR/GOV/inta/tax-records", "income-record", "سابقهٔ درآمد مشمول مالیات", "Income record",
@@ -52,6 +55,9 @@ RIGHTS = [
     ("IR/GOV/sso/pension", "income-record", ["pension-claim"],
      "قانون تأمین اجتماعی: بررسی اشتغال هم‌زمان با دریافت مستمری",
      "Social Security Law: checking for work while receiving a pension"),
+    ("IR/GOV/sso/identity", PROOF_REGISTRY_SERVICE, [PROOF_PURPOSE],
+     "مقررات ثبت‌نام در درگاه: احراز این‌که دارندهٔ حساب همان شخص است، پیش از نمایش اطلاعات شخصی",
+     "Portal sign-up rules: proving that an account's holder is its person before showing personal data"),
     ("IR/GOV/inta/tax-records", "contribution-history", ["tax-assessment"],
      "قانون مالیات‌های مستقیم: تطبیق دستمزد اعلام‌شده",
      "Direct Taxation Act: reconciling declared wages"),

@@ -51,6 +51,16 @@ PERSON_STATUS_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+PERSON_MOBILE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["national_code", "mobile"],
+    "properties": {
+        "national_code": {"type": "string", "pattern": "^[0-9]{10}$"},
+        "mobile": {"type": ["string", "null"], "pattern": "^09[0-9]{9}$"},
+    },
+    "additionalProperties": False,
+}
+
 CONTRIBUTION_HISTORY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["national_code", "total_days", "records"],
@@ -103,4 +113,16 @@ def person_status(db: Session, national_code: str, params: dict[str, Any]) -> di
     }
 
 
+def person_mobile(db: Session, national_code: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The mobile number the civil registry holds for a person (``null`` if none): where a sign-up's
+    proof code goes. A service of its own, so that reading names does not also give phone numbers."""
+    from smartgov.identity import person_by_code
+
+    person = person_by_code(db, national_code)
+    if person is None:
+        raise NotFound("person", field="person")
+    return {"national_code": person.national_code, "mobile": person.registry_mobile}
+
+
 register_provider("person-status", person_status)
+register_provider("person-mobile", person_mobile)

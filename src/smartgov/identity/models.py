@@ -26,6 +26,13 @@ MFA_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN})
 #: Roles that only make sense within an organization.
 SCOPED_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.EMPLOYER})
 
+#: How an account's holder was shown to be its person: a code sent to the registry's mobile ("sms");
+#: an official who saw the national card ("in_person"), checked a letter ("letter") or the registry
+#: ("registry"); an administrator who created the account ("admin"); the demo ("demo").
+PROOF_METHODS = ("sms", "in_person", "letter", "registry", "admin", "demo")
+#: The methods an official records for a person in front of them (the rest the platform records).
+OFFICIAL_PROOF_METHODS = ("in_person", "letter", "registry")
+
 
 class OrgKind(enum.StrEnum):
     AGENCY = "agency"
@@ -48,6 +55,9 @@ class Person(Base):
     province: Mapped[str | None] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     email: Mapped[str | None] = mapped_column(String(254))
+    #: The mobile number the population registry holds for this national code: set only from the
+    #: registry (demo and registry imports), never by the person, so a code sent there proves them.
+    registry_mobile: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime]
 
     def full_name(self, lang: str) -> str:
@@ -93,6 +103,11 @@ class Account(Base):
     mfa_last_step: Mapped[int | None]  # last accepted TOTP time step, so a code is used once
     created_at: Mapped[dt.datetime]
     password_changed_at: Mapped[dt.datetime]
+    #: When the holder was shown to be the account's person (``None``: not yet; see ``identity/README.md``).
+    proven_at: Mapped[dt.datetime | None]
+    proof_method: Mapped[str | None] = mapped_column(String(20))  # one of PROOF_METHODS
+    #: The official's account, if one proved it (a plain id: SQLite cannot add a key to a filled table).
+    proven_by: Mapped[int | None]
 
     person: Mapped[Person | None] = relationship()
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -172,7 +187,8 @@ class PasswordResetToken(Base):
 
 
 class LoginAttempt(Base):
-    """Every login try, for throttling per account and per IP (no password is ever stored)."""
+    """Every check of a secret (password, TOTP, reset link, proof code, API token), for throttling
+    per account and per IP (``identity.throttle``); no secret is ever stored."""
 
     __tablename__ = "identity_login_attempt"
     __table_args__ = (
@@ -181,7 +197,30 @@ class LoginAttempt(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(60))
+    #: The account the secret was for, by username (also one that does not exist, so that unknown and
+    #: known names are throttled alike); ``None`` when the secret names no account (a bad token or link).
+    username: Mapped[str | None] = mapped_column(String(60))
     ip: Mapped[str] = mapped_column(String(45))
+    kind: Mapped[str] = mapped_column(String(20), default="password")  # which secret: throttle.KINDS
     success: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[dt.datetime]
+
+
+class ProofCode(Base):
+    """A one-time code sent by SMS to the registry's mobile number of an account's person.
+
+    Only an HMAC of the code is kept (keyed by the platform secret: six digits alone would fall to
+    a table scan); a code works once, until it expires or a newer one replaces it.
+    """
+
+    __tablename__ = "identity_proof_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("identity_person.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    mobile_masked: Mapped[str] = mapped_column(String(20))  # what the page shows: 0912•••••67
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    replaced_at: Mapped[dt.datetime | None]

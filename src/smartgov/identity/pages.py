@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Depends, Request
@@ -12,10 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from smartgov import digits
 from smartgov.errors import DomainError, ValidationFailed
 from smartgov.i18n import N_, gettext, parse_date
-from smartgov.identity import permissions, service
-from smartgov.identity.models import Account
+from smartgov.identity import permissions, proof, service
+from smartgov.identity.models import OFFICIAL_PROOF_METHODS, Account, Role
 from smartgov.identity.service import Principal
-from smartgov.web.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, resolve_principal
+from smartgov.web.deps import (
+    SESSION_COOKIE,
+    AccountPrincipal,
+    CurrentPrincipal,
+    DbSession,
+    client_ip,
+    resolve_principal,
+)
 from smartgov.web.forms import PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -26,13 +35,25 @@ router = APIRouter(include_in_schema=False)
 # extract them, so their translations are kept.
 SHOWN_NAMES = (N_("citizen"), N_("employer"), N_("official"), N_("agency_admin"), N_("auditor"),
                N_("platform_admin"), N_("read"), N_("write"))
+#: How an account was proven, in words (``models.PROOF_METHODS``).
+PROOF_LABELS = {
+    "sms": N_("A code sent to the mobile number in the population registry"),
+    "in_person": N_("An official saw the national card"),
+    "letter": N_("An official checked a letter"),
+    "registry": N_("An official checked the population registry"),
+    "admin": N_("Created by an administrator"),
+    "demo": N_("Demo account"),
+}
 
 register(NavItem("/", N_("Home"), order=0))
 register(NavItem("/account", N_("My account"), signed_in=True, order=90))
+register(NavItem("/account/proofs", N_("Prove a person"),
+                 roles=frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}), signed_in=True, order=91))
 
 
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "-"
+def _refusal_headers(exc: DomainError) -> dict[str, str] | None:
+    """``Retry-After`` of a throttled or rate-limited refusal, for the page that shows it."""
+    return getattr(exc, "headers", None)
 
 
 def _session_cookie(response: Response, request: Request, raw: str) -> None:
@@ -67,13 +88,13 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 def login(request: Request, db: DbSession, form: PostedForm) -> Response:
     next_url = safe_next(form.get("next"))
     try:
-        result = service.authenticate(db, form.get("username", ""), form.get("password", ""), _ip(request))
-    except DomainError as exc:
-        db.commit()  # the failed attempt counts towards throttling
+        result = service.authenticate(db, form.get("username", ""), form.get("password", ""), client_ip(request))
+    except DomainError as exc:  # the throttle has already committed the failure
         return render(request, "identity/login.html",
                       {"errors": field_errors(exc), "values": {"username": form.get("username", "")},
-                       "next": next_url}, status_code=exc.status if exc.status != 401 else 400)
-    raw, _sess = service.start_session(db, result.account, ip=_ip(request),
+                       "next": next_url}, status_code=exc.status if exc.status != 401 else 400,
+                      headers=_refusal_headers(exc))
+    raw, _sess = service.start_session(db, result.account, ip=client_ip(request),
                                        user_agent=request.headers.get("user-agent"), mfa_passed=not result.needs_mfa)
     db.commit()
     if result.needs_mfa:
@@ -148,17 +169,22 @@ def register_account(request: Request, db: DbSession, form: PostedForm) -> Respo
     try:
         if errors:
             raise ValidationFailed(errors)
-        service.register_citizen(db, data)
-        db.commit()
+        account = service.register_citizen(db, data)
     except DomainError as exc:
         db.rollback()
         values = {k: v for k, v in form.items() if "password" not in k}
         return render(request, "identity/register.html", {"errors": field_errors(exc), "values": values},
                       status_code=422)
-    return render(request, "identity/login.html", {
-        "notice": gettext("Your account is ready. Sign in."),
-        "values": {"username": data["username"].lower()}, "next": "/account",
-    })
+    # Signed in at once, and the first code on its way: the next page asks for it.
+    raw, _sess = service.start_session(db, account, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
+                                       mfa_passed=True)
+    # No number in the registry, or it is unreachable: the proof page says so when the code is asked again.
+    with suppress(DomainError):
+        proof.send_code(db, account)
+    db.commit()  # with the registry's answer logged either way
+    response = RedirectResponse("/account/prove", status_code=303)
+    _session_cookie(response, request, raw)
+    return response
 
 
 # --------------------------------------------------------------------------- MFA
@@ -183,12 +209,12 @@ def mfa_setup_form(request: Request, account: PendingAccount, db: DbSession, nex
 @router.post("/mfa/setup")
 def mfa_setup(request: Request, account: PendingAccount, db: DbSession, form: PostedForm) -> Response:
     try:
-        service.confirm_mfa_setup(db, account, form.get("code", ""))
+        service.confirm_mfa_setup(db, account, form.get("code", ""), client_ip(request))
     except DomainError as exc:
-        db.commit()
         return render(request, "identity/mfa_setup.html",
                       {"secret": account.mfa_secret, "qr": _qr_svg(service.provisioning_uri(account)),
-                       "errors": field_errors(exc), "next": safe_next(form.get("next"))}, status_code=422)
+                       "errors": field_errors(exc), "next": safe_next(form.get("next"))},
+                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
     sess = getattr(request.state, "login_session", None)
     if sess is not None:
         sess.mfa_passed = True
@@ -206,12 +232,11 @@ def mfa_verify_form(request: Request, account: PendingAccount, next: str | None 
 @router.post("/mfa/verify")
 def mfa_verify(request: Request, account: PendingAccount, db: DbSession, form: PostedForm) -> Response:
     try:
-        service.verify_mfa(db, account, form.get("code", ""), _ip(request))
+        service.verify_mfa(db, account, form.get("code", ""), client_ip(request))
     except DomainError as exc:
-        db.commit()
         return render(request, "identity/mfa_verify.html",
                       {"errors": field_errors(exc), "next": safe_next(form.get("next"))},
-                      status_code=429 if exc.status == 429 else 422)
+                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
     sess = getattr(request.state, "login_session", None)
     if sess is not None:
         sess.mfa_passed = True
@@ -248,11 +273,12 @@ def reset(request: Request, token: str, db: DbSession, form: PostedForm) -> Resp
     try:
         if form.get("password") != form.get("password_again"):
             raise DomainError("password_mismatch", N_("The two passwords differ."), field="password_again")
-        service.reset_password(db, token, form.get("password", ""))
+        service.reset_password(db, token, form.get("password", ""), client_ip(request))
         db.commit()
     except DomainError as exc:
-        db.rollback()
-        return render(request, "identity/reset.html", {"token": token, "errors": field_errors(exc)}, status_code=422)
+        db.rollback()  # a bad link's failure is already committed by the throttle
+        return render(request, "identity/reset.html", {"token": token, "errors": field_errors(exc)},
+                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
     return render(request, "identity/login.html",
                   {"notice": gettext("Your password has been changed. Sign in with the new one."), "next": "/account"})
 
@@ -263,8 +289,10 @@ def reset(request: Request, token: str, db: DbSession, form: PostedForm) -> Resp
 def _account_page(request: Request, db: DbSession, principal: Principal, status_code: int = 200,
                   **extra: Any) -> HTMLResponse:
     current = getattr(request.state, "login_session", None)
+    proven = permissions.can_use_personal_records(principal.account)
     return render(request, "identity/account.html", {
-        "account": principal.account, "person": principal.account.person,
+        "account": principal.account, "person": principal.account.person if proven else None, "proven": proven,
+        "proof_label": PROOF_LABELS.get(principal.account.proof_method or ""),
         "tokens": service.list_tokens(db, principal.account),
         "sessions": service.live_sessions(db, principal.account),
         "current_session_id": current.id if current else None, **extra,
@@ -272,14 +300,15 @@ def _account_page(request: Request, db: DbSession, principal: Principal, status_
 
 
 @router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
+def account_page(request: Request, principal: AccountPrincipal, db: DbSession) -> HTMLResponse:
     return _account_page(request, db, principal)
 
 
 @router.post("/account/profile")
-def update_profile(request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
+def update_profile(request: Request, principal: AccountPrincipal, db: DbSession, form: PostedForm) -> Response:
     try:
-        service.update_profile(db, principal.account, phone=form.get("phone", ""), email=form.get("email", ""),
+        # an account that has not proven its person has no contact fields on the page: it changes its language
+        service.update_profile(db, principal.account, phone=form.get("phone"), email=form.get("email"),
                                language=form.get("language"))
         if form.get("email"):
             from pydantic import TypeAdapter, ValidationError
@@ -298,7 +327,7 @@ def update_profile(request: Request, principal: CurrentPrincipal, db: DbSession,
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)
-def create_token(request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> HTMLResponse:
+def create_token(request: Request, principal: AccountPrincipal, db: DbSession, form: PostedForm) -> HTMLResponse:
     scopes = ["read", "write"] if form.get("scope") == "write" else ["read"]
     try:
         raw, _token = service.create_api_token(db, principal.account, name=form.get("name") or "api",
@@ -311,7 +340,7 @@ def create_token(request: Request, principal: CurrentPrincipal, db: DbSession, f
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+def revoke_token(token_id: int, request: Request, principal: AccountPrincipal, db: DbSession,
                  _form: PostedForm) -> Response:
     permissions.require(permissions.can_manage_own_account(principal))
     service.revoke_token(db, principal.account, token_id)
@@ -320,8 +349,76 @@ def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, d
 
 
 @router.post("/account/sessions/{session_id}/revoke")
-def revoke_session(session_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+def revoke_session(session_id: int, request: Request, principal: AccountPrincipal, db: DbSession,
                    _form: PostedForm) -> Response:
     service.revoke_session(db, principal.account, session_id)
     db.commit()
     return RedirectResponse("/account#sessions", status_code=303)
+
+
+# --------------------------------------------------------------------------- proving the person
+
+
+def _prove_page(request: Request, db: DbSession, account: Account, next_url: str, *, status_code: int = 200,
+                errors: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return render(request, "identity/prove.html", {
+        "pending": proof.pending(db, account), "next": next_url, "errors": errors or {},
+    }, status_code=status_code, headers=headers)
+
+
+@router.get("/account/prove", response_class=HTMLResponse)
+def prove_form(request: Request, principal: AccountPrincipal, db: DbSession, next: str | None = None) -> Response:
+    """Prove you are this person: the code sent to the registry's mobile number, or an office."""
+    if permissions.can_use_personal_records(principal.account):
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _prove_page(request, db, principal.account, safe_next(next))
+
+
+@router.post("/account/prove")
+def prove(request: Request, principal: AccountPrincipal, db: DbSession, form: PostedForm) -> Response:
+    next_url = safe_next(form.get("next"))
+    try:
+        proof.confirm_code(db, principal.account, form.get("code", ""), client_ip(request))
+    except DomainError as exc:  # a wrong code is already counted (and committed) by the throttle
+        return _prove_page(request, db, principal.account, next_url, errors=field_errors(exc),
+                           status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
+    db.commit()
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/account/prove/code")
+def send_proof_code(request: Request, principal: AccountPrincipal, db: DbSession, form: PostedForm) -> Response:
+    next_url = safe_next(form.get("next"))
+    try:
+        proof.send_code(db, principal.account)
+    except DomainError as exc:
+        db.commit()  # the registry's answer stays logged (see proof.send_code)
+        return _prove_page(request, db, principal.account, next_url, errors={"_form": exc.localized()},
+                           status_code=exc.status, headers=_refusal_headers(exc))
+    db.commit()
+    return RedirectResponse(f"/account/prove?next={quote(next_url)}", status_code=303)
+
+
+@router.get("/account/proofs", response_class=HTMLResponse)
+def official_proof_form(request: Request, principal: CurrentPrincipal) -> HTMLResponse:
+    """An official proves the account of a person standing at the counter with their national card."""
+    permissions.require(permissions.can_prove_people(principal))
+    return render(request, "identity/official_proof.html",
+                  {"methods": OFFICIAL_PROOF_METHODS, "labels": PROOF_LABELS})
+
+
+@router.post("/account/proofs", response_class=HTMLResponse)
+def official_proof(request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> HTMLResponse:
+    permissions.require(permissions.can_prove_people(principal))
+    values = {k: form.get(k, "").strip() for k in ("national_code", "username", "method")}
+    try:
+        account = proof.prove_in_person(db, principal, values["national_code"], values["username"],
+                                        values["method"])
+    except DomainError as exc:
+        db.rollback()
+        return render(request, "identity/official_proof.html", {
+            "methods": OFFICIAL_PROOF_METHODS, "labels": PROOF_LABELS, "errors": field_errors(exc),
+            "values": values}, status_code=422)
+    db.commit()
+    return render(request, "identity/official_proof.html", {
+        "methods": OFFICIAL_PROOF_METHODS, "labels": PROOF_LABELS, "proven_username": account.username})

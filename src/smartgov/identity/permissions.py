@@ -7,9 +7,13 @@ Each check returns ``True``/``False``; the edge turns ``False`` into 403 with
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Protocol
+
 from sqlalchemy.orm import Session
 
-from smartgov.errors import Forbidden
+from smartgov.errors import DomainError, Forbidden
+from smartgov.i18n import N_
 from smartgov.identity.models import Organization, Role
 from smartgov.identity.service import Principal, descendants
 
@@ -17,6 +21,42 @@ from smartgov.identity.service import Principal, descendants
 def require(allowed: bool) -> None:
     if not allowed:
         raise Forbidden()
+
+
+class Proof(Protocol):
+    """What the rule reads: an ``Account``, or a row that selected ``Account.proven_at`` (the fast paths)."""
+
+    @property
+    def proven_at(self) -> dt.datetime | None: ...
+
+
+def can_use_personal_records(account: Proof) -> bool:
+    """May this account see or act on personal records? Only once its holder was shown to be its
+    person (a code sent to the registry's mobile, an official, or an administrator who created it).
+
+    Until then it may browse, start drafts and look after the account itself. The one rule for
+    every route that shows or acts on personal records: ``web.deps.CurrentPrincipal`` applies it
+    to every signed-in route, the submission's and the status read's fast paths and
+    participation's verification levels ask it too.
+    """
+    return account.proven_at is not None
+
+
+class PersonNotProven(DomainError):
+    """403 ``person_not_proven``: pages add a link to the proof step."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__("person_not_proven", N_(
+            "First prove that this account is yours: we send a code to the mobile number the population "
+            "registry holds for your national code, or an official checks your national card at any office."))
+
+
+def require_personal_records(account: Proof) -> None:
+    """:func:`can_use_personal_records`, raising :class:`PersonNotProven`."""
+    if not can_use_personal_records(account):
+        raise PersonNotProven()
 
 
 def can_write(principal: Principal) -> bool:
@@ -55,6 +95,11 @@ def can_create_account(db: Session, principal: Principal, role: Role, org: Organ
     if role in (Role.OFFICIAL, Role.AGENCY_ADMIN) and org is not None:
         return acts_for_agency(db, principal, org, Role.AGENCY_ADMIN)
     return False
+
+
+def can_prove_people(principal: Principal) -> bool:
+    """Officials, agency admins and platform admins record that they checked a person's national card."""
+    return can_write(principal) and bool(principal.roles & {Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN})
 
 
 def can_manage_own_account(principal: Principal) -> bool:

@@ -55,7 +55,36 @@ class AccountPublic(BaseModel):
     language: str
     mfa_enabled: bool
     roles: list[GrantPublic]
-    person: PersonPublic | None
+    proven: bool = Field(description="Whether the holder has proven to be the account's person; until then "
+                                     "personal records answer 403 `person_not_proven`.")
+    person: PersonPublic | None = Field(description="The linked person's record, once the account has proven it.")
+
+
+class ProofPending(BaseModel):
+    """A code sent by SMS and not yet typed."""
+
+    mobile_masked: str = Field(description="Where the code went, e.g. 0912•••••67.")
+    expires_at: dt.datetime
+    resend_at: dt.datetime = Field(description="From when another code may be asked for.")
+
+
+class ProofStatus(BaseModel):
+    proven: bool
+    method: str | None = Field(None, description="sms, in_person, letter, registry, admin or demo.")
+    proven_at: dt.datetime | None = None
+    pending: ProofPending | None = None
+
+
+class ProofConfirm(BaseModel):
+    code: str = Field(min_length=1, max_length=12, description="The code from the SMS (Persian digits accepted).")
+
+
+class ProofCreate(BaseModel):
+    """An official who checked a person's national card proves that person's account."""
+
+    national_code: NationalCode
+    username: str = Field(max_length=60, description="The account the person says is theirs.")
+    method: Literal["in_person", "letter", "registry"]
 
 
 class AccountCreate(BaseModel):

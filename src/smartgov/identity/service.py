@@ -23,13 +23,13 @@ from smartgov import clock, digits, events
 from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
-from smartgov.identity import nationalcode
+from smartgov.identity import nationalcode, throttle
 from smartgov.identity.models import (
     MFA_ROLES,
+    PROOF_METHODS,
     SCOPED_ROLES,
     Account,
     ApiToken,
-    LoginAttempt,
     LoginSession,
     Organization,
     OrgKind,
@@ -146,8 +146,13 @@ def create_person(
     email: str | None = None,
     gender: str | None = None,
     province: str | None = None,
+    registry_mobile: str | None = None,
 ) -> Person:
-    """Add a person; the national code must be valid and not yet known."""
+    """Add a person; the national code must be valid and not yet known.
+
+    ``registry_mobile`` only from the population registry (a load of registry data, the demo):
+    a proof code is sent there.
+    """
     code = check_national_code(national_code)
     if db.scalar(select(Person.id).where(Person.national_code == code)):
         raise Conflict("duplicate_person", N_("A person with this national code already exists."),
@@ -158,7 +163,8 @@ def create_person(
         national_code=code, first_name_fa=first_name_fa.strip(), last_name_fa=last_name_fa.strip(),
         first_name_en=first_name_en.strip(), last_name_en=last_name_en.strip(), birth_date=birth_date,
         phone=digits.phone(phone) if phone and phone.strip() else None, email=email, gender=gender,
-        province=province, created_at=clock.now(),
+        province=province, registry_mobile=digits.phone(registry_mobile) if registry_mobile and registry_mobile.strip()
+        else None, created_at=clock.now(),
     )
     db.add(person)
     db.flush()
@@ -239,8 +245,14 @@ def create_account(
     person: Person | None = None,
     language: str = "fa",
     actor_id: int | None = None,
+    proof: str | None = None,
 ) -> Account:
-    """Create an account holding one role (scoped roles need an organization)."""
+    """Create an account holding one role (scoped roles need an organization).
+
+    ``proof`` says how its holder is already known to be its person (``"admin"`` when an
+    administrator creates it, ``"demo"`` for the demo); ``None`` leaves it to be proven
+    (self-registration: :mod:`smartgov.identity.proof`).
+    """
     name = check_username(username)
     if db.scalar(select(Account.id).where(Account.username == name)):
         raise Conflict("duplicate_username", N_("This username is taken."), field="username")
@@ -264,12 +276,42 @@ def create_account(
     db.flush()
     events.publish(db, "identity.account_created", actor_id=actor_id, account_id=account.id, role=role.value,
                    organization=org.code if org else None)
+    if proof is not None:
+        prove(db, account, proof, actor_id=actor_id)
+    return account
+
+
+def prove(db: Session, account: Account, method: str, *, actor_id: int | None) -> Account:
+    """Record that the account's holder is its person (``method``: one of ``PROOF_METHODS``).
+
+    One person, one account: other accounts linked to the same person that never proved it
+    (someone who knew the national code and birth date) are closed.
+    """
+    if method not in PROOF_METHODS:
+        raise DomainError("invalid_method", N_("Choose one of the allowed values."), field="method")
+    if account.proven_at is not None:
+        return account
+    account.proven_at = clock.now()
+    account.proof_method = method
+    account.proven_by = actor_id
+    if account.person_id is not None:
+        others = db.scalars(select(Account).where(
+            Account.person_id == account.person_id, Account.id != account.id, Account.proven_at.is_(None),
+            Account.is_active.is_(True)))
+        for other in others:
+            other.is_active = False
+            events.publish(db, "identity.account_closed", actor_id=actor_id, account_id=other.id,
+                           reason="person_proven_elsewhere")
+    events.publish(db, "identity.person_proven", actor_id=actor_id or account.id, account_id=account.id,
+                   method=method)
     return account
 
 
 def register_citizen(db: Session, data: dict[str, object]) -> Account:
-    """Self-registration. A person already known (e.g. an insured person) is linked only
-    when the birth date matches, so nobody can claim another's record by code alone."""
+    """Self-registration. A person already known (e.g. an insured person) is linked only when the
+    birth date matches; the account still has to prove its person (:mod:`smartgov.identity.proof`)
+    before it sees any of that person's records, since both are easy to learn. An account that
+    never proved the person does not block the person's own registration."""
     errors: list[DomainError] = []
     code = ""
 
@@ -296,7 +338,8 @@ def register_citizen(db: Session, data: dict[str, object]) -> Account:
             raise DomainError("identity_mismatch", N_("The national code and birth date do not match our records."),
                               field="birth_date")
         if db.scalar(
-            select(Account.id).join(RoleGrant).where(Account.person_id == person.id, RoleGrant.role == Role.CITIZEN)
+            select(Account.id).join(RoleGrant).where(Account.person_id == person.id, RoleGrant.role == Role.CITIZEN,
+                                                     Account.proven_at.is_not(None), Account.is_active.is_(True))
         ):
             raise Conflict("already_registered", N_("This person already has an account."), field="national_code")
     else:
@@ -318,8 +361,15 @@ def account_by_id(db: Session, account_id: int) -> Account | None:
 
 def update_profile(db: Session, account: Account, *, phone: str | None, email: str | None,
                    language: str | None) -> Account:
-    """Change contact details and preferred language; national code and names come from registries."""
-    if account.person is not None:
+    """Change contact details and preferred language; national code and names come from registries.
+
+    The person's contact details are theirs: an account that has not proven its person changes
+    only its language.
+    """
+    if account.person is not None and (phone is not None or email is not None):
+        from smartgov.identity.permissions import require_personal_records  # permissions imports this module
+
+        require_personal_records(account)
         if phone is not None:
             account.person.phone = digits.phone(phone) if phone.strip() else None
         if email is not None:
@@ -338,7 +388,7 @@ def accounts_in(db: Session, org_ids: set[int]) -> list[Account]:
     return list(db.scalars(stmt))
 
 
-# --------------------------------------------------------------------------- login & throttling
+# --------------------------------------------------------------------------- login
 
 
 @dataclass
@@ -347,53 +397,30 @@ class LoginResult:
     needs_mfa: bool
 
 
-def _failures(db: Session, column: object, value: str) -> int:
-    s = get_settings()
-    since = clock.now() - dt.timedelta(minutes=s.login_window_minutes)
-    last_success = db.scalar(
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.success.is_(True))  # type: ignore[operator]
-    )
-    floor = max(since, last_success) if last_success else since
-    return db.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.success.is_(False), LoginAttempt.at > floor)  # type: ignore[operator]
-    ) or 0
-
-
-def throttled(db: Session, username: str, ip: str) -> bool:
-    """True after ``login_max_failures`` failures for this account or this IP within the window."""
-    limit = get_settings().login_max_failures
-    return _failures(db, LoginAttempt.username, username) >= limit or _failures(db, LoginAttempt.ip, ip) >= limit
-
-
-class Throttled(DomainError):
-    status = 429
-
-    def __init__(self) -> None:
-        super().__init__("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
-                         minutes=get_settings().login_window_minutes)
-
-
 def authenticate(db: Session, username: str, password: str, ip: str) -> LoginResult:
-    """Check a password; failures and successes are recorded and published as events.
+    """Check a password (throttled per account and per IP, ``identity.throttle``).
 
-    The throttling rows must survive the refusal, so callers commit even when this raises
-    ``DomainError`` (see :func:`record_then_raise` users in api/pages).
+    A success is recorded here only for an account without a second factor; for the others
+    :func:`verify_mfa` records it once the code passes, so a right password with a wrong code
+    is a failure and never a success.
     """
     name = username.strip().lower()[:60]
-    if throttled(db, name, ip):
-        events.publish(db, "identity.login_throttled", username=name, ip=ip)
-        raise Throttled()
+    throttle.refuse_if_throttled(db, "password", name, ip)
     account = db.scalar(select(Account).where(Account.username == name))
     ok = verify_password(account.password_hash if account else _dummy_hash(), password)
-    ok = ok and account is not None and account.is_active
-    db.add(LoginAttempt(username=name, ip=ip, success=ok, at=clock.now()))
-    if not ok or account is None:
-        events.publish(db, "identity.login_failed", username=name, ip=ip)
+    if not ok or account is None or not account.is_active:
+        throttle.failed(db, "password", name, ip)
         raise DomainError("bad_credentials", N_("The username or password is wrong."), field="password",
                           status=401)
-    events.publish(db, "identity.login_succeeded", actor_id=account.id, account_id=account.id, ip=ip)
+    if not account.needs_mfa:
+        _signed_in(db, account, ip, "password")
     return LoginResult(account=account, needs_mfa=account.needs_mfa)
+
+
+def _signed_in(db: Session, account: Account, ip: str, kind: str) -> None:
+    """Every factor passed: the success is recorded (its account's failures start again) and published."""
+    throttle.succeeded(db, kind, account.username, ip)
+    events.publish(db, "identity.login_succeeded", actor_id=account.id, account_id=account.id, ip=ip)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -480,26 +507,30 @@ def _check_totp(account: Account, code: str) -> bool:
     return False
 
 
-def confirm_mfa_setup(db: Session, account: Account, code: str) -> None:
+def _second_factor(db: Session, account: Account, code: str, ip: str, status: int) -> None:
+    """Check a TOTP code under the throttle; a wrong one is a failure of the account's sign-in."""
+    throttle.refuse_if_throttled(db, "totp", account.username, ip)
+    if not _check_totp(account, code):
+        throttle.failed(db, "totp", account.username, ip)
+        raise DomainError("bad_otp", N_("The code is wrong or expired. Enter the current 6-digit code."),
+                          field="code", status=status)
+    _signed_in(db, account, ip, "totp")
+
+
+def confirm_mfa_setup(db: Session, account: Account, code: str, ip: str) -> None:
+    """Turn TOTP on with a first code from the app; it also completes the sign-in that led here."""
     if account.mfa_enabled or not account.mfa_secret:
         raise Conflict("mfa_not_started", N_("Start two-step verification setup first."))
-    if not _check_totp(account, code):
-        raise DomainError("bad_otp", N_("The code is wrong or expired. Enter the current 6-digit code."),
-                          field="code")
+    _second_factor(db, account, code, ip, status=422)
     account.mfa_enabled = True
     events.publish(db, "identity.mfa_enabled", actor_id=account.id, account_id=account.id)
 
 
-def verify_mfa(db: Session, account: Account, code: str, ip: str = "") -> None:
+def verify_mfa(db: Session, account: Account, code: str, ip: str) -> None:
+    """The second step of a sign-in; only now is the sign-in a success."""
     if not account.mfa_enabled:
         raise Conflict("mfa_not_enabled", N_("Two-step verification is not set up."))
-    if throttled(db, account.username, ip or "-"):
-        raise Throttled()
-    if not _check_totp(account, code):
-        db.add(LoginAttempt(username=account.username, ip=ip or "-", success=False, at=clock.now()))
-        events.publish(db, "identity.mfa_failed", actor_id=account.id, account_id=account.id, ip=ip)
-        raise DomainError("bad_otp", N_("The code is wrong or expired. Enter the current 6-digit code."),
-                          field="code", status=401)
+    _second_factor(db, account, code, ip, status=401)
 
 
 def mfa_satisfied(account: Account, sess: LoginSession | None) -> bool:
@@ -613,23 +644,28 @@ def request_password_reset(db: Session, identifier: str) -> None:
     db.add(PasswordResetToken(account_id=account.id, token_hash=sha256(raw), created_at=now,
                               expires_at=now + dt.timedelta(minutes=minutes)))
     lang = account.language
-    queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang, context={
-        "name": account.person.full_name(lang), "minutes": minutes,
-        "link": public_url(f"/password/reset/{raw}"),
-    })
+    queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang,
+                context={"name": account.person.full_name(lang), "minutes": minutes},
+                secret={"link": public_url(f"/password/reset/{raw}")})
     events.publish(db, "identity.password_reset_requested", actor_id=account.id, account_id=account.id)
 
 
-def reset_password(db: Session, raw: str, new_password: str) -> Account:
-    """Set a new password from a reset link; the link then stops working and sessions end."""
+def reset_password(db: Session, raw: str, new_password: str, ip: str) -> Account:
+    """Set a new password from a reset link; the link then stops working and sessions end.
+
+    A bad link is a failed secret: it counts against the IP (it names no account).
+    """
+    throttle.refuse_if_throttled(db, "reset", None, ip)
     token = db.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == sha256(raw)))
     now = clock.now()
     if token is None or token.used_at is not None or token.expires_at <= now:
+        throttle.failed(db, "reset", None, ip)
         raise DomainError("invalid_reset_token",
                           N_("This reset link is invalid, used or expired. Ask for a new one."), field="token")
     account = db.get(Account, token.account_id)
     assert account is not None
     check_password(new_password, username=account.username)
+    throttle.succeeded(db, "reset", account.username, ip)
     token.used_at = now
     account.password_hash = hash_password(new_password)
     account.password_changed_at = now

@@ -9,9 +9,9 @@ from fastapi.responses import PlainTextResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov.errors import Forbidden, NotFound
+from smartgov.errors import Forbidden
 from smartgov.i18n import N_, gettext
-from smartgov.identity import Organization, Principal, organization_by_code, person_by_code, require
+from smartgov.identity import Organization, Principal, organization_by_code, require
 from smartgov.participation import permissions, schemas, service, sms
 from smartgov.participation.models import (
     AccountabilityItem,
@@ -23,15 +23,11 @@ from smartgov.participation.models import (
     Poll,
     Proposal,
 )
-from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
 router = ModuleRouter(prefix="/api/v1/participation", tags=["participation"])
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "-"
 
 
 def _org_code(db: Session, org_id: int) -> str:
@@ -245,7 +241,7 @@ def list_comments(subject_kind: schemas.SubjectKind, subject_id: int, db: DbSess
 
 
 @router.post("/comments", status_code=201, response_model=schemas.CommentPublic)
-def post_comment(body: schemas.CommentCreate, request: Request, principal: CurrentPrincipal,
+def post_comment(body: schemas.CommentCreate, request: Request, principal: AccountPrincipal,
                  db: DbSession) -> schemas.CommentPublic:
     """Comment (or reply) on a consultation section or the whole draft, a proposal, petition or accountability item.
 
@@ -260,7 +256,7 @@ def post_comment(body: schemas.CommentCreate, request: Request, principal: Curre
 
 
 @router.patch("/comments/{comment_id}", response_model=schemas.CommentPublic)
-def edit_comment(comment_id: int, body: schemas.CommentUpdate, principal: CurrentPrincipal,
+def edit_comment(comment_id: int, body: schemas.CommentUpdate, principal: AccountPrincipal,
                  db: DbSession) -> schemas.CommentPublic:
     """Rewrite your own comment."""
     c = service.comment_by_id(db, comment_id)
@@ -271,7 +267,7 @@ def edit_comment(comment_id: int, body: schemas.CommentUpdate, principal: Curren
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: int, principal: CurrentPrincipal, db: DbSession) -> None:
+def delete_comment(comment_id: int, principal: AccountPrincipal, db: DbSession) -> None:
     """Withdraw your own comment (replies to it stay)."""
     c = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, c))
@@ -280,7 +276,7 @@ def delete_comment(comment_id: int, principal: CurrentPrincipal, db: DbSession) 
 
 
 @router.post("/comments/{comment_id}/rating", response_model=schemas.CommentPublic)
-def rate_comment(comment_id: int, body: schemas.RatingIn, principal: CurrentPrincipal,
+def rate_comment(comment_id: int, body: schemas.RatingIn, principal: AccountPrincipal,
                  db: DbSession) -> schemas.CommentPublic:
     """Agree or disagree with a comment (again to change, 0 to take back)."""
     _participant(principal)
@@ -302,7 +298,7 @@ def list_proposals(db: DbSession, pages: Pagination) -> dict[str, Any]:
 
 
 @router.post("/proposals", status_code=201, response_model=schemas.ProposalPublic)
-def create_proposal(body: schemas.ProposalCreate, request: Request, principal: CurrentPrincipal,
+def create_proposal(body: schemas.ProposalCreate, request: Request, principal: AccountPrincipal,
                     db: DbSession) -> schemas.ProposalPublic:
     """Propose something to an agency."""
     _participant(principal)
@@ -577,7 +573,7 @@ def update_item(item_id: int, body: schemas.ItemUpdate, principal: CurrentPrinci
 
 
 @router.post("/follows", status_code=204)
-def follow(body: schemas.FollowIn, principal: CurrentPrincipal, db: DbSession) -> None:
+def follow(body: schemas.FollowIn, principal: AccountPrincipal, db: DbSession) -> None:
     """Follow an item: news arrive by e-mail and on your participation page."""
     _participant(principal)
     service.subject_title(db, body.subject_kind, body.subject_id, "en")  # 404 if it does not exist
@@ -586,7 +582,7 @@ def follow(body: schemas.FollowIn, principal: CurrentPrincipal, db: DbSession) -
 
 
 @router.delete("/follows/{subject_kind}/{subject_id}", status_code=204)
-def unfollow(subject_kind: schemas.SubjectKind, subject_id: int, principal: CurrentPrincipal, db: DbSession) -> None:
+def unfollow(subject_kind: schemas.SubjectKind, subject_id: int, principal: AccountPrincipal, db: DbSession) -> None:
     """Stop following an item."""
     _participant(principal)
     service.unfollow(db, principal.account, subject_kind, subject_id)
@@ -594,18 +590,18 @@ def unfollow(subject_kind: schemas.SubjectKind, subject_id: int, principal: Curr
 
 
 @router.get("/notifications", response_model=list[schemas.NotificationPublic])
-def notifications(principal: CurrentPrincipal, db: DbSession) -> list[schemas.NotificationPublic]:
+def notifications(principal: AccountPrincipal, db: DbSession) -> list[schemas.NotificationPublic]:
     """Your latest in-app notifications about followed items."""
     return [schemas.NotificationPublic(id=n.id, message=gettext(n.message_id, **n.params), link=n.link,
                                        created_at=n.created_at, read=n.read_at is not None)
             for n in service.notifications_for(db, principal.id)]
 
 
-# --------------------------------------------------------------------------- moderation & verification
+# --------------------------------------------------------------------------- moderation
 
 
 @router.post("/reports", status_code=201)
-def report(body: schemas.ReportCreate, request: Request, principal: CurrentPrincipal, db: DbSession) -> dict[str, Any]:
+def report(body: schemas.ReportCreate, request: Request, principal: AccountPrincipal, db: DbSession) -> dict[str, Any]:
     """Report a comment, proposal or petition to the moderators."""
     _participant(principal)
     r = service.report_content(db, principal.account, body.kind, body.id, body.reason, body.details,
@@ -647,18 +643,6 @@ def moderation_log(principal: CurrentPrincipal, db: DbSession) -> Any:
     """Every moderator action, newest first (moderators and auditors)."""
     require(permissions.can_view_moderation_log(principal))
     return service.moderation_log(db)
-
-
-@router.post("/verifications", status_code=201)
-def verify(body: schemas.VerificationCreate, principal: CurrentPrincipal, db: DbSession) -> dict[str, Any]:
-    """Record that you checked a person's national code (officials)."""
-    require(permissions.can_verify_people(principal))
-    person = person_by_code(db, body.national_code)
-    if person is None:
-        raise NotFound("person", field="national_code")
-    v = service.verify_person(db, person, method=body.method, actor_id=principal.id)
-    db.commit()
-    return {"person_national_code": person.national_code, "method": v.method, "verified_at": v.verified_at}
 
 
 # --------------------------------------------------------------------------- SMS gateway

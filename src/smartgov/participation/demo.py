@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, demo
-from smartgov.identity import Account, Person, Role, create_account, organization_by_code
+from smartgov.identity import Account, Person, Role, create_account, organization_by_code, prove
 from smartgov.participation import service
 from smartgov.participation.models import AccountabilityItem, Budget, Consultation, Petition, Poll
 
@@ -43,7 +43,7 @@ COMMENTS = [
 
 
 def _residents(db: Session, rng: random.Random, n: int) -> list[Account]:
-    """Demo citizens with accounts and verified national codes (``resident1`` … ``residentN``)."""
+    """Demo citizens with proven accounts (``resident1`` … ``residentN``)."""
     out = []
     taken = set(db.scalars(select(Account.person_id).where(Account.person_id.is_not(None))))
     spare = [p for p in db.scalars(select(Person).order_by(Person.id)) if p.id not in taken]
@@ -55,8 +55,7 @@ def _residents(db: Session, rng: random.Random, n: int) -> list[Account]:
                 break
             account = create_account(db, username=username, password=demo.DEMO_PASSWORD, role=Role.CITIZEN,
                                      person=spare.pop(0), language="fa" if i % 3 else "en")
-        if account.person is not None:
-            service.verify_person(db, account.person, method="registry", actor_id=None)
+        prove(db, account, "demo", actor_id=None)  # demo accounts are proven (a no-op once they are)
         out.append(account)
     return out
 
@@ -69,9 +68,6 @@ def _phases(info_days_ago: int) -> dict[str, dt.datetime]:
 
 def load(db: Session, rng: random.Random, people: int) -> None:
     sso = organization_by_code(db, "sso")
-    citizen = db.scalar(select(Account).where(Account.username == "citizen"))
-    if citizen is not None and citizen.person is not None:
-        service.verify_person(db, citizen.person, method="registry", actor_id=None)
     residents = _residents(db, rng, 8)
     sections = [{"heading_fa": h_fa, "heading_en": h_en, "body_fa": b_fa, "body_en": b_en}
                 for h_fa, h_en, b_fa, b_en in DRAFT]

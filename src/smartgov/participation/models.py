@@ -68,18 +68,6 @@ class ItemStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Verification(Base):
-    """A person's national code checked against a registry, in person, or by letter (level 2)."""
-
-    __tablename__ = "participation_verification"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("identity_person.id", ondelete="CASCADE"), unique=True)
-    method: Mapped[str] = mapped_column(String(20))
-    verified_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
-    verified_at: Mapped[dt.datetime]
-
-
 # --------------------------------------------------------------------------- consultations
 
 

@@ -26,7 +26,7 @@ from smartgov.participation.models import (
     Poll,
     Proposal,
 )
-from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -58,10 +58,6 @@ ANSWER_STATUSES = {"accepted": N_("Accepted"), "rejected": N_("Rejected"), "eval
 BUDGET_REASONS = {"funded": N_("Funded: it fits in what was left of the budget."),
                   "does_not_fit": N_("Not funded: its cost is more than what was left of the budget."),
                   "no_votes": N_("Not funded: no votes.")}
-
-
-def _ip(request: Request) -> str:
-    return request.client.host if request.client else "-"
 
 
 def _org_name(db: Session, org_id: int, lang: str) -> str:
@@ -213,7 +209,7 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 
 
 @router.post("/participation/comments")
-def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def post_comment(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     kind = form.get("subject_kind", "")
     subject_id = digits.integer(form.get("subject_id", ""), "subject_id")
     if kind not in service.SUBJECT_KINDS or subject_id is None:
@@ -226,7 +222,7 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
         comment = service.post_comment(
             db, account=principal.account, subject_kind=kind, subject_id=subject_id, body=form.get("body", ""),
             section_number=digits.integer(section, "section"), parent_id=digits.integer(parent, "parent_id"),
-            ip=_ip(request))
+            ip=client_ip(request))
     except DomainError as exc:
         db.rollback()
         message = field_errors(exc)
@@ -239,7 +235,7 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 
 @router.get("/participation/comments/{comment_id}/edit", response_class=HTMLResponse)
-def edit_form(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def edit_form(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal,
               next: str | None = None) -> HTMLResponse:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
@@ -248,7 +244,7 @@ def edit_form(comment_id: int, request: Request, db: DbSession, principal: Curre
 
 
 @router.post("/participation/comments/{comment_id}/edit")
-def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def edit(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     next_url = safe_next(form.get("next"), "/participation")
@@ -264,7 +260,7 @@ def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/participation/comments/{comment_id}/delete")
-def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def delete(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     service.delete_comment(db, comment, actor_id=principal.id)
@@ -273,7 +269,7 @@ def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentP
 
 
 @router.post("/participation/comments/{comment_id}/rate")
-def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def rate(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
     service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
@@ -282,14 +278,14 @@ def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/participation/report")
-def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def report(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     content_id = digits.integer(form.get("id", ""), "id")
     if content_id is None:
         raise NotFound("content")
     try:
         service.report_content(db, principal.account, form.get("kind", ""), content_id,
-                               form.get("reason", "other"), form.get("details", ""), ip=_ip(request))
+                               form.get("reason", "other"), form.get("details", ""), ip=client_ip(request))
     except DomainError as exc:
         if exc.code != "already_reported":
             raise
@@ -301,7 +297,7 @@ def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: P
 
 
 @router.post("/participation/follow")
-def follow(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def follow(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     kind, sid = form.get("subject_kind", ""), digits.integer(form.get("subject_id", ""), "subject_id")
     if kind not in service.SUBJECT_KINDS or sid is None:
@@ -334,7 +330,7 @@ def _proposal_page(request: Request, db: Session, principal: Principal | None, p
 
 
 @router.get("/participation/proposals/new", response_class=HTMLResponse)
-def new_proposal_form(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def new_proposal_form(request: Request, db: DbSession, principal: AccountPrincipal) -> HTMLResponse:
     return render(request, "participation/new_proposal.html", {"agencies": _agencies(db)})
 
 
@@ -344,7 +340,7 @@ def _agencies(db: Session) -> list[Organization]:
 
 
 @router.post("/participation/proposals/new")
-def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def new_proposal(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         org = db.scalar(select(Organization).where(Organization.code == form.get("organization", ""),
@@ -352,7 +348,7 @@ def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal, f
         if org is None:
             raise DomainError("required", N_("Choose the agency."), field="organization")
         p = service.create_proposal(db, account=principal.account, organization=org, title=form.get("title", ""),
-                                    body=form.get("body", ""), ip=_ip(request))
+                                    body=form.get("body", ""), ip=client_ip(request))
     except DomainError as exc:
         db.rollback()
         return render(request, "participation/new_proposal.html",
@@ -372,7 +368,7 @@ def support(proposal_id: int, request: Request, db: DbSession, principal: Curren
             _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
-        service.support_proposal(db, service.proposal_by_id(db, proposal_id), principal.account, ip=_ip(request))
+        service.support_proposal(db, service.proposal_by_id(db, proposal_id), principal.account, ip=client_ip(request))
     except DomainError as exc:
         db.rollback()
         return _proposal_page(request, db, principal, proposal_id, {"_form": exc.localized()}, None, exc.status)
@@ -426,7 +422,7 @@ def petition_page(petition_id: int, request: Request, db: DbSession, principal: 
 def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
-        service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=_ip(request))
+        service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=client_ip(request))
     except DomainError as exc:
         db.rollback()
         return _petition_page(request, db, principal, petition_id, {"_form": exc.localized()}, None, exc.status)

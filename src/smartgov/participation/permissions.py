@@ -62,11 +62,6 @@ def can_block(principal: Principal) -> bool:
     return can_write(principal) and (is_platform_admin(principal) or principal.has_role(Role.AGENCY_ADMIN))
 
 
-def can_verify_people(principal: Principal) -> bool:
-    """Officials record that they checked a person's national code (at a counter, by letter, in a registry)."""
-    return can_write(principal) and (is_platform_admin(principal) or bool(principal.roles & set(STAFF)))
-
-
 def can_edit_comment(principal: Principal, comment: Comment) -> bool:
     """Only the author edits or withdraws a comment, and not once a moderator hid it."""
     return (can_write(principal) and comment.author_id == principal.id

@@ -7,8 +7,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smartgov.identity import NationalCode
-
 SubjectKind = Literal["consultation", "proposal", "accountability", "petition"]
 ContentKind = Literal["comment", "proposal", "petition"]
 
@@ -416,11 +414,6 @@ class ModerationActionPublic(BaseModel):
     subject_id: int
     reason: str
     created_at: dt.datetime
-
-
-class VerificationCreate(BaseModel):
-    national_code: NationalCode
-    method: Literal["registry", "in_person", "letter"]
 
 
 class SmsInbound(BaseModel):

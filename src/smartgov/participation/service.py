@@ -27,7 +27,7 @@ from smartgov import clock, digits, events, files
 from smartgov.db import Database, lock
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
-from smartgov.identity import Account, Organization, Person
+from smartgov.identity import Account, Organization, Person, can_use_personal_records, require_personal_records
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.participation import budgeting, diffing, integrity, statistics
 from smartgov.participation.models import (
@@ -63,12 +63,11 @@ from smartgov.participation.models import (
     Survey,
     SurveyResponse,
     Throttle,
-    Verification,
     Voter,
 )
 from smartgov.settings import get_settings, public_url
 
-#: Verification levels: 1 an account, 2 an account whose person's national code was verified.
+#: Verification levels: 1 an account, 2 an account that has proven its person (``identity.proof``).
 LEVEL_ACCOUNT = 1
 LEVEL_VERIFIED = 2
 
@@ -103,40 +102,18 @@ def today() -> dt.date:
 # --------------------------------------------------------------------------- verification & integrity
 
 
-def is_verified(db: Session, person_id: int | None) -> bool:
-    return person_id is not None and db.scalar(
-        select(Verification.id).where(Verification.person_id == person_id)) is not None
-
-
 def verification_level(db: Session, account: Account | None) -> int:
-    """0 anonymous, 1 account, 2 account of a person with a verified national code."""
+    """0 anonymous, 1 account, 2 an account that has proven its person (identity owns what "proven" means)."""
     if account is None:
         return 0
-    return LEVEL_VERIFIED if is_verified(db, account.person_id) else LEVEL_ACCOUNT
+    return LEVEL_VERIFIED if can_use_personal_records(account) else LEVEL_ACCOUNT
 
 
 def require_level(db: Session, account: Account, level: int) -> None:
-    if verification_level(db, account) < level:
-        raise DomainError(
-            "verification_required",
-            N_("Only people with a verified national code can do this. Bring your national card to any office "
-               "of the agency and ask them to verify it; it takes a minute."),
-            status=403,
-        )
-
-
-def verify_person(db: Session, person: Person, *, method: str, actor_id: int | None) -> Verification:
-    """Record that ``person``'s national code was checked (registry, in person or by letter)."""
-    if method not in ("registry", "in_person", "letter"):
-        raise DomainError("invalid_method", N_("Choose one of the allowed values."), field="method")
-    found = db.scalar(select(Verification).where(Verification.person_id == person.id))
-    if found is not None:
-        return found
-    record = Verification(person_id=person.id, method=method, verified_by=actor_id, verified_at=now())
-    db.add(record)
-    db.flush()
-    events.publish(db, "participation.person_verified", actor_id=actor_id, person_id=person.id, method=method)
-    return record
+    """Level 2 is identity's proof (its refusal, 403 ``person_not_proven``, also for the SMS channel);
+    level 1 is any account."""
+    if level >= LEVEL_VERIFIED:
+        require_personal_records(account)
 
 
 def _ip_key(ip: str) -> str:

@@ -8,10 +8,11 @@ Commands (keywords in English or Persian, digits in either script)::
     COMMENT <consultation>[/<section>] <text>     نظر <رایزنی>[/<بند>] <متن>
     HELP                          راهنما
 
-A number counts only if it is the phone of exactly one person with an account whose national
-code is verified. Replies go through ``smartgov.notifications.queue_sms``. Because the SMS
-pipeline keeps message texts (event log, outbox), a vote by SMS is confirmed without a receipt
-code, and the stored log keeps neither the poll nor the option of a VOTE.
+A number counts only if it is the phone of exactly one person with an account that has proven
+its person (``identity.can_use_personal_records``). Replies go through
+``smartgov.notifications.queue_sms``. Because the SMS pipeline keeps message texts (event log,
+outbox), a vote by SMS is confirmed without a receipt code, and the stored log keeps neither the
+poll nor the option of a VOTE.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from sqlalchemy.orm import Session
 from smartgov import digits, events
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, gettext, to_latin_digits
-from smartgov.identity import Account, Person
+from smartgov.identity import Account, Person, can_use_personal_records
 from smartgov.participation import service
-from smartgov.participation.models import SmsMessage, Verification
+from smartgov.participation.models import SmsMessage
 from smartgov.settings import get_settings, public_url
 
 KEYWORDS: dict[str, str] = {
@@ -84,15 +85,14 @@ def normalize_phone(number: str) -> str:
 
 
 def sender_account(db: Session, number: str) -> Account | None:
-    """The one active account of a verified person holding this phone number, else ``None``."""
+    """The one active, proven account of the person holding this phone number, else ``None``."""
     local = normalize_phone(number)
     if len(local) != 11:
         return None
     variants = {local, "+98" + local[1:], "98" + local[1:], local[1:]}
     people = list(db.scalars(select(Person.id).where(Person.phone.in_(variants))))
-    verified = set(db.scalars(select(Verification.person_id).where(Verification.person_id.in_(people))))
-    accounts = [a for a in db.scalars(select(Account).where(Account.person_id.in_(verified)))
-                if a.is_active]
+    accounts = [a for a in db.scalars(select(Account).where(Account.person_id.in_(people)))
+                if a.is_active and can_use_personal_records(a)]
     return accounts[0] if len({a.person_id for a in accounts}) == 1 else None
 
 

@@ -21,6 +21,7 @@ from smartgov.i18n import N_, get_language
 from smartgov.identity import Organization, organization_by_code, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import (
+    AccountPrincipal,
     CurrentPrincipal,
     DbSession,
     OptionalPrincipal,
@@ -420,7 +421,7 @@ def retire_definition(definition_id: int, principal: CurrentPrincipal, db: DbSes
 
 
 @router.get("/drafts/{service_id}", response_model=DraftPublic)
-def get_draft(service_id: str, principal: CurrentPrincipal, db: DbSession) -> DraftPublic:
+def get_draft(service_id: str, principal: AccountPrincipal, db: DbSession) -> DraftPublic:
     """Your saved answers for a service (404 if none)."""
     draft = service.get_draft(db, principal.account, service_id)
     if draft is None:
@@ -430,7 +431,7 @@ def get_draft(service_id: str, principal: CurrentPrincipal, db: DbSession) -> Dr
 
 
 @router.put("/drafts/{service_id}", response_model=DraftPublic)
-def save_draft(service_id: str, body: DraftIn, principal: CurrentPrincipal, db: DbSession) -> DraftPublic:
+def save_draft(service_id: str, body: DraftIn, principal: AccountPrincipal, db: DbSession) -> DraftPublic:
     """Save answers so far (not checked until you submit); merged with what was saved unless `replace`."""
     require(permissions.can_write(principal))
     draft = service.save_draft(db, principal.account, service_id, body.answers, body.documents, replace=body.replace)
@@ -440,7 +441,7 @@ def save_draft(service_id: str, body: DraftIn, principal: CurrentPrincipal, db: 
 
 
 @router.delete("/drafts/{service_id}", status_code=204)
-def delete_draft(service_id: str, principal: CurrentPrincipal, db: DbSession) -> Response:
+def delete_draft(service_id: str, principal: AccountPrincipal, db: DbSession) -> Response:
     """Throw away your saved answers."""
     require(permissions.can_write(principal))
     service.delete_draft(db, principal.account, service_id)
@@ -450,7 +451,7 @@ def delete_draft(service_id: str, principal: CurrentPrincipal, db: DbSession) ->
 
 @router.post("/files", status_code=201, response_model=FilePublic)
 def upload_file(
-    principal: CurrentPrincipal, db: DbSession, file: Annotated[UploadFile, File()],
+    principal: AccountPrincipal, db: DbSession, file: Annotated[UploadFile, File()],
     service_id: Annotated[str | None, Form(max_length=64)] = None,
     field: Annotated[str | None, Form(max_length=200, description="`name`, `group[0].sub` or `documents.<id>`")]
     = None,

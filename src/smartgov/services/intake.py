@@ -17,7 +17,8 @@ applicant comes from their own account. For those, on PostgreSQL:
   answer is sent only after its group has committed.
 
 Anything else returns ``None``, and the request takes the general path: a token that is unknown,
-dead or cannot write; a G2B service; a service with actions on submit, a fee, a fee provider, a
+dead or cannot write; an account that has not proven its person (the general path refuses it); a
+G2B service; a service with actions on submit, a fee, a fee provider, a
 prefill provider that reads the database, an automatic step that fires at once or reads
 ``application.*``; a subscriber that must run in the submitting transaction; a key used before.
 If a group fails to write (a key raced in from another request, an upload bound by another
@@ -51,7 +52,7 @@ from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, selec
 
 from smartgov import clock, events
 from smartgov.db import Database, plain_conninfo
-from smartgov.identity import Account, Organization, Person
+from smartgov.identity import Account, Organization, Person, can_use_personal_records
 from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
 from smartgov.notifications import EMAIL_REQUESTED, SMS_REQUESTED
@@ -88,7 +89,8 @@ def _applicant_query() -> Select[Any]:
                .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))).scalar_subquery())
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                    ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
-                   Account.is_active, Account.person_id, *(getattr(Person, c) for c in PERSON_COLUMNS),
+                   Account.is_active, Account.proven_at, Account.person_id,
+                   *(getattr(Person, c) for c in PERSON_COLUMNS),
                    Definition.id.label("definition_id"), Definition.service_id, Definition.version,
                    Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"),
                    uploads.label("uploads"))
@@ -198,6 +200,7 @@ def applicant(database: Database, raw_token: str, service_id: str, answers: dict
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
         "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
     if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, clock.now())
+            or not can_use_personal_records(row)  # the general path answers its 403
             or "write" not in (row.scopes or ()) or row.definition_id is None or row.used_key is not None):
         return None
     defn = status.definition(database, row.definition_id)

@@ -26,9 +26,9 @@ from smartgov.i18n import (
     localize_digits,
     parse_date,
 )
-from smartgov.identity import Account, Organization, Role, require
+from smartgov.identity import Account, Organization, Role, can_use_personal_records, require
 from smartgov.identity.service import accounts_in, descendants
-from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
+from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -141,7 +141,7 @@ def _facts(db: DbSession, principal: Any, defn: ServiceDefinition) -> dict[str, 
 
 
 @router.get("/services/{service_id}/apply")
-def begin(service_id: str, db: DbSession, principal: CurrentPrincipal) -> Response:
+def begin(service_id: str, db: DbSession, principal: AccountPrincipal) -> Response:
     """Start (with what the platform knows filled in) or resume the saved answers."""
     row = service.published(db, service_id)
     defn = service.definition_of(row)
@@ -181,7 +181,7 @@ def _shown(item: Any, variables: dict[str, Any], today: dt.date) -> bool:
 
 @router.get("/services/{service_id}/apply/{number}", response_class=HTMLResponse)
 def question_page(service_id: str, number: int, request: Request, db: DbSession,
-                  principal: CurrentPrincipal) -> HTMLResponse:
+                  principal: AccountPrincipal) -> HTMLResponse:
     ctx = _page_context(db, principal, service_id, number)
     if ctx["draft"] is None:
         return RedirectResponse(f"/services/{service_id}/apply", status_code=303)  # type: ignore[return-value]
@@ -220,7 +220,7 @@ def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_t
 
 @router.post("/services/{service_id}/apply/{number}")
 def save_page(service_id: str, number: int, request: Request, db: DbSession,
-              principal: CurrentPrincipal, form: PostedFiles) -> Response:
+              principal: AccountPrincipal, form: PostedFiles) -> Response:
     """Save this page's answers; add/remove group rows; on "continue" check the page and move on."""
     ctx = _page_context(db, principal, service_id, number)
     defn: ServiceDefinition = ctx["defn"]
@@ -318,7 +318,7 @@ def _next_page(defn: ServiceDefinition, pages: list[journey.QuestionPage], numbe
 
 
 @router.get("/services/{service_id}/check", response_class=HTMLResponse)
-def check_page(service_id: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def check_page(service_id: str, request: Request, db: DbSession, principal: AccountPrincipal) -> HTMLResponse:
     return _render_check(request, db, principal, service_id)
 
 
@@ -367,6 +367,7 @@ def _render_check(request: Request, db: DbSession, principal: Any, service_id: s
         "row": row, "defn": defn, "summary": summary, "page_by_name": page_by_name, "doc_rows": doc_rows,
         "docs_page": pages[-1].number if pages and pages[-1].documents else None, "problems": problem_links,
         "fee": fee, "idempotency_key": secrets.token_urlsafe(18),
+        "proven": can_use_personal_records(principal.account),
     }, status_code=status)
 
 

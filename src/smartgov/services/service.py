@@ -29,7 +29,15 @@ from smartgov import clock, events
 from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
-from smartgov.identity import Account, Organization, OrgKind, Principal, Role, organization_by_code
+from smartgov.identity import (
+    Account,
+    Organization,
+    OrgKind,
+    Principal,
+    Role,
+    can_use_personal_records,
+    organization_by_code,
+)
 from smartgov.identity.service import descendants
 from smartgov.notifications import (
     EMAIL_REQUESTED,
@@ -354,8 +362,12 @@ registry.register_prefill_provider("identity", _identity_prefill, reads_database
 def applicant_context(
     db: Session, account: Account, defn: ServiceDefinition, organization: Organization | None = None
 ) -> registry.Prefill:
-    """What the platform knows about the applicant, from every registered prefill provider."""
-    ctx = registry.ApplicantContext(db=db, account=account, person=account.person, organization=organization,
+    """What the platform knows about the applicant, from every registered prefill provider.
+
+    Nothing of the person until the account has proven it is theirs (a draft starts empty).
+    """
+    person = account.person if can_use_personal_records(account) else None
+    ctx = registry.ApplicantContext(db=db, account=account, person=person, organization=organization,
                                     definition=defn)
     return merged_prefill(ctx)
 

@@ -24,7 +24,7 @@ from sqlalchemy import Select, bindparam, select
 from smartgov import clock
 from smartgov.db import Database
 from smartgov.errors import NotFound
-from smartgov.identity import Account, Organization
+from smartgov.identity import Account, Organization, can_use_personal_records
 from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
 
@@ -46,7 +46,7 @@ def own_case_query() -> Select[Any]:
     """Token → account → the account's own case with that reference (built once: its cache key is kept)."""
     question, has_documents = service.fact_columns()
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-                   Account.is_active, *CASE_COLUMNS, Application.definition_id,
+                   Account.is_active, Account.proven_at, *CASE_COLUMNS, Application.definition_id,
                    Organization.code.label("agency_code"), question.label("open_question"),
                    has_documents.label("has_documents"))
             .select_from(ApiToken)
@@ -73,11 +73,13 @@ class OwnCase:
 
 
 def own_case(database: Database, raw_token: str, reference: str, now: dt.datetime | None = None) -> OwnCase | None:
-    """The case if ``raw_token`` is live and its account applied for it; ``None`` means "ask the general path"."""
+    """The case if ``raw_token`` is live and its account, having proven its person, applied for it;
+    ``None`` means "ask the general path" (which answers the 401, 403 or 404)."""
     row = database.first(own_case_query(), {"token_hash": identity.sha256(raw_token),
                                              "reference": reference.strip().upper()})
     now = now or clock.now()
-    if row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now):
+    if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now)
+            or not can_use_personal_records(row)):
         return None
     return OwnCase(case=row, stamp_due=identity.token_stamp_due(row.last_used_at, now))
 

@@ -21,7 +21,9 @@ from smartgov.db import database_of, unsaved_writes
 from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_
 from smartgov.identity import service as identity
+from smartgov.identity import throttle
 from smartgov.identity.models import ApiToken, LoginSession, Role
+from smartgov.identity.permissions import require_personal_records
 from smartgov.identity.service import Principal
 
 SESSION_COOKIE = "sg_session"
@@ -145,7 +147,10 @@ def resolve_principal(request: Request, db: Session) -> Principal | None:
     raw_token = bearer_token(request)
     if raw_token is not None:
         found = identity.account_for_token(db, raw_token)
-        if found is None:
+        if found is None:  # a wrong secret like any other: counted against the IP (``identity.throttle``)
+            ip = request.client.host if request.client else "-"
+            throttle.refuse_if_throttled(db, "token", None, ip)
+            throttle.failed(db, "token", None, ip)
             raise Unauthenticated()
         account, token = found
         _record_use(db, token)
@@ -175,7 +180,8 @@ def optional_principal(request: Request, db: DbSession) -> Principal | None:
     return resolve_principal(request, db)
 
 
-def current_principal(request: Request, db: DbSession) -> Principal:
+def account_principal(request: Request, db: DbSession) -> Principal:
+    """The signed-in caller, whether or not the account has proven its person (``AccountPrincipal``)."""
     principal = resolve_principal(request, db)
     if principal is None:
         pending = getattr(request.state, "pending_account", None)
@@ -189,8 +195,23 @@ def current_principal(request: Request, db: DbSession) -> Principal:
     return principal
 
 
+def current_principal(request: Request, db: DbSession) -> Principal:
+    """The signed-in caller whose account has proven its person (403 ``person_not_proven`` otherwise).
+
+    Every signed-in route gets this unless it says otherwise: personal records are refused by
+    default, and the few routes an account uses before the proof (its own settings, the proof
+    itself, drafts, participation's first level) take ``AccountPrincipal``.
+    """
+    principal = account_principal(request, db)
+    require_personal_records(principal.account)
+    return principal
+
+
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+#: Signed in and proven: the default for every signed-in route.
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+#: Signed in, proven or not: browsing, drafts and the account's own settings and proof only.
+AccountPrincipal = Annotated[Principal, Depends(account_principal)]
 
 
 def require_roles(*roles: Role):  # type: ignore[no-untyped-def]

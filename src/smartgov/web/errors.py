@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartgov.errors import DomainError, ValidationFailed
 from smartgov.i18n import N_, gettext
+from smartgov.identity.permissions import PersonNotProven
 from smartgov.web.deps import MfaPending, Unauthenticated
 
 log = logging.getLogger("smartgov.web")
@@ -54,19 +55,22 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def envelope(code: str, message: str, field: str | None, status: int, **extra: Any) -> JSONResponse:
+def envelope(code: str, message: str, field: str | None, status: int, headers: dict[str, str] | None = None,
+             **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"error": {"code": code, "message": message, "field": field}}
     body["error"].update(extra)
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
-def error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
+               link: dict[str, str] | None = None) -> Response:
     from smartgov.web.templating import render
 
     titles = {403: N_("Access denied"), 404: N_("Page not found"), 500: N_("Server error"),
               429: N_("Too many requests")}
     return render(request, "web/error.html", {"status": status, "title": gettext(titles.get(status, N_("Error"))),
-                                              "message": message}, status_code=status)
+                                              "message": message, "link": link}, status_code=status,
+                  headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -82,16 +86,27 @@ def install(app: FastAPI) -> None:
             return envelope(exc.code, exc.localized(), None, 401)
         return RedirectResponse("/mfa/setup" if exc.setup else "/mfa/verify", status_code=303)
 
+    @app.exception_handler(PersonNotProven)
+    async def _not_proven(request: Request, exc: PersonNotProven) -> Response:
+        if is_api(request):
+            return envelope(exc.code, exc.localized(), None, 403)
+        target = quote(request.url.path) if request.method == "GET" else ""
+        return error_page(request, 403, exc.localized(), link={
+            "href": f"/account/prove?next={target}" if target else "/account/prove",
+            "label": gettext(N_("Prove you are this person"))})
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
+        # a throttled or rate-limited refusal says when to come back (``Retry-After``)
+        headers = getattr(exc, "headers", None)
         if is_api(request):
             extra: dict[str, Any] = {}
             if isinstance(exc, ValidationFailed):
                 extra["details"] = [
                     {"code": e.code, "message": e.localized(), "field": e.field} for e in exc.errors
                 ]
-            return envelope(exc.code, exc.localized(), exc.field, exc.status, **extra)
-        return error_page(request, exc.status, exc.localized())
+            return envelope(exc.code, exc.localized(), exc.field, exc.status, headers, **extra)
+        return error_page(request, exc.status, exc.localized(), headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
