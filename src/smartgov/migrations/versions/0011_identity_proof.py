@@ -1,7 +1,7 @@
 """identity: every secret throttled, an account proves its person
 
 Revision ID: 0011_identity_proof
-Revises: 0009_access_labels
+Revises: 0015_misc
 Create Date: 2026-12-07 03:16:33.090402
 """
 
