@@ -68,13 +68,3 @@ def session(database):  # type: ignore[no-untyped-def]
     with database.sessions() as s:
         yield s
         s.rollback()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_verify_code_throttle():  # type: ignore[no-untyped-def]
-    """Wrong verification codes are counted in the process's memory: each test starts from none."""
-    from smartgov.services.documents import verify_code_throttle
-
-    verify_code_throttle.forget()
-    yield
-    verify_code_throttle.forget()

@@ -1,4 +1,5 @@
-"""One throttle for every check of a secret: password, TOTP, reset link, proof code, API token.
+"""One throttle for every check of a secret: password, TOTP, reset link, proof code, API token,
+a document's verification code.
 
 Each entry point calls the same three functions around its check::
 
@@ -41,6 +42,7 @@ KINDS: dict[str, str] = {
     "reset": "identity.reset_link_failed",
     "proof_code": "identity.proof_code_failed",
     "token": "identity.token_failed",
+    "document_code": "identity.document_code_failed",  # the code printed on a signed document (services)
 }
 
 

@@ -31,7 +31,6 @@ import json
 import logging
 import re
 import secrets
-import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,7 @@ from smartgov import clock, events, fonts
 from smartgov.errors import DomainError, NotFound
 from smartgov.fonts import FontMissing
 from smartgov.i18n import N_, format_date, localize_digits, to_latin_digits
-from smartgov.identity import Account, Organization
+from smartgov.identity import Account, Organization, throttle
 from smartgov.settings import get_settings, public_url
 
 from . import registry
@@ -167,63 +166,17 @@ def shown_code(code: str) -> str:
     return f"{code[:half]}-{code[half:]}"
 
 
-class VerifyCodeThrottle:
-    """Wrong verification codes per client address within the login window; more are refused (429).
-
-    Deliberately minimal, and in memory: each server process counts its own, so N processes
-    allow N times the limit. It is named so it can be folded into the platform's one throttling
-    mechanism (identity's) without hunting for it.
-    """
-
-    def __init__(self) -> None:
-        self._failures: dict[str, list[dt.datetime]] = {}
-        self._lock = threading.Lock()  # requests run on several threads
-
-    def _recent(self, ip: str, now: dt.datetime) -> list[dt.datetime]:
-        since = now - dt.timedelta(minutes=get_settings().login_window_minutes)
-        kept = [t for t in self._failures.get(ip, []) if t > since]
-        if kept:
-            self._failures[ip] = kept
-        else:
-            self._failures.pop(ip, None)
-        return kept
-
-    def check(self, ip: str) -> None:
-        """Refuse an address that has used up its tries."""
-        settings = get_settings()
-        with self._lock:
-            used = len(self._recent(ip, clock.now()))
-        if used >= settings.login_max_failures:
-            raise DomainError("throttled", N_("Too many failed attempts. Wait {minutes} minutes and try again."),
-                              field="code", status=429, minutes=settings.login_window_minutes)
-
-    def forget(self) -> None:
-        """Start counting afresh (tests, which share one process)."""
-        with self._lock:
-            self._failures.clear()
-
-    def failed(self, ip: str) -> None:
-        now = clock.now()
-        with self._lock:
-            if len(self._failures) > 10_000:  # forget addresses whose window has passed
-                for old in list(self._failures):
-                    self._recent(old, now)
-            self._failures.setdefault(ip, []).append(now)
-
-
-verify_code_throttle = VerifyCodeThrottle()
-
-
-def check_code(doc: IssuedDocument, typed: str, ip: str) -> None:
-    """Raise unless ``typed`` is the document's code; wrong tries count against the address."""
-    verify_code_throttle.check(ip)
+def check_code(db: Session, doc: IssuedDocument, typed: str, ip: str) -> None:
+    """Raise unless ``typed`` is the document's code; wrong tries count against the address
+    (identity's throttle, like every other secret)."""
+    throttle.refuse_if_throttled(db, "document_code", None, ip)
     code = to_latin_digits(str(typed)).replace("-", "").replace(" ", "")
     if not code or not doc.verify_code_hash:
         raise DomainError("verification_code", N_("Type the verification code printed on the document."),
                           field="code", status=422)
     if len(code) != CODE_DIGITS or any(c not in "0123456789" for c in code) or not hmac.compare_digest(
             _code_hash(doc.id, code), doc.verify_code_hash):
-        verify_code_throttle.failed(ip)
+        throttle.failed(db, "document_code", None, ip)
         raise DomainError("verification_code_wrong", N_("The verification code is not right."), field="code",
                           status=422)
 
@@ -558,7 +511,7 @@ def verify_document_id(db: Session, document_id: str, *, disclose: bool = False,
     if doc is None:
         return Verification(False, N_("No such document was issued."), disclosed=False)
     if code is not None and not disclose:
-        check_code(doc, code, ip)
+        check_code(db, doc, code, ip)
         disclose = True
     result = verify_record(db, signed_record(doc))
     result.summary = summary(doc.payload)
