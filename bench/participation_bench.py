@@ -8,19 +8,24 @@ runs on loopback and an asyncio/httpx client sends a bounded number of requests 
 
 - ``GET /api/v1/ping`` — the bare route of the same app, the yardstick;
 - ``POST /api/v1/participation/polls/{slug}/votes`` — each citizen votes once: token check,
-  verification level, voter marker (unique), unlinked ballot, ``participation.vote_cast`` event,
-  one commit;
+  verification level, the ballot encrypted under the poll's election key with its proofs (three
+  options), voter marker (unique) and ballot, ``participation.vote_cast`` event, one commit;
 - ``GET /api/v1/participation/comments?subject_kind=consultation&subject_id=…`` — the whole thread;
 - ``GET /participation/consultations/{slug}`` — the HTML page with the draft and its comments.
 
-After the run the bench checks that ballots = voters = accepted votes. ``--write`` appends the
-table to ``bench/RESULTS-participation.md``. Nothing is asserted on time.
+After the run the bench checks that ballots = voters = accepted votes, then closes the poll and
+counts it in process as the worker would (every ballot's proofs checked, the aggregate decrypted
+by two of the three demo trustees, the board checked by ``verify_ballots``) and reports how long
+that took. ``--write`` appends the table to ``bench/RESULTS-participation.md``. Nothing is
+asserted on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +39,7 @@ from smartgov.db import Database
 from smartgov.identity import nationalcode
 from smartgov.identity import service as identity
 from smartgov.identity.models import OrgKind, Role
-from smartgov.participation import service
+from smartgov.participation import service, verify_ballots
 from smartgov.participation.models import Ballot, Voter
 from smartgov.settings import Settings, use_settings
 
@@ -91,7 +96,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="Append the results to RESULTS-participation.md.")
     args = parser.parse_args()
     with scratch_postgres(args.database_url) as url:
-        use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024))
+        # the demo trustees' share files go to a scratch folder; the server needs only the public key
+        use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024,
+                              data_dir=Path(tempfile.mkdtemp(prefix="sgbench-trustees-"))))
         tokens, consultation_id = setup(url, max(args.votes, args.comments), args.comments)
         with server(url, workers=2) as base:
             comments_path = f"/api/v1/participation/comments?subject_kind=consultation&subject_id={consultation_id}"
@@ -125,9 +132,20 @@ def main() -> None:
         with database.sessions() as db:
             ballots = db.scalar(select(func.count()).select_from(Ballot)) or 0
             voters = db.scalar(select(func.count()).select_from(Voter)) or 0
+        clock.advance(dt.timedelta(days=1) + service.TALLY_GRACE)
+        started = time.perf_counter()
+        with database.unit_of_work() as db:
+            service.tally_closed_boxes(db)
+        counted = time.perf_counter() - started
+        with database.sessions() as db:
+            started = time.perf_counter()
+            report = verify_ballots.verify_board(service.board(db, service.poll_by_ref(db, "bench-poll")))
+            checked = time.perf_counter() - started
         database.dispose()
     accepted = results[1].requests - results[1].errors
-    check = f"ballots = {ballots}, voters = {voters}, accepted votes = {accepted}"
+    check = (f"ballots = {ballots}, voters = {voters}, accepted votes = {accepted}; counting them (every proof "
+             f"checked, two trustees' decryptions) took {counted:.1f} s, checking the board with verify_ballots "
+             f"{checked:.1f} s (result {report.result})")
     ping = results[0].per_second or 1.0
     lines = [f"### {machine()}", "", f"`bench/participation_bench.py --votes {args.votes} --reads {args.reads} "
              f"--comments {args.comments} --concurrency {args.concurrency}` on PostgreSQL, "
