@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 from smartgov import clock
 from smartgov.db import migrate
 from smartgov.errors import Conflict
 from smartgov.participation import election, service, verify_ballots
-from smartgov.participation.models import Poll
+from smartgov.participation.models import Ballot, Poll
 from smartgov.settings import use_settings
 from tests.participation.helpers import agency, citizen, count_votes
 
@@ -97,6 +97,23 @@ def test_every_receipt_is_on_the_board_and_the_script_recomputes_the_result(clie
     first = bad_trustee["tally"]["decryptions"][0]
     first["shares"][0] = bad_trustee["tally"]["decryptions"][1]["shares"][0]
     refused(bad_trustee, "decryption proof for option 1 fails")
+
+
+def test_a_box_whose_stored_ballots_were_altered_is_not_counted_and_the_others_are(db, caplog) -> None:  # type: ignore[no-untyped-def]
+    good, bad = make_poll(db), make_poll(db, "altered")
+    for i in range(3):
+        service.vote_in_poll(db, good, citizen(db, f"good{i}"), 1 + i)
+        service.vote_in_poll(db, bad, citizen(db, f"bad{i}"), 1 + i)
+    db.commit()
+    row = db.scalars(select(Ballot).where(Ballot.box_id == bad.id)).first()
+    cts = row.content["ciphertexts"]
+    row.content = {**row.content, "ciphertexts": [cts[1], cts[0], cts[2]]}  # someone with UPDATE moves a vote
+    db.commit()
+    assert count_votes(db, dt.timedelta(days=7)) == 1
+    assert [o["votes"] for o in service.poll_results(db, good)["options"]] == [1, 1, 1]
+    with pytest.raises(Conflict) as err:
+        service.poll_results(db, bad)
+    assert err.value.code == "results_counting" and "not counted: its ballots do not check out" in caplog.text
 
 
 def test_the_checker_needs_only_the_standard_library_and_pynacl() -> None:

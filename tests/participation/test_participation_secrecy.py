@@ -209,8 +209,7 @@ def test_an_insider_with_the_whole_database_predicts_no_choice_better_than_chanc
     events.run_periodic(pg)  # the worker's rounds: ledger entries for the votes
 
     key = db.get(ElectionKey, poll.election_key_id)
-    shares = [election.read_share(p) for p in sorted(
-        (settings.data_dir / "trustees" / f"key-{key.id}").glob("trustee-*.json"))]
+    shares = [election.read_share(p) for p in sorted((settings.data_dir / "trustees").glob(f"key-{key.id}-*/trustee-*.json"))]
     group = [s.trustee for s in shares[:key.threshold]]
     secret = sum(verify_ballots.lagrange(s.trustee, group) * s.share for s in shares[:key.threshold]) % verify_ballots.L
     commitments = [[bytes.fromhex(c) for c in d] for d in key.commitments]

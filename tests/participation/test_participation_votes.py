@@ -94,7 +94,7 @@ def test_no_secret_key_material_in_the_database_only_in_the_trustees_files(db, s
     poll = make_poll(db)
     db.commit()
     key = db.get(ElectionKey, poll.election_key_id)
-    files = sorted((settings.data_dir / "trustees" / f"key-{key.id}").glob("trustee-*.json"))
+    files = sorted((settings.data_dir / "trustees").glob(f"key-{key.id}-*/trustee-*.json"))
     assert len(files) == key.trustees == 3 and key.threshold == 2
     assert all(oct(f.stat().st_mode & 0o777) == "0o600" for f in files)
     shares = [election.read_share(f) for f in files]

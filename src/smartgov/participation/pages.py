@@ -558,15 +558,14 @@ BOARD_PAGE = 100  # trackers per page of the board
 
 def _board_page(request: Request, db: Session, target: Poll | Budget, page: int, tracker: str) -> HTMLResponse:
     box = "poll" if isinstance(target, Poll) else "budget"
-    data = service.board(db, target)
+    data = service.board_summary(db, target)
     found = service.check_receipt(db, box, target.id, tracker) if tracker else None
-    trackers = [b["tracker"] for b in data["ballots"]]
-    pages = max(1, -(-len(trackers) // BOARD_PAGE))
+    pages = max(1, -(-data["ballot_count"] // BOARD_PAGE))
     page = min(max(page, 1), pages)
     return render(request, "participation/board.html", {
         "box": box, "target": target, "board": data, "found": found, "query": tracker,
-        "trackers": trackers[(page - 1) * BOARD_PAGE:page * BOARD_PAGE], "page": page, "pages": pages,
-        "first": (page - 1) * BOARD_PAGE, "closed": service.now() >= target.closes_at,
+        "trackers": service.trackers(db, target, offset=(page - 1) * BOARD_PAGE, limit=BOARD_PAGE),
+        "page": page, "pages": pages, "first": (page - 1) * BOARD_PAGE, "closed": service.now() >= target.closes_at,
     })
 
 

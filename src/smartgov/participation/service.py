@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -72,6 +73,8 @@ from smartgov.participation.models import (
     Voter,
 )
 from smartgov.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 #: Verification levels: 1 an account, 2 an account whose person's national code was verified.
 LEVEL_ACCOUNT = 1
@@ -658,8 +661,10 @@ def trustees_dir() -> Path:
     return Path(get_settings().data_dir) / "trustees"
 
 
-def share_path(folder: Path, key_id: int, trustee: int) -> Path:
-    return folder / f"key-{key_id}" / f"trustee-{trustee}.json"
+def _key_folder(folder: Path, key: ElectionKey) -> Path:
+    """A key's share files: named by id and fingerprint, so files left by a ceremony whose
+    transaction rolled back never pass for a later key's."""
+    return folder / f"key-{key.id}-{key.public_key[:16]}"
 
 
 def register_election_key(db: Session, keys: election.KeySet) -> ElectionKey:
@@ -684,7 +689,7 @@ def hold_ceremony(db: Session, *, threshold: int, trustees: int, folder: Path) -
     row = register_election_key(db, keys)
     paths = []
     for j, secret in sorted(keys.shares.items()):
-        path = share_path(folder, row.id, j)
+        path = _key_folder(folder, row) / f"trustee-{j}.json"
         election.write_share(path, election.TrusteeShare(row.id, j, secret))
         paths.append(path)
     return row, paths
@@ -1019,16 +1024,20 @@ def _publish(db: Session, box: Box, tally: Tally) -> None:
                    result=_tally_result(tally, _options(box)))
 
 
-def _local_shares(key_id: int) -> list[election.TrusteeShare]:
+def _local_shares(key: ElectionKey) -> list[election.TrusteeShare]:
     """Share files of this key under the data folder: the demo's trustees, who live with the server."""
-    folder = trustees_dir() / f"key-{key_id}"
+    folder = _key_folder(trustees_dir(), key)
     return [election.read_share(p) for p in sorted(folder.glob("trustee-*.json"))] if folder.is_dir() else []
 
 
 def tally_closed_boxes(db: Session) -> int:
     """Count every box closed for at least ``TALLY_GRACE`` whose result is not out yet: add up its
     ciphertexts, decrypt with the trustee shares found under the data folder (the demo's), publish
-    when enough trustees have decrypted. Returns how many results were published."""
+    when enough trustees have decrypted. Returns how many results were published.
+
+    A box whose ballots do not check out (a proof fails: someone wrote to the table) is logged and
+    left uncounted; the others go on.
+    """
     published = 0
     for model in (Poll, Budget):
         kind = "poll" if model is Poll else "budget"
@@ -1036,16 +1045,23 @@ def tally_closed_boxes(db: Session) -> int:
         # SKIP LOCKED: two workers sweeping at once take different boxes (PostgreSQL)
         for box in db.scalars(select(model).where(model.closes_at <= now() - TALLY_GRACE, ~done)
                               .with_for_update(skip_locked=True, of=model)):
-            tally = _tally_for(db, box)
-            if box.election_key_id is None:  # nobody voted since ballots were encrypted
-                tally.counts = [0] * _options(box)
-                _publish(db, box, tally)
-                published += 1
-                continue
-            for share in _local_shares(box.election_key_id):
-                submit_decryption(db, box, share)
-            published += tally.published_at is not None
+            try:
+                with db.begin_nested():
+                    published += _count(db, box)
+            except verify_ballots.BoardError:
+                log.exception("%s %s not counted: its ballots do not check out", kind, box.id)
     return published
+
+
+def _count(db: Session, box: Box) -> bool:
+    tally = _tally_for(db, box)
+    if box.election_key is None:  # nobody voted since ballots were encrypted
+        tally.counts = [0] * _options(box)
+        _publish(db, box, tally)
+        return True
+    for share in _local_shares(box.election_key):
+        submit_decryption(db, box, share)
+    return tally.published_at is not None
 
 
 def trustee_decrypt(db: Session, share: election.TrusteeShare) -> list[str]:
@@ -1084,12 +1100,14 @@ def election_key_public(db: Session, key_id: int) -> dict[str, Any]:
                          for j in range(1, key.trustees + 1)]}
 
 
-def board(db: Session, box: Box) -> dict[str, Any]:
-    """The public ballot board (``verify_ballots.FORMAT``): everything needed to check the box's result."""
+def board_summary(db: Session, box: Box) -> dict[str, Any]:
+    """The board without its ballots (``ballot_count`` instead): what the board page shows above its trackers."""
     kind = _kind(box)
     tally = db.get(Tally, (kind, box.id))
     published = _published_tally(db, box)
     voters = db.scalar(select(func.count()).select_from(Voter).where(Voter.box_kind == kind, Voter.box_id == box.id))
+    ballots = db.scalar(select(func.count()).select_from(Ballot).where(Ballot.box_kind == kind,
+                                                                      Ballot.box_id == box.id))
     legacy = ({"ballots": tally.legacy_ballots, "counts": tally.legacy_counts}
               if tally is not None and tally.legacy_counts is not None else None)
     return {
@@ -1097,7 +1115,7 @@ def board(db: Session, box: Box) -> dict[str, Any]:
         "box": _box_public(box),
         "election_key": election_key_public(db, box.election_key_id) if box.election_key_id is not None else None,
         "voters": voters,
-        "ballots": [{"tracker": b.tracker, **b.content} for b in _ballots(db, kind, box.id)],
+        "ballot_count": ballots,
         "tally": {
             "legacy": legacy,
             "aggregate": tally.aggregate if tally is not None else None,
@@ -1108,6 +1126,20 @@ def board(db: Session, box: Box) -> dict[str, Any]:
             "published_at": published.published_at.isoformat() if published and published.published_at else None,
         },
     }
+
+
+def trackers(db: Session, box: Box, *, offset: int, limit: int) -> list[str]:
+    """A page of the box's trackers, in tracker order (which follows nothing: not the voting order)."""
+    return list(db.scalars(select(Ballot.tracker).where(Ballot.box_kind == _kind(box), Ballot.box_id == box.id)
+                           .order_by(Ballot.tracker).offset(offset).limit(limit)))
+
+
+def board(db: Session, box: Box) -> dict[str, Any]:
+    """The public ballot board (``verify_ballots.FORMAT``): everything needed to check the box's result."""
+    out = board_summary(db, box)
+    del out["ballot_count"]
+    out["ballots"] = [{"tracker": b.tracker, **b.content} for b in _ballots(db, _kind(box), box.id)]
+    return out
 
 
 # --------------------------------------------------------------------------- petitions
@@ -1763,9 +1795,11 @@ def export_documents(db: Session, *, consultation_id: int | None = None, subject
 
 
 def sweep(database: Database) -> tuple[int, int]:
-    """Flag overdue petitions and count closed ballot boxes in one transaction: (flagged, results published)."""
+    """Flag overdue petitions, then count closed ballot boxes (each its own transaction): (flagged, published)."""
     with database.unit_of_work() as db:
-        return flag_overdue(db), tally_closed_boxes(db)
+        flagged = flag_overdue(db)
+    with database.unit_of_work() as db:
+        return flagged, tally_closed_boxes(db)
 
 
 SWEEP_EVERY = dt.timedelta(minutes=1)
