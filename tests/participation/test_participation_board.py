@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from smartgov import clock
-from smartgov.db import migrate
+from smartgov.db import Database, migrate
 from smartgov.errors import Conflict
 from smartgov.participation import election, service, verify_ballots
 from smartgov.participation.models import Ballot, Poll
@@ -229,3 +229,16 @@ def test_the_migration_counts_plaintext_ballots_as_they_were(tmp_path, settings)
         row = conn.execute(text("SELECT legacy_ballots, legacy_counts, counts FROM participation_tally")).one()
     engine.dispose()
     assert row[0] == 3 and json.loads(row[1]) == [1, 2] and row[2] is None
+    # The closed box is then published as it was counted; its board says it cannot be checked.
+    old = Database(url)
+    try:
+        with old.unit_of_work() as session:
+            assert service.tally_closed_boxes(session) == 1
+        with old.sessions() as session:
+            poll = service.poll_by_ref(session, "old")
+            assert [o["votes"] for o in service.poll_results(session, poll)["options"]] == [1, 2]
+            board = service.board(session, poll)
+            assert board["tally"]["legacy"] == {"ballots": 3, "counts": [1, 2]}
+            refused(board, "counted before ballots were encrypted")
+    finally:
+        old.dispose()

@@ -307,6 +307,8 @@ def verify_board(board: dict[str, Any]) -> Report:
     """Check everything listed in the module docstring; raise :class:`BoardError` at the first fault."""
     if board.get("format") != FORMAT:
         raise BoardError(f"not a {FORMAT} file")
+    if board.get("election_key") is None:
+        raise BoardError("this box has no encrypted ballots: it was counted before ballots were encrypted")
     try:
         box, key, ballots_json, tally = board["box"], board["election_key"], board["ballots"], board["tally"]
         kind, box_id, options = str(box["kind"]), int(box["id"]), len(box["options"])

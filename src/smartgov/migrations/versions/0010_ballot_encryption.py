@@ -94,22 +94,29 @@ def upgrade() -> None:
     )
     op.create_index('ix_participation_ballot_box', 'participation_ballot', ['box_kind', 'box_id'], unique=False)
     for table in ('participation_poll', 'participation_budget'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('election_key_id', sa.Integer(), nullable=True))
-            batch_op.create_foreign_key(batch_op.f(f'fk_{table}_election_key_id_participation_election_key'),
-                                        'participation_election_key', ['election_key_id'], ['id'])
-            batch_op.drop_column('sealed_at')
+        fk = f'fk_{table}_election_key_id_participation_election_key'
+        if op.get_bind().dialect.name == 'sqlite':
+            # SQLite's own ALTER, not a batch copy: dropping the old copy would delete, through
+            # ON DELETE CASCADE, every option and project that refers to the table.
+            op.execute(f'ALTER TABLE {table} ADD COLUMN election_key_id INTEGER '
+                       f'CONSTRAINT {fk} REFERENCES participation_election_key (id)')
+            op.execute(f'ALTER TABLE {table} DROP COLUMN sealed_at')
+        else:
+            op.add_column(table, sa.Column('election_key_id', sa.Integer(), nullable=True))
+            op.create_foreign_key(fk, table, 'participation_election_key', ['election_key_id'], ['id'])
+            op.drop_column(table, 'sealed_at')
 
 
 def downgrade() -> None:
     # The encrypted ballots cannot be turned back into plaintext ones (nobody here holds the key):
     # a downgrade keeps the voter markers and loses the ballots and tallies.
     for table in ('participation_poll', 'participation_budget'):
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('sealed_at', smartgov.db.UTCDateTime(timezone=True), nullable=True))
-            batch_op.drop_constraint(batch_op.f(f'fk_{table}_election_key_id_participation_election_key'),
-                                     type_='foreignkey')
-            batch_op.drop_column('election_key_id')
+        op.add_column(table, sa.Column('sealed_at', smartgov.db.UTCDateTime(timezone=True), nullable=True))
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(f'ALTER TABLE {table} DROP COLUMN election_key_id')  # not a batch copy: see upgrade()
+        else:
+            op.drop_constraint(f'fk_{table}_election_key_id_participation_election_key', table, type_='foreignkey')
+            op.drop_column(table, 'election_key_id')
     op.drop_index('ix_participation_ballot_box', table_name='participation_ballot')
     op.drop_table('participation_ballot')
     op.create_table('participation_ballot',
