@@ -1,6 +1,7 @@
 """Participation throughput on PostgreSQL: secret-ballot votes/s and comment reads/s.
 
-    .venv/bin/python bench/participation_bench.py [--votes 3000] [--reads 5000] [--comments 50] [--write]
+    .venv/bin/python bench/participation_bench.py [--votes 3000] [--reads 5000] [--comments 50] [--workers 2]
+                                                  [--write]
 
 A scratch PostgreSQL database gets one agency, one open poll, ``--votes`` verified citizens with
 their own API tokens, and a consultation with ``--comments`` comments. ``smartgov serve --workers 2``
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=5000, help="Comment-thread reads.")
     parser.add_argument("--comments", type=int, default=50, help="Comments in the consultation.")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="Server processes (1: no supervisor, whose 5 s "
+                        "health check restarts workers that start slowly on a crowded box).")
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--write", action="store_true", help="Append the results to RESULTS-participation.md.")
     args = parser.parse_args()
@@ -100,7 +103,7 @@ def main() -> None:
         use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024,
                               data_dir=Path(tempfile.mkdtemp(prefix="sgbench-trustees-"))))
         tokens, consultation_id = setup(url, max(args.votes, args.comments), args.comments)
-        with server(url, workers=2) as base:
+        with server(url, workers=args.workers) as base:
             comments_path = f"/api/v1/participation/comments?subject_kind=consultation&subject_id={consultation_id}"
             load("warm-up", base, lambda i: ("GET", comments_path, {}), requests=200, concurrency=8)
             stages: list[tuple[str, Callable[[int], tuple[str, str, dict[str, Any]]], int, int, tuple[int, ...]]] = [
@@ -148,8 +151,8 @@ def main() -> None:
              f"{checked:.1f} s (result {report.result})")
     ping = results[0].per_second or 1.0
     lines = [f"### {machine()}", "", f"`bench/participation_bench.py --votes {args.votes} --reads {args.reads} "
-             f"--comments {args.comments} --concurrency {args.concurrency}` on PostgreSQL, "
-             "`smartgov serve --workers 2`.",
+             f"--comments {args.comments} --concurrency {args.concurrency} --workers {args.workers}` on PostgreSQL, "
+             f"`smartgov serve --workers {args.workers}`.",
              "", HEADER, *(r.row() for r in results), "",
              f"Integrity after the run: {check}. Votes at {results[1].per_second / ping:.0%} and comment-thread reads "
              f"at {results[3].per_second / ping:.0%} of ping in the same run.", ""]

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 
+import httpx
 import pytest
 from sqlalchemy import func, inspect, select, text
 
@@ -248,3 +255,64 @@ def test_the_worker_counts_closed_boxes_at_most_once_a_minute(db, database, monk
     db.expire_all()
     assert service.poll_results(db, db.get(Poll, poll.id))["total"] == 1
     assert service.poll_results(db, db.get(Poll, soon.id))["total"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("SMARTGOV_SLOW_TESTS") != "1", reason="set SMARTGOV_SLOW_TESTS=1 (CI does)")
+def test_every_acknowledged_vote_is_counted_after_kill_9(db, settings) -> None:  # type: ignore[no-untyped-def]
+    """A 201 means the voter marker and the encrypted ballot are committed: ``kill -9`` mid-stream loses neither."""
+    from smartgov.identity import service as identity
+
+    poll = make_poll(db)
+    accounts = [citizen(db, f"crash-voter-{i}") for i in range(80)]
+    tokens = [identity.create_api_token(db, a, name="t", scopes=["read", "write"], expires_in_days=None)[0]
+              for a in accounts]
+    db.commit()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SMARTGOV_DATABASE_URL": settings.database_url, "SMARTGOV_DATA_DIR": str(settings.data_dir),
+           "SMARTGOV_SECRET_KEY": settings.secret_key.get_secret_value(), "SMARTGOV_ENVIRONMENT": "development"}
+    server = subprocess.Popen([sys.executable, "-m", "smartgov.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    acknowledged: list[str] = []
+    tenth = threading.Event()
+    try:
+        deadline = time.monotonic() + 120  # a crowded box may take a while to start it
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                httpx.get(f"{base}/api/v1/ping", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+
+        def vote(i: int) -> None:
+            try:
+                r = httpx.post(f"{base}/api/v1/participation/polls/{poll.slug}/votes", timeout=60,
+                               headers={"Authorization": f"Bearer {tokens[i]}"}, json={"option": 1 + i % 3})
+            except httpx.TransportError:
+                return  # the server died before answering: not acknowledged, may or may not count
+            if r.status_code == 201:
+                acknowledged.append(r.json()["receipt"])
+                if len(acknowledged) >= 10:
+                    tenth.set()
+
+        threads = [threading.Thread(target=vote, args=(i,)) for i in range(len(tokens))]
+        for t in threads[:40]:
+            t.start()
+        tenth.wait(timeout=300)
+        for t in threads[40:]:  # these are on their way when the server is killed
+            t.start()
+        server.send_signal(signal.SIGKILL)
+        for t in threads:
+            t.join()
+    finally:
+        server.kill()
+        server.wait()
+    db.expire_all()
+    assert acknowledged, "the server answered no vote before it was killed"
+    stored = set(db.scalars(select(Ballot.tracker).where(Ballot.box_id == poll.id)))
+    assert set(acknowledged) <= stored  # every 201 is there
+    voters = db.scalar(select(func.count()).select_from(Voter).where(Voter.box_id == poll.id))
+    assert voters == len(stored)  # and nothing half-written: no marker without its ballot, nor the reverse
