@@ -202,9 +202,12 @@ def test_an_insider_with_the_whole_database_predicts_no_choice_better_than_chanc
     choices = [rng.randint(1, OPTIONS) for _ in range(VOTERS)]
     order = list(range(VOTERS))
     rng.shuffle(order)  # people vote in an order unrelated to their accounts
+    receipts = []
     for i in order:
         r = client.post(f"{API}/polls/insider/votes", headers=auth(tokens[i]), json={"option": choices[i]})
         assert r.status_code == 201, r.text
+        receipts.append(r.json()["receipt"])
+    assert {b["tracker"] for b in client.get(f"{API}/polls/insider/board").json()["ballots"]} == set(receipts)
     people = [a.person_id for a in accounts]
     events.run_periodic(pg)  # the worker's rounds: ledger entries for the votes
 
@@ -221,6 +224,8 @@ def test_an_insider_with_the_whole_database_predicts_no_choice_better_than_chanc
             events.run_periodic(pg)
             result = [o["votes"] for o in service.poll_results(db, poll)["options"]]
             assert result == [choices.count(c) for c in (1, 2, 3)]
+            board = client.get("/participation/polls/insider/board.json").json()
+            assert verify_ballots.verify_board(board).result == result  # from the board alone
         attacks, linked = _attack(pg, poll.id, people, choices)
         attacks["the most common choice of the published result"] = (
             [1 + max(range(OPTIONS), key=lambda c: result[c])] * VOTERS if moment != "open" else [1] * VOTERS)
