@@ -103,7 +103,8 @@ def upgrade() -> None:
             op.execute(f'ALTER TABLE {table} DROP COLUMN sealed_at')
         else:
             op.add_column(table, sa.Column('election_key_id', sa.Integer(), nullable=True))
-            op.create_foreign_key(fk, table, 'participation_election_key', ['election_key_id'], ['id'])
+            # op.f: past 63 characters PostgreSQL's name is cut with a hash, as the models' naming convention does
+            op.create_foreign_key(op.f(fk), table, 'participation_election_key', ['election_key_id'], ['id'])
             op.drop_column(table, 'sealed_at')
 
 
@@ -115,7 +116,8 @@ def downgrade() -> None:
         if op.get_bind().dialect.name == 'sqlite':
             op.execute(f'ALTER TABLE {table} DROP COLUMN election_key_id')  # not a batch copy: see upgrade()
         else:
-            op.drop_constraint(f'fk_{table}_election_key_id_participation_election_key', table, type_='foreignkey')
+            op.drop_constraint(op.f(f'fk_{table}_election_key_id_participation_election_key'), table,
+                               type_='foreignkey')
             op.drop_column(table, 'election_key_id')
     op.drop_index('ix_participation_ballot_box', table_name='participation_ballot')
     op.drop_table('participation_ballot')
