@@ -734,12 +734,15 @@ def _allowed(box: Box) -> list[int]:
 
 
 def _mark_voter(db: Session, box_kind: str, box_id: int, person_id: int) -> bool:
-    """Insert the voter marker unless it exists: one statement, no savepoint; False if it did."""
+    """Insert the voter marker unless it exists: one statement, no savepoint; False if it did.
+
+    RETURNING says whether a row went in (an ORM insert's rowcount is not reliable on PostgreSQL).
+    """
     dialect = db.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    done = db.execute(insert(Voter).values(box_kind=box_kind, box_id=box_id, person_id=person_id)
-                      .on_conflict_do_nothing())
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    added = db.execute(insert(Voter).values(box_kind=box_kind, box_id=box_id, person_id=person_id)
+                       .on_conflict_do_nothing().returning(Voter.person_id)).first()
+    return added is not None
 
 
 def _cast(db: Session, box: Box, person_id: int, selection: list[int]) -> str:
