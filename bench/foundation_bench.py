@@ -30,7 +30,7 @@ def main() -> None:
             person = service.create_person(db, national_code="0012345679", first_name_fa="مریم", last_name_fa="احمدی",
                                            first_name_en="Maryam", last_name_en="Ahmadi",
                                            birth_date=__import__("datetime").date(1985, 3, 21))
-            service.create_account(db, username="bench", password="Load-test-pass-2026", role=Role.CITIZEN, person=person)
+            service.create_account(db, username="bench", password="Load-test-pass-2026", role=Role.CITIZEN, person=person, proof="registry")
         database.dispose()
         with server(url, workers=2) as base:
             token = httpx.post(base + "/api/v1/identity/tokens", json={

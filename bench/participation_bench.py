@@ -1,6 +1,7 @@
 """Participation throughput on PostgreSQL: secret-ballot votes/s and comment reads/s.
 
-    .venv/bin/python bench/participation_bench.py [--votes 3000] [--reads 5000] [--comments 50] [--write]
+    .venv/bin/python bench/participation_bench.py [--votes 3000] [--reads 5000] [--comments 50] [--workers 2]
+                                                  [--write]
 
 A scratch PostgreSQL database gets one agency, one open poll, ``--votes`` verified citizens with
 their own API tokens, and a consultation with ``--comments`` comments. ``smartgov serve --workers 2``
@@ -8,19 +9,24 @@ runs on loopback and an asyncio/httpx client sends a bounded number of requests 
 
 - ``GET /api/v1/ping`` — the bare route of the same app, the yardstick;
 - ``POST /api/v1/participation/polls/{slug}/votes`` — each citizen votes once: token check,
-  verification level, voter marker (unique), unlinked ballot, ``participation.vote_cast`` event,
-  one commit;
+  verification level, the ballot encrypted under the poll's election key with its proofs (three
+  options), voter marker (unique) and ballot, ``participation.vote_cast`` event, one commit;
 - ``GET /api/v1/participation/comments?subject_kind=consultation&subject_id=…`` — the whole thread;
 - ``GET /participation/consultations/{slug}`` — the HTML page with the draft and its comments.
 
-After the run the bench checks that ballots = voters = accepted votes. ``--write`` appends the
-table to ``bench/RESULTS-participation.md``. Nothing is asserted on time.
+After the run the bench checks that ballots = voters = accepted votes, then closes the poll and
+counts it in process as the worker would (every ballot's proofs checked, the aggregate decrypted
+by two of the three demo trustees, the board checked by ``verify_ballots``) and reports how long
+that took. ``--write`` appends the table to ``bench/RESULTS-participation.md``. Nothing is
+asserted on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +40,7 @@ from smartgov.db import Database
 from smartgov.identity import nationalcode
 from smartgov.identity import service as identity
 from smartgov.identity.models import OrgKind, Role
-from smartgov.participation import service
+from smartgov.participation import service, verify_ballots
 from smartgov.participation.models import Ballot, Voter
 from smartgov.settings import Settings, use_settings
 
@@ -68,8 +74,7 @@ def setup(url: str, voters: int, comments: int) -> tuple[list[str], int]:
                     last_name_fa=str(i), first_name_en="Citizen", last_name_en=str(i), birth_date=dt.date(1980, 1, 1),
                     province=["Tehran", "Isfahan", "Fars"][i % 3], gender="fm"[i % 2])
                 account = identity.create_account(db, username=f"voter{i}", password="Load-test-pass-2026",
-                                                  role=Role.CITIZEN, person=person)
-                service.verify_person(db, person, method="registry", actor_id=None)
+                                                  role=Role.CITIZEN, person=person, proof="registry")
                 raw, _ = identity.create_api_token(db, account, name="bench", scopes=["read", "write"],
                                                    expires_in_days=None)
                 tokens.append(raw)
@@ -87,13 +92,17 @@ def main() -> None:
     parser.add_argument("--reads", type=int, default=5000, help="Comment-thread reads.")
     parser.add_argument("--comments", type=int, default=50, help="Comments in the consultation.")
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="Server processes (1: no supervisor, whose 5 s "
+                        "health check restarts workers that start slowly on a crowded box).")
     parser.add_argument("--database-url", default=DEFAULT_PG)
     parser.add_argument("--write", action="store_true", help="Append the results to RESULTS-participation.md.")
     args = parser.parse_args()
     with scratch_postgres(args.database_url) as url:
-        use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024))
+        # the demo trustees' share files go to a scratch folder; the server needs only the public key
+        use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024,
+                              data_dir=Path(tempfile.mkdtemp(prefix="sgbench-trustees-"))))
         tokens, consultation_id = setup(url, max(args.votes, args.comments), args.comments)
-        with server(url, workers=2) as base:
+        with server(url, workers=args.workers) as base:
             comments_path = f"/api/v1/participation/comments?subject_kind=consultation&subject_id={consultation_id}"
             load("warm-up", base, lambda i: ("GET", comments_path, {}), requests=200, concurrency=8)
             stages: list[tuple[str, Callable[[int], tuple[str, str, dict[str, Any]]], int, int, tuple[int, ...]]] = [
@@ -125,13 +134,24 @@ def main() -> None:
         with database.sessions() as db:
             ballots = db.scalar(select(func.count()).select_from(Ballot)) or 0
             voters = db.scalar(select(func.count()).select_from(Voter)) or 0
+        clock.advance(dt.timedelta(days=1) + service.TALLY_GRACE)
+        started = time.perf_counter()
+        with database.unit_of_work() as db:
+            service.tally_closed_boxes(db)
+        counted = time.perf_counter() - started
+        with database.sessions() as db:
+            started = time.perf_counter()
+            report = verify_ballots.verify_board(service.board(db, service.poll_by_ref(db, "bench-poll")))
+            checked = time.perf_counter() - started
         database.dispose()
     accepted = results[1].requests - results[1].errors
-    check = f"ballots = {ballots}, voters = {voters}, accepted votes = {accepted}"
+    check = (f"ballots = {ballots}, voters = {voters}, accepted votes = {accepted}; counting them (every proof "
+             f"checked, two trustees' decryptions) took {counted:.1f} s, checking the board with verify_ballots "
+             f"{checked:.1f} s (result {report.result})")
     ping = results[0].per_second or 1.0
     lines = [f"### {machine()}", "", f"`bench/participation_bench.py --votes {args.votes} --reads {args.reads} "
-             f"--comments {args.comments} --concurrency {args.concurrency}` on PostgreSQL, "
-             "`smartgov serve --workers 2`.",
+             f"--comments {args.comments} --concurrency {args.concurrency} --workers {args.workers}` on PostgreSQL, "
+             f"`smartgov serve --workers {args.workers}`.",
              "", HEADER, *(r.row() for r in results), "",
              f"Integrity after the run: {check}. Votes at {results[1].per_second / ping:.0%} and comment-thread reads "
              f"at {results[3].per_second / ping:.0%} of ping in the same run.", ""]

@@ -82,7 +82,7 @@ def setup(url: str, citizens: int, owners: int, tenants: int) -> tuple[list[tupl
                                             birth_date=dt.date(1970, 1, 1) + dt.timedelta(days=i % 9000),
                                             phone="09121234567", email=f"c{i}@example.ir")
             account = identity.create_account(db, username=f"citizen{i}", password="Load-test-pass-2026",
-                                              role=Role.CITIZEN, person=person)
+                                              role=Role.CITIZEN, person=person, proof="registry")
             raw, _ = identity.create_api_token(db, account, name="bench", scopes=["read", "write"],
                                                expires_in_days=None)
             people.append((raw, code, account))

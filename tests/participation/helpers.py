@@ -34,6 +34,15 @@ def citizen(db: Session, username: str, *, verified: bool = True, **person_kw: A
     return create_account(db, username=username, proven=verified, **person_kw)
 
 
+def count_votes(db: Session, after: dt.timedelta = dt.timedelta(0)) -> int:
+    """Move the clock by ``after`` and past the tally's grace, then count closed boxes as the worker
+    does (the demo trustees' shares are under the test's data folder); committed. Returns results published."""
+    clock.advance(after + service.TALLY_GRACE)
+    published = service.tally_closed_boxes(db)
+    db.commit()
+    return published
+
+
 def official(db: Session, username: str = "official1", org: str = "sso") -> Account:
     agency(db, org)
     return create_account(db, username=username, role=Role.OFFICIAL, organization=org, phone=phone())

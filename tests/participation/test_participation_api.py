@@ -11,7 +11,7 @@ from smartgov import clock, events
 from smartgov.participation import service, sms
 from smartgov.participation.models import Ballot, Comment, ContentStatus, ModerationAction, Voter
 from tests.factories import api_token, auth
-from tests.participation.helpers import agency, citizen, consultation, official
+from tests.participation.helpers import agency, citizen, consultation, count_votes, official
 
 API = "/api/v1/participation"
 
@@ -105,10 +105,17 @@ def test_vote_through_the_api_with_receipt_and_results_at_close(client, db) -> N
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_voted"
     assert client.get(f"{API}/polls/{poll.slug}", headers=auth(token)).json()["you_voted"] is True
     check = client.get(f"{API}/polls/{poll.slug}/receipts/{receipt}").json()
-    assert check["counted"] is True and len(check["ledger_hash"]) == 64
+    assert check == {"counted": True, "tracker": receipt, "board": "/participation/polls/parks/board"}
+    assert client.get(f"{API}/polls/{poll.slug}/receipts/{'0' * 64}").json()["counted"] is False
+    assert client.get(f"{API}/polls/nowhere/receipts/{receipt}").status_code == 404
+    board = client.get(f"{API}/polls/{poll.slug}/board").json()
+    assert [b["tracker"] for b in board["ballots"]] == [receipt] and board["tally"]["result"] is None
     r = client.get(f"{API}/polls/{poll.slug}/results")
     assert r.status_code == 409 and r.json()["error"]["code"] == "results_hidden"
     clock.advance(dt.timedelta(days=1))
+    r = client.get(f"{API}/polls/{poll.slug}/results")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "results_counting"
+    assert count_votes(db) == 1
     assert client.get(f"{API}/polls/{poll.slug}/results").json() == {
         "total": 1, "options": [{"position": 1, "votes": 0}, {"position": 2, "votes": 1}]}
 
@@ -141,7 +148,7 @@ def test_sms_vote_from_unverified_number_is_refused_helpfully_verified_counts(cl
     logged = list(db.scalars(select(SmsMessage)))
     assert {m.command for m in logged} == {"vote"}
     assert all("0912777" not in m.sender_hash for m in logged)
-    clock.advance(dt.timedelta(days=1))
+    count_votes(db, dt.timedelta(days=1))
     assert client.get(f"{API}/polls/{poll.id}/results").json()["options"][1]["votes"] == 1
 
 

@@ -11,7 +11,7 @@ from smartgov import clock
 from smartgov.participation import service
 from smartgov.participation.models import Comment, ContentStatus
 from tests.factories import PASSWORD, csrf_of
-from tests.participation.helpers import agency, citizen, consultation, official
+from tests.participation.helpers import agency, citizen, consultation, count_votes, official
 
 
 def sign_in(client, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -110,11 +110,28 @@ def test_poll_page_vote_shows_receipt_once(client, db) -> None:  # type: ignore[
     assert r.status_code == 400 and 'id="f-option-error"' in r.text
     r = client.post("/participation/polls/parks/vote", data={"csrf_token": csrf_of(page), "option": "۲"})
     assert r.status_code == 200
-    code = re.search(r'class="receipt" dir="ltr">([A-Z2-7-]+)<', r.text).group(1)
+    code = re.search(r'class="receipt" dir="ltr">([0-9a-f]{64})<', r.text).group(1)
     assert service.check_receipt(db, "poll", poll.id, code).counted
     assert code not in client.get("/participation/polls/parks").text
     check = client.get("/participation/receipts", params={"box": "poll", "ref": "parks", "code": code}).text
-    assert "شمارش شد" in check
+    assert "شمارش شد" in check and f"/participation/polls/parks/board?tracker={code}" in check
+    # Typed with Persian digits, in groups, in capitals: the same tracker.
+    typed = " ".join(code[i:i + 8] for i in range(0, 64, 8)).upper().translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert service.check_receipt(db, "poll", poll.id, typed).counted
+    # A wrong poll name: the same form, the field marked, a sentence saying what to type (not a bare 404).
+    wrong = client.get("/participation/receipts", params={"box": "poll", "ref": "park", "code": code})
+    assert wrong.status_code == 404 and 'id="f-ref-error"' in wrong.text and "نشانی" in wrong.text
+    assert 'name="code"' in wrong.text
+    # The public board lists the tracker (fa and en), finds it, and offers the file and the script.
+    board = client.get("/participation/polls/parks/board", params={"tracker": code}).text
+    assert "تابلوی رأی‌ها" in board and code in board and "شمارش شد" in board and 'dir="rtl"' in board
+    english = client.get("/participation/polls/parks/board", params={"lang": "en"}).text
+    assert "Ballot board" in english and code in english and "Download the board file" in english
+    download = client.get("/participation/polls/parks/board.json")
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.json()["ballots"][0]["tracker"] == code
+    script = client.get("/participation/verify_ballots.py")
+    assert script.status_code == 200 and "def verify_board" in script.text
 
 
 def test_budget_page_results_are_explained(client, db) -> None:  # type: ignore[no-untyped-def]
@@ -132,6 +149,8 @@ def test_budget_page_results_are_explained(client, db) -> None:  # type: ignore[
     assert r.status_code == 200 and 'class="receipt"' in r.text
     assert v.id
     clock.advance(dt.timedelta(days=1))
+    assert "رمزگشایی" in client.get("/participation/budgets/pb").text  # closed, the trustees still counting
+    count_votes(db)
     page = client.get("/participation/budgets/pb").text
     assert "تأمین شد: هزینه‌اش در باقی‌ماندهٔ بودجه می‌گنجید." in page and "تأمین نشد: رأیی نداشت." in page
 

@@ -95,7 +95,7 @@ def poll_public(db: Session, p: Poll, principal: Principal | None) -> schemas.Po
         id=p.id, slug=p.slug, question_fa=p.question_fa, question_en=p.question_en,
         options=[schemas.OptionPublic(position=o.position, label_fa=o.label_fa, label_en=o.label_en)
                  for o in p.options],
-        opens_at=p.opens_at, closes_at=p.closes_at, results_published=service.results_published(p.closes_at),
+        opens_at=p.opens_at, closes_at=p.closes_at, results_published=service.results_published(db, p),
         you_voted=service.has_voted(db, "poll", p.id, person_id))
 
 
@@ -106,7 +106,7 @@ def budget_public(db: Session, b: Budget, principal: Principal | None) -> schema
         max_choices=b.max_choices, opens_at=b.opens_at, closes_at=b.closes_at,
         projects=[schemas.ProjectPublic(id=p.id, position=p.position, title_fa=p.title_fa, title_en=p.title_en,
                                         cost=p.cost) for p in b.projects],
-        results_published=service.results_published(b.closes_at),
+        results_published=service.results_published(db, b),
         you_voted=service.has_voted(db, "budget", b.id, person_id))
 
 
@@ -367,23 +367,34 @@ def get_poll(ref: str, db: DbSession, principal: OptionalPrincipal) -> schemas.P
 
 @router.post("/polls/{ref}/votes", status_code=201, response_model=schemas.VoteReceipt)
 def vote(ref: str, body: schemas.PollVote, principal: CurrentPrincipal, db: DbSession) -> schemas.VoteReceipt:
-    """Cast your secret ballot (verified national code; once). The receipt is shown only in this answer."""
+    """Cast your secret ballot (verified national code; once): it is encrypted under the poll's election key
+    at once. The receipt is the ballot's tracker on the public ballot board."""
     _participant(principal)
-    code = service.vote_in_poll(db, service.poll_by_ref(db, ref), principal.account, body.option)
+    poll = service.poll_by_ref(db, ref)
+    tracker = service.vote_in_poll(db, poll, principal.account, body.option)
     db.commit()
-    return schemas.VoteReceipt(receipt=code)
+    return schemas.VoteReceipt(receipt=tracker, board=f"/participation/polls/{poll.slug}/board")
 
 
 @router.get("/polls/{ref}/receipts/{code}", response_model=schemas.ReceiptCheckPublic)
 def poll_receipt(ref: str, code: str, db: DbSession) -> schemas.ReceiptCheckPublic:
-    """Check that the ballot with this receipt was counted (the choice is never shown)."""
-    check = service.check_receipt(db, "poll", service.poll_by_ref(db, ref).id, code)
-    return schemas.ReceiptCheckPublic(counted=check.counted, ledger_hash=check.ledger_hash)
+    """Check that the ballot with this tracker is on the poll's board (what it says is never shown)."""
+    poll = service.poll_by_ref(db, ref)
+    check = service.check_receipt(db, "poll", poll.id, code)
+    return schemas.ReceiptCheckPublic(counted=check.counted, tracker=check.tracker,
+                                      board=f"/participation/polls/{poll.slug}/board")
+
+
+@router.get("/polls/{ref}/board", response_model=schemas.BallotBoard)
+def poll_board(ref: str, db: DbSession) -> dict[str, Any]:
+    """The poll's public ballot board: election key, every encrypted ballot with its proofs, and once counted,
+    the aggregate, the trustees' decryptions and the result. ``verify_ballots.py`` checks it."""
+    return service.board(db, service.poll_by_ref(db, ref))
 
 
 @router.get("/polls/{ref}/results", response_model=schemas.PollResults)
 def poll_results(ref: str, db: DbSession) -> dict[str, Any]:
-    """Votes per option; 409 until the poll closes."""
+    """Votes per option; 409 until the poll closes and its tally is decrypted (``results_counting`` meanwhile)."""
     return service.poll_results(db, service.poll_by_ref(db, ref))
 
 
@@ -424,21 +435,30 @@ def get_budget(ref: str, db: DbSession, principal: OptionalPrincipal) -> schemas
 def budget_vote(ref: str, body: schemas.BudgetVote, principal: CurrentPrincipal, db: DbSession) -> schemas.VoteReceipt:
     """Cast your secret ballot for a set of projects (approval: up to the limit; knapsack: within the budget)."""
     _participant(principal)
-    code = service.vote_in_budget(db, service.budget_by_ref(db, ref), principal.account, body.projects)
+    budget = service.budget_by_ref(db, ref)
+    tracker = service.vote_in_budget(db, budget, principal.account, body.projects)
     db.commit()
-    return schemas.VoteReceipt(receipt=code)
+    return schemas.VoteReceipt(receipt=tracker, board=f"/participation/budgets/{budget.slug}/board")
 
 
 @router.get("/budgets/{ref}/receipts/{code}", response_model=schemas.ReceiptCheckPublic)
 def budget_receipt(ref: str, code: str, db: DbSession) -> schemas.ReceiptCheckPublic:
-    """Check that the ballot with this receipt was counted."""
-    check = service.check_receipt(db, "budget", service.budget_by_ref(db, ref).id, code)
-    return schemas.ReceiptCheckPublic(counted=check.counted, ledger_hash=check.ledger_hash)
+    """Check that the ballot with this tracker is on the budget's board."""
+    budget = service.budget_by_ref(db, ref)
+    check = service.check_receipt(db, "budget", budget.id, code)
+    return schemas.ReceiptCheckPublic(counted=check.counted, tracker=check.tracker,
+                                      board=f"/participation/budgets/{budget.slug}/board")
+
+
+@router.get("/budgets/{ref}/board", response_model=schemas.BallotBoard)
+def budget_board(ref: str, db: DbSession) -> dict[str, Any]:
+    """The budget's public ballot board (as for polls)."""
+    return service.board(db, service.budget_by_ref(db, ref))
 
 
 @router.get("/budgets/{ref}/results", response_model=list[schemas.BudgetLine])
 def budget_results(ref: str, db: DbSession) -> list[schemas.BudgetLine]:
-    """Projects ranked by votes, funded while the money lasts, each with the reason; 409 until closing."""
+    """Projects ranked by votes, funded while the money lasts, each with the reason; 409 until counted."""
     return [schemas.BudgetLine(**line.__dict__) for line in service.budget_results(db, service.budget_by_ref(db, ref))]
 
 

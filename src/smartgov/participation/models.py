@@ -3,8 +3,9 @@
 Processes (consultations, proposals, polls, participatory budgets, petitions, surveys,
 accountability items) and what people do in them (comments, supports, signatures, ballots).
 
-Secret ballot: who voted lives in :class:`Voter` (no time, no serial id); what was chosen
-lives in :class:`Ballot` (a random id, no voter, no time). Nothing joins the two.
+Secret ballot: who voted lives in :class:`Voter`; what was chosen lives in :class:`Ballot`,
+encrypted under an :class:`ElectionKey` whose secret is shared by trustees outside the database,
+and is only ever decrypted in aggregate (:class:`Tally`, :class:`Decryption`). See the README.
 """
 
 from __future__ import annotations
@@ -257,9 +258,12 @@ class Poll(Base):
     question_en: Mapped[str] = mapped_column(String(500))
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime]
-    sealed_at: Mapped[dt.datetime | None]  # ballots rewritten in random order after closing
+    # None only for a poll from before ballots were encrypted that nobody has voted in since
+    election_key_id: Mapped[int | None] = mapped_column(ForeignKey("participation_election_key.id"))
     created_at: Mapped[dt.datetime]
 
+    # joined: a vote encrypts under it, and this saves the vote a round trip
+    election_key: Mapped[ElectionKey | None] = relationship(lazy="joined")
     options: Mapped[list[PollOption]] = relationship(
         order_by="PollOption.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -282,14 +286,27 @@ class PollOption(Base):
         return self.label_fa if lang == "fa" else self.label_en
 
 
-class Voter(Base):
-    """Who has voted in a ballot box: the database refuses a second row for the same person.
+class ElectionKey(Base):
+    """The public half of a key shared by trustees (joint Feldman, any ``threshold`` of them decrypt).
 
-    Deliberately no id sequence and no time, so nothing orders voters against ballots.
+    The trustees' secret shares are never here: they are files each trustee keeps.
     """
 
+    __tablename__ = "participation_election_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    threshold: Mapped[int]
+    trustees: Mapped[int]
+    public_key: Mapped[str] = mapped_column(String(64))  # hex point
+    commitments: Mapped[list[Any]]  # per trustee, the commitments to its polynomial (hex points)
+    created_at: Mapped[dt.datetime]
+    retired_at: Mapped[dt.datetime | None]  # new polls and budgets take the newest key not retired
+
+
+class Voter(Base):
+    """Who has voted in a ballot box: the database refuses a second row for the same person."""
+
     __tablename__ = "participation_voter"
-    # WITHOUT ROWID on SQLite: no hidden insertion counter to line up with ballots.
     __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
 
     box_kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # poll | budget
@@ -298,16 +315,50 @@ class Voter(Base):
 
 
 class Ballot(Base):
-    """What was chosen: a random id, the choices and the hash of the voter's receipt. No voter, no time."""
+    """An encrypted ballot as the public board shows it: no voter, no time, no plaintext.
+
+    ``content`` holds one ciphertext per option (in position order), a proof that each encrypts
+    0 or 1 and a proof of the number of choices; the tracker is the hash of the ciphertexts.
+    """
 
     __tablename__ = "participation_ballot"
     __table_args__ = (Index("ix_participation_ballot_box", "box_kind", "box_id"), {"sqlite_with_rowid": False})
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tracker: Mapped[str] = mapped_column(String(64), primary_key=True)
     box_kind: Mapped[str] = mapped_column(String(10))
     box_id: Mapped[int]
-    choices: Mapped[list[Any]]  # option ids (poll) or project ids (budget)
-    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)  # not the hash the ledger event carries
+    content: Mapped[dict[str, Any]]
+
+
+class Tally(Base):
+    """A closed box's count: the product of its ciphertexts, then the counts the trustees decrypted.
+
+    ``legacy_*`` are ballots counted in plaintext by the migration that introduced encryption.
+    """
+
+    __tablename__ = "participation_tally"
+
+    box_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    box_id: Mapped[int] = mapped_column(primary_key=True)
+    ballots: Mapped[int] = mapped_column(default=0)  # encrypted ballots in the aggregate
+    aggregate: Mapped[list[Any] | None]  # per option, [A, B] hex
+    counts: Mapped[list[Any] | None]  # per option, decrypted from the aggregate
+    legacy_ballots: Mapped[int] = mapped_column(default=0)
+    legacy_counts: Mapped[list[Any] | None]
+    published_at: Mapped[dt.datetime | None]
+
+
+class Decryption(Base):
+    """One trustee's partial decryption of a box's aggregate, with a proof per option."""
+
+    __tablename__ = "participation_decryption"
+
+    box_kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    box_id: Mapped[int] = mapped_column(primary_key=True)
+    trustee: Mapped[int] = mapped_column(primary_key=True)
+    shares: Mapped[list[Any]]
+    proofs: Mapped[list[Any]]
+    submitted_at: Mapped[dt.datetime]
 
 
 class Budget(Base):
@@ -325,9 +376,10 @@ class Budget(Base):
     max_choices: Mapped[int | None]  # approval: how many projects one voter may approve
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime]
-    sealed_at: Mapped[dt.datetime | None]  # ballots rewritten in random order after closing
+    election_key_id: Mapped[int | None] = mapped_column(ForeignKey("participation_election_key.id"))
     created_at: Mapped[dt.datetime]
 
+    election_key: Mapped[ElectionKey | None] = relationship(lazy="joined")
     projects: Mapped[list[BudgetProject]] = relationship(
         order_by="BudgetProject.position", cascade="all, delete-orphan", lazy="selectin"
     )

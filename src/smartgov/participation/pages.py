@@ -3,7 +3,9 @@ accountability, moderation. Forms work without JavaScript; every field has a lab
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,7 +18,7 @@ from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language
 from smartgov.identity import Organization, OrgKind, Principal, require
 from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
-from smartgov.participation import permissions, service
+from smartgov.participation import permissions, service, verify_ballots
 from smartgov.participation.models import (
     Budget,
     Comment,
@@ -111,7 +113,8 @@ def hub(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLRe
         "consultations": consultations, "polls": polls, "budgets": budgets, "petitions": petitions,
         "proposals": proposals, "items": service.list_items(db), "notes": notes, "phase_of": service.current_phase,
         "phase_labels": PHASE_LABELS, "petition_state": service.petition_state, "petition_states": PETITION_STATES,
-        "item_overdue": service.item_overdue, "published": service.results_published, "now": service.now(),
+        "item_overdue": service.item_overdue, "now": service.now(),
+        "published": lambda box: service.results_published(db, box),
         "level": service.verification_level(db, principal.account if principal else None),
         "answer_overdue": service.answer_overdue,
     })
@@ -451,11 +454,12 @@ def respond_to_petition(petition_id: int, request: Request, db: DbSession,
 def _poll_page(request: Request, db: Session, principal: Principal | None, poll: Poll,
                errors: dict[str, str] | None = None, receipt: str | None = None,
                status_code: int = 200) -> HTMLResponse:
-    published = service.results_published(poll.closes_at)
+    published = service.results_published(db, poll)
     person_id = principal.account.person_id if principal else None
     return render(request, "participation/poll.html", {
         "poll": poll, "published": published, "results": service.poll_results(db, poll) if published else None,
-        "opened": service.now() >= poll.opens_at, "voted": service.has_voted(db, "poll", poll.id, person_id),
+        "opened": service.now() >= poll.opens_at, "closed": service.now() >= poll.closes_at,
+        "voted": service.has_voted(db, "poll", poll.id, person_id),
         "level": service.verification_level(db, principal.account if principal else None),
         "errors": errors or {}, "receipt": receipt,
     }, status_code=status_code)
@@ -474,25 +478,26 @@ def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrinc
         choice = digits.integer(form.get("option", ""), "option")
         if choice is None:
             raise DomainError("required", N_("Choose an option."), field="option")
-        code = service.vote_in_poll(db, poll, principal.account, choice)
+        tracker = service.vote_in_poll(db, poll, principal.account, choice)
     except DomainError as exc:
         db.rollback()
         return _poll_page(request, db, principal, poll, field_errors(exc),
                           status_code=exc.status if exc.status != 409 else 422)
     db.commit()
-    # The receipt is shown in this answer only (no redirect: it must not be stored anywhere).
-    return _poll_page(request, db, principal, poll, receipt=code)
+    # Shown in this answer (no redirect); the voter finds it again on the public board.
+    return _poll_page(request, db, principal, poll, receipt=tracker)
 
 
 def _budget_page(request: Request, db: Session, principal: Principal | None, budget: Budget,
                  errors: dict[str, str] | None = None, receipt: str | None = None, chosen: list[int] | None = None,
                  status_code: int = 200) -> HTMLResponse:
-    published = service.results_published(budget.closes_at)
+    published = service.results_published(db, budget)
     person_id = principal.account.person_id if principal else None
     lines = service.budget_results(db, budget) if published else []
     return render(request, "participation/budget.html", {
         "b": budget, "published": published, "lines": lines, "projects": {p.id: p for p in budget.projects},
         "reasons": BUDGET_REASONS, "opened": service.now() >= budget.opens_at,
+        "closed": service.now() >= budget.closes_at,
         "voted": service.has_voted(db, "budget", budget.id, person_id),
         "level": service.verification_level(db, principal.account if principal else None),
         "errors": errors or {}, "receipt": receipt, "chosen": chosen or [],
@@ -512,23 +517,88 @@ def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPri
     chosen = [n for n in picked if n is not None]
     try:
         require(permissions.can_participate(principal))
-        code = service.vote_in_budget(db, budget, principal.account, chosen)
+        tracker = service.vote_in_budget(db, budget, principal.account, chosen)
     except DomainError as exc:
         db.rollback()
         return _budget_page(request, db, principal, budget, field_errors(exc), chosen=chosen,
                             status_code=exc.status if exc.status != 409 else 422)
     db.commit()
-    return _budget_page(request, db, principal, budget, receipt=code)
+    return _budget_page(request, db, principal, budget, receipt=tracker)
+
+
+def _box(db: Session, box: str, ref: str) -> Poll | Budget:
+    return service.budget_by_ref(db, ref) if box == "budget" else service.poll_by_ref(db, ref)
 
 
 @router.get("/participation/receipts", response_class=HTMLResponse)
 def receipt_check(request: Request, db: DbSession, box: str = "poll", ref: str = "", code: str = "") -> HTMLResponse:
-    result = None
+    """Is my ballot on the board? A wrong name or number is answered on the same form, not with a bare 404."""
+    box = "budget" if box == "budget" else "poll"
+    result, target, errors, status = None, None, {}, 200
     if ref and code:
-        box_id = (service.poll_by_ref(db, ref) if box == "poll" else service.budget_by_ref(db, ref)).id
-        result = service.check_receipt(db, "budget" if box == "budget" else "poll", box_id, code)
+        try:
+            target = _box(db, box, ref)
+        except NotFound:
+            errors = field_errors(DomainError("unknown_box", N_(
+                "No poll or participatory budget has this number or short name. Copy it from the address of its "
+                "page, after …/polls/ or …/budgets/."), field="ref"))
+            status = 404
+        else:
+            result = service.check_receipt(db, box, target.id, code)
     return render(request, "participation/receipt.html",
-                  {"result": result, "values": {"box": box, "ref": ref, "code": code}})
+                  {"result": result, "target": target, "errors": errors,
+                   "values": {"box": box, "ref": ref, "code": code}}, status_code=status)
+
+
+BOARD_PAGE = 100  # trackers per page of the board
+
+
+def _board_page(request: Request, db: Session, target: Poll | Budget, page: int, tracker: str) -> HTMLResponse:
+    box = "poll" if isinstance(target, Poll) else "budget"
+    data = service.board_summary(db, target)
+    found = service.check_receipt(db, box, target.id, tracker) if tracker else None
+    pages = max(1, -(-data["ballot_count"] // BOARD_PAGE))
+    page = min(max(page, 1), pages)
+    return render(request, "participation/board.html", {
+        "box": box, "target": target, "board": data, "found": found, "query": tracker,
+        "trackers": service.trackers(db, target, offset=(page - 1) * BOARD_PAGE, limit=BOARD_PAGE),
+        "page": page, "pages": pages, "first": (page - 1) * BOARD_PAGE, "closed": service.now() >= target.closes_at,
+    })
+
+
+@router.get("/participation/polls/{ref}/board", response_class=HTMLResponse)
+def poll_board(ref: str, request: Request, db: DbSession, page: int = 1, tracker: str = "") -> HTMLResponse:
+    """The poll's public ballot board: keys, trackers (a page at a time, or the one searched), tally, downloads."""
+    return _board_page(request, db, service.poll_by_ref(db, ref), page, tracker)
+
+
+@router.get("/participation/budgets/{ref}/board", response_class=HTMLResponse)
+def budget_board(ref: str, request: Request, db: DbSession, page: int = 1, tracker: str = "") -> HTMLResponse:
+    return _board_page(request, db, service.budget_by_ref(db, ref), page, tracker)
+
+
+def _board_file(db: Session, target: Poll | Budget) -> Response:
+    box = "poll" if isinstance(target, Poll) else "budget"
+    return Response(json.dumps(service.board(db, target), ensure_ascii=False, indent=1), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{box}-{target.slug}-board.json"'})
+
+
+@router.get("/participation/polls/{ref}/board.json")
+def poll_board_file(ref: str, db: DbSession) -> Response:
+    """The board as a file, for ``verify_ballots.py``."""
+    return _board_file(db, service.poll_by_ref(db, ref))
+
+
+@router.get("/participation/budgets/{ref}/board.json")
+def budget_board_file(ref: str, db: DbSession) -> Response:
+    return _board_file(db, service.budget_by_ref(db, ref))
+
+
+@router.get("/participation/verify_ballots.py")
+def verify_script() -> Response:
+    """The board checker itself (standard library + PyNaCl), the same file the platform runs."""
+    return Response(Path(verify_ballots.__file__).read_text(encoding="utf-8"), media_type="text/x-python",
+                    headers={"Content-Disposition": 'attachment; filename="verify_ballots.py"'})
 
 
 # --------------------------------------------------------------------------- accountability

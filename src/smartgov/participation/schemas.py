@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -215,14 +215,84 @@ class PollVote(BaseModel):
 
 
 class VoteReceipt(BaseModel):
-    """Keep the receipt: it is shown once and lets you check that your ballot was counted."""
+    """Keep the receipt: your ballot's tracker. Find it on the box's public ballot board; it shows
+    that your ballot is counted, never what it says."""
 
-    receipt: str
+    receipt: str = Field(description="The ballot's tracker (64 hex digits), as listed on the ballot board.")
+    board: str = Field(description="Path of the box's ballot board page.")
 
 
 class ReceiptCheckPublic(BaseModel):
     counted: bool
-    ledger_hash: str
+    tracker: str = Field(description="The tracker looked for, normalized.")
+    board: str = Field(description="Path of the box's ballot board page.")
+
+
+class BoardBox(BaseModel):
+    kind: Literal["poll", "budget"]
+    id: int
+    slug: str
+    opens_at: str
+    closes_at: str
+    question_fa: str | None = None
+    question_en: str | None = None
+    title_fa: str | None = None
+    title_en: str | None = None
+    style: str | None = None
+    max_choices: int | None = None
+    total: int | None = None
+    options: list[dict[str, Any]] = Field(description="Options (poll) or projects (budget) in position order.")
+
+
+class BoardTrustee(BaseModel):
+    index: int
+    public_share: str
+
+
+class BoardKey(BaseModel):
+    id: int
+    threshold: int = Field(description="How many trustees must decrypt.")
+    public_key: str
+    commitments: list[list[str]] = Field(description="Per trustee, the Feldman commitments to its polynomial.")
+    trustees: list[BoardTrustee]
+
+
+class BoardBallot(BaseModel):
+    tracker: str
+    ciphertexts: list[list[str]] = Field(description="Per option, [A, B] = [rG, mG + rY] with m 0 or 1.")
+    proofs: list[list[list[str]]] = Field(description="Per option, [c, s] pairs proving m is 0 or 1.")
+    count_proof: list[list[str]] = Field(description="[c, s] pairs proving the number of choices is allowed.")
+
+
+class BoardDecryption(BaseModel):
+    trustee: int
+    shares: list[str]
+    proofs: list[list[str]]
+
+
+class BoardLegacy(BaseModel):
+    ballots: int
+    counts: list[int]
+
+
+class BoardTally(BaseModel):
+    legacy: BoardLegacy | None = Field(description="Ballots counted in plaintext before ballots were encrypted.")
+    aggregate: list[list[str]] | None
+    decryptions: list[BoardDecryption]
+    counts: list[int] | None
+    result: list[int] | None
+    published_at: str | None
+
+
+class BallotBoard(BaseModel):
+    """A box's public ballot board: check it with ``verify_ballots.py`` (see the participation README)."""
+
+    format: str
+    box: BoardBox
+    election_key: BoardKey | None
+    voters: int = Field(description="How many people voted (the voter markers); the ballots must match.")
+    ballots: list[BoardBallot]
+    tally: BoardTally
 
 
 class OptionResult(BaseModel):

@@ -8,18 +8,19 @@ itself (phase, thresholds, verification level, one person one vote).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
 import itertools
-import secrets
+import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, Person, can_use_personal_records, require_personal_records
 from smartgov.notifications import MessageTemplate, queue_email, register_template
-from smartgov.participation import budgeting, diffing, integrity, statistics
+from smartgov.participation import budgeting, diffing, election, integrity, statistics, verify_ballots
 from smartgov.participation.models import (
     PHASES,
     AccountabilityItem,
@@ -45,7 +46,9 @@ from smartgov.participation.models import (
     CommentRating,
     Consultation,
     ContentStatus,
+    Decryption,
     DraftKind,
+    ElectionKey,
     Follow,
     InAppNotification,
     ItemStatus,
@@ -62,10 +65,13 @@ from smartgov.participation.models import (
     Support,
     Survey,
     SurveyResponse,
+    Tally,
     Throttle,
     Voter,
 )
 from smartgov.settings import get_settings, public_url
+
+log = logging.getLogger(__name__)
 
 #: Verification levels: 1 an account, 2 an account that has proven its person (``identity.proof``).
 LEVEL_ACCOUNT = 1
@@ -610,50 +616,147 @@ def answer_overdue(proposal: Proposal) -> bool:
 
 
 # --------------------------------------------------------------------------- ballot boxes (polls, budgets)
+#
+# A ballot is encrypted on the server at cast time under the box's election key, whose secret
+# is shared by trustees outside the database (``election``); the randomness is dropped at once.
+# Who voted (``Voter``) and the encrypted ballot commit in one transaction. After closing, the
+# ciphertexts are added up and only that aggregate is decrypted, by ``threshold`` trustees, each
+# with a proof. ``board`` publishes everything needed to check it (``verify_ballots``).
+
+Box = Poll | Budget
+#: After closing, how long before the tally starts: longer than any vote's transaction, so a vote
+#: that passed the closing check just in time is in the aggregate.
+TALLY_GRACE = dt.timedelta(minutes=1)
+#: The key ceremony run on first need outside production (``smartgov participation trustee ceremony``).
+DEMO_TRUSTEES, DEMO_THRESHOLD = 3, 2
 
 
-def _receipt_hash(purpose: str, box_kind: str, box_id: int, code: str) -> str:
-    """``ballot`` hashes are stored with the ballot, ``ledger`` hashes travel in the event.
-
-    Only the code (held by the voter alone) connects the two, so the event log's order and
-    times say nothing about which ballot is whose.
-    """
-    normal = to_latin_digits(code).upper().replace("-", "").replace(" ", "")
-    return hashlib.sha256(f"{purpose}:{box_kind}:{box_id}:{normal}".encode()).hexdigest()
+def trustees_dir() -> Path:
+    """Where the demo's trustee share files live (production trustees keep theirs elsewhere)."""
+    return Path(get_settings().data_dir) / "trustees"
 
 
-def _cast(db: Session, box_kind: str, box_id: int, person_id: int, choices: list[int]) -> str:
-    """Mark the person as having voted (the database refuses a second mark) and drop an unlinked ballot.
+def _key_folder(folder: Path, key: ElectionKey) -> Path:
+    """A key's share files: named by id and fingerprint, so files left by a ceremony whose
+    transaction rolled back never pass for a later key's."""
+    return folder / f"key-{key.id}-{key.public_key[:16]}"
 
-    Returns the receipt code, shown once to the voter and never stored (only hashes are).
-    """
-    try:
-        with db.begin_nested():
-            db.add(Voter(box_kind=box_kind, box_id=box_id, person_id=person_id))
-    except IntegrityError:
-        raise Conflict("already_voted", N_("You have already voted here; each person votes once.")) from None
-    code = base64.b32encode(secrets.token_bytes(10)).decode()
-    code = "-".join(code[i:i + 4] for i in range(0, 16, 4))
-    db.add(Ballot(id=secrets.token_hex(16), box_kind=box_kind, box_id=box_id, choices=choices,
-                  receipt_hash=_receipt_hash("ballot", box_kind, box_id, code)))
+
+def register_election_key(db: Session, keys: election.KeySet) -> ElectionKey:
+    """Store a ceremony's public half as the key for new boxes (older keys keep their boxes)."""
+    for old in db.scalars(select(ElectionKey).where(ElectionKey.retired_at.is_(None))):
+        old.retired_at = now()
+    row = ElectionKey(threshold=keys.threshold, trustees=len(keys.shares), public_key=keys.public_key.hex(),
+                      commitments=[[c.hex() for c in dealer] for dealer in keys.commitments], created_at=now())
+    db.add(row)
     db.flush()
-    # No actor and not the ballot's hash: the event must not tie a person or a ballot to the receipt.
-    events.publish(db, "participation.vote_cast", box_kind=box_kind, box_id=box_id,
-                   receipt_hash=_receipt_hash("ledger", box_kind, box_id, code))
-    return code
+    events.publish(db, "participation.election_key_created", election_key_id=row.id, public_key=row.public_key,
+                   threshold=row.threshold, trustees=row.trustees)
+    return row
+
+
+def hold_ceremony(db: Session, *, threshold: int, trustees: int, folder: Path) -> tuple[ElectionKey, list[Path]]:
+    """Make a new election key; write each trustee's share to its own file under ``folder``.
+
+    Only the public half enters the database. The files must then go to their trustees.
+    """
+    keys = election.ceremony(threshold, trustees)
+    row = register_election_key(db, keys)
+    paths = []
+    for j, secret in sorted(keys.shares.items()):
+        path = _key_folder(folder, row) / f"trustee-{j}.json"
+        election.write_share(path, election.TrusteeShare(row.id, j, secret))
+        paths.append(path)
+    return row, paths
+
+
+def current_election_key(db: Session) -> ElectionKey:
+    """The key new boxes use. Outside production the first need holds the demo ceremony, whose
+    share files go under the data folder; production refuses until the trustees have held theirs."""
+    row = db.scalars(select(ElectionKey).where(ElectionKey.retired_at.is_(None)).order_by(ElectionKey.id.desc())
+                     ).first()
+    if row is not None:
+        return row
+    if get_settings().environment == "production":
+        raise Conflict("no_election_key", N_("There is no election key yet: the trustees must hold their key "
+                                             "ceremony first (smartgov participation trustee ceremony)."))
+    return hold_ceremony(db, threshold=DEMO_THRESHOLD, trustees=DEMO_TRUSTEES, folder=trustees_dir())[0]
+
+
+def _box_key(db: Session, box: Box) -> ElectionKey:
+    """The box's election key; a box from before ballots were encrypted takes the current one."""
+    if box.election_key is None:
+        lock(db, box)
+        if box.election_key is None:
+            box.election_key = current_election_key(db)
+            db.flush()
+    assert box.election_key is not None
+    return box.election_key
+
+
+def _kind(box: Box) -> str:
+    return "poll" if isinstance(box, Poll) else "budget"
+
+
+def _options(box: Box) -> int:
+    return len(box.options) if isinstance(box, Poll) else len(box.projects)
+
+
+def _allowed(box: Box) -> list[int]:
+    if isinstance(box, Poll):
+        return verify_ballots.allowed_counts("poll", len(box.options))
+    return verify_ballots.allowed_counts("budget", len(box.projects), box.style.value, box.max_choices)
+
+
+def _mark_voter(db: Session, box_kind: str, box_id: int, person_id: int) -> bool:
+    """Insert the voter marker unless it exists: one statement, no savepoint; False if it did.
+
+    RETURNING says whether a row went in (an ORM insert's rowcount is not reliable on PostgreSQL).
+    """
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    added = db.execute(insert(Voter).values(box_kind=box_kind, box_id=box_id, person_id=person_id)
+                       .on_conflict_do_nothing().returning(Voter.person_id)).first()
+    return added is not None
+
+
+def _cast(db: Session, box: Box, person_id: int, selection: list[int]) -> str:
+    """Mark the person as having voted (the database refuses a second mark) and store the ballot
+    encrypted, in the same transaction. ``selection`` is 0/1 per option in position order.
+
+    Returns the ballot's tracker: the voter's receipt, which they find on the public board. It
+    proves that the ballot is counted, not what it says (the randomness is gone).
+    """
+    kind = _kind(box)
+    public_key = bytes.fromhex(_box_key(db, box).public_key)
+    ballot = election.encrypt_ballot(verify_ballots.context(kind, box.id, public_key), public_key, selection,
+                                     _allowed(box))
+    if not _mark_voter(db, kind, box.id, person_id):
+        raise Conflict("already_voted", N_("You have already voted here; each person votes once."))
+    tracker = ballot.pop("tracker")
+    db.add(Ballot(tracker=tracker, box_kind=kind, box_id=box.id, content=ballot))
+    # No actor: the ledger gets every tracker (so a ballot dropped from the board shows), not who cast it.
+    events.publish(db, "participation.vote_cast", box_kind=kind, box_id=box.id, tracker=tracker)
+    return tracker
+
+
+def normalize_tracker(code: str) -> str:
+    """A tracker as typed: any digits, any case, spaces and dashes ignored."""
+    return "".join(ch for ch in to_latin_digits(code).lower() if ch not in " -\u200c\t")
 
 
 @dataclass(frozen=True)
 class ReceiptCheck:
     counted: bool
-    ledger_hash: str  # what to look for in the ledger's ``participation.vote_cast`` entries
+    tracker: str  # normalized; what to look for on the board
 
 
 def check_receipt(db: Session, box_kind: str, box_id: int, code: str) -> ReceiptCheck:
-    """Whether a ballot with this receipt code is in the box (the choice is not shown: no proof for a coercer)."""
-    counted = db.scalar(select(Ballot.id).where(Ballot.receipt_hash == _receipt_hash("ballot", box_kind, box_id, code),
-                                                Ballot.box_kind == box_kind, Ballot.box_id == box_id)) is not None
-    return ReceiptCheck(counted, _receipt_hash("ledger", box_kind, box_id, code))
+    """Whether the ballot with this tracker is in the box (its content is never shown: no proof for a coercer)."""
+    tracker = normalize_tracker(code)
+    counted = db.scalar(select(Ballot.tracker).where(Ballot.tracker == tracker, Ballot.box_kind == box_kind,
+                                                     Ballot.box_id == box_id)) is not None
+    return ReceiptCheck(counted, tracker)
 
 
 def has_voted(db: Session, box_kind: str, box_id: int, person_id: int | None) -> bool:
@@ -681,14 +784,15 @@ def _check_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
 def create_poll(db: Session, *, organization: Organization, slug: str, question_fa: str, question_en: str,
                 options: Sequence[tuple[str, str]], opens_at: dt.datetime, closes_at: dt.datetime,
                 consultation_id: int | None = None, actor_id: int | None = None) -> Poll:
-    """A poll with two or more options, numbered from 1 in the given order."""
+    """A poll with two or more options, numbered from 1 in the given order, under the current election key."""
     if len(options) < 2:
         raise DomainError("few_options", N_("Give at least two options."), field="options")
     _check_window(opens_at, closes_at)
     if db.scalar(select(Poll.id).where(Poll.slug == slug)):
         raise Conflict("duplicate_slug", N_("This short name is taken."), field="slug")
     poll = Poll(slug=slug, organization_id=organization.id, consultation_id=consultation_id, question_fa=question_fa,
-                question_en=question_en, opens_at=opens_at, closes_at=closes_at, created_at=now())
+                question_en=question_en, opens_at=opens_at, closes_at=closes_at,
+                election_key=current_election_key(db), created_at=now())
     for i, (fa, en) in enumerate(options, start=1):
         poll.options.append(PollOption(position=i, label_fa=fa, label_en=en))
     db.add(poll)
@@ -708,40 +812,56 @@ def poll_by_ref(db: Session, ref: str | int) -> Poll:
 
 
 def vote_in_poll(db: Session, poll: Poll, account: Account, option_position: int) -> str:
-    """Cast the account holder's secret ballot for option number ``option_position``; returns the receipt."""
+    """Cast the account holder's secret ballot for option number ``option_position``; returns the tracker."""
     person_id = _voter(db, account)
     _open_window(poll.opens_at, poll.closes_at)
-    option = next((o for o in poll.options if o.position == option_position), None)
-    if option is None:
+    if not any(o.position == option_position for o in poll.options):
         raise DomainError("unknown_option", N_("Choose one of the options, from 1 to {n}."), field="option",
                           n=len(poll.options))
-    return _cast(db, "poll", poll.id, person_id, [option.id])
+    return _cast(db, poll, person_id, [int(o.position == option_position) for o in poll.options])
 
 
-def results_published(closes_at: dt.datetime) -> bool:
-    return now() >= closes_at
+def results_published(db: Session, box: Box) -> bool:
+    """Whether the box's result is out: it has closed and its tally is decrypted."""
+    return _published_tally(db, box) is not None
 
 
-def _not_yet() -> Conflict:
-    return Conflict("results_hidden", N_("Results are published when voting closes."))
+def _published_tally(db: Session, box: Box) -> Tally | None:
+    if now() < box.closes_at:
+        return None
+    tally = db.get(Tally, (_kind(box), box.id))
+    return tally if tally is not None and tally.published_at is not None else None
+
+
+def _result(db: Session, box: Box) -> list[int]:
+    """Votes per option (position order): the decrypted counts plus any ballots counted before encryption."""
+    if now() < box.closes_at:
+        raise Conflict("results_hidden", N_("Results are published when voting closes."))
+    tally = _published_tally(db, box)
+    if tally is None:
+        raise Conflict("results_counting", N_("Voting has closed; the result is published as soon as the trustees "
+                                              "have decrypted the tally."))
+    return _tally_result(tally, _options(box))
+
+
+def _tally_result(tally: Tally, options: int) -> list[int]:
+    counts = tally.counts or [0] * options
+    legacy = tally.legacy_counts or [0] * options
+    return [int(c) + int(x) for c, x in zip(counts, legacy, strict=True)]
 
 
 def poll_results(db: Session, poll: Poll) -> dict[str, Any]:
-    """Votes per option, published only after the poll closes."""
-    if not results_published(poll.closes_at):
-        raise _not_yet()
-    counts: Counter[int] = Counter()
-    for choices in db.scalars(select(Ballot.choices).where(Ballot.box_kind == "poll", Ballot.box_id == poll.id)):
-        counts.update(choices)
-    return {"total": sum(counts.values()),
-            "options": [{"position": o.position, "option_id": o.id, "votes": counts.get(o.id, 0)}
-                        for o in poll.options]}
+    """Votes per option, published once the poll has closed and its tally is decrypted."""
+    votes = _result(db, poll)
+    return {"total": sum(votes),
+            "options": [{"position": o.position, "option_id": o.id, "votes": n} for o, n in zip(poll.options, votes,
+                                                                                                strict=True)]}
 
 
 def create_budget(db: Session, *, organization: Organization, slug: str, title_fa: str, title_en: str, total: int,
                   style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
                   closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
-    """A participatory budget with projects ``(title_fa, title_en, cost)``."""
+    """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
     if total <= 0:
         raise DomainError("invalid_total", N_("This value is too small."), field="total")
     if not projects:
@@ -753,7 +873,7 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
         raise Conflict("duplicate_slug", N_("This short name is taken."), field="slug")
     budget = Budget(slug=slug, organization_id=organization.id, title_fa=title_fa, title_en=title_en, total=total,
                     style=BudgetStyle(style), max_choices=max_choices, opens_at=opens_at, closes_at=closes_at,
-                    created_at=now())
+                    election_key=current_election_key(db), created_at=now())
     for i, (fa, en, cost) in enumerate(projects, start=1):
         budget.projects.append(BudgetProject(position=i, title_fa=fa, title_en=en, cost=cost))
     db.add(budget)
@@ -763,11 +883,13 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
 
 
 def budget_by_ref(db: Session, ref: str | int) -> Budget:
-    ref = str(ref)
+    """A participatory budget by id or short name."""
+    ref = to_latin_digits(str(ref)).strip()
     number = digits.integer(ref) if ref.isascii() else None
-    budget = db.get(Budget, number) if number is not None else db.scalar(select(Budget).where(Budget.slug == ref))
+    by_slug = select(Budget).where(Budget.slug == ref.lower())
+    budget = db.get(Budget, number) if number is not None else db.scalar(by_slug)
     if budget is None:
-        raise NotFound("budget")
+        raise NotFound("budget", field="budget")
     return budget
 
 
@@ -776,46 +898,229 @@ def _costs(budget: Budget) -> list[budgeting.ProjectCost]:
 
 
 def vote_in_budget(db: Session, budget: Budget, account: Account, project_ids: Sequence[int]) -> str:
-    """Cast a secret ballot for a set of projects under the budget's style; returns the receipt."""
+    """Cast a secret ballot for a set of projects under the budget's style; returns the tracker.
+
+    The style's rule (at most ``max_choices``, or the cost within the budget) is checked here, on the
+    plaintext, before it is encrypted; the ballot's proofs show publicly that each project is 0 or 1
+    and how many were chosen is allowed (the README says what this leaves to the server).
+    """
     person_id = _voter(db, account)
     _open_window(budget.opens_at, budget.closes_at)
-    chosen = budgeting.check_ballot(budget.style.value, budget.total, budget.max_choices, _costs(budget), project_ids)
-    return _cast(db, "budget", budget.id, person_id, chosen)
+    chosen = set(budgeting.check_ballot(budget.style.value, budget.total, budget.max_choices, _costs(budget),
+                                        project_ids))
+    return _cast(db, budget, person_id, [int(p.id in chosen) for p in budget.projects])
 
 
 def budget_results(db: Session, budget: Budget) -> list[budgeting.ResultLine]:
-    """Funded and unfunded projects with the reason for each, after voting closes."""
-    if not results_published(budget.closes_at):
-        raise _not_yet()
-    ballots = db.scalars(select(Ballot.choices).where(Ballot.box_kind == "budget", Ballot.box_id == budget.id))
-    return budgeting.allocate(budget.total, _costs(budget), budgeting.tally(ballots))
+    """Funded and unfunded projects with the reason for each, once the tally is decrypted."""
+    votes = _result(db, budget)
+    return budgeting.allocate(budget.total, _costs(budget),
+                              Counter({p.id: n for p, n in zip(budget.projects, votes, strict=True)}))
 
 
-def seal_closed_boxes(db: Session) -> int:
-    """Rewrite the ballots of every closed, unsealed poll and budget in the order of their random ids.
+# --------------------------------------------------------------------------- tallies and trustees
 
-    Voter markers and ballots are both appended as votes arrive, so on PostgreSQL their physical
-    row positions follow the same order while voting is open; rewriting the ballots after closing
-    leaves nothing in the ballot table that follows the voting order (autovacuum then reclaims the
-    old row versions). Returns how many boxes were sealed.
+
+def _ballots(db: Session, box_kind: str, box_id: int) -> list[Ballot]:
+    return list(db.scalars(select(Ballot).where(Ballot.box_kind == box_kind, Ballot.box_id == box_id)
+                           .order_by(Ballot.tracker)))
+
+
+def _aggregate(db: Session, box: Box, tally: Tally) -> None:
+    """Check every ballot's proofs, then add up their ciphertexts option by option (once, after closing).
+
+    A trustee decrypts nothing it has not checked: a ballot with a bad proof stops the tally.
     """
-    sealed = 0
-    for model, kind in ((Poll, "poll"), (Budget, "budget")):
-        # SKIP LOCKED: two workers sweeping at once each take different boxes (PostgreSQL)
-        for box in db.scalars(select(model).where(model.closes_at <= now(), model.sealed_at.is_(None))
-                              .with_for_update(skip_locked=True)):
-            rows = list(db.scalars(select(Ballot).where(Ballot.box_kind == kind, Ballot.box_id == box.id)))
-            copies = [(b.id, b.choices, b.receipt_hash) for b in rows]
-            for b in rows:
-                db.delete(b)
-            db.flush()
-            for bid, choices, receipt in sorted(copies):
-                db.add(Ballot(id=bid, box_kind=kind, box_id=box.id, choices=choices, receipt_hash=receipt))
-            box.sealed_at = now()
-            db.flush()
-            events.publish(db, "participation.ballots_sealed", box_kind=kind, box_id=box.id, ballots=len(copies))
-            sealed += 1
-    return sealed
+    kind = _kind(box)
+    assert box.election_key is not None
+    public_key = bytes.fromhex(box.election_key.public_key)
+    ctx = verify_ballots.context(kind, box.id, public_key)
+    allowed, options = _allowed(box), _options(box)
+    ballots = []
+    for row in _ballots(db, kind, box.id):
+        ballot = verify_ballots.read_ballot({"tracker": row.tracker, **row.content}, options, row.tracker)
+        verify_ballots.check_ballot(ctx, public_key, ballot, allowed, row.tracker)
+        ballots.append(ballot)
+    tally.aggregate = [[a.hex(), b.hex()] for a, b in
+                       (verify_ballots.total(b.ciphertexts[i] for b in ballots) for i in range(options))]
+    tally.ballots = len(ballots)
+
+
+def _ciphertexts(tally: Tally) -> list[verify_ballots.Ciphertext]:
+    return [(bytes.fromhex(a), bytes.fromhex(b)) for a, b in tally.aggregate or []]
+
+
+def _decryptions(db: Session, box_kind: str, box_id: int) -> list[Decryption]:
+    return list(db.scalars(select(Decryption).where(Decryption.box_kind == box_kind, Decryption.box_id == box_id)
+                           .order_by(Decryption.trustee)))
+
+
+def _tally_for(db: Session, box: Box) -> Tally:
+    kind = _kind(box)
+    tally = db.get(Tally, (kind, box.id))
+    if tally is None:
+        tally = Tally(box_kind=kind, box_id=box.id, ballots=0, legacy_ballots=0)
+        db.add(tally)
+    if tally.aggregate is None and box.election_key_id is not None:
+        _aggregate(db, box, tally)
+    db.flush()
+    return tally
+
+
+def submit_decryption(db: Session, box: Box, share: election.TrusteeShare) -> bool:
+    """A trustee's partial decryption of a closed box's aggregate; publishes the result once
+    ``threshold`` trustees have given theirs. False if this trustee had already decrypted this box."""
+    kind = _kind(box)
+    if now() < box.closes_at + TALLY_GRACE:
+        raise Conflict("not_closed", N_("Voting in this box has not closed yet."))
+    if box.election_key_id != share.key_id:
+        raise DomainError("wrong_key", N_("This share belongs to another election key."), field="share")
+    key = box.election_key
+    assert key is not None
+    commitments = [[bytes.fromhex(c) for c in dealer] for dealer in key.commitments]
+    if verify_ballots.public_share(commitments, share.trustee) != share.public_share:
+        raise DomainError("wrong_share", N_("This share does not match the trustee's public share."), field="share")
+    tally = _tally_for(db, box)
+    if tally.published_at is not None or db.get(Decryption, (kind, box.id, share.trustee)) is not None:
+        return False
+    public_key = bytes.fromhex(key.public_key)
+    part = election.decrypt_share(verify_ballots.context(kind, box.id, public_key), share, _ciphertexts(tally))
+    db.add(Decryption(box_kind=kind, box_id=box.id, trustee=share.trustee, shares=part["shares"],
+                      proofs=part["proofs"], submitted_at=now()))
+    db.flush()
+    events.publish(db, "participation.tally_decrypted", box_kind=kind, box_id=box.id, trustee=share.trustee)
+    decryptions = _decryptions(db, kind, box.id)
+    if len(decryptions) >= key.threshold:
+        chosen = decryptions[:key.threshold]
+        tally.counts = verify_ballots.combine(
+            _ciphertexts(tally), {d.trustee: [bytes.fromhex(x) for x in d.shares] for d in chosen}, tally.ballots)
+        _publish(db, box, tally)
+    return True
+
+
+def _publish(db: Session, box: Box, tally: Tally) -> None:
+    tally.published_at = now()
+    db.flush()
+    events.publish(db, "participation.tally_published", box_kind=tally.box_kind, box_id=tally.box_id,
+                   result=_tally_result(tally, _options(box)))
+
+
+def _local_shares(key: ElectionKey) -> list[election.TrusteeShare]:
+    """Share files of this key under the data folder: the demo's trustees, who live with the server."""
+    folder = _key_folder(trustees_dir(), key)
+    return [election.read_share(p) for p in sorted(folder.glob("trustee-*.json"))] if folder.is_dir() else []
+
+
+def tally_closed_boxes(db: Session) -> int:
+    """Count every box closed for at least ``TALLY_GRACE`` whose result is not out yet: add up its
+    ciphertexts, decrypt with the trustee shares found under the data folder (the demo's), publish
+    when enough trustees have decrypted. Returns how many results were published.
+
+    A box whose ballots do not check out (a proof fails: someone wrote to the table) is logged and
+    left uncounted; the others go on.
+    """
+    published = 0
+    for model in (Poll, Budget):
+        kind = "poll" if model is Poll else "budget"
+        done = exists().where(Tally.box_kind == kind, Tally.box_id == model.id, Tally.published_at.is_not(None))
+        # SKIP LOCKED: two workers sweeping at once take different boxes (PostgreSQL)
+        for box in db.scalars(select(model).where(model.closes_at <= now() - TALLY_GRACE, ~done)
+                              .with_for_update(skip_locked=True, of=model)):
+            try:
+                with db.begin_nested():
+                    published += _count(db, box)
+            except verify_ballots.BoardError:
+                log.exception("%s %s not counted: its ballots do not check out", kind, box.id)
+    return published
+
+
+def _count(db: Session, box: Box) -> bool:
+    tally = _tally_for(db, box)
+    if box.election_key is None:  # nobody voted since ballots were encrypted
+        tally.counts = [0] * _options(box)
+        _publish(db, box, tally)
+        return True
+    for share in _local_shares(box.election_key):
+        submit_decryption(db, box, share)
+    return tally.published_at is not None
+
+
+def trustee_decrypt(db: Session, share: election.TrusteeShare) -> list[str]:
+    """Every closed box under the share's key that still needs this trustee: decrypt it.
+    Returns the boxes decrypted, as ``kind:slug``."""
+    done = []
+    for model in (Poll, Budget):
+        for box in db.scalars(select(model).where(model.election_key_id == share.key_id,
+                                                  model.closes_at <= now() - TALLY_GRACE)
+                              .with_for_update(of=model)):
+            if submit_decryption(db, box, share):
+                done.append(f"{_kind(box)}:{box.slug}")
+    return done
+
+
+def _box_public(box: Box) -> dict[str, Any]:
+    common = {"kind": _kind(box), "id": box.id, "slug": box.slug, "opens_at": box.opens_at.isoformat(),
+              "closes_at": box.closes_at.isoformat()}
+    if isinstance(box, Poll):
+        return {**common, "question_fa": box.question_fa, "question_en": box.question_en,
+                "options": [{"position": o.position, "label_fa": o.label_fa, "label_en": o.label_en}
+                            for o in box.options]}
+    return {**common, "title_fa": box.title_fa, "title_en": box.title_en, "style": box.style.value,
+            "max_choices": box.max_choices, "total": box.total,
+            "options": [{"position": p.position, "label_fa": p.title_fa, "label_en": p.title_en, "cost": p.cost}
+                        for p in box.projects]}
+
+
+def election_key_public(db: Session, key_id: int) -> dict[str, Any]:
+    """An election key's public half: the key, the threshold, each trustee's commitments and public share."""
+    key = db.get(ElectionKey, key_id)
+    assert key is not None
+    commitments = [[bytes.fromhex(c) for c in dealer] for dealer in key.commitments]
+    return {"id": key.id, "threshold": key.threshold, "public_key": key.public_key, "commitments": key.commitments,
+            "trustees": [{"index": j, "public_share": verify_ballots.public_share(commitments, j).hex()}
+                         for j in range(1, key.trustees + 1)]}
+
+
+def board_summary(db: Session, box: Box) -> dict[str, Any]:
+    """The board without its ballots (``ballot_count`` instead): what the board page shows above its trackers."""
+    kind = _kind(box)
+    tally = db.get(Tally, (kind, box.id))
+    published = _published_tally(db, box)
+    voters = db.scalar(select(func.count()).select_from(Voter).where(Voter.box_kind == kind, Voter.box_id == box.id))
+    ballots = db.scalar(select(func.count()).select_from(Ballot).where(Ballot.box_kind == kind,
+                                                                      Ballot.box_id == box.id))
+    legacy = ({"ballots": tally.legacy_ballots, "counts": tally.legacy_counts}
+              if tally is not None and tally.legacy_counts is not None else None)
+    return {
+        "format": verify_ballots.FORMAT,
+        "box": _box_public(box),
+        "election_key": election_key_public(db, box.election_key_id) if box.election_key_id is not None else None,
+        "voters": voters,
+        "ballot_count": ballots,
+        "tally": {
+            "legacy": legacy,
+            "aggregate": tally.aggregate if tally is not None else None,
+            "decryptions": [{"trustee": d.trustee, "shares": d.shares, "proofs": d.proofs}
+                            for d in _decryptions(db, kind, box.id)],
+            "counts": published.counts if published is not None else None,
+            "result": _tally_result(published, _options(box)) if published is not None else None,
+            "published_at": published.published_at.isoformat() if published and published.published_at else None,
+        },
+    }
+
+
+def trackers(db: Session, box: Box, *, offset: int, limit: int) -> list[str]:
+    """A page of the box's trackers, in tracker order (which follows nothing: not the voting order)."""
+    return list(db.scalars(select(Ballot.tracker).where(Ballot.box_kind == _kind(box), Ballot.box_id == box.id)
+                           .order_by(Ballot.tracker).offset(offset).limit(limit)))
+
+
+def board(db: Session, box: Box) -> dict[str, Any]:
+    """The public ballot board (``verify_ballots.FORMAT``): everything needed to check the box's result."""
+    out = board_summary(db, box)
+    del out["ballot_count"]
+    out["ballots"] = [{"tracker": b.tracker, **b.content} for b in _ballots(db, _kind(box), box.id)]
+    return out
 
 
 # --------------------------------------------------------------------------- petitions
@@ -1466,9 +1771,11 @@ def export_documents(db: Session, *, consultation_id: int | None = None, subject
 
 
 def sweep(database: Database) -> tuple[int, int]:
-    """Flag overdue petitions and seal closed ballot boxes in one transaction: (flagged, sealed)."""
+    """Flag overdue petitions, then count closed ballot boxes (each its own transaction): (flagged, published)."""
     with database.unit_of_work() as db:
-        return flag_overdue(db), seal_closed_boxes(db)
+        flagged = flag_overdue(db)
+    with database.unit_of_work() as db:
+        return flagged, tally_closed_boxes(db)
 
 
 SWEEP_EVERY = dt.timedelta(minutes=1)

@@ -1,0 +1,1 @@
+../src/smartgov/participation/verify_ballots.py
