@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
-from smartgov.web import csrf
+from smartgov.web import csrf, fields
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
@@ -141,6 +141,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Unstorable text (a NUL byte) in any part of any request is refused here, for every route.
+        dependencies=[Depends(fields.storable_text)],
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.database_url)
@@ -156,7 +158,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for part in ("api", "pages"):
         for name in MODULES:
             if (root / name / f"{part}.py").exists():
-                app.include_router(importlib.import_module(f"smartgov.{name}.{part}").router)
+                router = importlib.import_module(f"smartgov.{name}.{part}").router
+                app.include_router(router, responses=errors.API_ERROR_RESPONSES if part == "api" else None)
     for name in MODULES:
         static = root / name / "static"
         if static.is_dir():

@@ -26,6 +26,7 @@ from smartgov.identity.schemas import (
     TokenPublic,
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
@@ -90,7 +91,7 @@ def list_tokens(principal: CurrentPrincipal, db: DbSession) -> list[TokenPublic]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, principal: CurrentPrincipal, db: DbSession) -> TokenPublic:
+def revoke_token(token_id: Id, principal: CurrentPrincipal, db: DbSession) -> TokenPublic:
     """Revoke one of your tokens; it stops working at once."""
     permissions.require(permissions.can_manage_own_account(principal))
     token = service.revoke_token(db, principal.account, token_id)

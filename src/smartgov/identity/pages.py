@@ -15,6 +15,7 @@ from smartgov.identity import permissions, service
 from smartgov.identity.models import Account
 from smartgov.identity.service import Principal
 from smartgov.web.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, resolve_principal
+from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -309,7 +310,7 @@ def create_token(request: Request, principal: CurrentPrincipal, db: DbSession, f
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+def revoke_token(token_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession,
                  _form: PostedForm) -> Response:
     permissions.require(permissions.can_manage_own_account(principal))
     service.revoke_token(db, principal.account, token_id)
@@ -318,7 +319,7 @@ def revoke_token(token_id: int, request: Request, principal: CurrentPrincipal, d
 
 
 @router.post("/account/sessions/{session_id}/revoke")
-def revoke_session(session_id: int, request: Request, principal: CurrentPrincipal, db: DbSession,
+def revoke_session(session_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession,
                    _form: PostedForm) -> Response:
     service.revoke_session(db, principal.account, session_id)
     db.commit()

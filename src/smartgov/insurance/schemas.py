@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from smartgov.web.fields import Int4
+
 
 class StepPublic(BaseModel):
     code: str
@@ -145,7 +147,7 @@ class MedicalClaimPublic(BaseModel):
 
 
 class ApprovedAmount(BaseModel):
-    position: int = Field(ge=1)
+    position: Int4 = Field(ge=1)
     approved_amount: int = Field(ge=0, le=10**15)
 
 

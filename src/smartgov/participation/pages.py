@@ -26,6 +26,7 @@ from smartgov.participation.models import (
     Proposal,
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.fields import Id
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -240,7 +241,7 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 
 @router.get("/participation/comments/{comment_id}/edit", response_class=HTMLResponse)
-def edit_form(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def edit_form(comment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
               next: str | None = None) -> HTMLResponse:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
@@ -249,7 +250,7 @@ def edit_form(comment_id: int, request: Request, db: DbSession, principal: Curre
 
 
 @router.post("/participation/comments/{comment_id}/edit")
-def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def edit(comment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     next_url = safe_next(form.get("next"), "/participation")
@@ -265,7 +266,7 @@ def edit(comment_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/participation/comments/{comment_id}/delete")
-def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def delete(comment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     service.delete_comment(db, comment, actor_id=principal.id)
@@ -274,7 +275,7 @@ def delete(comment_id: int, request: Request, db: DbSession, principal: CurrentP
 
 
 @router.post("/participation/comments/{comment_id}/rate")
-def rate(comment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
+def rate(comment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
     service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
@@ -364,12 +365,12 @@ def new_proposal(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 
 @router.get("/participation/proposals/{proposal_id}", response_class=HTMLResponse)
-def proposal_page(proposal_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def proposal_page(proposal_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _proposal_page(request, db, principal, proposal_id)
 
 
 @router.post("/participation/proposals/{proposal_id}/support")
-def support(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def support(proposal_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
             _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
@@ -382,7 +383,7 @@ def support(proposal_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/participation/proposals/{proposal_id}/answer")
-def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def answer_proposal(proposal_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                     form: PostedForm) -> Response:
     p = service.proposal_by_id(db, proposal_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
@@ -418,12 +419,12 @@ def _petition_page(request: Request, db: Session, principal: Principal | None, p
 
 
 @router.get("/participation/petitions/{petition_id}", response_class=HTMLResponse)
-def petition_page(petition_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def petition_page(petition_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _petition_page(request, db, principal, petition_id)
 
 
 @router.post("/participation/petitions/{petition_id}/sign")
-def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
+def sign(petition_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=_ip(request))
@@ -435,7 +436,7 @@ def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPr
 
 
 @router.post("/participation/petitions/{petition_id}/response")
-def respond_to_petition(petition_id: int, request: Request, db: DbSession,
+def respond_to_petition(petition_id: Id, request: Request, db: DbSession,
                         principal: CurrentPrincipal, form: PostedForm) -> Response:
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
@@ -552,7 +553,7 @@ def _item_page(request: Request, db: Session, principal: Principal | None, item_
 
 
 @router.get("/participation/accountability/{item_id}", response_class=HTMLResponse)
-def item_page(item_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def item_page(item_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _item_page(request, db, principal, item_id)
 
 
