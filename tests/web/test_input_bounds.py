@@ -98,3 +98,17 @@ def test_the_openapi_declares_the_error_envelope_for_every_refusal(client) -> No
         for method, operation in item.items():
             assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ErrorEnvelope"}, (method, path)
+
+
+def test_ids_typed_into_page_forms_past_the_range_are_not_found(client, database) -> None:  # type: ignore[no-untyped-def]
+    with database.unit_of_work() as session:
+        account = create_account(session, username="maryam")
+    page_login(client, account, "/account")
+    token = csrf_of(client.get("/account").text)
+    for number in (str(INT4_MAX + 1), str(2**70), "²", "0"):
+        for url, data in [("/participation/follow", {"subject_kind": "petition", "subject_id": number}),
+                          ("/participation/report", {"kind": "comment", "id": number, "reason": "spam"}),
+                          ("/participation/comments", {"subject_kind": "petition", "subject_id": number,
+                                                       "body": "a comment"})]:
+            r = client.post(url, data={"csrf_token": token, **data})
+            assert r.status_code == 404, (url, number, r.status_code)

@@ -26,7 +26,7 @@ from smartgov.participation.models import (
     Proposal,
 )
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
-from smartgov.web.fields import Id
+from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -170,11 +170,10 @@ def respond_form(slug: str, request: Request, db: DbSession, principal: CurrentP
 
 def _ids(text: str) -> list[int]:
     parts = to_latin_digits(text).replace("،", ",").replace(" ", ",").split(",")
-    try:
-        return [int(p) for p in parts if p.strip()]
-    except ValueError as exc:
-        raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."),
-                          field="comment_ids") from exc
+    ids = [posted_number(p) for p in parts if p.strip()]
+    if None in ids:
+        raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."), field="comment_ids")
+    return [i for i in ids if i is not None]
 
 
 @router.post("/participation/consultations/{slug}/respond")
@@ -185,7 +184,7 @@ def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrinci
         changes = []
         if form.get("change_fa", "").strip() or form.get("change_en", "").strip():
             section = to_latin_digits(form.get("change_section", "")).strip()
-            changes.append({"section": int(section) if section.isdigit() else None,
+            changes.append({"section": posted_number(section),
                             "text_fa": form.get("change_fa", ""), "text_en": form.get("change_en", ""),
                             "comment_ids": _ids(form.get("comment_ids", ""))})
         service.publish_response(db, c, response_fa=form.get("response_fa", ""),
@@ -216,10 +215,9 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 
 @router.post("/participation/comments")
 def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
-    kind = form.get("subject_kind", "")
-    if kind not in service.SUBJECT_KINDS or not form.get("subject_id", "").isdigit():
+    kind, subject_id = form.get("subject_kind", ""), posted_number(form.get("subject_id", ""))
+    if kind not in service.SUBJECT_KINDS or subject_id is None:
         raise NotFound("page")
-    subject_id = int(form["subject_id"])
     key = form.get("form_key", "general")
     section = form.get("section", "")
     parent = form.get("parent_id", "")
@@ -227,8 +225,7 @@ def post_comment(request: Request, db: DbSession, principal: CurrentPrincipal, f
         require(permissions.can_participate(principal))
         comment = service.post_comment(
             db, account=principal.account, subject_kind=kind, subject_id=subject_id, body=form.get("body", ""),
-            section_number=int(section) if section.isdigit() else None,
-            parent_id=int(parent) if parent.isdigit() else None, ip=_ip(request))
+            section_number=posted_number(section), parent_id=posted_number(parent), ip=_ip(request))
     except DomainError as exc:
         db.rollback()
         message = field_errors(exc)
@@ -286,11 +283,11 @@ def rate(comment_id: Id, request: Request, db: DbSession, principal: CurrentPrin
 @router.post("/participation/report")
 def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
-    content_id = form.get("id", "")
-    if not content_id.isdigit():
+    content_id = posted_number(form.get("id", ""))
+    if content_id is None:
         raise NotFound("content")
     try:
-        service.report_content(db, principal.account, form.get("kind", ""), int(content_id),
+        service.report_content(db, principal.account, form.get("kind", ""), content_id,
                                form.get("reason", "other"), form.get("details", ""), ip=_ip(request))
     except DomainError as exc:
         if exc.code != "already_reported":
@@ -305,14 +302,14 @@ def report(request: Request, db: DbSession, principal: CurrentPrincipal, form: P
 @router.post("/participation/follow")
 def follow(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
-    kind, sid = form.get("subject_kind", ""), form.get("subject_id", "")
-    if kind not in service.SUBJECT_KINDS or not sid.isdigit():
+    kind, sid = form.get("subject_kind", ""), posted_number(form.get("subject_id", ""))
+    if kind not in service.SUBJECT_KINDS or sid is None:
         raise NotFound("page")
-    service.subject_title(db, kind, int(sid), "en")
+    service.subject_title(db, kind, sid, "en")
     if form.get("stop"):
-        service.unfollow(db, principal.account, kind, int(sid))
+        service.unfollow(db, principal.account, kind, sid)
     else:
-        service.follow(db, principal.account, kind, int(sid))
+        service.follow(db, principal.account, kind, sid)
     db.commit()
     return RedirectResponse(safe_next(form.get("next"), "/participation"), status_code=303)
 
@@ -476,10 +473,10 @@ def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrinc
     poll = service.poll_by_ref(db, ref)
     try:
         require(permissions.can_participate(principal))
-        choice = to_latin_digits(form.get("option", ""))
-        if not choice.isdigit():
+        choice = posted_number(to_latin_digits(form.get("option", "")))
+        if choice is None:
             raise DomainError("required", N_("Choose an option."), field="option")
-        code = service.vote_in_poll(db, poll, principal.account, int(choice))
+        code = service.vote_in_poll(db, poll, principal.account, choice)
     except DomainError as exc:
         db.rollback()
         return _poll_page(request, db, principal, poll, field_errors(exc),
@@ -513,7 +510,7 @@ def budget_page(ref: str, request: Request, db: DbSession, principal: OptionalPr
 @router.post("/participation/budgets/{ref}/vote")
 def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal, raw: PostedFiles) -> Response:
     budget = service.budget_by_ref(db, ref)
-    chosen = [int(v) for v in raw.getlist("projects") if isinstance(v, str) and v.isdigit()]
+    chosen = [n for v in raw.getlist("projects") if isinstance(v, str) and (n := posted_number(v)) is not None]
     try:
         require(permissions.can_participate(principal))
         code = service.vote_in_budget(db, budget, principal.account, chosen)
@@ -586,13 +583,13 @@ def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> 
 
 @router.post("/participation/moderation")
 def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
-    kind, cid = form.get("kind", ""), form.get("id", "")
-    if not cid.isdigit():
+    kind, cid = form.get("kind", ""), posted_number(form.get("id", ""))
+    if cid is None:
         raise NotFound("content")
-    item = service.content(db, kind, int(cid))
+    item = service.content(db, kind, cid)
     require(permissions.can_moderate(db, principal, service.content_organization_id(db, kind, item)))
     try:
-        service.moderate(db, principal.id, kind, int(cid), form.get("action", ""), form.get("reason", ""))
+        service.moderate(db, principal.id, kind, cid, form.get("action", ""), form.get("reason", ""))
     except DomainError as exc:
         db.rollback()
         return render(request, "participation/moderation.html", {

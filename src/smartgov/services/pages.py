@@ -29,7 +29,7 @@ from smartgov.i18n import (
 from smartgov.identity import Account, Organization, Role, require
 from smartgov.identity.service import accounts_in, descendants
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
-from smartgov.web.fields import Id
+from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -734,7 +734,7 @@ def case_assign(reference: str, request: Request, db: DbSession, principal: Curr
     app = _visible(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     choice = form.get("assignee", "")
-    assignee = principal.id if choice == "me" else (int(choice) if choice.isdigit() else None)
+    assignee = principal.id if choice == "me" else posted_number(choice)
     try:
         service.assign(db, principal, app, assignee)
         db.commit()

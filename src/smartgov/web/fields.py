@@ -33,6 +33,17 @@ Rial = Annotated[int, annotated_types.Interval(ge=0, le=INT8_MAX)]
 #: A 0-based position or size in an append-only log (BIGINT columns).
 Position = Annotated[int, annotated_types.Interval(ge=0, le=INT8_MAX)]
 
+def posted_number(text: str) -> int | None:
+    """A whole number from 1 typed in a page's form (an id, a section or option number) that an INTEGER
+    column holds; ``None`` for anything else, which the page refuses as it refuses a missing value.
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= INT4_MAX else None
+
+
 #: NUL, which PostgreSQL text cannot hold, and lone UTF-16 surrogates, which are not text at all
 #: (JSON's ``"\ud800"`` decodes to one; no database or UTF-8 encoder takes it).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
