@@ -30,7 +30,8 @@ JSON API of smartgov. Authenticate with a personal API token: `Authorization: Be
 (create one on *My account* or with `POST /api/v1/identity/tokens`).
 
 **Errors** always have one shape: `{"error": {"code", "message", "field"}}`; `message` is in the
-language of `Accept-Language` (`fa` by default, or `en`); validation errors add `details`.
+language of `Accept-Language` (`fa` by default, or `en`); validation errors add `details`. Ids and
+amounts past their column's range, and text holding a NUL byte, are refused with 422 naming the field.
 
 **Pagination**: list routes take `?page=1&per_page=20` (`per_page` at most 100) and answer
 `{"items": [...], "page", "per_page", "total", "pages"}`.
