@@ -33,9 +33,12 @@ Rial = Annotated[int, annotated_types.Interval(ge=0, le=INT8_MAX)]
 #: A 0-based position or size in an append-only log (BIGINT columns).
 Position = Annotated[int, annotated_types.Interval(ge=0, le=INT8_MAX)]
 
+
 def posted_number(text: str) -> int | None:
-    """A whole number from 1 typed in a page's form (an id, a section or option number) that an INTEGER
-    column holds; ``None`` for anything else, which the page refuses as it refuses a missing value.
+    """A whole number typed in a page's form (an id, a section or an option) that fits an ``Id``, or ``None``.
+
+    ``None`` for anything else (letters, other scripts' digits, 0, past INTEGER), which each page
+    refuses as it refuses a missing value.
     """
     text = text.strip()
     if not (text.isascii() and text.isdigit()):
