@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
-from smartgov.web import csp, csrf
+from smartgov.web import csp, csrf, fields
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
@@ -30,7 +30,8 @@ JSON API of smartgov. Authenticate with a personal API token: `Authorization: Be
 (create one on *My account* or with `POST /api/v1/identity/tokens`).
 
 **Errors** always have one shape: `{"error": {"code", "message", "field"}}`; `message` is in the
-language of `Accept-Language` (`fa` by default, or `en`); validation errors add `details`.
+language of `Accept-Language` (`fa` by default, or `en`); validation errors add `details`. Ids and
+amounts past their column's range, and text holding a NUL byte, are refused with 422 naming the field.
 
 **Pagination**: list routes take `?page=1&per_page=20` (`per_page` at most 100) and answer
 `{"items": [...], "page", "per_page", "total", "pages"}`.
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url="/api/v1/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Unstorable text (a NUL byte) in any part of any request is refused here, for every route.
+        dependencies=[Depends(fields.storable_text)],
     )
     app.state.settings = settings
     app.state.db = database or Database(settings.database_url)
@@ -156,7 +159,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for part in ("api", "pages"):
         for name in MODULES:
             if (root / name / f"{part}.py").exists():
-                app.include_router(importlib.import_module(f"smartgov.{name}.{part}").router)
+                router = importlib.import_module(f"smartgov.{name}.{part}").router
+                app.include_router(router, responses=errors.API_ERROR_RESPONSES if part == "api" else None)
     for name in MODULES:
         static = root / name / "static"
         if static.is_dir():

@@ -22,6 +22,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+#: Largest value of an INTEGER column (PostgreSQL int4): every surrogate id of smartgov's tables.
+INT4_MAX = 2**31 - 1
+#: Largest value of a BIGINT column (int8, and SQLite's integers): money in rial, ledger positions.
+INT8_MAX = 2**63 - 1
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

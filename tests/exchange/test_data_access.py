@@ -191,3 +191,16 @@ def test_staff_pages_are_refused_to_citizens(client, database) -> None:  # type:
     login(client, maryam, "/account")
     for path in ("/exchange/registry", "/exchange/monitoring", "/exchange/data-protection"):
         assert client.get(path).status_code == 403, path
+
+
+def test_flagging_someone_elses_or_an_unknown_access_is_a_404_page(client, database, db) -> None:  # type: ignore[no-untyped-def]
+    """The refusal is drawn after the failed command rolled back: it must still show who is signed in."""
+    maryam, sara, _admin, _auditor = _citizens_with_an_exchange_call(database)
+    theirs = db.scalar(select(PersonDataAccess.id).where(
+        PersonDataAccess.national_code == maryam.person.national_code))
+    login(client, sara, "/account/data-access")
+    token = csrf_of(client.get("/account/data-access").text)
+    for access_id in (theirs, 2_000_000_000):
+        r = client.post(f"/account/data-access/{access_id}/flag", data={"csrf_token": token, "reason": "not me"})
+        assert r.status_code == 404 and sara.username in r.text
+    assert db.scalar(select(AccessFlag)) is None

@@ -137,7 +137,8 @@ def test_empty_ledger_answers_404(client) -> None:  # type: ignore[no-untyped-de
 
 @pytest.mark.parametrize(("url", "status", "code", "field"), [
     ("/api/v1/ledger/entries/30", 404, "ledger_no_such_entry", "index"),
-    ("/api/v1/ledger/entries/99999999999999999999", 404, "ledger_no_such_entry", "index"),
+    (f"/api/v1/ledger/entries/{2**63 - 1}", 404, "ledger_no_such_entry", "index"),
+    ("/api/v1/ledger/entries/99999999999999999999", 422, "invalid_input", "index"),  # past BIGINT
     ("/api/v1/ledger/entries/-1", 422, "invalid_input", "index"),
     ("/api/v1/ledger/entries/abc", 422, "invalid_input", "index"),
     ("/api/v1/ledger/entries/by-leaf-hash/zz", 422, "ledger_bad_leaf_hash", "leaf_hash"),

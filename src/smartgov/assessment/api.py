@@ -41,6 +41,7 @@ from smartgov.identity import Principal, organization_by_code, require
 from smartgov.identity.models import Organization
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
@@ -175,13 +176,13 @@ def create_round(body: RoundCreate, principal: CurrentPrincipal, db: DbSession) 
 
 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)
-def get_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+def get_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """One round with its answer counts."""
     return round_public(db, _viewable(db, principal, round_id))
 
 
 @router.post("/rounds/{round_id}/open", response_model=RoundPublic)
-def open_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+def open_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Start collecting answers; items are fixed from now on."""
     rnd = _managed(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
@@ -190,7 +191,7 @@ def open_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Rou
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundPublic)
-def close_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+def close_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Stop answers and store the results; the CFA follows from the worker (`cfa_pending` until then)."""
     rnd = _managed(db, principal, round_id)
     service.close_round(db, rnd, principal.id)
@@ -199,7 +200,7 @@ def close_round(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Ro
 
 
 @router.put("/rounds/{round_id}/settings", response_model=RoundPublic)
-def round_settings(round_id: int, body: RoundSettings, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
+def round_settings(round_id: Id, body: RoundSettings, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """T-Gov and Gartner answers, number of services and operating cost (invalid T-Gov answers: 400)."""
     rnd = _managed(db, principal, round_id)
     service.update_settings(db, rnd, body.model_dump())
@@ -208,7 +209,7 @@ def round_settings(round_id: int, body: RoundSettings, principal: CurrentPrincip
 
 
 @router.get("/rounds/{round_id}/items", response_model=Page[ItemPublic])
-def items(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+def items(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """The questionnaire's items in order."""
     rnd = _viewable(db, principal, round_id)
     all_items = rnd.instrument.items
@@ -217,7 +218,7 @@ def items(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination:
 
 
 @router.patch("/rounds/{round_id}/items/{code}", response_model=ItemPublic)
-def update_item(round_id: int, code: str, body: ItemUpdate, principal: CurrentPrincipal, db: DbSession) -> ItemPublic:
+def update_item(round_id: Id, code: str, body: ItemUpdate, principal: CurrentPrincipal, db: DbSession) -> ItemPublic:
     """Edit an item's fa/en text or reverse flag while the round is a draft without answers."""
     rnd = _managed(db, principal, round_id)
     item = service.update_item(db, rnd, code, text_fa=body.text_fa, text_en=body.text_en, reverse=body.reverse)
@@ -227,7 +228,7 @@ def update_item(round_id: int, code: str, body: ItemUpdate, principal: CurrentPr
 
 @router.post("/rounds/{round_id}/invitations", status_code=201, response_model=InvitationCreated)
 def invite(
-    round_id: int, body: InvitationCreate, request: Request, principal: CurrentPrincipal, db: DbSession
+    round_id: Id, body: InvitationCreate, request: Request, principal: CurrentPrincipal, db: DbSession
 ) -> InvitationCreated:
     """Make single-use links (shown once) and/or invite accounts by username."""
     rnd = _managed(db, principal, round_id)
@@ -243,7 +244,7 @@ def invite(
 
 
 @router.get("/rounds/{round_id}/responses", response_model=Page[ResponsePublic])
-def responses(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+def responses(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Responses of a round (respondent keys only; anonymous rounds never show names)."""
     rnd = _viewable(db, principal, round_id)
     stmt = select(SurveyResponse).where(SurveyResponse.round_id == rnd.id).order_by(SurveyResponse.id)
@@ -272,7 +273,7 @@ def responses(round_id: int, principal: CurrentPrincipal, db: DbSession, paginat
     responses={422: {"description": "Per-cell errors: `details` lists row, column, code and message."}},
 )
 def import_responses(
-    round_id: int,
+    round_id: Id,
     principal: CurrentPrincipal,
     db: DbSession,
     file: Annotated[
@@ -306,19 +307,19 @@ def import_responses(
 
 
 @router.get("/rounds/{round_id}/results", response_model=RoundResults)
-def results(round_id: int, principal: CurrentPrincipal, db: DbSession) -> RoundResults:
+def results(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundResults:
     """Scores, alphas (with published reference), KMO/Bartlett, EFA, CFA, comparison and stages."""
     return service.results_for(db, _viewable(db, principal, round_id))
 
 
 @router.get("/rounds/{round_id}/indicators", response_model=list[IndicatorOut])
-def indicators(round_id: int, principal: CurrentPrincipal, db: DbSession) -> list[dict[str, Any]]:
+def indicators(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> list[dict[str, Any]]:
     """Live platform indicators of the round's agency, with definitions (``value: null`` = no data yet)."""
     return service.live_indicators(db, _viewable(db, principal, round_id))
 
 
 @router.get("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
-def roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+def roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Roadmap actions for the weakest components, by phase."""
     rnd = _viewable(db, principal, round_id)
     actions = service.roadmap_of(db, rnd)
@@ -327,7 +328,7 @@ def roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, paginatio
 
 
 @router.post("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
-def build_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+def build_roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """(Re)build the roadmap from the current results; owners and dates already set are kept."""
     rnd = _managed(db, principal, round_id)
     actions = service.build_roadmap(db, rnd, service.results_for(db, rnd))
@@ -338,7 +339,7 @@ def build_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession, pag
 
 @router.patch("/rounds/{round_id}/roadmap/{action_id}", response_model=RoadmapActionPublic)
 def update_action(
-    round_id: int, action_id: int, body: RoadmapActionUpdate, principal: CurrentPrincipal, db: DbSession
+    round_id: Id, action_id: Id, body: RoadmapActionUpdate, principal: CurrentPrincipal, db: DbSession
 ) -> RoadmapActionPublic:
     """Set the owner, due date, status or phase of one action."""
     rnd = _managed(db, principal, round_id)
@@ -354,7 +355,7 @@ def _download(content: bytes, media: str, name: str) -> Response:
 
 
 @router.get("/rounds/{round_id}/export.csv", response_class=Response)
-def export_csv(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+def export_csv(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """All scores with alphas as CSV (UTF-8 with BOM)."""
     rnd = _viewable(db, principal, round_id)
     return _download(
@@ -363,7 +364,7 @@ def export_csv(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Res
 
 
 @router.get("/rounds/{round_id}/export.xlsx", response_class=Response)
-def export_xlsx(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+def export_xlsx(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """Scores, item statistics, roadmap and indicators as an Excel workbook."""
     rnd = _viewable(db, principal, round_id)
     content = reports.scores_xlsx(
@@ -375,7 +376,7 @@ def export_xlsx(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Re
 
 
 @router.get("/rounds/{round_id}/roadmap.csv", response_class=Response)
-def export_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Response:
+def export_roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """The roadmap as CSV."""
     rnd = _viewable(db, principal, round_id)
     return _download(
@@ -385,7 +386,7 @@ def export_roadmap(round_id: int, principal: CurrentPrincipal, db: DbSession) ->
 
 @router.get("/rounds/{round_id}/report.pdf", response_class=Response)
 def report_pdf(
-    round_id: int,
+    round_id: Id,
     principal: CurrentPrincipal,
     db: DbSession,
     lang: Annotated[str | None, Query(description="fa or en (default: the request's language)")] = None,
@@ -434,7 +435,7 @@ def link_answer(token: str, body: AnswersIn, db: DbSession) -> ResponsePublic:
 
 
 @router.get("/rounds/{round_id}/my-response", response_model=ResponsePublic | None)
-def my_response(round_id: int, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic | None:
+def my_response(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic | None:
     """Your own response to a round you were invited to as an account (``null`` if not started)."""
     rnd = service.get_round(db, round_id)
     from smartgov.assessment.models import Invitation
@@ -458,7 +459,7 @@ def my_response(round_id: int, principal: CurrentPrincipal, db: DbSession) -> Re
 
 
 @router.put("/rounds/{round_id}/my-response", response_model=ResponsePublic)
-def save_my_response(round_id: int, body: AnswersIn, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic:
+def save_my_response(round_id: Id, body: AnswersIn, principal: CurrentPrincipal, db: DbSession) -> ResponsePublic:
     """Save or submit your own answers to a round you were invited to."""
     rnd = service.get_round(db, round_id)
     inv = service.account_invitation(db, rnd, principal.account)

@@ -24,6 +24,7 @@ from smartgov.identity import Principal, Role, organization_by_code, require
 from smartgov.identity.models import Organization
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
+from smartgov.web.fields import Id
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -204,12 +205,12 @@ def _round_page(
 
 
 @router.get("/assessment/rounds/{round_id}", response_class=HTMLResponse)
-def round_page(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def round_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     return _round_page(request, db, principal, _viewable(db, principal, round_id))
 
 
 @router.post("/assessment/rounds/{round_id}/open")
-def open_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def open_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
@@ -218,7 +219,7 @@ def open_round(round_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/assessment/rounds/{round_id}/close")
-def close_round(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def close_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                 _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     results = service.close_round(db, rnd, principal.id)
@@ -228,7 +229,7 @@ def close_round(round_id: int, request: Request, db: DbSession, principal: Curre
 
 
 @router.post("/assessment/rounds/{round_id}/invitations", response_class=HTMLResponse)
-def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def invite(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
            form: PostedForm) -> HTMLResponse:
     rnd = _managed(db, principal, round_id)
     try:
@@ -257,7 +258,7 @@ def invite(round_id: int, request: Request, db: DbSession, principal: CurrentPri
 
 
 @router.post("/assessment/rounds/{round_id}/import", response_class=HTMLResponse)
-def import_responses(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def import_responses(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                      form: PostedFiles) -> Response:
     rnd = _managed(db, principal, round_id)
     upload = form.get("file")
@@ -277,7 +278,7 @@ def import_responses(round_id: int, request: Request, db: DbSession, principal: 
 
 
 @router.get("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
-def items_page(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def items_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = _viewable(db, principal, round_id)
     return render(
         request,
@@ -291,7 +292,7 @@ def items_page(round_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
-def save_items(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def save_items(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     try:
@@ -344,7 +345,7 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
 
 
 @router.get("/assessment/rounds/{round_id}/results", response_class=HTMLResponse)
-def results_page(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def results_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = _viewable(db, principal, round_id)
     return render(
         request,
@@ -358,7 +359,7 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 @router.post("/assessment/rounds/{round_id}/settings", response_class=HTMLResponse)
-def save_settings(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def save_settings(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     values: dict[str, Any] = {f"tgov_{k}": _yes_no(form.get(f"tgov_{k}")) for k in service.TGOV_KEYS}
@@ -387,7 +388,7 @@ def save_settings(round_id: int, request: Request, db: DbSession, principal: Cur
 
 
 @router.get("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
-def roadmap_page(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def roadmap_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = _viewable(db, principal, round_id)
     return render(
         request,
@@ -397,7 +398,7 @@ def roadmap_page(round_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap/build")
-def build_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def build_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   _form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     service.build_roadmap(db, rnd, service.results_for(db, rnd))
@@ -420,7 +421,7 @@ def _date(text: str, field: str) -> dt.date | None:
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
-def save_roadmap(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                  form: PostedForm) -> Response:
     rnd = _managed(db, principal, round_id)
     try:
@@ -449,7 +450,7 @@ def save_roadmap(round_id: int, request: Request, db: DbSession, principal: Curr
 
 
 @router.get("/assessment/rounds/{round_id}/report", response_class=HTMLResponse)
-def report_page(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def report_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = _viewable(db, principal, round_id)
     return render(request, "assessment/report.html", {**_results_context(db, rnd), "can_manage": False})
 
@@ -459,7 +460,7 @@ def _download(content: bytes, media: str, name: str) -> Response:
 
 
 @router.get("/assessment/rounds/{round_id}/report.pdf")
-def report_pdf(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Response:
+def report_pdf(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = _viewable(db, principal, round_id)
     lang = get_language()
     org = service.organization_of(db, rnd)
@@ -475,7 +476,7 @@ def report_pdf(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Res
 
 
 @router.get("/assessment/rounds/{round_id}/export.csv")
-def export_csv(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Response:
+def export_csv(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = _viewable(db, principal, round_id)
     return _download(
         reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
@@ -483,7 +484,7 @@ def export_csv(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Res
 
 
 @router.get("/assessment/rounds/{round_id}/export.xlsx")
-def export_xlsx(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Response:
+def export_xlsx(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = _viewable(db, principal, round_id)
     content = reports.scores_xlsx(
         service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
@@ -494,7 +495,7 @@ def export_xlsx(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Re
 
 
 @router.get("/assessment/rounds/{round_id}/roadmap.csv")
-def export_roadmap(round_id: int, db: DbSession, principal: CurrentPrincipal) -> Response:
+def export_roadmap(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = _viewable(db, principal, round_id)
     return _download(
         reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
@@ -565,7 +566,7 @@ def respond(token: str, request: Request, db: DbSession, form: PostedForm) -> Re
 
 
 @router.get("/assessment/rounds/{round_id}/respond", response_class=HTMLResponse)
-def respond_account_form(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def respond_account_form(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = service.get_round(db, round_id)
     inv = service.account_invitation(db, rnd, principal.account)
     if rnd.status != RoundStatus.OPEN:
@@ -575,7 +576,7 @@ def respond_account_form(round_id: int, request: Request, db: DbSession, princip
 
 
 @router.post("/assessment/rounds/{round_id}/respond", response_class=HTMLResponse)
-def respond_account(round_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def respond_account(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                     form: PostedForm) -> Response:
     rnd = service.get_round(db, round_id)
     inv = service.account_invitation(db, rnd, principal.account)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from smartgov.i18n import gettext
+from smartgov.web.fields import Id, Int4, Rial
 
 # --------------------------------------------------------------------------- frameworks
 
@@ -52,7 +53,7 @@ class RoundCreate(BaseModel):
     min_items: int = Field(3, ge=2, le=6, description="At least this many Likert items per component.")
     anonymous: bool = True
     options: dict[str, str] = Field(default_factory=dict, description="Framework options, e.g. empowerment=D9.")
-    reuse_round: int | None = Field(None, description="Reuse the questionnaire of this earlier round instead.")
+    reuse_round: Id | None = Field(None, description="Reuse the questionnaire of this earlier round instead.")
 
 
 class ItemPublic(BaseModel):
@@ -103,7 +104,7 @@ class RoundSettings(BaseModel):
     gartner_transaction: bool | None = None
     gartner_transformation: bool | None = None
     total_services: int | None = Field(None, ge=1, le=100_000, description="All services of the agency, online or not.")
-    operating_cost_rial: int | None = Field(None, ge=0, description="Operating cost of the period, in rial.")
+    operating_cost_rial: Rial | None = Field(None, ge=0, description="Operating cost of the period, in rial.")
 
 
 class InvitationCreate(BaseModel):
@@ -127,7 +128,7 @@ class ResponsePublic(BaseModel):
 
 
 class AnswersIn(BaseModel):
-    answers: dict[str, int] = Field(description="Item code → value on the scale.")
+    answers: dict[str, Int4] = Field(description="Item code → value on the scale.")
     submit: bool = False
 
 

@@ -36,6 +36,7 @@ from smartgov.exchange.schemas import (
 from smartgov.identity import Principal, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
@@ -137,7 +138,7 @@ def _service_address(text: str) -> env.ServiceAddress:
 
 
 @router.delete("/access-rights/{right_id}", response_model=AccessRightPublic)
-def revoke_access_right(right_id: int, principal: CurrentPrincipal, db: DbSession) -> AccessRightPublic:
+def revoke_access_right(right_id: Id, principal: CurrentPrincipal, db: DbSession) -> AccessRightPublic:
     """Revoke an access right at once (platform admins)."""
     require(permissions.can_manage_registry(principal))
     right = service.revoke_access(db, right_id, actor_id=principal.id)
@@ -233,7 +234,7 @@ def my_data_access(principal: CurrentPrincipal, db: DbSession, pagination: Pagin
 
 
 @router.post("/my-data-access/{access_id}/flag", status_code=201, response_model=FlagPublic)
-def flag_my_data_access(access_id: int, body: FlagCreate, principal: CurrentPrincipal, db: DbSession) -> FlagPublic:
+def flag_my_data_access(access_id: Id, body: FlagCreate, principal: CurrentPrincipal, db: DbSession) -> FlagPublic:
     """Flag an access you think was wrong; it opens a case for the data-protection officer."""
     code = own_national_code(principal)
     require(permissions.can_flag_access(principal))
@@ -255,7 +256,7 @@ def person_accesses(national_code: str, principal: CurrentPrincipal, db: DbSessi
 
 
 @router.post("/accesses/{access_id}/hide", response_model=DataAccessAdmin)
-def hide_access(access_id: int, body: HideCreate, principal: CurrentPrincipal, db: DbSession) -> DataAccessAdmin:
+def hide_access(access_id: Id, body: HideCreate, principal: CurrentPrincipal, db: DbSession) -> DataAccessAdmin:
     """Hide a confidential investigative access from the citizen until a date (platform admins; logged)."""
     require(permissions.can_hide_access(principal))
     row = privacy.hide_access(db, access_id, body.hidden_until, body.reason, principal.id)
@@ -273,7 +274,7 @@ def list_flags(principal: CurrentPrincipal, db: DbSession, pagination: Paginatio
 
 
 @router.post("/flags/{flag_id}/resolve", response_model=FlagPublic)
-def resolve_flag(flag_id: int, body: FlagResolve, principal: CurrentPrincipal, db: DbSession) -> FlagPublic:
+def resolve_flag(flag_id: Id, body: FlagResolve, principal: CurrentPrincipal, db: DbSession) -> FlagPublic:
     """Record the finding on a flagged access (platform admins)."""
     require(permissions.can_resolve_flag(principal))
     flag = privacy.resolve_flag(db, flag_id, body.resolution, principal.id)

@@ -17,9 +17,10 @@ from smartgov.i18n import N_, get_language, jalali_to_gregorian, parse_date
 from smartgov.identity import Principal, Role, require
 from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
-from smartgov.web.pagination import PageParams, paginate
+from smartgov.web.pagination import PageNumber, PageParams, paginate
 from smartgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -48,18 +49,18 @@ def _data_access_page(request: Request, db: DbSession, principal: Principal, pag
 
 
 @router.get("/account/data-access", response_class=HTMLResponse)
-def data_access(request: Request, principal: CurrentPrincipal, db: DbSession, page: int = 1) -> HTMLResponse:
+def data_access(request: Request, principal: CurrentPrincipal, db: DbSession, page: PageNumber = 1) -> HTMLResponse:
     return _data_access_page(request, db, principal, page)
 
 
 @router.get("/account/data-access/{access_id}/flag", response_class=HTMLResponse)
-def flag_form(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
+def flag_form(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
     row = privacy.visible_access(db, own_national_code(principal), access_id)
     return render(request, "exchange/flag.html", {"row": access_rows(db, [row])[0]})
 
 
 @router.post("/account/data-access/{access_id}/flag")
-def flag(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
+def flag(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     code = own_national_code(principal)
     require(permissions.can_flag_access(principal))
     try:
@@ -129,7 +130,7 @@ def data_protection(request: Request, principal: CurrentPrincipal, db: DbSession
 
 
 @router.post("/exchange/data-protection/flags/{flag_id}/resolve")
-def resolve(flag_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
+def resolve(flag_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     require(permissions.can_resolve_flag(principal))
     try:
         privacy.resolve_flag(db, flag_id, form.get("resolution", ""), principal.id)
@@ -153,7 +154,7 @@ def _parse_date(text: str) -> dt.datetime:
 
 
 @router.post("/exchange/data-protection/accesses/{access_id}/hide")
-def hide(access_id: int, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
+def hide(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
     require(permissions.can_hide_access(principal))
     try:
         privacy.hide_access(db, access_id, _parse_date(form.get("hidden_until", "")), form.get("reason", ""),

@@ -32,6 +32,7 @@ from smartgov.identity.schemas import (
     TokenPublic,
 )
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, client_ip
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
@@ -95,7 +96,7 @@ def list_tokens(principal: AccountPrincipal, db: DbSession) -> list[TokenPublic]
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, principal: AccountPrincipal, db: DbSession) -> TokenPublic:
+def revoke_token(token_id: Id, principal: AccountPrincipal, db: DbSession) -> TokenPublic:
     """Revoke one of your tokens; it stops working at once."""
     permissions.require(permissions.can_manage_own_account(principal))
     token = service.revoke_token(db, principal.account, token_id)

@@ -25,6 +25,7 @@ from smartgov.web.deps import (
     client_ip,
     resolve_principal,
 )
+from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -340,7 +341,7 @@ def create_token(request: Request, principal: AccountPrincipal, db: DbSession, f
 
 
 @router.post("/account/tokens/{token_id}/revoke")
-def revoke_token(token_id: int, request: Request, principal: AccountPrincipal, db: DbSession,
+def revoke_token(token_id: Id, request: Request, principal: AccountPrincipal, db: DbSession,
                  _form: PostedForm) -> Response:
     permissions.require(permissions.can_manage_own_account(principal))
     service.revoke_token(db, principal.account, token_id)
@@ -349,7 +350,7 @@ def revoke_token(token_id: int, request: Request, principal: AccountPrincipal, d
 
 
 @router.post("/account/sessions/{session_id}/revoke")
-def revoke_session(session_id: int, request: Request, principal: AccountPrincipal, db: DbSession,
+def revoke_session(session_id: Id, request: Request, principal: AccountPrincipal, db: DbSession,
                    _form: PostedForm) -> Response:
     service.revoke_session(db, principal.account, session_id)
     db.commit()

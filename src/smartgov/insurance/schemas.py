@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from smartgov.digits import Amount
+from smartgov.web.fields import Int4
 
 
 class StepPublic(BaseModel):
@@ -147,7 +148,7 @@ class MedicalClaimPublic(BaseModel):
 
 
 class ApprovedAmount(BaseModel):
-    position: int = Field(ge=1)
+    position: Int4 = Field(ge=1)
     approved_amount: Amount = Field(ge=0, le=10**15, description="Rial; a number, or digits as text.")
 
 

@@ -10,6 +10,7 @@ from fastapi import Path, Query
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
 from smartgov.web.deps import DbSession, OptionalPrincipal
+from smartgov.web.fields import Position
 from smartgov.web.pagination import Page, Pagination, page_of
 from smartgov.web.routing import ModuleRouter
 
@@ -20,8 +21,8 @@ from .signing import FORMAT
 
 router = ModuleRouter(prefix="/api/v1/ledger", tags=["ledger"])
 
-Index = Annotated[int, Path(ge=0, description="0-based position of the entry in the log.")]
-TreeSize = Annotated[int | None, Query(ge=0, description="Tree size; default: the latest signed tree head.")]
+Index = Annotated[Position, Path(description="0-based position of the entry in the log.")]
+TreeSize = Annotated[Position | None, Query(description="Tree size; default: the latest signed tree head.")]
 
 
 def entry_public(entry: LedgerEntry, principal: Any) -> EntryPublic:
@@ -66,7 +67,7 @@ def entry_by_leaf_hash(leaf_hash: str, db: DbSession, principal: OptionalPrincip
 def inclusion_proof(
     db: DbSession,
     tree_size: TreeSize = None,
-    index: Annotated[int | None, Query(ge=0, description="Entry position.")] = None,
+    index: Annotated[Position | None, Query(description="Entry position.")] = None,
     leaf_hash: Annotated[str | None, Query(description="Or the entry's leaf hash (receipt code), hex.")] = None,
 ) -> InclusionProofPublic:
     """Audit path proving an entry (by index or leaf hash) is in the tree of ``tree_size``."""
@@ -86,7 +87,7 @@ def inclusion_proof(
 @router.get("/proofs/consistency", response_model=ConsistencyProofPublic)
 def consistency_proof(
     db: DbSession,
-    first: Annotated[int, Query(ge=0, description="The older tree size.")],
+    first: Annotated[Position, Query(description="The older tree size.")],
     second: TreeSize = None,
 ) -> ConsistencyProofPublic:
     """Proof that the tree of ``second`` (default: latest) extends the tree of ``first``: nothing was rewritten."""

@@ -12,6 +12,7 @@ from smartgov.errors import DomainError
 from smartgov.i18n import N_
 from smartgov.web.deps import DbSession, OptionalPrincipal
 from smartgov.web.nav import NavItem, register
+from smartgov.web.pagination import PageNumber
 from smartgov.web.templating import render
 
 from . import permissions, service
@@ -26,7 +27,7 @@ PER_PAGE = 20
 @router.get("/ledger", response_class=HTMLResponse)
 def ledger_page(
     request: Request, db: DbSession, principal: OptionalPrincipal,
-    q: str | None = Query(None, max_length=200), page: int = Query(1, ge=1, le=1_000_000),
+    q: str | None = Query(None, max_length=200), page: PageNumber = 1,
 ) -> HTMLResponse:
     """Anyone can see what the log committed to and check an entry or a receipt code against it."""
     latest = service.latest_head(db)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,13 @@ from smartgov.participation.models import (
     Proposal,
 )
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
 router = ModuleRouter(prefix="/api/v1/participation", tags=["participation"])
+#: A CSV answer; refusals stay JSON (the error envelope), so the route's class does not name one media type.
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 
 
 def _org_code(db: Session, org_id: int) -> str:
@@ -210,7 +213,7 @@ def consultation_statistics(slug: str, db: DbSession) -> dict[str, Any]:
     return service.participation_statistics(db, "consultation", c.id)
 
 
-@router.get("/consultations/{slug}/comments.csv", response_class=PlainTextResponse)
+@router.get("/consultations/{slug}/comments.csv", response_class=Response, responses=CSV_ANSWER)
 def comments_csv(slug: str, db: DbSession) -> PlainTextResponse:
     """Visible comments as anonymized CSV (pseudonymous authors, dates only, contact details redacted)."""
     c = service.consultation_by_slug(db, slug)
@@ -229,7 +232,7 @@ def documents(slug: str, db: DbSession) -> list[schemas.DocumentPublic]:
 
 
 @router.get("/comments", response_model=list[schemas.CommentPublic])
-def list_comments(subject_kind: schemas.SubjectKind, subject_id: int, db: DbSession,
+def list_comments(subject_kind: schemas.SubjectKind, subject_id: Id, db: DbSession,
                   principal: OptionalPrincipal) -> list[schemas.CommentPublic]:
     """Comments on one consultation, proposal, petition or accountability item, oldest first."""
     viewer = principal.id if principal else None
@@ -256,7 +259,7 @@ def post_comment(body: schemas.CommentCreate, request: Request, principal: Accou
 
 
 @router.patch("/comments/{comment_id}", response_model=schemas.CommentPublic)
-def edit_comment(comment_id: int, body: schemas.CommentUpdate, principal: AccountPrincipal,
+def edit_comment(comment_id: Id, body: schemas.CommentUpdate, principal: AccountPrincipal,
                  db: DbSession) -> schemas.CommentPublic:
     """Rewrite your own comment."""
     c = service.comment_by_id(db, comment_id)
@@ -267,7 +270,7 @@ def edit_comment(comment_id: int, body: schemas.CommentUpdate, principal: Accoun
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: int, principal: AccountPrincipal, db: DbSession) -> None:
+def delete_comment(comment_id: Id, principal: AccountPrincipal, db: DbSession) -> None:
     """Withdraw your own comment (replies to it stay)."""
     c = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, c))
@@ -276,7 +279,7 @@ def delete_comment(comment_id: int, principal: AccountPrincipal, db: DbSession) 
 
 
 @router.post("/comments/{comment_id}/rating", response_model=schemas.CommentPublic)
-def rate_comment(comment_id: int, body: schemas.RatingIn, principal: AccountPrincipal,
+def rate_comment(comment_id: Id, body: schemas.RatingIn, principal: AccountPrincipal,
                  db: DbSession) -> schemas.CommentPublic:
     """Agree or disagree with a comment (again to change, 0 to take back)."""
     _participant(principal)
@@ -309,13 +312,13 @@ def create_proposal(body: schemas.ProposalCreate, request: Request, principal: A
 
 
 @router.get("/proposals/{proposal_id}", response_model=schemas.ProposalPublic)
-def get_proposal(proposal_id: int, db: DbSession, principal: OptionalPrincipal) -> schemas.ProposalPublic:
+def get_proposal(proposal_id: Id, db: DbSession, principal: OptionalPrincipal) -> schemas.ProposalPublic:
     """One proposal with its supports and the official answer."""
     return proposal_public(db, service.proposal_by_id(db, proposal_id, principal.id if principal else None))
 
 
 @router.post("/proposals/{proposal_id}/supports", response_model=schemas.ProposalPublic)
-def support(proposal_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> schemas.ProposalPublic:
+def support(proposal_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession) -> schemas.ProposalPublic:
     """Support a proposal (verified national code; once per person)."""
     _participant(principal)
     p = service.support_proposal(db, service.proposal_by_id(db, proposal_id), principal.account, ip=client_ip(request))
@@ -324,7 +327,7 @@ def support(proposal_id: int, request: Request, principal: CurrentPrincipal, db:
 
 
 @router.post("/proposals/{proposal_id}/answer", response_model=schemas.ProposalPublic)
-def answer(proposal_id: int, body: schemas.AnswerCreate, principal: CurrentPrincipal,
+def answer(proposal_id: Id, body: schemas.AnswerCreate, principal: CurrentPrincipal,
            db: DbSession) -> schemas.ProposalPublic:
     """The agency's official answer: accepted (with cost), rejected or evaluating, with the reason.
 
@@ -398,7 +401,7 @@ def poll_results(ref: str, db: DbSession) -> dict[str, Any]:
     return service.poll_results(db, service.poll_by_ref(db, ref))
 
 
-@router.get("/polls/{ref}/results.csv", response_class=PlainTextResponse)
+@router.get("/polls/{ref}/results.csv", response_class=Response, responses=CSV_ANSWER)
 def poll_results_csv(ref: str, db: DbSession) -> PlainTextResponse:
     """Results as CSV, after closing."""
     return PlainTextResponse(service.poll_results_csv(db, service.poll_by_ref(db, ref)), media_type="text/csv")
@@ -462,7 +465,7 @@ def budget_results(ref: str, db: DbSession) -> list[schemas.BudgetLine]:
     return [schemas.BudgetLine(**line.__dict__) for line in service.budget_results(db, service.budget_by_ref(db, ref))]
 
 
-@router.get("/budgets/{ref}/results.csv", response_class=PlainTextResponse)
+@router.get("/budgets/{ref}/results.csv", response_class=Response, responses=CSV_ANSWER)
 def budget_results_csv(ref: str, db: DbSession) -> PlainTextResponse:
     """Results as CSV, after closing."""
     return PlainTextResponse(service.budget_results_csv(db, service.budget_by_ref(db, ref)), media_type="text/csv")
@@ -494,13 +497,13 @@ def create_petition(body: schemas.PetitionCreate, request: Request, principal: C
 
 
 @router.get("/petitions/{petition_id}", response_model=schemas.PetitionPublic)
-def get_petition(petition_id: int, db: DbSession, principal: OptionalPrincipal) -> schemas.PetitionPublic:
+def get_petition(petition_id: Id, db: DbSession, principal: OptionalPrincipal) -> schemas.PetitionPublic:
     """One petition, its signatures, deadline and response; ``state`` says if the response is overdue."""
     return petition_public(db, service.petition_by_id(db, petition_id, principal.id if principal else None))
 
 
 @router.post("/petitions/{petition_id}/signatures", response_model=schemas.PetitionPublic)
-def sign(petition_id: int, request: Request, principal: CurrentPrincipal, db: DbSession) -> schemas.PetitionPublic:
+def sign(petition_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession) -> schemas.PetitionPublic:
     """Sign a petition (verified national code; once per person)."""
     _participant(principal)
     p = service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=client_ip(request))
@@ -509,7 +512,7 @@ def sign(petition_id: int, request: Request, principal: CurrentPrincipal, db: Db
 
 
 @router.post("/petitions/{petition_id}/response", response_model=schemas.PetitionPublic)
-def respond(petition_id: int, body: schemas.TextIn, principal: CurrentPrincipal,
+def respond(petition_id: Id, body: schemas.TextIn, principal: CurrentPrincipal,
             db: DbSession) -> schemas.PetitionPublic:
     """The agency's public response; it is given once (409 afterwards)."""
     p = service.petition_by_id(db, petition_id)
@@ -572,13 +575,13 @@ def create_item(body: schemas.ItemCreate, principal: CurrentPrincipal, db: DbSes
 
 
 @router.get("/accountability/{item_id}", response_model=schemas.ItemPublic)
-def get_item(item_id: int, db: DbSession) -> schemas.ItemPublic:
+def get_item(item_id: Id, db: DbSession) -> schemas.ItemPublic:
     """One decision or project with its milestones."""
     return item_public(db, service.item_by_id(db, item_id))
 
 
 @router.patch("/accountability/{item_id}", response_model=schemas.ItemPublic)
-def update_item(item_id: int, body: schemas.ItemUpdate, principal: CurrentPrincipal,
+def update_item(item_id: Id, body: schemas.ItemUpdate, principal: CurrentPrincipal,
                 db: DbSession) -> schemas.ItemPublic:
     """Report progress, status and completed milestones."""
     i = service.item_by_id(db, item_id)
@@ -602,7 +605,7 @@ def follow(body: schemas.FollowIn, principal: AccountPrincipal, db: DbSession) -
 
 
 @router.delete("/follows/{subject_kind}/{subject_id}", status_code=204)
-def unfollow(subject_kind: schemas.SubjectKind, subject_id: int, principal: AccountPrincipal, db: DbSession) -> None:
+def unfollow(subject_kind: schemas.SubjectKind, subject_id: Id, principal: AccountPrincipal, db: DbSession) -> None:
     """Stop following an item."""
     _participant(principal)
     service.unfollow(db, principal.account, subject_kind, subject_id)

@@ -29,6 +29,7 @@ from smartgov.participation.models import (
     Proposal,
 )
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
+from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors, safe_next
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -169,7 +170,7 @@ def respond_form(slug: str, request: Request, db: DbSession, principal: CurrentP
 
 def _ids(text: str) -> list[int]:
     parts = digits.to_latin(text, "comment_ids").replace("،", ",").replace(" ", ",").split(",")
-    ids = [digits.integer(p) for p in parts if p.strip()]
+    ids = [posted_number(p) for p in parts if p.strip()]
     if None in ids:
         raise DomainError("invalid_ids", N_("Write comment numbers separated by commas."), field="comment_ids")
     return [i for i in ids if i is not None]
@@ -182,7 +183,7 @@ def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrinci
     try:
         changes = []
         if form.get("change_fa", "").strip() or form.get("change_en", "").strip():
-            changes.append({"section": digits.integer(form.get("change_section", ""), "change_section"),
+            changes.append({"section": posted_number(form.get("change_section", ""), "change_section"),
                             "text_fa": form.get("change_fa", ""), "text_en": form.get("change_en", ""),
                             "comment_ids": _ids(form.get("comment_ids", ""))})
         service.publish_response(db, c, response_fa=form.get("response_fa", ""),
@@ -214,7 +215,7 @@ def _subject_page(request: Request, db: Session, principal: Principal | None, ki
 @router.post("/participation/comments")
 def post_comment(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     kind = form.get("subject_kind", "")
-    subject_id = digits.integer(form.get("subject_id", ""), "subject_id")
+    subject_id = posted_number(form.get("subject_id", ""), "subject_id")
     if kind not in service.SUBJECT_KINDS or subject_id is None:
         raise NotFound("page")
     key = form.get("form_key", "general")
@@ -224,7 +225,7 @@ def post_comment(request: Request, db: DbSession, principal: AccountPrincipal, f
         require(permissions.can_participate(principal))
         comment = service.post_comment(
             db, account=principal.account, subject_kind=kind, subject_id=subject_id, body=form.get("body", ""),
-            section_number=digits.integer(section, "section"), parent_id=digits.integer(parent, "parent_id"),
+            section_number=posted_number(section, "section"), parent_id=posted_number(parent, "parent_id"),
             ip=client_ip(request))
     except DomainError as exc:
         db.rollback()
@@ -238,7 +239,7 @@ def post_comment(request: Request, db: DbSession, principal: AccountPrincipal, f
 
 
 @router.get("/participation/comments/{comment_id}/edit", response_class=HTMLResponse)
-def edit_form(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal,
+def edit_form(comment_id: Id, request: Request, db: DbSession, principal: AccountPrincipal,
               next: str | None = None) -> HTMLResponse:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
@@ -247,7 +248,7 @@ def edit_form(comment_id: int, request: Request, db: DbSession, principal: Accou
 
 
 @router.post("/participation/comments/{comment_id}/edit")
-def edit(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
+def edit(comment_id: Id, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     next_url = safe_next(form.get("next"), "/participation")
@@ -263,7 +264,7 @@ def edit(comment_id: int, request: Request, db: DbSession, principal: AccountPri
 
 
 @router.post("/participation/comments/{comment_id}/delete")
-def delete(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
+def delete(comment_id: Id, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     comment = service.comment_by_id(db, comment_id)
     require(permissions.can_edit_comment(principal, comment))
     service.delete_comment(db, comment, actor_id=principal.id)
@@ -272,7 +273,7 @@ def delete(comment_id: int, request: Request, db: DbSession, principal: AccountP
 
 
 @router.post("/participation/comments/{comment_id}/rate")
-def rate(comment_id: int, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
+def rate(comment_id: Id, request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     value = {"agree": 1, "disagree": -1}.get(form.get("value", ""), 0)
     service.rate_comment(db, service.comment_by_id(db, comment_id), principal.account, value)
@@ -283,7 +284,7 @@ def rate(comment_id: int, request: Request, db: DbSession, principal: AccountPri
 @router.post("/participation/report")
 def report(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
-    content_id = digits.integer(form.get("id", ""), "id")
+    content_id = posted_number(form.get("id", ""), "id")
     if content_id is None:
         raise NotFound("content")
     try:
@@ -302,7 +303,7 @@ def report(request: Request, db: DbSession, principal: AccountPrincipal, form: P
 @router.post("/participation/follow")
 def follow(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
-    kind, sid = form.get("subject_kind", ""), digits.integer(form.get("subject_id", ""), "subject_id")
+    kind, sid = form.get("subject_kind", ""), posted_number(form.get("subject_id", ""), "subject_id")
     if kind not in service.SUBJECT_KINDS or sid is None:
         raise NotFound("page")
     service.subject_title(db, kind, sid, "en")
@@ -362,12 +363,12 @@ def new_proposal(request: Request, db: DbSession, principal: AccountPrincipal, f
 
 
 @router.get("/participation/proposals/{proposal_id}", response_class=HTMLResponse)
-def proposal_page(proposal_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def proposal_page(proposal_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _proposal_page(request, db, principal, proposal_id)
 
 
 @router.post("/participation/proposals/{proposal_id}/support")
-def support(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def support(proposal_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
             _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
@@ -380,7 +381,7 @@ def support(proposal_id: int, request: Request, db: DbSession, principal: Curren
 
 
 @router.post("/participation/proposals/{proposal_id}/answer")
-def answer_proposal(proposal_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+def answer_proposal(proposal_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                     form: PostedForm) -> Response:
     p = service.proposal_by_id(db, proposal_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
@@ -417,12 +418,12 @@ def _petition_page(request: Request, db: Session, principal: Principal | None, p
 
 
 @router.get("/participation/petitions/{petition_id}", response_class=HTMLResponse)
-def petition_page(petition_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def petition_page(petition_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _petition_page(request, db, principal, petition_id)
 
 
 @router.post("/participation/petitions/{petition_id}/sign")
-def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
+def sign(petition_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal, _form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
         service.sign_petition(db, service.petition_by_id(db, petition_id), principal.account, ip=client_ip(request))
@@ -434,7 +435,7 @@ def sign(petition_id: int, request: Request, db: DbSession, principal: CurrentPr
 
 
 @router.post("/participation/petitions/{petition_id}/response")
-def respond_to_petition(petition_id: int, request: Request, db: DbSession,
+def respond_to_petition(petition_id: Id, request: Request, db: DbSession,
                         principal: CurrentPrincipal, form: PostedForm) -> Response:
     p = service.petition_by_id(db, petition_id)
     require(permissions.can_run_processes(db, principal, p.organization_id))
@@ -475,7 +476,7 @@ def poll_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrinc
     poll = service.poll_by_ref(db, ref)
     try:
         require(permissions.can_participate(principal))
-        choice = digits.integer(form.get("option", ""), "option")
+        choice = posted_number(form.get("option", ""), "option")
         if choice is None:
             raise DomainError("required", N_("Choose an option."), field="option")
         tracker = service.vote_in_poll(db, poll, principal.account, choice)
@@ -513,7 +514,7 @@ def budget_page(ref: str, request: Request, db: DbSession, principal: OptionalPr
 @router.post("/participation/budgets/{ref}/vote")
 def budget_vote(ref: str, request: Request, db: DbSession, principal: CurrentPrincipal, raw: PostedFiles) -> Response:
     budget = service.budget_by_ref(db, ref)
-    picked = (digits.integer(v, "projects") for v in raw.getlist("projects") if isinstance(v, str))
+    picked = (posted_number(v, "projects") for v in raw.getlist("projects") if isinstance(v, str))
     chosen = [n for n in picked if n is not None]
     try:
         require(permissions.can_participate(principal))
@@ -619,7 +620,7 @@ def _item_page(request: Request, db: Session, principal: Principal | None, item_
 
 
 @router.get("/participation/accountability/{item_id}", response_class=HTMLResponse)
-def item_page(item_id: int, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
+def item_page(item_id: Id, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     return _item_page(request, db, principal, item_id)
 
 
@@ -652,7 +653,7 @@ def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> 
 
 @router.post("/participation/moderation")
 def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
-    kind, cid = form.get("kind", ""), digits.integer(form.get("id", ""), "id")
+    kind, cid = form.get("kind", ""), posted_number(form.get("id", ""), "id")
     if cid is None:
         raise NotFound("content")
     item = service.content(db, kind, cid)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartgov.web.fields import Id, Int4, Rial
+
 SubjectKind = Literal["consultation", "proposal", "accountability", "petition"]
 ContentKind = Literal["comment", "proposal", "petition"]
 
@@ -82,10 +84,10 @@ class ConsultationPublic(ConsultationSummary):
 
 
 class ChangeIn(BaseModel):
-    section: int | None = Field(None, description="Section number the change is about, if any.")
+    section: Int4 | None = Field(None, description="Section number the change is about, if any.")
     text_fa: str = Field(min_length=3, max_length=5000)
     text_en: str = Field(min_length=3, max_length=5000)
-    comment_ids: list[int] = Field(default_factory=list, description="Comments that led to this change.")
+    comment_ids: list[Id] = Field(default_factory=list, description="Comments that led to this change.")
 
 
 class ResponseCreate(BaseModel):
@@ -97,7 +99,7 @@ class ResponseCreate(BaseModel):
 
 
 class FinalSectionIn(BaseModel):
-    number: int = Field(ge=1)
+    number: Int4 = Field(ge=1)
     heading_fa: str = ""
     heading_en: str = ""
     body_fa: str = Field(max_length=20000, description="Empty removes the section.")
@@ -121,10 +123,10 @@ class SectionDiffPublic(BaseModel):
 
 class CommentCreate(BaseModel):
     subject_kind: SubjectKind
-    subject_id: int
+    subject_id: Id
     body: str = Field(max_length=5000)
-    section: int | None = Field(None, description="Section number (consultations only).")
-    parent_id: int | None = Field(None, description="The comment this one replies to.")
+    section: Int4 | None = Field(None, description="Section number (consultations only).")
+    parent_id: Id | None = Field(None, description="The comment this one replies to.")
 
 
 class CommentUpdate(BaseModel):
@@ -178,7 +180,7 @@ class ProposalPublic(BaseModel):
 class AnswerCreate(BaseModel):
     status: Literal["accepted", "rejected", "evaluating"]
     text: str = Field(max_length=10000, description="The reason.")
-    cost: int | None = Field(None, ge=0, description="Estimated cost in rial (required when accepted).")
+    cost: Rial | None = Field(None, ge=0, description="Estimated cost in rial (required when accepted).")
 
 
 class PollCreate(BaseModel):
@@ -189,7 +191,7 @@ class PollCreate(BaseModel):
     options: list[tuple[str, str]] = Field(min_length=2, max_length=20, description="[Persian, English] labels.")
     opens_at: dt.datetime
     closes_at: dt.datetime
-    consultation_id: int | None = None
+    consultation_id: Id | None = None
 
 
 class OptionPublic(BaseModel):
@@ -211,7 +213,7 @@ class PollPublic(BaseModel):
 
 
 class PollVote(BaseModel):
-    option: int = Field(ge=1, description="Option number, from 1.")
+    option: Int4 = Field(ge=1, description="Option number, from 1.")
 
 
 class VoteReceipt(BaseModel):
@@ -310,10 +312,10 @@ class BudgetCreate(BaseModel):
     slug: str = Field(min_length=2, max_length=80)
     title_fa: str = Field(min_length=3, max_length=300)
     title_en: str = Field(min_length=3, max_length=300)
-    total: int = Field(gt=0, description="Rial.")
+    total: Rial = Field(gt=0, description="Rial.")
     style: Literal["approval", "knapsack"]
-    max_choices: int | None = Field(None, ge=1)
-    projects: list[tuple[str, str, int]] = Field(min_length=1, max_length=200,
+    max_choices: Int4 | None = Field(None, ge=1)
+    projects: list[tuple[str, str, Rial]] = Field(min_length=1, max_length=200,
                                                  description="[Persian title, English title, cost in rial].")
     opens_at: dt.datetime
     closes_at: dt.datetime
@@ -343,7 +345,7 @@ class BudgetPublic(BaseModel):
 
 
 class BudgetVote(BaseModel):
-    projects: list[int] = Field(description="Ids of the chosen projects.")
+    projects: list[Id] = Field(description="Ids of the chosen projects.")
 
 
 class BudgetLine(BaseModel):
@@ -386,7 +388,7 @@ class TextIn(BaseModel):
 
 
 class SurveyAnswers(BaseModel):
-    answers: dict[str, int | list[int] | str]
+    answers: dict[str, Int4 | list[Int4] | str]
     subject_ref: str | None = Field(None, max_length=100)
 
 
@@ -407,15 +409,15 @@ class ItemCreate(BaseModel):
     description_fa: str = ""
     description_en: str = ""
     deadline: dt.date
-    consultation_id: int | None = None
-    proposal_id: int | None = None
+    consultation_id: Id | None = None
+    proposal_id: Id | None = None
     milestones: list[tuple[str, str, dt.date]] = Field(default_factory=list)
 
 
 class ItemUpdate(BaseModel):
     status: Literal["planned", "in_progress", "completed", "cancelled"] | None = None
     progress: int | None = Field(None, ge=0, le=100)
-    completed_milestones: list[int] = Field(default_factory=list)
+    completed_milestones: list[Int4] = Field(default_factory=list)
 
 
 class ItemPublic(BaseModel):
@@ -435,7 +437,7 @@ class ItemPublic(BaseModel):
 
 class FollowIn(BaseModel):
     subject_kind: SubjectKind
-    subject_id: int
+    subject_id: Id
 
 
 class NotificationPublic(BaseModel):
@@ -448,20 +450,20 @@ class NotificationPublic(BaseModel):
 
 class ReportCreate(BaseModel):
     kind: ContentKind
-    id: int
+    id: Id
     reason: Literal["spam", "offensive", "personal_data", "other"]
     details: str = Field("", max_length=1000)
 
 
 class ModerationCreate(BaseModel):
     kind: ContentKind
-    id: int
+    id: Id
     action: Literal["hide", "unhide", "approve", "dismiss"]
     reason: str = Field(max_length=1000)
 
 
 class BlockCreate(BaseModel):
-    account_id: int
+    account_id: Id
     reason: str = Field(max_length=1000)
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events, files
-from smartgov.db import Database, lock
+from smartgov.db import INT4_MAX, Database, lock
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, Person, can_use_personal_records, require_personal_records
@@ -71,6 +71,7 @@ from smartgov.participation.models import (
 )
 from smartgov.settings import get_settings, public_url
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 #: Verification levels: 1 an account, 2 an account that has proven its person (``identity.proof``).
@@ -801,11 +802,18 @@ def create_poll(db: Session, *, organization: Organization, slug: str, question_
     return poll
 
 
-def poll_by_ref(db: Session, ref: str | int) -> Poll:
-    """A poll by id or short name."""
+def _by_ref(db: Session, model: type[T], ref: str | int) -> T | None:
+    """A poll or budget by id (digits that fit an id) or by short name."""
     ref = to_latin_digits(str(ref)).strip()
     number = digits.integer(ref) if ref.isascii() else None
-    poll = db.get(Poll, number) if number is not None else db.scalar(select(Poll).where(Poll.slug == ref.lower()))
+    if number is not None:
+        return db.get(model, number) if number <= INT4_MAX else None
+    return db.scalar(select(model).where(model.slug == ref.lower()))  # type: ignore[attr-defined]
+
+
+def poll_by_ref(db: Session, ref: str | int) -> Poll:
+    """A poll by id or short name."""
+    poll = _by_ref(db, Poll, ref)
     if poll is None:
         raise NotFound("poll", field="poll")
     return poll
@@ -884,10 +892,7 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
 
 def budget_by_ref(db: Session, ref: str | int) -> Budget:
     """A participatory budget by id or short name."""
-    ref = to_latin_digits(str(ref)).strip()
-    number = digits.integer(ref) if ref.isascii() else None
-    by_slug = select(Budget).where(Budget.slug == ref.lower())
-    budget = db.get(Budget, number) if number is not None else db.scalar(by_slug)
+    budget = _by_ref(db, Budget, ref)
     if budget is None:
         raise NotFound("budget", field="budget")
     return budget

@@ -30,6 +30,7 @@ from smartgov.web.deps import (
     current_principal,
     request_session,
 )
+from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
@@ -396,13 +397,13 @@ def _managed_definition(db: DbSession, principal: Any, definition_id: int) -> De
 
 
 @router.get("/definitions/{definition_id}", response_model=DefinitionDetail)
-def get_definition(definition_id: int, principal: CurrentPrincipal, db: DbSession) -> DefinitionDetail:
+def get_definition(definition_id: Id, principal: CurrentPrincipal, db: DbSession) -> DefinitionDetail:
     """One stored version with its YAML source."""
     return definition_detail(db, _managed_definition(db, principal, definition_id))
 
 
 @router.post("/definitions/{definition_id}/publish", response_model=DefinitionPublic)
-def publish_definition(definition_id: int, principal: CurrentPrincipal, db: DbSession) -> DefinitionPublic:
+def publish_definition(definition_id: Id, principal: CurrentPrincipal, db: DbSession) -> DefinitionPublic:
     """Publish a draft version; the previously published version is retired."""
     row = service.publish_definition(db, _managed_definition(db, principal, definition_id), actor_id=principal.id)
     db.commit()
@@ -410,7 +411,7 @@ def publish_definition(definition_id: int, principal: CurrentPrincipal, db: DbSe
 
 
 @router.post("/definitions/{definition_id}/retire", response_model=DefinitionPublic)
-def retire_definition(definition_id: int, principal: CurrentPrincipal, db: DbSession) -> DefinitionPublic:
+def retire_definition(definition_id: Id, principal: CurrentPrincipal, db: DbSession) -> DefinitionPublic:
     """Take a version off the catalog; open cases continue under it."""
     row = service.retire_definition(db, _managed_definition(db, principal, definition_id), actor_id=principal.id)
     db.commit()
@@ -659,13 +660,13 @@ def _visible_payment(db: DbSession, principal: Any, payment_id: int) -> Payment:
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentPublic)
-def get_payment(payment_id: int, principal: CurrentPrincipal, db: DbSession) -> PaymentPublic:
+def get_payment(payment_id: Id, principal: CurrentPrincipal, db: DbSession) -> PaymentPublic:
     """One payment attempt and its status."""
     return payment_public(db, _visible_payment(db, principal, payment_id))
 
 
 @router.get("/payments/{payment_id}/receipt", response_model=ReceiptPublic)
-def get_receipt(payment_id: int, principal: CurrentPrincipal, db: DbSession) -> ReceiptPublic:
+def get_receipt(payment_id: Id, principal: CurrentPrincipal, db: DbSession) -> ReceiptPublic:
     """The receipt of a successful payment."""
     return ReceiptPublic(**payments.receipt(db, _visible_payment(db, principal, payment_id)))
 

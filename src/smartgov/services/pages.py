@@ -29,6 +29,7 @@ from smartgov.i18n import (
 from smartgov.identity import Account, Organization, Role, can_use_personal_records, require
 from smartgov.identity.service import accounts_in, descendants
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
+from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
@@ -557,7 +558,7 @@ def gateway_outcome(token: str, request: Request, db: DbSession, form: PostedFor
 
 
 @router.get("/services/payments/{payment_id}", response_class=HTMLResponse)
-def payment_page(payment_id: int, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
+def payment_page(payment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     payment = db.get(Payment, payment_id)
     invoice = db.get(Invoice, payment.invoice_id) if payment else None
     app = db.get(Application, invoice.application_id) if invoice else None
@@ -735,7 +736,7 @@ def case_assign(reference: str, request: Request, db: DbSession, principal: Curr
     app = _visible(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     choice = form.get("assignee", "")
-    assignee = principal.id if choice == "me" else digits.integer(choice, "assignee")
+    assignee = principal.id if choice == "me" else posted_number(choice, "assignee")
     try:
         service.assign(db, principal, app, assignee)
         db.commit()
@@ -793,7 +794,7 @@ def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal, f
 
 
 @router.post("/services/admin/definitions/{definition_id}/{change}")
-def change_definition(definition_id: int, change: str, request: Request, db: DbSession,
+def change_definition(definition_id: Id, change: str, request: Request, db: DbSession,
                       principal: CurrentPrincipal, _form: PostedForm) -> Response:
     row = service.definition_row(db, definition_id)
     require(permissions.can_publish_definition(db, principal, db.get(Organization, row.agency_id)))  # type: ignore[arg-type]

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smartgov.web.fields import Id
+
 
 class ServicePublic(BaseModel):
     """A published service in the catalog."""
@@ -195,7 +197,7 @@ class RatingPublic(BaseModel):
 
 
 class AssignIn(BaseModel):
-    assignee_id: int | None = Field(None, description="Account id of an official; null releases the case.")
+    assignee_id: Id | None = Field(None, description="Account id of an official; null releases the case.")
 
 
 class BulkIn(BaseModel):

@@ -47,6 +47,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
         yield session
     except BaseException:
         session.info.pop("unsaved", None)  # a failed command's writes are rolled back on purpose
+        if _caller_expired(request, session):
+            await run_in_threadpool(_reload_caller, request, session)
         raise
     finally:
         lost = unsaved_writes(session)
@@ -56,6 +58,27 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
             session.close()
         if lost:
             _report_unsaved(request)
+
+
+def _caller_expired(request: Request, session: Session) -> bool:
+    """Whether the caller's account was expired in ``session`` (a handler rolled back before refusing)."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return False
+    state = inspect(principal.account)
+    return state.session is session and bool(state.expired_attributes)
+
+
+def _reload_caller(request: Request, session: Session) -> None:
+    """Load the caller's account again before the session closes: the refusal is drawn after that.
+
+    A page's refusal (its 404 or 403 page) shows who is signed in, read from the account after
+    this session has closed. A handler that rolled back its failed command before raising had
+    expired the account, and drawing the page then failed with ``DetachedInstanceError`` (a bare
+    500 instead of the refusal). What the failed command wrote is discarded first, as it would be.
+    """
+    session.rollback()
+    session.refresh(request.state.principal.account)  # its roles (grants) are loaded with it
 
 
 @contextmanager

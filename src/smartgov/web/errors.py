@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartgov.errors import DomainError, ValidationFailed
@@ -48,6 +49,28 @@ _STATUS_MESSAGES = {
     413: N_("The upload is too large."),
     429: N_("Too many requests. Wait a little and try again."),
     500: N_("Something went wrong on our side. The team has been told; please try again later."),
+}
+
+
+class ErrorItem(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. `not_found`, `invalid_input`.")
+    message: str = Field(description="What went wrong, in the caller's language.")
+    field: str | None = Field(description="The field at fault (`a.b.0` inside a body), or null.")
+
+
+class ErrorDetail(ErrorItem):
+    details: list[ErrorItem] | None = Field(None, description="Every field error, when there are several.")
+
+
+class ErrorEnvelope(BaseModel):
+    """The one shape of every refusal; some routes add keys of their own to ``error``."""
+
+    error: ErrorDetail
+
+
+#: Declared on every API route: what a 4xx answer looks like (instead of FastAPI's ``detail`` list).
+API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorEnvelope, "description": "Refused: `{\"error\": {\"code\", \"message\", \"field\"}}`."},
 }
 
 

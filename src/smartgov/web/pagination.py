@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
+import annotated_types
 from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+
+#: A page number, from 1; bounded so that its offset stays within what a database takes.
+PageNumber = Annotated[int, annotated_types.Interval(ge=1, le=1_000_000)]
 
 
 class PageParams(BaseModel):
@@ -26,7 +30,7 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")] = 1,
+    page: Annotated[PageNumber, Query(description="Page number, from 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=100, description="Items per page, at most 100.")] = 20,
 ) -> PageParams:
     return PageParams(page=page, per_page=per_page)
