@@ -1,7 +1,7 @@
 """identity: every secret throttled, an account proves its person
 
 Revision ID: 0011_identity_proof
-Revises: 0015_misc
+Revises: 0010_document_codes
 Create Date: 2026-12-07 03:16:33.090402
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0011_identity_proof'
-down_revision = '0015_misc'
+down_revision = '0010_document_codes'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """services: verification codes printed on issued documents
 
-Revision ID: 0015_misc
+Revision ID: 0010_document_codes
 Revises: 0009_access_labels
 Create Date: 2026-12-07 03:30:00
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015_misc'
+revision = '0010_document_codes'
 down_revision = '0009_access_labels'
 branch_labels = None
 depends_on = None

@@ -7,7 +7,7 @@ but cannot be verified on the public board; votes cast after the upgrade are enc
 from before the upgrade takes the current election key at its next vote). The reshuffling
 sweep's ``sealed_at`` goes.
 
-Revision ID: 0010_ballot_encryption
+Revision ID: 0012_ballot_encryption
 Revises: 0011_identity_proof
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 
 import smartgov.db
 
-revision = '0010_ballot_encryption'
+revision = '0012_ballot_encryption'
 down_revision = '0011_identity_proof'
 branch_labels = None
 depends_on = None
