@@ -342,6 +342,10 @@ class Output(_Model):
     states: Annotated[tuple[Name, ...], BeforeValidator(_to_tuple)] = ()
 
 
+#: Routing rules the engine knows itself (``routing.py``); any other must be registered.
+BUILT_IN_ROUTING = ("agency", "applicant_province")
+
+
 class ServiceDefinition(_Model):
     """One version of one service, as published by its agency."""
 
@@ -359,6 +363,9 @@ class ServiceDefinition(_Model):
     fee: Fee | None = None
     workflow: WorkflowSpec
     output: Output | None = None
+    #: Which branch of the agency serves a case (``routing.py``): ``agency``, ``applicant_province``
+    #: or a rule a domain module registered (insurance: ``workshop_branch``).
+    routing: Ident = "agency"
 
     @cached_property
     def fields_by_name(self) -> dict[str, FormField]:
@@ -711,7 +718,7 @@ def issue_states(defn: ServiceDefinition) -> frozenset[str]:
 
 
 def named_hooks(defn: ServiceDefinition) -> list[tuple[Loc, str, str]]:
-    """``(location, kind, name)`` of every action and fee provider the definition refers to."""
+    """``(location, kind, name)`` of every action, fee provider and routing rule the definition refers to."""
     found: list[tuple[Loc, str, str]] = []
     for i, name in enumerate(defn.workflow.on_submit):
         found.append((("workflow", "on_submit", i), "action", name))
@@ -720,6 +727,8 @@ def named_hooks(defn: ServiceDefinition) -> list[tuple[Loc, str, str]]:
             found.append((("workflow", "transitions", i, "actions", j), "action", name))
     if defn.fee is not None and defn.fee.provider:
         found.append((("fee", "provider"), "fee provider", defn.fee.provider))
+    if defn.routing not in BUILT_IN_ROUTING:
+        found.append((("routing",), "routing rule", defn.routing))
     return found
 
 

@@ -78,7 +78,7 @@ class Application(Base):
     __tablename__ = "services_application"
     __table_args__ = (
         UniqueConstraint("applicant_id", "idempotency_key"),
-        Index("ix_services_application_inbox", "agency_id", "state", "sla_deadline"),
+        Index("ix_services_application_inbox", "branch_id", "state", "sla_deadline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +87,10 @@ class Application(Base):
     service_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[int] = mapped_column(Integer)
     agency_id: Mapped[int] = mapped_column(ForeignKey("identity_organization.id"))
+    #: The branch of the agency that serves the case (``routing.py``); its officials work it and
+    #: the supervisors above it see it. Set by both submission paths (``None`` only for rows of a
+    #: database migrated while a submission was in flight: the agency's, see ``permissions``).
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("identity_organization.id"))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("identity_person.id"))
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("identity_organization.id"))

@@ -10,7 +10,9 @@ A domain module registers, at import time:
   e.g. "compute and store the pension" on approval;
 * named fee providers for fees no formula can express (:func:`register_fee_provider`);
 * extra fields of an output document, by the definition's ``output.template``
-  (:func:`register_document_fields`).
+  (:func:`register_document_fields`);
+* routing rules that name the province a case is served in (:func:`register_routing_rule`),
+  for a definition's ``routing:`` (``routing.py``).
 
 Handlers run inside the use case's transaction; raising :class:`smartgov.errors.DomainError`
 refuses the whole step (nothing is stored).
@@ -110,16 +112,29 @@ class DocumentField:
         return localize_digits(self.value, lang)
 
 
+@dataclass(frozen=True)
+class RoutingContext:
+    """An application about to be stored, for a routing rule: cleaned answers, applicant facts, business."""
+
+    db: Session
+    definition: ServiceDefinition
+    answers: dict[str, Any]
+    applicant: dict[str, Any]
+    organization: Organization | None
+
+
 PrefillProvider = Callable[[ApplicantContext], Prefill | None]
 ActionHandler = Callable[[ActionContext], dict[str, Any] | None]
 FeeProvider = Callable[[FeeContext], int]
 DocumentFieldsProvider = Callable[[ActionContext], list[DocumentField]]
+RoutingRule = Callable[[RoutingContext], str | None]
 
 _folders: list[Path] = [DEFINITIONS_DIR]
 _prefill: dict[str, _Provider] = {}
 _actions: dict[str, ActionHandler] = {}
 _fees: dict[str, FeeProvider] = {}
 _document_fields: dict[str, DocumentFieldsProvider] = {}
+_routing: dict[str, RoutingRule] = {}
 
 
 def register_definition_folder(folder: str | Path) -> None:
@@ -199,6 +214,16 @@ def document_fields_provider(template: str) -> DocumentFieldsProvider | None:
     return _document_fields.get(template)
 
 
+def register_routing_rule(name: str, rule: RoutingRule) -> None:
+    """A definition's ``routing: name`` asks ``rule(ctx)`` for the province its cases are served in
+    (``None``: none known, the owning agency serves the case); ``routing.py`` finds the branch."""
+    _routing[name] = rule
+
+
+def routing_rule(name: str) -> RoutingRule | None:
+    return _routing.get(name)
+
+
 def known(kind: str, name: str) -> bool:
-    """Whether a hook a definition names is registered (``kind``: action or fee provider)."""
-    return name in (_actions if kind == "action" else _fees)
+    """Whether a hook a definition names is registered (``kind``: action, fee provider or routing rule)."""
+    return name in {"action": _actions, "fee provider": _fees, "routing rule": _routing}[kind]
