@@ -67,6 +67,7 @@ from .schemas import (
     ServicePublic,
     ServiceStatsPublic,
     TimelineEntryPublic,
+    TransferIn,
     TransitionIn,
     VerificationCodeIn,
     VerificationPublic,
@@ -550,7 +551,7 @@ def rate(reference: str, body: RatingIn, principal: CurrentPrincipal, db: DbSess
 
 @router.post("/applications/{reference}/assign", response_model=ApplicationPublic)
 def assign(reference: str, body: AssignIn, principal: CurrentPrincipal, db: DbSession) -> ApplicationPublic:
-    """Assign or reassign a case to an official of its agency (null releases it)."""
+    """Assign or reassign a case to staff of its branch (null releases it)."""
     app = visible_application(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     service.assign(db, principal, app, body.assignee_id)
@@ -564,6 +565,17 @@ def claim(reference: str, principal: CurrentPrincipal, db: DbSession) -> Applica
     app = visible_application(db, principal, reference)
     require(permissions.can_work_case(db, principal, app))
     service.assign(db, principal, app, principal.id)
+    db.commit()
+    return application_public(db, principal, app)
+
+
+@router.post("/applications/{reference}/transfer", response_model=ApplicationPublic)
+def transfer(reference: str, body: TransferIn, principal: CurrentPrincipal, db: DbSession) -> ApplicationPublic:
+    """Move a case to another branch of its agency: supervisors, between branches they oversee."""
+    app = visible_application(db, principal, reference)
+    branch = service.transfer_target(db, body.branch)
+    require(permissions.can_transfer_case(db, principal, app, branch))
+    service.transfer(db, principal, app, branch, body.reason)
     db.commit()
     return application_public(db, principal, app)
 
@@ -595,7 +607,7 @@ def inbox(
     closed: Annotated[bool, Query(description="Include finished cases.")] = False,
     sort: Annotated[Literal["deadline", "newest", "oldest", "reference"], Query()] = "deadline",
 ) -> dict[str, Any]:
-    """Cases of your agencies (and their sub-agencies), most urgent first, with SLA countdown."""
+    """Cases of your branch (a supervisor: every branch below theirs), most urgent first, with SLA countdown."""
     require(permissions.can_use_inbox(principal))
     stmt = service.inbox_query(db, principal, state=state, service_id=service_id, breached=breached, mine=mine,
                                role=role, include_closed=closed, sort=sort)
@@ -618,10 +630,10 @@ def bulk(body: BulkIn, principal: CurrentPrincipal, db: DbSession) -> list[BulkR
 def stats(principal: CurrentPrincipal, db: DbSession) -> list[ServiceStatsPublic]:
     """Per service: cases, finished, share decided automatically, SLA breaches, mean rating."""
     require(permissions.can_use_inbox(principal))
-    agencies = None if service.can_see_all(principal) else service.visible_agency_ids(db, principal)
+    branches = permissions.branch_scope(db, principal)
     return [ServiceStatsPublic(service_id=s.service_id, total=s.total, closed=s.closed, automatic=s.automatic,
                                automatic_share=s.automatic_share, breached=s.breached, mean_rating=s.mean_rating)
-            for s in service.service_stats(db, agencies)]
+            for s in service.service_stats(db, branches)]
 
 
 # --------------------------------------------------------------------------- payments
@@ -681,8 +693,8 @@ def reconciliation(
 ) -> Any:
     """Daily reconciliation: invoices, payments, totals and every mismatch (JSON or CSV)."""
     require(permissions.can_view_reconciliation(principal))
-    agencies = None if service.can_see_all(principal) else service.visible_agency_ids(db, principal)
-    report = payments.reconciliation(db, day or clock.today(), agencies)
+    branches = permissions.branch_scope(db, principal)
+    report = payments.reconciliation(db, day or clock.today(), branches)
     if format == "csv":
         return Response(payments.reconciliation_csv(db, report), media_type="text/csv; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="reconciliation-{report.day.isoformat()}.csv"'})

@@ -57,7 +57,7 @@ from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
 from smartgov.notifications import EMAIL_REQUESTED, SMS_REQUESTED
 
-from . import registry, service, status
+from . import registry, routing, service, status
 from .config import services_settings
 from .definitions import ServiceDefinition
 from .eligibility import ensure_eligible
@@ -78,8 +78,8 @@ PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_
 
 @functools.cache
 def _applicant_query() -> Select[Any]:
-    """Token → account → person, the service's published version and its agency, a case with the key, and
-    the uploads the body names."""
+    """Token → account → person, the service's published version and its agency, a case with the key, the
+    uploads the body names, and the branch serving the person's province (``routing``)."""
     used = (select(Application.id).where(Application.applicant_id == Account.id,
                                          Application.idempotency_key == bindparam("key"))
             .correlate(Account).scalar_subquery())
@@ -93,7 +93,8 @@ def _applicant_query() -> Select[Any]:
                    *(getattr(Person, c) for c in PERSON_COLUMNS),
                    Definition.id.label("definition_id"), Definition.service_id, Definition.version,
                    Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"),
-                   uploads.label("uploads"))
+                   uploads.label("uploads"),
+                   routing.province_branch(Definition.agency_id, Person.province).label("province_branch"))
             .select_from(ApiToken)
             .join(Account, Account.id == ApiToken.account_id)
             .outerjoin(Person, Person.id == Account.person_id)
@@ -161,9 +162,11 @@ _TAKES: dict[int, tuple[ServiceDefinition, bool]] = {}
 
 
 def _takes(defn: ServiceDefinition) -> bool:
-    """What the version itself asks for: no business, no action on submit, no fee provider, no automatic
+    """What the version itself asks for: no business, no action on submit, no fee provider, a routing rule
+    of the engine's own, no automatic
     step out of its first state that reads the case (whose number is not known before it is written)."""
-    if defn.relationship == "G2B" or defn.workflow.on_submit or (defn.fee is not None and defn.fee.provider):
+    if (defn.relationship == "G2B" or defn.workflow.on_submit or (defn.fee is not None and defn.fee.provider)
+            or not routing.built_in(defn)):
         return False
     wf = Workflow.from_definition(defn)
     return not any(tr.automatic and tr.condition is not None and "application" in tr.condition.roots()
@@ -236,7 +239,8 @@ def check(who: Applicant, answers: dict[str, Any], documents: dict[str, Any]) ->
                               agency_id=row.agency_id)
     values = service.case_values(version, defn, applicant_id=row.account_id, person_id=row.person_id,
                                  organization_id=None, answers=cleaned, docs=docs, fee=fee,
-                                 key=who.key or uuid.uuid4().hex, now=now)
+                                 key=who.key or uuid.uuid4().hex, now=now,
+                                 branch_id=routing.decide(defn, row.agency_id, row.province_branch))
     return Intake(values=values, definition=defn, agency_code=row.agency_code,
                   files=tuple(dict.fromkeys(f.id for f in files)), language=row.language,
                   email=person.email if person else None, phone=person.phone if person else None)

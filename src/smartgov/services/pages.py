@@ -7,6 +7,7 @@ without JavaScript: adding or removing a row of a repeating group is a form subm
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,6 @@ from smartgov.i18n import (
     parse_date,
 )
 from smartgov.identity import Account, Organization, Role, can_use_personal_records, require
-from smartgov.identity.service import accounts_in, descendants
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
@@ -102,12 +102,21 @@ def _timeline(db: DbSession, app: Application, defn: ServiceDefinition, internal
     labels = {t.action: (t.label_fa if get_language() == "fa" else t.label_en) for t in wf.spec.transitions}
     labels.update(submit=gettext("Application submitted"), respond=gettext("Applicant replied"),
                   claim=gettext("Case claimed"), assign=gettext("Case assigned"), reassign=gettext("Case reassigned"),
-                  release=gettext("Case released"))
+                  release=gettext("Case released"), transfer=gettext("Case transferred"))
     out = []
     for e in service.timeline(db, app, internal=internal):
+        text = _transfer_text(db, e.text) if e.kind == service.TRANSFER else e.text if e.kind != "assign" else None
         out.append({"at": e.at, "label": labels.get(e.action, e.action), "to": _state_label(defn, e.to_state),
-                    "automatic": e.automatic, "text": e.text if e.kind != "assign" else None, "kind": e.kind})
+                    "automatic": e.automatic, "text": text, "kind": e.kind})
     return out
+
+
+def _transfer_text(db: DbSession, stored: str | None) -> str:
+    """``From → To: reason`` of a transfer kept as JSON in the case's history."""
+    data = json.loads(stored or "{}")
+    lang = get_language()
+    names = [org.name(lang) if (org := db.get(Organization, data.get(k) or 0)) else "" for k in ("from", "to")]
+    return f"{names[0]} → {names[1]}: {data.get('reason', '')}"
 
 
 def _visible(db: DbSession, principal: Any, reference: str) -> Application:
@@ -582,8 +591,8 @@ def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrinc
         except ValueError:
             errors["day"] = gettext("Enter a real date, for example {example}.",
                                     example="1405/09/15" if fa else "2026-12-06")
-    agencies = None if service.can_see_all(principal) else service.visible_agency_ids(db, principal)
-    report = payments.reconciliation(db, chosen, agencies)
+    branches = permissions.branch_scope(db, principal)
+    report = payments.reconciliation(db, chosen, branches)
     numbers = {i.id: i.number for i in report.invoices}
     for p in report.payments:
         if p.invoice_id not in numbers:
@@ -645,8 +654,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
         "services": sorted(titles.items(), key=lambda kv: kv[1]), "titles": titles,
         "states": sorted(((k, " / ".join(v)) for k, v in state_labels.items()), key=lambda kv: kv[1]),
         "pages": pages, "query": urlencode(query), "notice": notice, "bulk_actions": sorted(bulk_actions.items()),
-        "stats": service.service_stats(db, None if service.can_see_all(principal)
-                                       else service.visible_agency_ids(db, principal)),
+        "stats": service.service_stats(db, permissions.branch_scope(db, principal)),
     })
 
 
@@ -679,14 +687,16 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
     lang = get_language()
     wf = Workflow.from_definition(defn)
     agency = db.get(Organization, app.agency_id)
-    staff = []
-    if agency is not None and permissions.can_work_case(db, principal, app):
-        staff = [a for a in accounts_in(db, descendants(db, agency)) if a.roles & set(service.STAFF_ROLES)]
+    can_work = permissions.can_work_case(db, principal, app)
+    staff = service.case_staff(db, app) if can_work else []
+    branches = [b for b in service.transfer_choices(db, principal, app)
+                if permissions.can_transfer_case(db, principal, app, b)] if not app.terminal else []
     text, late = sla_text(app)
     applicant = db.get(Account, app.applicant_id)
     files = [(label, value) for label, value in _file_links(defn, app)]
     return render(request, "services/case.html", {
         "app": app, "defn": defn, "state": _state_label(defn, app.state), "agency": agency,
+        "branch": db.get(Organization, app.branch_id) if app.branch_id is not None else None, "branches": branches,
         "applicant": applicant,
         "summary": summarize(defn, app.answers, lang=lang, today=clock.local(app.submitted_at).date()),
         "files": files, "timeline": _timeline(db, app, defn, internal=True),
@@ -694,8 +704,8 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
         "documents": documents.documents_of(db, app), "sla": text, "late": late,
         "actions": [(t, t.requires_reason or wf.is_terminal(t.to))
                     for t in service.available_actions(db, principal, app)]
-        if permissions.can_work_case(db, principal, app) else [],
-        "can_work": permissions.can_work_case(db, principal, app), "staff": staff,
+        if can_work else [],
+        "can_work": can_work, "staff": staff,
         "assignee": db.get(Account, app.assignee_id) if app.assignee_id else None, "errors": errors or {},
     }, status_code=status)
 
@@ -744,6 +754,28 @@ def case_assign(reference: str, request: Request, db: DbSession, principal: Curr
         db.rollback()
         return _render_case(request, db, principal, _visible(db, principal, reference), errors=field_errors(exc),
                             status=422)
+    return RedirectResponse(f"/services/inbox/{reference}", status_code=303)
+
+
+@router.post("/services/inbox/{reference}/transfer")
+def case_transfer(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
+                  form: PostedForm) -> Response:
+    app = _visible(db, principal, reference)
+    try:
+        branch = service.transfer_target(db, form.get("branch", ""))
+    except DomainError as exc:
+        return _render_case(request, db, principal, app, errors=field_errors(exc), status=422)
+    require(permissions.can_transfer_case(db, principal, app, branch))
+    try:
+        service.transfer(db, principal, app, branch, form.get("reason"))
+        db.commit()
+    except DomainError as exc:
+        db.rollback()
+        return _render_case(request, db, principal, _visible(db, principal, reference), errors=field_errors(exc),
+                            status=422)
+    # the case may have left what the caller sees (a supervisor's subtree always holds it; kept general)
+    if not permissions.can_view_application(db, principal, app):
+        return RedirectResponse("/services/inbox", status_code=303)
     return RedirectResponse(f"/services/inbox/{reference}", status_code=303)
 
 

@@ -254,15 +254,15 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return clock.day_start(day), clock.day_start(day + dt.timedelta(days=1))
 
 
-def reconciliation(db: Session, day: dt.date, agency_ids: set[int] | None = None) -> Reconciliation:
+def reconciliation(db: Session, day: dt.date, branch_ids: set[int] | None = None) -> Reconciliation:
     """Invoices and payments of one business day (platform time zone), their totals, and every mismatch."""
     start, end = _day_bounds(day)
     report = Reconciliation(day=day)
     inv_stmt = select(Invoice).where(or_(Invoice.created_at.between(start, end), Invoice.paid_at.between(start, end)))
     pay_stmt = select(Payment).where(
         or_(Payment.created_at.between(start, end), Payment.settled_at.between(start, end)))
-    if agency_ids is not None:
-        apps = select(Application.id).where(Application.agency_id.in_(agency_ids or {-1}))
+    if branch_ids is not None:
+        apps = select(Application.id).where(Application.branch_id.in_(branch_ids or {-1}))
         inv_stmt = inv_stmt.where(Invoice.application_id.in_(apps))
         pay_stmt = pay_stmt.where(Payment.invoice_id.in_(select(Invoice.id).where(Invoice.application_id.in_(apps))))
     report.invoices = list(db.scalars(inv_stmt.order_by(Invoice.id)))

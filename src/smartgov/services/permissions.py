@@ -3,22 +3,69 @@
 Checks return ``True``/``False``; the edge turns ``False`` into 403 with
 ``smartgov.identity.require``, except that a case the caller may not see answers 404 (its
 existence is not revealed). Workflow roles are checked by the engine itself.
+
+Least privilege for staff, one rule everywhere (queues, case lists, case pages, claims,
+decisions, files, documents, statistics): a case is worked in the branch it was routed to
+(``Application.branch_id``, see ``routing.py``). An official works the cases of the branch they
+hold the role in, and no other; a supervisor (an agency admin) the cases of every branch in the
+subtree of theirs. Platform admins and auditors read every case.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, Principal, Role, acts_for_agency, can_write, is_platform_admin
+from smartgov.identity import Organization, OrgKind, Principal, Role, acts_for_agency, can_write, is_platform_admin
+from smartgov.identity.service import descendants
 
-from . import service
 from .models import Application, IssuedDocument, StoredFile
+
+#: Staff who work cases: officials in their branch, supervisors in their subtree.
+STAFF_ROLES = (Role.OFFICIAL, Role.AGENCY_ADMIN)
+#: Staff who see and act on the cases of every branch below theirs, and transfer cases between them.
+SUPERVISOR_ROLES = (Role.AGENCY_ADMIN,)
+
+
+def can_see_all(principal: Principal) -> bool:
+    """Platform admins and auditors read every case (they do not work cases)."""
+    return principal.has_role(Role.PLATFORM_ADMIN) or principal.has_role(Role.AUDITOR)
+
+
+def _agencies(db: Session, principal: Principal, *roles: Role) -> list[Organization]:
+    found = (db.get(Organization, org_id) for org_id in principal.org_ids(*roles))
+    return [org for org in found if org is not None and org.kind == OrgKind.AGENCY]
+
+
+def case_branch_ids(db: Session, principal: Principal) -> set[int]:
+    """The branches whose cases the caller works: an official's own, every one below a supervisor's."""
+    ids = {org.id for org in _agencies(db, principal, Role.OFFICIAL)}
+    for org in _agencies(db, principal, *SUPERVISOR_ROLES):
+        ids |= descendants(db, org)
+    return ids
+
+
+def branch_scope(db: Session, principal: Principal) -> set[int] | None:
+    """What lists and statistics show the caller: ``None`` (every case) for platform admins and
+    auditors, else the cases of :func:`case_branch_ids`."""
+    return None if can_see_all(principal) else case_branch_ids(db, principal)
+
+
+def supervised_branch_ids(db: Session, principal: Principal) -> set[int]:
+    """The branches a supervisor oversees (their own and every one below): where they may transfer cases."""
+    ids: set[int] = set()
+    for org in _agencies(db, principal, *SUPERVISOR_ROLES):
+        ids |= descendants(db, org)
+    return ids
+
+
+def works_on(db: Session, principal: Principal, app: Application) -> bool:
+    """Whether the caller works this case: an official of its branch, or a supervisor above it."""
+    return app.branch_id is not None and app.branch_id in case_branch_ids(db, principal)
 
 
 def can_view_application(db: Session, principal: Principal, app: Application) -> bool:
-    """The applicant, officials of the case's agencies, platform admins and auditors."""
-    return (app.applicant_id == principal.id or service.can_see_all(principal)
-            or service.works_on(db, principal, app))
+    """The applicant, the staff who work the case's branch, platform admins and auditors."""
+    return app.applicant_id == principal.id or can_see_all(principal) or works_on(db, principal, app)
 
 
 def can_act_as_applicant(principal: Principal, app: Application) -> bool:
@@ -27,9 +74,16 @@ def can_act_as_applicant(principal: Principal, app: Application) -> bool:
 
 
 def can_work_case(db: Session, principal: Principal, app: Application) -> bool:
-    """Decide, request information, assign: officials of the case's agencies, never on their own case."""
+    """Decide, request information, claim, assign: staff of the case's branch, never on their own case."""
     return (can_write(principal) and app.applicant_id != principal.id
-            and bool(principal.roles & set(service.STAFF_ROLES)) and service.works_on(db, principal, app))
+            and bool(principal.roles & set(STAFF_ROLES)) and works_on(db, principal, app))
+
+
+def can_transfer_case(db: Session, principal: Principal, app: Application, branch: Organization) -> bool:
+    """Move a case to another branch: a supervisor over both branches, never on their own case."""
+    supervised = supervised_branch_ids(db, principal)
+    return (can_write(principal) and app.applicant_id != principal.id and app.branch_id in supervised
+            and branch.id in supervised)
 
 
 def can_use_inbox(principal: Principal) -> bool:
@@ -48,10 +102,10 @@ def can_manage_keys(db: Session, principal: Principal, agency: Organization) -> 
 
 
 def can_download_file(db: Session, principal: Principal, file: StoredFile, app: Application | None) -> bool:
-    """The uploader, and officials of the agency that owns the case the file belongs to."""
+    """The uploader, and the staff of the case's branch (platform admins and auditors: every case's)."""
     if file.owner_id == principal.id:
         return True
-    return app is not None and (service.works_on(db, principal, app) or service.can_see_all(principal))
+    return app is not None and (works_on(db, principal, app) or can_see_all(principal))
 
 
 def can_read_document(db: Session, principal: Principal | None, doc: IssuedDocument) -> bool:

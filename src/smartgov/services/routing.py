@@ -49,7 +49,7 @@ def province_branch(agency_id: Any, province: Any) -> ColumnElement[Any]:
     org = aliased(Organization)
     child = aliased(Organization)
     tree = (select(org.id.label("id"), literal(0, Integer).label("depth"))
-            .where(org.id == agency_id).cte("branch_tree", recursive=True, nesting=True))
+            .where(org.id == agency_id).correlate_except(org).cte("branch_tree", recursive=True, nesting=True))
     tree = tree.union_all(select(child.id, tree.c.depth + 1)
                           .where(child.parent_id == tree.c.id, tree.c.depth < MAX_DEPTH))
     branch = aliased(Organization)
@@ -58,16 +58,17 @@ def province_branch(agency_id: Any, province: Any) -> ColumnElement[Any]:
             .order_by(tree.c.depth, branch.id).limit(1).scalar_subquery())
 
 
-def needs_province(defn: ServiceDefinition) -> bool:
-    """Whether the definition's rule reads a province (every rule but ``agency``)."""
-    return defn.routing != AGENCY
+def built_in(defn: ServiceDefinition) -> bool:
+    """Whether the rule needs nothing but the applicant's person: a submission without an ORM session
+    (``intake``) can route it with :func:`province_branch` of the person's province and :func:`decide`."""
+    return defn.routing in BUILT_IN_ROUTING
 
 
-def decide(defn: ServiceDefinition, agency_id: int, branch_id: int | None) -> int:
-    """The case's branch: the one found for its province, else the agency (always for ``agency``)."""
-    if defn.routing == AGENCY or branch_id is None:
-        return agency_id
-    return branch_id
+def decide(defn: ServiceDefinition, agency_id: int, person_branch: int | None) -> int:
+    """The case's branch for a built-in rule: the one serving the applicant's province, else the agency."""
+    if defn.routing == APPLICANT_PROVINCE and person_branch is not None:
+        return person_branch
+    return agency_id
 
 
 def case_province(db: Session, defn: ServiceDefinition, answers: dict[str, Any], applicant: dict[str, Any],
@@ -91,4 +92,5 @@ def route(db: Session, defn: ServiceDefinition, agency_id: int, answers: dict[st
     province = case_province(db, defn, answers, applicant, organization)
     if not province:
         return agency_id
-    return decide(defn, agency_id, db.scalar(select(province_branch(literal(agency_id), literal(province)))))
+    found = db.scalar(select(province_branch(literal(agency_id), literal(province))))
+    return found if found is not None else agency_id

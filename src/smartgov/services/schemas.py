@@ -200,6 +200,11 @@ class AssignIn(BaseModel):
     assignee_id: Id | None = Field(None, description="Account id of an official; null releases the case.")
 
 
+class TransferIn(BaseModel):
+    branch: str = Field(max_length=40, description="Code of the branch to move the case to.")
+    reason: str = Field(max_length=4000, description="Why the case moves; kept in the case's history.")
+
+
 class BulkIn(BaseModel):
     references: list[str] = Field(min_length=1, max_length=100)
     action: str = Field(max_length=64, description="A workflow action, or `claim`.")

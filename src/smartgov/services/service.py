@@ -38,7 +38,7 @@ from smartgov.identity import (
     can_use_personal_records,
     organization_by_code,
 )
-from smartgov.identity.service import descendants
+from smartgov.identity.service import accounts_in, descendants
 from smartgov.notifications import (
     EMAIL_REQUESTED,
     SMS_REQUESTED,
@@ -49,7 +49,7 @@ from smartgov.notifications import (
 )
 from smartgov.settings import get_settings, public_url
 
-from . import registry
+from . import registry, routing
 from .config import services_settings
 from .definitions import (
     FileField,
@@ -79,11 +79,11 @@ from .models import (
     StoredFile,
     TransitionLog,
 )
+from .permissions import can_see_all, case_branch_ids, supervised_branch_ids, works_on
 from .workflow import Workflow, is_breached, time_left
 
 log = logging.getLogger(__name__)
 
-STAFF_ROLES = (Role.OFFICIAL, Role.AGENCY_ADMIN)
 APPLICANT = "applicant"
 """The one workflow role the engine knows: the person who applied. Every other role named in a
 definition (``registry_clerk``, ``officer``…) is held by the owning agency's officials."""
@@ -729,7 +729,8 @@ def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDef
     app = Application(reference=next_number(db, services_settings().reference_format, now),
                       **case_values(row, defn, applicant_id=principal.id, person_id=principal.account.person_id,
                                     organization_id=org.id if org else None, answers=answers, docs=docs, fee=fee,
-                                    key=key, now=now))
+                                    key=key, now=now,
+                                    branch_id=routing.route(db, defn, row.agency_id, answers, facts, org)))
     db.add(app)
     db.flush()
     for f in files:
@@ -757,11 +758,13 @@ SUBMITTED_TEMPLATE = "services.submitted"
 
 def case_values(row: Any, defn: ServiceDefinition, *, applicant_id: int, person_id: int | None,
                 organization_id: int | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
-                now: dt.datetime) -> dict[str, Any]:
-    """The columns of a new case but its id and reference (``row``: the published version, ORM or plain)."""
+                now: dt.datetime, branch_id: int) -> dict[str, Any]:
+    """The columns of a new case but its id and reference (``row``: the published version, ORM or plain;
+    ``branch_id``: where ``routing`` sent it)."""
     wf = Workflow.from_definition(defn)
     return {
         "definition_id": row.id, "service_id": row.service_id, "version": row.version, "agency_id": row.agency_id,
+        "branch_id": branch_id,
         "applicant_id": applicant_id, "person_id": person_id, "organization_id": organization_id,
         "answers": answers, "documents": docs, "computed": {}, "state": wf.initial, "terminal": False,
         "state_entered_at": now, "sla_deadline": wf.sla_deadline(now, wf.initial), "idempotency_key": key,
@@ -1010,31 +1013,6 @@ def rate(db: Session, principal: Principal, app: Application, score: int, commen
 # --------------------------------------------------------------------------- reading cases
 
 
-def visible_agency_ids(db: Session, principal: Principal) -> set[int]:
-    """Agencies whose cases an official sees: where they work, the agencies above and every sub-agency."""
-    ids: set[int] = set()
-    for org_id in principal.org_ids(*STAFF_ROLES):
-        org = db.get(Organization, org_id)
-        if org is None or org.kind != OrgKind.AGENCY:
-            continue
-        ids |= descendants(db, org)
-        parent = org.parent_id
-        while parent is not None and parent not in ids:
-            ids.add(parent)
-            above = db.get(Organization, parent)
-            parent = above.parent_id if above else None
-    return ids
-
-
-def works_on(db: Session, principal: Principal, app: Application) -> bool:
-    """Whether the caller is an official of the case's agency (or of one above or below it)."""
-    return app.agency_id in visible_agency_ids(db, principal)
-
-
-def can_see_all(principal: Principal) -> bool:
-    return principal.has_role(Role.PLATFORM_ADMIN) or principal.has_role(Role.AUDITOR)
-
-
 def application_by_reference(db: Session, reference: str) -> Application:
     """The case, with its definition version and agency fetched in the same round trip.
 
@@ -1134,7 +1112,7 @@ def my_applications_query(principal: Principal) -> Select[Any]:
 @dataclass(frozen=True)
 class TimelineEntry:
     at: dt.datetime
-    kind: str  # submit | transition | request | answer | assign
+    kind: str  # submit | transition | request | answer | assign | transfer
     from_state: str | None
     to_state: str | None
     action: str
@@ -1150,7 +1128,8 @@ def timeline(db: Session, app: Application, *, internal: bool = False) -> list[T
     if not internal:
         stmt = stmt.where(TransitionLog.internal == false())
     for t in db.scalars(stmt.order_by(TransitionLog.id)):
-        kind = "submit" if t.from_state is None else ("assign" if t.internal else "transition")
+        kind = ("submit" if t.from_state is None else TRANSFER if t.action == TRANSFER
+                else "assign" if t.internal else "transition")
         entries.append(TimelineEntry(t.at, kind, t.from_state, t.to_state, t.action, t.automatic, t.actor_id,
                                      t.reason))
     for r in db.scalars(select(InfoRequest).where(InfoRequest.application_id == app.id)):
@@ -1182,10 +1161,10 @@ def inbox_query(
     breached: bool | None = None, mine: bool = False, role: str | None = None, include_closed: bool = False,
     sort: str = "deadline",
 ) -> Select[Any]:
-    """Cases of the caller's agencies, filtered and sorted (deadline: most urgent first)."""
+    """Cases of the caller's branches (``permissions``), filtered and sorted (deadline: most urgent first)."""
     stmt = select(Application)
     if not can_see_all(principal):
-        stmt = stmt.where(Application.agency_id.in_(visible_agency_ids(db, principal) or {-1}))
+        stmt = stmt.where(Application.branch_id.in_(case_branch_ids(db, principal) or {-1}))
     if not include_closed and not state:
         stmt = stmt.where(Application.terminal == false())
     if state:
@@ -1235,7 +1214,7 @@ def assign(db: Session, principal: Principal, app: Application, assignee_id: int
     if app.terminal:
         raise Conflict("workflow_closed", N_("This case is closed; no further action is possible."))
     if assignee_id is not None and not works_on(db, _staff_principal(db, assignee_id), app):
-        raise DomainError("assignee_invalid", N_("Assign cases only to officials of this agency."), field="assignee")
+        raise DomainError("assignee_invalid", N_("Assign cases only to staff of the case's branch."), field="assignee")
     before = app.assignee_id
     if before == assignee_id:
         return app
@@ -1249,6 +1228,72 @@ def assign(db: Session, principal: Principal, app: Application, assignee_id: int
     events.publish(db, "services.application_assigned", actor_id=principal.id, **event_data(db, app),
                    assignee_id=assignee_id, previous_assignee_id=before, action=action)
     return app
+
+
+TRANSFER = "transfer"
+
+
+def transfer(db: Session, principal: Principal, app: Application, branch: Organization,
+             reason: str | None) -> Application:
+    """Move an open case to another branch of its agency (the caller, a supervisor over both, is checked
+    by ``permissions.can_transfer_case``); an assignee who does not work the new branch lets it go."""
+    if app.terminal:
+        raise Conflict("workflow_closed", N_("This case is closed; no further action is possible."))
+    agency = db.get(Organization, app.agency_id)
+    if agency is None or branch.kind != OrgKind.AGENCY or branch.id not in descendants(db, agency):
+        raise DomainError("branch_invalid", N_("Choose a branch of the agency that owns this service."),
+                          field="branch")
+    if branch.id == app.branch_id:
+        raise DomainError("branch_unchanged", N_("The case is in this branch already."), field="branch")
+    text = (reason or "").strip()
+    if not text:
+        raise DomainError("reason_required", N_("Give a reason for the transfer."), field="reason")
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise DomainError("reason_too_long", N_("Enter no more than {max} characters."), field="reason",
+                          max=MAX_ANSWER_LENGTH)
+    before, now = app.branch_id, clock.now()
+    app.branch_id = branch.id
+    app.updated_at = now
+    released = app.assignee_id
+    if released is not None and not works_on(db, _staff_principal(db, released), app):
+        app.assignee_id = None
+    else:
+        released = None
+    db.add(TransitionLog(application_id=app.id, from_state=app.state, to_state=app.state, action=TRANSFER,
+                         actor_id=principal.id, automatic=False, internal=True,
+                         reason=json.dumps({"from": before, "to": branch.id, "reason": text}), at=now))
+    events.publish(db, "services.application_transferred", actor_id=principal.id, **event_data(db, app),
+                   from_branch_id=before, to_branch_id=branch.id, released_assignee_id=released, reason=text)
+    return app
+
+
+def transfer_target(db: Session, code: str) -> Organization:
+    """The branch a transfer names by its code (422 naming the field if there is none)."""
+    found = db.scalar(select(Organization).where(Organization.code == code.strip()))
+    if found is None or found.kind != OrgKind.AGENCY:
+        raise DomainError("branch_invalid", N_("Choose a branch of the agency that owns this service."),
+                          field="branch")
+    return found
+
+
+def transfer_choices(db: Session, principal: Principal, app: Application) -> list[Organization]:
+    """Branches a supervisor may move the case to: those of its agency they oversee, but its own."""
+    agency = db.get(Organization, app.agency_id)
+    if agency is None:
+        return []
+    ids = (descendants(db, agency) & supervised_branch_ids(db, principal)) - {app.branch_id}
+    return list(db.scalars(select(Organization).where(Organization.id.in_(ids), Organization.kind == OrgKind.AGENCY)
+                           .order_by(Organization.code))) if ids else []
+
+
+def case_staff(db: Session, app: Application) -> list[Account]:
+    """Who may be assigned the case: the staff who work its branch (its officials, the supervisors above)."""
+    ids: set[int] = set()
+    org = db.get(Organization, app.branch_id) if app.branch_id is not None else None
+    while org is not None and org.id not in ids:
+        ids.add(org.id)
+        org = db.get(Organization, org.parent_id) if org.parent_id is not None else None
+    return [a for a in accounts_in(db, ids) if a.is_active and works_on(db, Principal(account=a), app)]
 
 
 @dataclass(frozen=True)
@@ -1296,8 +1341,9 @@ class ServiceStats:
         return None if not self.closed else self.automatic / self.closed
 
 
-def service_stats(db: Session, agency_ids: set[int] | None = None) -> list[ServiceStats]:
-    """Per service: cases, finished cases, how many were decided automatically, SLA breaches, rating."""
+def service_stats(db: Session, branch_ids: set[int] | None = None) -> list[ServiceStats]:
+    """Per service: cases, finished cases, how many were decided automatically, SLA breaches, rating
+    (of the cases of ``branch_ids``, if given)."""
     now = clock.now()
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
@@ -1308,8 +1354,8 @@ def service_stats(db: Session, agency_ids: set[int] | None = None) -> list[Servi
         count_if(and_(Application.terminal == true(), Application.decided_automatically == true())),
         count_if(and_(Application.terminal == false(), Application.sla_deadline < now)),
     ).group_by(Application.service_id).order_by(Application.service_id)
-    if agency_ids is not None:
-        stmt = stmt.where(Application.agency_id.in_(agency_ids or {-1}))
+    if branch_ids is not None:
+        stmt = stmt.where(Application.branch_id.in_(branch_ids or {-1}))
     ratings = dict(db.execute(select(Rating.service_id, func.avg(Rating.score)).group_by(Rating.service_id)).all())
     return [ServiceStats(sid, int(total), int(closed or 0), int(auto or 0), int(late or 0),
                          float(ratings[sid]) if ratings.get(sid) is not None else None)
