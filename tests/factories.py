@@ -22,7 +22,8 @@ def national_code() -> str:
 
 def create_agency(db: Session, code: str = "agency-a", parent: str | None = None, **kw: Any) -> Organization:
     return service.create_organization(db, code=code, kind=OrgKind.AGENCY, name_fa=kw.get("name_fa", "سازمان " + code),
-                                       name_en=kw.get("name_en", "Agency " + code), parent_code=parent)
+                                       name_en=kw.get("name_en", "Agency " + code), parent_code=parent,
+                                       province=kw.get("province"))
 
 
 def create_employer(db: Session, code: str = "employer-a", registration_number: str | None = None) -> Organization:

@@ -23,6 +23,7 @@ DEMO_TOTP = {
     "official": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
     "agencyadmin": "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU",
     "admin": "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK",
+    "official-isf": "N5TGM2LDNFQWYLLJONTC2ZDFNVXS2MBR",
 }
 
 AGENCIES: list[tuple[str, str | None, str, str]] = [
@@ -37,6 +38,9 @@ AGENCIES: list[tuple[str, str | None, str, str]] = [
     ("inta", "mefa", "سازمان امور مالیاتی کشور", "Iranian National Tax Administration"),
     ("thr-city", None, "شهرداری تهران", "Tehran Municipality"),
 ]
+
+#: The provinces the provincial branches serve (cases are routed to them: ``services/routing.py``).
+BRANCH_PROVINCES = {"sso-thr": "Tehran", "sso-isf": "Isfahan", "sso-khr": "Razavi Khorasan"}
 
 EMPLOYERS: list[tuple[str, str, str, str]] = [
     ("emp-pars-textile", "10320458712", "شرکت نساجی پارس", "Pars Textile Company"),
@@ -69,7 +73,13 @@ STAFF: list[tuple[Role, str, str | None, tuple[str, str, str, str], str]] = [
     (Role.AGENCY_ADMIN, "agencyadmin", "sso", ("الهام", "رحیمی", "Elham", "Rahimi"), "004423459"),
     (Role.AUDITOR, "auditor", None, ("سعید", "نوری", "Saeed", "Nouri"), "004523450"),
     (Role.PLATFORM_ADMIN, "admin", None, ("زهرا", "صادقی", "Zahra", "Sadeghi"), "004623451"),
+    # A second branch, to show that an official works their own branch's cases only.
+    (Role.OFFICIAL, "official-isf", "sso-isf", ("نرگس", "یزدانی", "Narges", "Yazdani"), "004823453"),
+    (Role.CITIZEN, "citizen-isf", None, ("امیر", "طاهری", "Amir", "Taheri"), "004923454"),
 ]
+#: Where the demo's own people live in the registry (the others are drawn at random): their cases
+#: go to the branch of that province.
+STAFF_PROVINCES = {"citizen": "Tehran", "official": "Tehran", "citizen-isf": "Isfahan", "official-isf": "Isfahan"}
 
 Loader = Callable[[Session, random.Random, int], None]
 _loaders: list[tuple[int, str, Loader]] = []
@@ -111,9 +121,12 @@ def _person(db: Session, rng: random.Random, prefix9: str | None = None,
 
 def load_identity(db: Session, rng: random.Random, people: int) -> list[tuple[str, str, str]]:
     for code, parent, name_fa, name_en in AGENCIES:
-        if _org(db, code) is None:
+        org = _org(db, code)
+        if org is None:
             service.create_organization(db, code=code, kind=OrgKind.AGENCY, name_fa=name_fa, name_en=name_en,
-                                        parent_code=parent)
+                                        parent_code=parent, province=BRANCH_PROVINCES.get(code))
+        elif org.province is None and code in BRANCH_PROVINCES:  # a demo loaded before branches served provinces
+            org.province = BRANCH_PROVINCES[code]
     for code, reg, name_fa, name_en in EMPLOYERS:
         if _org(db, code) is None:
             service.create_organization(db, code=code, kind=OrgKind.EMPLOYER, name_fa=name_fa, name_en=name_en,
@@ -128,6 +141,8 @@ def load_identity(db: Session, rng: random.Random, people: int) -> list[tuple[st
             if username in DEMO_TOTP:
                 account.mfa_secret = DEMO_TOTP[username]
                 account.mfa_enabled = True
+        if username in STAFF_PROVINCES and account.person is not None:
+            account.person.province = STAFF_PROVINCES[username]
         service.prove(db, account, "demo", actor_id=None)  # demo accounts are proven (a no-op once they are)
         logins.append((role.value, username, DEMO_PASSWORD))
     have = db.scalar(select(func.count()).select_from(Person)) or 0

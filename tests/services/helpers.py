@@ -14,16 +14,21 @@ from tests.factories import create_account, create_agency
 
 
 def arrange(db: Session) -> dict[str, Account]:
-    """SSO with a provincial office, an unrelated agency, a citizen, another citizen and officials."""
+    """SSO with two provincial branches (Tehran, Isfahan), an unrelated agency, citizens of both
+    provinces, the officials of each branch and of the other agency, and SSO's agency admin (the
+    supervisor of both branches). Address changes are routed by the applicant's province."""
     create_agency(db, "sso")
-    create_agency(db, "sso-thr", parent="sso")
+    create_agency(db, "sso-thr", parent="sso", province="Tehran")
+    create_agency(db, "sso-isf", parent="sso", province="Isfahan")
     create_agency(db, "nocr")
     accounts = {
-        "citizen": create_account(db, "citizen1", birth_date=dt.date(1985, 3, 21)),
-        "other": create_account(db, "citizen2", birth_date=dt.date(1990, 1, 1)),
+        "citizen": create_account(db, "citizen1", birth_date=dt.date(1985, 3, 21), province="Tehran"),
+        "other": create_account(db, "citizen2", birth_date=dt.date(1990, 1, 1), province="Tehran"),
         "official": create_account(db, "official1", Role.OFFICIAL, organization="sso-thr"),
         "stranger": create_account(db, "official2", Role.OFFICIAL, organization="nocr"),
         "admin": create_account(db, "ssoadmin", Role.AGENCY_ADMIN, organization="sso"),
+        "citizen_isf": create_account(db, "citizen-isf", birth_date=dt.date(1988, 6, 1), province="Isfahan"),
+        "official_isf": create_account(db, "official-isf", Role.OFFICIAL, organization="sso-isf"),
     }
     sync_bundled_definitions(db)
     db.flush()

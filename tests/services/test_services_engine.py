@@ -362,8 +362,8 @@ def test_domain_actions_and_document_fields(session) -> None:  # type: ignore[no
         DocumentField("مبلغ", "Amount", ctx.computed["test_compute"]["amount"])])
     text = MINIMAL.replace("      label_en: Approve\n", "      label_en: Approve\n      actions: [test_compute]\n") + (
         "output:\n  template: permit-letter\n  title_fa: مجوز\n  title_en: Permit letter\n")
-    text = text.replace("relationship: G2B", "relationship: G2C").replace("  formula: floor(answers.wage * 7 / 100)",
-                                                                          "  amount: 0")
+    text = text.replace("relationship: G2B", "relationship: G2C\nrouting: applicant_province").replace(
+        "  formula: floor(answers.wage * 7 / 100)", "  amount: 0")  # the Tehran citizen's case: the Tehran branch's
     defn, agency = service.prepare_definition(session, text, "p.yaml")
     service.store_definition(session, defn, agency, text, "p.yaml")
     app = service.submit_application(session, principal(a["citizen"]), "permit", {"workers": 2, "wage": 500000}).application

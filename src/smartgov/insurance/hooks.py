@@ -15,7 +15,7 @@ from typing import Any
 from smartgov import clock, events, exchange, services
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, format_number, localize_digits
-from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill
+from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill, RoutingContext
 
 from . import service
 from .models import DecisionStatus
@@ -78,6 +78,21 @@ def _insurance_prefill(ctx: ApplicantContext) -> Prefill | None:
         codes = [w.code for w in service.workshops_of(ctx.db, ctx.organization.id)]
         return Prefill(applicant={"workshops": codes}, answers={"workshop_code": codes[0]} if len(codes) == 1 else {})
     return None
+
+
+# --------------------------------------------------------------------------- routing
+
+
+def _workshop_province(ctx: RoutingContext) -> str | None:
+    """``routing: workshop_branch``: a wage report is served by the branch of its workshop's province
+    (a workshop of the business that applies; any other: none known, the agency serves it)."""
+    code = ctx.answers.get("workshop_code")
+    if not isinstance(code, str) or ctx.organization is None:
+        return None
+    workshop = service.workshop_by_code(ctx.db, code)
+    if workshop is None or workshop.organization_id != ctx.organization.id:
+        return None
+    return workshop.province
 
 
 # --------------------------------------------------------------------------- record certificate
@@ -305,6 +320,7 @@ def install() -> None:
     }.items():
         services.register_action(name, fn)
     services.register_fee_provider("wage_report_premium", _wage_premium)
+    services.register_routing_rule("workshop_branch", _workshop_province)
     services.register_document_fields("insurance-record-certificate", _record_fields)
     services.register_document_fields("wage-report-receipt", _wage_fields)
     services.register_document_fields("pension-decision", _pension_fields)

@@ -17,10 +17,15 @@ A domain module plugs in at import time:
   raising ``DomainError`` refuses the step;
 * ``register_fee_provider(name, fn)`` — ``fn(FeeContext) -> int`` for ``fee: {provider: name}``;
 * ``register_document_fields(template, fn)`` — ``fn(ActionContext) -> list[DocumentField]``: extra
-  signed lines on documents of definitions whose ``output.template`` is ``template``.
+  signed lines on documents of definitions whose ``output.template`` is ``template``;
+* ``register_routing_rule(name, fn)`` — ``fn(RoutingContext) -> str | None`` names the province whose
+  branch serves a case of a definition with ``routing: name`` (``routing.py``; the engine itself
+  knows ``agency``, the default, and ``applicant_province``).
 
 Workflow conventions: the role ``applicant`` is the person who applied; every other role a
-definition names is held by officials of the owning agency (or an agency above or below it).
+definition names is held by the staff of the branch the case was routed to: its officials, and
+the agency admins above it (supervisors), who may also transfer it to another branch
+(``permissions.py``).
 Actions named ``request_information`` (reason = the question), ``respond`` (the applicant's
 answer) and ``withdraw`` have that meaning in the engine; ``application.paid`` becomes true when
 every invoice is paid, so ``condition: application.paid`` moves a case on after payment.
@@ -49,11 +54,13 @@ from .registry import (
     DocumentField,
     FeeContext,
     Prefill,
+    RoutingContext,
     register_action,
     register_definition_folder,
     register_document_fields,
     register_fee_provider,
     register_prefill_provider,
+    register_routing_rule,
 )
 from .service import (
     application_by_reference,
@@ -80,6 +87,7 @@ __all__ = [
     "NotEligible",
     "PaymentGateway",
     "Prefill",
+    "RoutingContext",
     "ServiceDefinition",
     "SummaryItem",
     "Workflow",
@@ -103,6 +111,7 @@ __all__ = [
     "register_fee_provider",
     "register_gateway",
     "register_prefill_provider",
+    "register_routing_rule",
     "rotate_key",
     "signed_record",
     "submit_application",

@@ -16,7 +16,7 @@ from smartgov import clock, demo
 from smartgov.errors import NotFound
 from smartgov.identity import Account, Principal
 
-from . import service
+from . import permissions, service
 
 DEMO_PDF = b"%PDF-1.4\n% smartgov demo attachment\n%%EOF\n"
 
@@ -32,6 +32,14 @@ CASES: list[tuple[str, bool, list[tuple[str, str | None]], int]] = [
 ]
 
 
+# The same for the Isfahan citizen, whose cases go to the Isfahan branch: its official works them,
+# and the Tehran official does not see them (least privilege; ``services/permissions.py``).
+ISF_CASES: list[tuple[str, bool, list[tuple[str, str | None]], int]] = [
+    ("demo-address-isf-1", False, [], 0),
+    ("demo-address-isf-2", False, [("start_review", None)], 0),
+]
+
+
 def _account(db: Session, username: str) -> Account | None:
     return db.scalar(select(Account).where(Account.username == username))
 
@@ -41,19 +49,28 @@ def _upload(db: Session, account: Account, name: str) -> dict[str, object]:
 
 
 def load_demo(db: Session, rng: random.Random, people: int) -> None:
-    """Bundled definitions, then the demo citizen's applications worked by the demo official."""
+    """Bundled definitions, then the demo citizens' applications worked by their branch's official."""
     service.sync_bundled_definitions(db)
-    citizen, official = _account(db, "citizen"), _account(db, "official")
-    if citizen is None or official is None or citizen.person is None:
-        return
     try:
         service.published(db, "address-change")
     except NotFound:  # the SSO agency is missing: nothing to apply for
         return
+    for citizen_name, official_name, cases in (("citizen", "official", CASES),
+                                               ("citizen-isf", "official-isf", ISF_CASES)):
+        citizen, official = _account(db, citizen_name), _account(db, official_name)
+        if citizen is not None and official is not None and citizen.person is not None:
+            _apply(db, rng, citizen, official, cases)
+    db.flush()
+
+
+def _apply(db: Session, rng: random.Random, citizen: Account, official: Account,
+           cases: list[tuple[str, bool, list[tuple[str, str | None]], int]]) -> None:
     person = citizen.person
-    for key, owns_home, actions, waited in CASES:
+    assert person is not None
+    for key, owns_home, actions, waited in cases:
         answers: dict[str, object] = {
-            "national_code": person.national_code, "province": "tehran", "city": "تهران",
+            "national_code": person.national_code, "province": (person.province or "tehran").lower().replace(" ", "_"),
+            "city": "اصفهان" if person.province == "Isfahan" else "تهران",
             "address": f"خیابان ولیعصر، کوچهٔ {rng.randint(1, 40)}، پلاک {rng.randint(1, 120)}",
             "postal_code": f"{rng.randrange(10**9, 10**10)}", "moved_on": "1405/07/01",
             "owns_home": owns_home, "household_moved": False,
@@ -69,12 +86,12 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
                                                 idempotency_key=key)
         finally:
             clock.advance(dt.timedelta(hours=waited))
-        if not result.created:
-            continue
         app = result.application
+        # a demo loaded before cases were routed keeps its agency's cases: its branch official skips them
+        if not result.created or not permissions.works_on(db, Principal(account=official), app):
+            continue
         for action, reason in actions:
             service.take_action(db, Principal(account=official), app, action, reason=reason)
-    db.flush()
 
 
 demo.register("services", load_demo, order=60)
