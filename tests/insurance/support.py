@@ -65,10 +65,12 @@ def arrange(db: Session) -> dict[str, Any]:
     """SSO (with a Tehran office), the civil registry, two employers with a workshop each and these people:
 
     ``retiree`` (man, 62, 25 years), ``young`` (woman, 35, 10 years), ``outsider`` (not insured),
-    an SSO ``official``, a civil-registry official ``stranger``, and employers ``boss`` and ``rival``.
+    an SSO ``official`` of the Tehran office, a civil-registry official ``stranger``, and employers
+    ``boss`` (workshop in Tehran) and ``rival`` (in Fars). The people live in Tehran: their cases,
+    and the Tehran workshop's wage reports, go to the Tehran office (``services/routing.py``).
     """
     create_agency(db, "sso")
-    create_agency(db, "sso-thr", parent="sso")
+    create_agency(db, "sso-thr", parent="sso", province="Tehran")
     create_agency(db, "nocr")
     exchange_registry(db)
     emp_a, emp_b = create_employer(db, "emp-a"), create_employer(db, "emp-b")
@@ -79,9 +81,10 @@ def arrange(db: Session) -> dict[str, Any]:
     today = clock.today()
     accounts = {
         "retiree": create_account(db, "retiree", birth_date=today.replace(year=today.year - 62) - dt.timedelta(days=40),
-                                  gender="m", first_name_fa="حسین", first_name_en="Hossein"),
-        "young": create_account(db, "young", birth_date=today.replace(year=today.year - 35), gender="f"),
-        "outsider": create_account(db, "outsider"),
+                                  gender="m", first_name_fa="حسین", first_name_en="Hossein", province="Tehran"),
+        "young": create_account(db, "young", birth_date=today.replace(year=today.year - 35), gender="f",
+                                province="Tehran"),
+        "outsider": create_account(db, "outsider", province="Tehran"),
         "official": create_account(db, "official1", Role.OFFICIAL, organization="sso-thr"),
         "stranger": create_account(db, "official2", Role.OFFICIAL, organization="nocr"),
         "boss": create_account(db, "boss", Role.EMPLOYER, organization="emp-a"),

@@ -146,6 +146,36 @@ def test_wage_report_journey_credits_each_worker_once(client, db) -> None:  # ty
     assert r.status_code == 403
 
 
+def test_wage_reports_go_to_the_branch_of_the_workshops_province(client, db) -> None:  # type: ignore[no-untyped-def]
+    from smartgov.identity import Role, organization_by_code
+    from tests.factories import create_account, create_agency
+
+    a = arrange(db)
+    create_agency(db, "sso-frs", parent="sso", province="Fars")
+    a["official_frs"] = create_account(db, "official-frs", Role.OFFICIAL, organization="sso-frs")
+    db.commit()
+    t = tokens(client, a, "boss", "rival", "official", "official_frs")
+    year, month = last_month()
+    days = min(30, month_length(year, month))
+    tehran = file_report(client, t["boss"], wage_csv(codes(2), days=days), year=year, month=month)
+    up = client.post(f"{S}/files", headers=t["rival"], data={"service_id": "employer-wage-report",
+                                                             "field": "report_file"},
+                     files={"file": ("list.csv", wage_csv(codes(2, start=310_000_000), days=days), "text/csv")})
+    fars = client.post(f"{S}/applications", headers=t["rival"], json={
+        "service_id": "employer-wage-report", "organization": "emp-b",
+        "answers": {"workshop_code": "2000002", "year": year, "month": str(month), "report_file": up.json()}})
+    assert tehran.status_code == 201 and fars.status_code == 201, (tehran.text, fars.text)
+    branch = {r.reference: r.branch_id for r in db.scalars(select(Application))}
+    assert branch[tehran.json()["reference"]] == organization_by_code(db, "sso-thr").id
+    assert branch[fars.json()["reference"]] == organization_by_code(db, "sso-frs").id
+    ref = fars.json()["reference"]
+    # the Tehran official does not see the Fars workshop's report; the Fars official does
+    assert client.get(f"{S}/applications/{ref}", headers=t["official"]).status_code == 404
+    assert client.get(f"{I}/wage-reports/{ref}", headers=t["official"]).status_code == 404
+    assert client.get(f"{I}/wage-reports/{ref}", headers=t["official_frs"]).json()["rows"] == 2
+    assert [c["reference"] for c in client.get(f"{S}/inbox", headers=t["official_frs"]).json()["items"]] == [ref]
+
+
 def test_bad_wage_csv_is_refused_row_by_row_and_nothing_is_imported(client, db) -> None:  # type: ignore[no-untyped-def]
     a = arrange(db)
     db.commit()
