@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, func, literal, select
+from sqlalchemy import ColumnElement, Integer, String, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from smartgov.identity import Organization, OrgKind
@@ -53,8 +53,11 @@ def province_branch(agency_id: Any, province: Any) -> ColumnElement[Any]:
     tree = tree.union_all(select(child.id, tree.c.depth + 1)
                           .where(child.parent_id == tree.c.id, tree.c.depth < MAX_DEPTH))
     branch = aliased(Organization)
+    # The kind as stored (the enum's name), as a plain string: ``db.HotReads`` sends a statement's
+    # own values as they are, without the column type's conversion (an ``OrgKind`` is its value).
+    agency = literal(OrgKind.AGENCY.name, String)
     return (select(branch.id).join(tree, tree.c.id == branch.id)
-            .where(branch.kind == OrgKind.AGENCY, province_key(branch.province) == province_key(province))
+            .where(branch.kind == agency, province_key(branch.province) == province_key(province))
             .order_by(tree.c.depth, branch.id).limit(1).scalar_subquery())
 
 
