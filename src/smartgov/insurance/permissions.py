@@ -24,7 +24,7 @@ def can_check_wage_report(principal: Principal) -> bool:
 
 
 def can_view_case(db: Session, principal: Principal, app: Application) -> bool:
-    """The applicant and the officials of the owning agency (as on the engine's case)."""
+    """The applicant and the staff of the case's branch (as on the engine's case)."""
     return engine.can_view_application(db, principal, app)
 
 

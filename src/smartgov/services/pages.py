@@ -773,9 +773,6 @@ def case_transfer(reference: str, request: Request, db: DbSession, principal: Cu
         db.rollback()
         return _render_case(request, db, principal, _visible(db, principal, reference), errors=field_errors(exc),
                             status=422)
-    # the case may have left what the caller sees (a supervisor's subtree always holds it; kept general)
-    if not permissions.can_view_application(db, principal, app):
-        return RedirectResponse("/services/inbox", status_code=303)
     return RedirectResponse(f"/services/inbox/{reference}", status_code=303)
 
 

@@ -38,10 +38,7 @@ def _agencies(db: Session, principal: Principal, *roles: Role) -> list[Organizat
 
 def case_branch_ids(db: Session, principal: Principal) -> set[int]:
     """The branches whose cases the caller works: an official's own, every one below a supervisor's."""
-    ids = {org.id for org in _agencies(db, principal, Role.OFFICIAL)}
-    for org in _agencies(db, principal, *SUPERVISOR_ROLES):
-        ids |= descendants(db, org)
-    return ids
+    return {org.id for org in _agencies(db, principal, Role.OFFICIAL)} | supervised_branch_ids(db, principal)
 
 
 def branch_scope(db: Session, principal: Principal) -> set[int] | None:

@@ -86,7 +86,7 @@ log = logging.getLogger(__name__)
 
 APPLICANT = "applicant"
 """The one workflow role the engine knows: the person who applied. Every other role named in a
-definition (``registry_clerk``, ``officer``…) is held by the owning agency's officials."""
+definition (``registry_clerk``, ``officer``…) is held by the staff of the branch the case was routed to."""
 REQUEST_INFORMATION = "request_information"
 RESPOND = "respond"
 WITHDRAW = "withdraw"
