@@ -93,8 +93,12 @@ def server(database_url: str, workers: int = 2, data_dir: str | None = None) -> 
     env = {**os.environ, "SMARTGOV_DATABASE_URL": database_url, "SMARTGOV_ENVIRONMENT": "development",
            "SMARTGOV_DATA_DIR": data_dir or f"/tmp/sgbench-{port}", "SMARTGOV_ARGON2_TIME_COST": "1",
            "SMARTGOV_ARGON2_MEMORY_KIB": "8192"}
+    # The server's log goes to a file (SMARTGOV_BENCH_SERVER_LOG) or is dropped: a pipe nobody reads
+    # fills at 64 KB and then blocks every process writing to it.
+    log_path = os.environ.get("SMARTGOV_BENCH_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "smartgov.cli", "serve", "--port", str(port), "--workers",
-                             str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(workers)], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -105,12 +109,14 @@ def server(database_url: str, workers: int = 2, data_dir: str | None = None) -> 
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+                raise RuntimeError(f"server did not start (its log: {log_path or 'not kept'})")
             time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if log_path:
+            log.close()
 
 
 def load(name: str, base: str, make_request: Callable[[int], tuple[str, str, dict[str, Any]]], *,
