@@ -114,24 +114,27 @@ def worker(
 
     Also runs the periodic jobs: ledger append, health probe, participation sweep.
     """
-    from smartgov import events
+    from smartgov import collector, events
     from smartgov.app import create_app
     from smartgov.db import Database
 
     settings = _settings_or_exit()
     create_app(settings)  # imports every module, so their subscribers are registered
     database = Database(settings.database_url)
-    while True:
-        n = events.drain_outbox(database, batch=settings.worker_batch, max_attempts=settings.worker_max_attempts)
-        if n:
-            typer.echo(f"delivered {n}")
-        done = events.run_periodic(database)
-        if done:
-            typer.echo(f"periodic jobs did {done}")
-        if once:
-            break
-        if not n:
-            time.sleep(interval)
+    # Garbage is collected from a thread of its own, as in the server processes (smartgov.collector).
+    with collector.running(settings.gc_interval, settings.gc_threshold):
+        while True:
+            n = events.drain_outbox(database, batch=settings.worker_batch,
+                                    max_attempts=settings.worker_max_attempts)
+            if n:
+                typer.echo(f"delivered {n}")
+            done = events.run_periodic(database)
+            if done:
+                typer.echo(f"periodic jobs did {done}")
+            if once:
+                break
+            if not n:
+                time.sleep(interval)
 
 
 @user_app.command("create")
