@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             # allocation (smartgov.collector: the cause of the workers' SIGSEGV), and keep what
             # start-up made frozen out of collections. Tests start and stop many apps in one
             # process and keep the interpreter's own collector.
-            with collector.running(settings.gc_interval, settings.gc_threshold):
+            with collector.serving(settings):
                 yield
             return
         yield

@@ -122,7 +122,7 @@ def worker(
     create_app(settings)  # imports every module, so their subscribers are registered
     database = Database(settings.database_url)
     # Garbage is collected from a thread of its own, as in the server processes (smartgov.collector).
-    with collector.running(settings.gc_interval, settings.gc_threshold):
+    with collector.serving(settings):
         while True:
             n = events.drain_outbox(database, batch=settings.worker_batch,
                                     max_attempts=settings.worker_max_attempts)

@@ -24,6 +24,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smartgov.settings import Settings
 
 THREAD_NAME = "smartgov-gc"
 
@@ -79,6 +83,22 @@ _lock = threading.Lock()
 def active() -> Collector | None:
     """The collector of this process, if one is running."""
     return _active
+
+
+@contextmanager
+def serving(settings: Settings) -> Iterator[Collector | None]:
+    """What a server or worker process runs under: the collector thread, or with ``gc_thread`` off the
+    interpreter's automatic collector with start-up's objects frozen (the behaviour before this module)."""
+    if settings.gc_thread:
+        with running(settings.gc_interval, settings.gc_threshold) as collector:
+            yield collector
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield None
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager

@@ -83,6 +83,13 @@ def test_a_served_app_turns_automatic_collection_off_and_collects_from_its_threa
     assert not any(t.name == collector.THREAD_NAME for t in threading.enumerate())
 
 
+def test_with_the_thread_off_a_served_app_keeps_the_interpreters_collector(settings, database) -> None:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(settings.model_copy(update={"gc_thread": False}), database, served=True)) as client:
+        assert gc.isenabled() and collector.active() is None and gc.get_freeze_count() > 0
+        assert client.get("/api/v1/health").json()["gc"]["automatic"] is True
+    assert gc.get_freeze_count() == 0
+
+
 def test_an_app_made_for_tests_keeps_the_interpreters_collector(client) -> None:  # type: ignore[no-untyped-def]
     assert gc.isenabled() and collector.active() is None
     assert client.get("/api/v1/health").json()["gc"] == {"automatic": True, "collector_thread": False,
