@@ -12,7 +12,7 @@ random (seeded) from the platform's traffic:
 - **status reads**: ``GET /api/v1/services/applications/{ref}`` of a case submitted earlier;
 - **votes**: ``POST /api/v1/participation/polls/{slug}/votes``, each citizen once per poll;
 - **comment threads**: ``GET /api/v1/participation/comments`` of a consultation, and now and then
-  a new comment on it (``POST``), so the thread grows;
+  a new comment on it (``POST``; the per-account limit answers some with 429), so the thread grows;
 - **pages**: the consultation's page with its comments, the home page, the services catalogue
   and the participation page (HTML).
 
@@ -187,7 +187,8 @@ class Soak:
             await self._call(client, kind, "GET", "/api/v1/participation/comments", (200,),
                              params={"subject_kind": "consultation", "subject_id": self.consultation_id})
         elif kind == "comment":
-            await self._call(client, kind, "POST", "/api/v1/participation/comments", (201,), headers=auth,
+            # 429: the per-account limit on new comments, the platform's answer to one person posting fast
+            await self._call(client, kind, "POST", "/api/v1/participation/comments", (201, 429), headers=auth,
                              json={"subject_kind": "consultation", "subject_id": self.consultation_id,
                                    "section": 1 + n % 5, "body": f"Soak comment {uuid.uuid4().hex[:8]}: agreed."})
         elif kind == "consultation page":
