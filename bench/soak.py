@@ -209,19 +209,26 @@ class Soak:
                 started = time.monotonic()
                 while time.monotonic() < deadline:
                     await asyncio.sleep(min(60.0, max(0.1, deadline - time.monotonic())))
-                    deaths, crashes = worker_deaths(log)
+                    deaths, starting, crashes = worker_deaths(log)
                     print(f"{(time.monotonic() - started) / 60:5.1f} min: {sum(self.requests.values()):,} requests, "
                           f"5xx {self.server_errors}, unexpected {sum(self.unexpected.values())}, transport "
-                          f"errors {self.transport_errors}, worker deaths {deaths} (crashes {crashes}), "
-                          f"load {load_average()}", flush=True)
+                          f"errors {self.transport_errors}, worker deaths {deaths} (crashes {crashes}, killed "
+                          f"while starting {starting}), load {load_average()}", flush=True)
 
             await asyncio.gather(report(), *(user() for _ in range(concurrency)))
 
 
-def worker_deaths(log: Path) -> tuple[int, int]:
-    """(workers Uvicorn's supervisor replaced, faulthandler's fatal errors) in the server's log."""
+def worker_deaths(log: Path) -> tuple[int, int, int]:
+    """(workers that died serving, workers killed while starting, faulthandler's fatal errors) in the log.
+
+    Uvicorn's supervisor writes "Child process [pid] died" for each worker it replaces; one that never
+    wrote "Started server process [pid]" was still importing when it missed its health check.
+    """
     text = log.read_text(errors="replace") if log.exists() else ""
-    return len(re.findall(r"Child process \[\d+\] died", text)), text.count("Fatal Python error")
+    started = set(re.findall(r"Started server process \[(\d+)\]", text))
+    died = re.findall(r"Child process \[(\d+)\] died", text)
+    serving = sum(1 for pid in died if pid in started)
+    return serving, len(died) - serving, text.count("Fatal Python error")
 
 
 def load_average() -> str:
@@ -258,7 +265,7 @@ def main() -> None:
             started = time.time()
             asyncio.run(soak.run(args.minutes * 60, args.concurrency, log))
             elapsed = time.time() - started
-        deaths, crashes = worker_deaths(log)
+        deaths, starting, crashes = worker_deaths(log)
     total = sum(soak.requests.values())
     q = sorted(soak.latencies)
     p50 = q[len(q) // 2] * 1000 if q else 0.0
@@ -266,11 +273,11 @@ def main() -> None:
     print(f"\n### {machine()}, load average at the end {load_average()}\n")
     print(f"`bench/soak.py --minutes {args.minutes:g} --workers {args.workers} --concurrency {args.concurrency} "
           f"--gc-thread {args.gc_thread}` on PostgreSQL\n")
-    print("| minutes | requests | per second | p50 ms | p99 ms | worker deaths | crashes (faulthandler) | 5xx "
-          "| transport errors | other unexpected |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| minutes | requests | per second | p50 ms | p99 ms | workers died serving | crashes (faulthandler) "
+          "| killed while starting | 5xx | transport errors | other unexpected |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print(f"| {elapsed / 60:.1f} | {total:,} | {total / elapsed:,.0f} | {p50:.1f} | {p99:.1f} | {deaths} | {crashes} "
-          f"| {soak.server_errors} | {soak.transport_errors} | {sum(soak.unexpected.values())} |")
+          f"| {starting} | {soak.server_errors} | {soak.transport_errors} | {sum(soak.unexpected.values())} |")
     print("\nrequests by kind: " + ", ".join(f"{k} {v:,}" for k, v in soak.requests.most_common())
           + f"; cases submitted {len(soak.cases):,}")
     if soak.unexpected:

@@ -65,8 +65,7 @@ def serve(
     SMARTGOV_GC_INTERVAL).
     """
     import os
-
-    from uvicorn.main import main as uvicorn_main
+    import sys
 
     from smartgov.settings import derived_base_url, use_settings
 
@@ -77,11 +76,15 @@ def serve(
         os.environ["SMARTGOV_BASE_URL"] = derived_base_url(host, port)
         settings = use_settings(settings.model_copy(update={"base_url": os.environ["SMARTGOV_BASE_URL"]}))
     typer.echo(f"links in e-mails, SMS and documents start with {settings.base_url}")
-    # Uvicorn's own command line: every option it has works here, and one given after ours wins.
+    # Uvicorn's own command line: every option it has works here, and one given after ours wins. This
+    # process becomes ``python -m uvicorn``: the worker processes Uvicorn spawns import the main module
+    # again before they can answer the supervisor's health check, and this one (every command group,
+    # numpy, scipy, pandas) took 10-45 s on a busy machine, so workers were killed while starting.
     args = ["smartgov.app:served_app", "--factory", "--proxy-headers", "--no-access-log", "--host", host,
             "--port", str(port), "--workers", str(workers), "--timeout-worker-healthcheck", str(healthcheck_timeout),
             *(["--reload"] if reload else []), *ctx.args]
-    uvicorn_main.main(args=args, prog_name="smartgov serve", standalone_mode=True)
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *args])  # noqa: S606 - our own interpreter, no shell
 
 
 @app.command()
