@@ -87,17 +87,25 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(database_url: str, workers: int = 2, data_dir: str | None = None) -> Iterator[str]:
-    """``smartgov serve`` in a subprocess with ``workers`` processes; yields its base URL."""
+def server(database_url: str, workers: int = 2, data_dir: str | None = None, *, log_path: str | None = None,
+           env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """``smartgov serve`` in a subprocess with ``workers`` processes; yields its base URL.
+
+    The server's log goes to ``log_path`` (or SMARTGOV_BENCH_SERVER_LOG), else it is dropped: a pipe
+    nobody reads fills at 64 KB and then blocks every process writing to it. ``env`` adds to the
+    server's environment, ``args`` to its command line.
+    """
     port = free_port()
     env = {**os.environ, "SMARTGOV_DATABASE_URL": database_url, "SMARTGOV_ENVIRONMENT": "development",
            "SMARTGOV_DATA_DIR": data_dir or f"/tmp/sgbench-{port}", "SMARTGOV_ARGON2_TIME_COST": "1",
-           "SMARTGOV_ARGON2_MEMORY_KIB": "8192"}
+           "SMARTGOV_ARGON2_MEMORY_KIB": "8192", **(env or {})}
+    log_path = log_path or os.environ.get("SMARTGOV_BENCH_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "smartgov.cli", "serve", "--port", str(port), "--workers",
-                             str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(workers), *args], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(base + "/api/v1/ping", timeout=1).status_code == 200:
@@ -105,12 +113,14 @@ def server(database_url: str, workers: int = 2, data_dir: str | None = None) -> 
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+                raise RuntimeError(f"server did not start (its log: {log_path or 'not kept'})")
             time.sleep(0.2)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if log_path:
+            log.close()
 
 
 def load(name: str, base: str, make_request: Callable[[int], tuple[str, str, dict[str, Any]]], *,

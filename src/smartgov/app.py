@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from smartgov import health, i18n  # noqa: F401 - health registers the worker's availability probe
+from smartgov import collector, health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
 from smartgov.web import csp, csrf, fields
@@ -125,13 +124,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.request_threads
         if served:
-            # What start-up made (the app, its routes, mappers, templates: some 250,000 objects)
-            # lives as long as the process; a full collection walked it all, a 150 ms pause of every
-            # request in flight (the p99 of submissions under load). Frozen, collections walk only
-            # what came later. Only server processes do it: the tests start and stop many apps, and
-            # each freeze begins with a full collection.
-            gc.collect()
-            gc.freeze()
+            # Server processes collect garbage from a thread of their own, never inside an
+            # allocation (smartgov.collector: the cause of the workers' SIGSEGV), and keep what
+            # start-up made frozen out of collections. Tests start and stop many apps in one
+            # process and keep the interpreter's own collector.
+            with collector.serving(settings):
+                yield
+            return
         yield
 
     app = FastAPI(

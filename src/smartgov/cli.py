@@ -45,21 +45,27 @@ def migrate(revision: str = typer.Option("heads", help="Alembic revision to reac
     typer.echo(f"database at {revision}")
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, help="Worker processes (use 2+ with PostgreSQL)."),
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
+    healthcheck_timeout: int = typer.Option(
+        60, help="Seconds a worker may take to answer the supervisor's health check before it is killed and "
+                 "replaced (Uvicorn's --timeout-worker-healthcheck; its default of 5 kills workers that are "
+                 "still importing on a busy machine)."),
 ) -> None:
-    """Serve the web pages and the API with Uvicorn.
+    """Serve the web pages and the API with Uvicorn; any other Uvicorn option (``uvicorn --help``) is passed on.
 
     Links sent out (e-mail, SMS, QR codes) start with SMARTGOV_BASE_URL; in development, when it
     is not set, it is this server's own address (--host/--port). Production refuses to start without it.
+    Server processes run the cyclic garbage collector from a thread of their own (``smartgov.collector``,
+    SMARTGOV_GC_INTERVAL).
     """
     import os
-
-    import uvicorn
+    import sys
 
     from smartgov.settings import derived_base_url, use_settings
 
@@ -70,8 +76,15 @@ def serve(
         os.environ["SMARTGOV_BASE_URL"] = derived_base_url(host, port)
         settings = use_settings(settings.model_copy(update={"base_url": os.environ["SMARTGOV_BASE_URL"]}))
     typer.echo(f"links in e-mails, SMS and documents start with {settings.base_url}")
-    uvicorn.run("smartgov.app:served_app", factory=True, host=host, port=port, workers=workers, reload=reload,
-                proxy_headers=True, access_log=False)
+    # Uvicorn's own command line: every option it has works here, and one given after ours wins. This
+    # process becomes ``python -m uvicorn``: the worker processes Uvicorn spawns import the main module
+    # again before they can answer the supervisor's health check, and this one (every command group,
+    # numpy, scipy, pandas) took 10-45 s on a busy machine, so workers were killed while starting.
+    args = ["smartgov.app:served_app", "--factory", "--proxy-headers", "--no-access-log", "--host", host,
+            "--port", str(port), "--workers", str(workers), "--timeout-worker-healthcheck", str(healthcheck_timeout),
+            *(["--reload"] if reload else []), *ctx.args]
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "uvicorn", *args])  # noqa: S606 - our own interpreter, no shell
 
 
 @app.command()
@@ -104,24 +117,27 @@ def worker(
 
     Also runs the periodic jobs: ledger append, health probe, participation sweep.
     """
-    from smartgov import events
+    from smartgov import collector, events
     from smartgov.app import create_app
     from smartgov.db import Database
 
     settings = _settings_or_exit()
     create_app(settings)  # imports every module, so their subscribers are registered
     database = Database(settings.database_url)
-    while True:
-        n = events.drain_outbox(database, batch=settings.worker_batch, max_attempts=settings.worker_max_attempts)
-        if n:
-            typer.echo(f"delivered {n}")
-        done = events.run_periodic(database)
-        if done:
-            typer.echo(f"periodic jobs did {done}")
-        if once:
-            break
-        if not n:
-            time.sleep(interval)
+    # Garbage is collected from a thread of its own, as in the server processes (smartgov.collector).
+    with collector.serving(settings):
+        while True:
+            n = events.drain_outbox(database, batch=settings.worker_batch,
+                                    max_attempts=settings.worker_max_attempts)
+            if n:
+                typer.echo(f"delivered {n}")
+            done = events.run_periodic(database)
+            if done:
+                typer.echo(f"periodic jobs did {done}")
+            if once:
+                break
+            if not n:
+                time.sleep(interval)
 
 
 @user_app.command("create")

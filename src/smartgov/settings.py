@@ -77,6 +77,16 @@ class Settings(BaseSettings):
         8, ge=1, description="Requests one server process works on at once (its thread pool); more wait their "
         "turn. Few is faster under load (threads fight over the interpreter lock: 40, the old default, cost a third "
         "more CPU per submission); raise it if requests that take seconds, such as large wage reports, are common.")
+    gc_thread: bool = Field(
+        True, description="Server and worker processes collect garbage from a thread of their own, never inside an "
+        "allocation (smartgov.collector); false gives them the interpreter's automatic collector back (the SIGSEGV "
+        "of issue 15 item 6 came back with it: bench/RESULTS.md).")
+    gc_interval: float = Field(
+        0.05, gt=0, le=10, description="Seconds between the garbage collector thread's looks at the allocation "
+        "count in server and worker processes (automatic collection is off there: smartgov.collector).")
+    gc_threshold: int = Field(
+        700, ge=1, description="Objects allocated since the last collection before that thread collects the "
+        "youngest generation (CPython's default generation-0 threshold).")
     worker_batch: int = Field(100, description="Outbox messages the worker takes per round.", ge=1)
     worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
     demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
