@@ -22,6 +22,14 @@ from sqlalchemy.orm import Session
 from smartgov import clock, digits, events, files
 from smartgov.assessment import indicators
 from smartgov.assessment import roadmap as roadmap_data
+from smartgov.assessment.events import (
+    RESPONSE_SUBMITTED,
+    RESPONSES_IMPORTED,
+    RESULTS_COMPLETED,
+    ROUND_CLOSED,
+    ROUND_CREATED,
+    ROUND_OPENED,
+)
 from smartgov.assessment.frameworks import Framework, Node, load_framework
 from smartgov.assessment.maturity import (
     Instrument,
@@ -272,7 +280,7 @@ def create_round(
     db.flush()
     events.publish(
         db,
-        "assessment.round_created",
+        ROUND_CREATED,
         actor_id=actor_id,
         round_id=rnd.id,
         organization_id=organization.id,
@@ -308,7 +316,7 @@ def open_round(db: Session, rnd: AssessmentRound, actor_id: int | None = None) -
         raise Conflict("round_not_draft", N_("Only a draft round can be opened."))
     rnd.status = RoundStatus.OPEN
     rnd.opened_at = clock.now()
-    events.publish(db, "assessment.round_opened", actor_id=actor_id, round_id=rnd.id)
+    events.publish(db, ROUND_OPENED, actor_id=actor_id, round_id=rnd.id)
 
 
 def close_round(db: Session, rnd: AssessmentRound, actor_id: int | None = None) -> RoundResults:
@@ -325,7 +333,7 @@ def close_round(db: Session, rnd: AssessmentRound, actor_id: int | None = None) 
     results = compute_results(db, rnd, full=True, defer_cfa=True)
     rnd.results = results.model_dump(mode="json")
     rnd.results_at = results.computed_at
-    events.publish(db, "assessment.round_closed", actor_id=actor_id, round_id=rnd.id, respondents=results.n_respondents)
+    events.publish(db, ROUND_CLOSED, actor_id=actor_id, round_id=rnd.id, respondents=results.n_respondents)
     return results
 
 
@@ -340,7 +348,7 @@ def complete_results(db: Session, rnd: AssessmentRound) -> RoundResults | None:
     results = compute_results(db, rnd, full=True)
     rnd.results = results.model_dump(mode="json")
     rnd.results_at = results.computed_at
-    events.publish(db, "assessment.results_completed", actor_id=None, round_id=rnd.id,
+    events.publish(db, RESULTS_COMPLETED, actor_id=None, round_id=rnd.id,
                    cfa=results.cfa is not None)
     return results
 
@@ -352,7 +360,7 @@ def _complete_closed_round(db: Session, evt: events.Event, _outbox_id: int) -> N
         complete_results(db, rnd)
 
 
-events.subscribe_async("assessment.round_closed", "assessment.complete_results", _complete_closed_round)
+events.subscribe_async(ROUND_CLOSED, "assessment.complete_results", _complete_closed_round)
 
 
 def update_settings(db: Session, rnd: AssessmentRound, values: Mapping[str, Any]) -> None:
@@ -590,7 +598,7 @@ def save_answers(
         inv.used_at = now
     db.flush()
     if submit:
-        events.publish(db, "assessment.response_submitted", round_id=rnd.id, response_id=response.id)
+        events.publish(db, RESPONSE_SUBMITTED, round_id=rnd.id, response_id=response.id)
     return response
 
 
@@ -751,7 +759,7 @@ def import_responses(db: Session, rnd: AssessmentRound, filename: str, content: 
             )
         )
     db.flush()
-    events.publish(db, "assessment.responses_imported", round_id=rnd.id, count=len(parsed))
+    events.publish(db, RESPONSES_IMPORTED, round_id=rnd.id, count=len(parsed))
     return len(parsed)
 
 

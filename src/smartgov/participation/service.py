@@ -31,6 +31,36 @@ from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization, Person, can_use_personal_records, require_personal_records
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.participation import budgeting, diffing, election, integrity, statistics, verify_ballots
+from smartgov.participation.events import (
+    ACCOUNTABILITY_CREATED,
+    ACCOUNTABILITY_UPDATED,
+    BUDGET_CREATED,
+    COMMENT_DELETED,
+    COMMENT_EDITED,
+    COMMENT_POSTED,
+    COMMENT_RATED,
+    CONSULTATION_CREATED,
+    CONTENT_REPORTED,
+    ELECTION_KEY_CREATED,
+    FINAL_VERSION_PUBLISHED,
+    MODERATION_ACTION,
+    PETITION_CREATED,
+    PETITION_OVERDUE,
+    PETITION_RESPONDED,
+    PETITION_SIGNED,
+    PETITION_THRESHOLD_REACHED,
+    PHASE_CHANGED,
+    POLL_CREATED,
+    PROPOSAL_ANSWERED,
+    PROPOSAL_CREATED,
+    PROPOSAL_SUPPORTED,
+    PROPOSAL_THRESHOLD_REACHED,
+    RESPONSE_PUBLISHED,
+    SURVEY_RESPONSE_SUBMITTED,
+    TALLY_DECRYPTED,
+    TALLY_PUBLISHED,
+    VOTE_CAST,
+)
 from smartgov.participation.models import (
     PHASES,
     AccountabilityItem,
@@ -245,7 +275,7 @@ def create_consultation(
         ))
     db.add(consultation)
     db.flush()
-    events.publish(db, "participation.consultation_created", actor_id=actor_id, consultation_id=consultation.id,
+    events.publish(db, CONSULTATION_CREATED, actor_id=actor_id, consultation_id=consultation.id,
                    organization=organization.code, slug=slug)
     return consultation
 
@@ -276,7 +306,7 @@ def advance_phase(db: Session, consultation: Consultation, *, actor_id: int | No
         raise Conflict("last_phase", N_("The consultation is already in its last phase."))
     nxt = order[order.index(phase) + 1]
     setattr(consultation, f"{nxt.value}_starts_at", now())
-    events.publish(db, "participation.phase_changed", actor_id=actor_id, consultation_id=consultation.id,
+    events.publish(db, PHASE_CHANGED, actor_id=actor_id, consultation_id=consultation.id,
                    phase=nxt.value)
     return nxt
 
@@ -369,7 +399,7 @@ def post_comment(
     db.flush()
     _record_activity(db, account, subject_kind, subject_id, "comment", phase.value if phase else None)
     follow(db, account, subject_kind, subject_id)
-    events.publish(db, "participation.comment_posted", actor_id=account.id, comment_id=comment.id,
+    events.publish(db, COMMENT_POSTED, actor_id=account.id, comment_id=comment.id,
                    subject_kind=subject_kind, subject_id=subject_id, section_id=section_id, parent_id=parent_id,
                    status=status.value, held_for=list(verdict.reasons) + (["copies"] if copies >= 2 else []))
     return comment
@@ -393,7 +423,7 @@ def edit_comment(db: Session, comment: Comment, body: str, *, actor_id: int) -> 
     comment.edited_at = now()
     if integrity.spam_verdict(text).hold and comment.status == ContentStatus.VISIBLE:
         comment.status = ContentStatus.PENDING
-    events.publish(db, "participation.comment_edited", actor_id=actor_id, comment_id=comment.id)
+    events.publish(db, COMMENT_EDITED, actor_id=actor_id, comment_id=comment.id)
     return comment
 
 
@@ -402,7 +432,7 @@ def delete_comment(db: Session, comment: Comment, *, actor_id: int) -> None:
     comment.status = ContentStatus.DELETED
     comment.body = ""
     comment.edited_at = now()
-    events.publish(db, "participation.comment_deleted", actor_id=actor_id, comment_id=comment.id)
+    events.publish(db, COMMENT_DELETED, actor_id=actor_id, comment_id=comment.id)
 
 
 def rate_comment(db: Session, comment: Comment, account: Account, value: int) -> Comment:
@@ -428,7 +458,7 @@ def rate_comment(db: Session, comment: Comment, account: Account, value: int) ->
         agree_count=Comment.agree_count + agree, disagree_count=Comment.disagree_count + disagree))
     db.flush()
     db.refresh(comment)
-    events.publish(db, "participation.comment_rated", actor_id=account.id, comment_id=comment.id, value=value)
+    events.publish(db, COMMENT_RATED, actor_id=account.id, comment_id=comment.id, value=value)
     return comment
 
 
@@ -477,7 +507,7 @@ def publish_response(
     consultation.response_en = response_en.strip()
     consultation.response_published_at = now()
     db.flush()
-    events.publish(db, "participation.response_published", actor_id=actor_id, consultation_id=consultation.id,
+    events.publish(db, RESPONSE_PUBLISHED, actor_id=actor_id, consultation_id=consultation.id,
                    changes=len(changes))
     return consultation
 
@@ -499,7 +529,7 @@ def publish_final_version(db: Session, consultation: Consultation, sections: Seq
             body_en="", final_body_fa=s["body_fa"], final_body_en=s["body_en"]))
     consultation.final_published_at = now()
     db.flush()
-    events.publish(db, "participation.final_version_published", actor_id=actor_id, consultation_id=consultation.id)
+    events.publish(db, FINAL_VERSION_PUBLISHED, actor_id=actor_id, consultation_id=consultation.id)
     return consultation
 
 
@@ -545,7 +575,7 @@ def create_proposal(db: Session, *, account: Account, organization: Organization
     db.flush()
     _record_activity(db, account, "proposal", proposal.id, "propose")
     follow(db, account, "proposal", proposal.id)
-    events.publish(db, "participation.proposal_created", actor_id=account.id, proposal_id=proposal.id,
+    events.publish(db, PROPOSAL_CREATED, actor_id=account.id, proposal_id=proposal.id,
                    organization=organization.code, status=proposal.status.value)
     return proposal
 
@@ -573,7 +603,7 @@ def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: s
                .values(support_count=Proposal.support_count + 1))
     db.refresh(proposal)
     _record_activity(db, account, "proposal", proposal.id, "support")
-    events.publish(db, "participation.proposal_supported", actor_id=account.id, proposal_id=proposal.id)
+    events.publish(db, PROPOSAL_SUPPORTED, actor_id=account.id, proposal_id=proposal.id)
     if proposal.support_count >= proposal.threshold and proposal.threshold_reached_at is None:
         reached = now()
         due = reached + dt.timedelta(days=PROPOSAL_ANSWER_DAYS)
@@ -581,7 +611,7 @@ def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: s
                           .values(threshold_reached_at=reached, answer_due_at=due))
         if done.rowcount:  # type: ignore[attr-defined]
             db.refresh(proposal)
-            events.publish(db, "participation.proposal_threshold_reached", proposal_id=proposal.id,
+            events.publish(db, PROPOSAL_THRESHOLD_REACHED, proposal_id=proposal.id,
                            answer_due_at=due.isoformat())
     return proposal
 
@@ -607,7 +637,7 @@ def answer_proposal(db: Session, proposal: Proposal, *, status: AnswerStatus | s
     proposal.answer_cost = cost
     proposal.answered_at = now()
     proposal.answered_by = actor_id
-    events.publish(db, "participation.proposal_answered", actor_id=actor_id, proposal_id=proposal.id,
+    events.publish(db, PROPOSAL_ANSWERED, actor_id=actor_id, proposal_id=proposal.id,
                    status=status.value, cost=cost)
     return proposal
 
@@ -651,7 +681,7 @@ def register_election_key(db: Session, keys: election.KeySet) -> ElectionKey:
                       commitments=[[c.hex() for c in dealer] for dealer in keys.commitments], created_at=now())
     db.add(row)
     db.flush()
-    events.publish(db, "participation.election_key_created", election_key_id=row.id, public_key=row.public_key,
+    events.publish(db, ELECTION_KEY_CREATED, election_key_id=row.id, public_key=row.public_key,
                    threshold=row.threshold, trustees=row.trustees)
     return row
 
@@ -737,7 +767,7 @@ def _cast(db: Session, box: Box, person_id: int, selection: list[int]) -> str:
     tracker = ballot.pop("tracker")
     db.add(Ballot(tracker=tracker, box_kind=kind, box_id=box.id, content=ballot))
     # No actor: the ledger gets every tracker (so a ballot dropped from the board shows), not who cast it.
-    events.publish(db, "participation.vote_cast", box_kind=kind, box_id=box.id, tracker=tracker)
+    events.publish(db, VOTE_CAST, box_kind=kind, box_id=box.id, tracker=tracker)
     return tracker
 
 
@@ -798,7 +828,7 @@ def create_poll(db: Session, *, organization: Organization, slug: str, question_
         poll.options.append(PollOption(position=i, label_fa=fa, label_en=en))
     db.add(poll)
     db.flush()
-    events.publish(db, "participation.poll_created", actor_id=actor_id, poll_id=poll.id)
+    events.publish(db, POLL_CREATED, actor_id=actor_id, poll_id=poll.id)
     return poll
 
 
@@ -886,7 +916,7 @@ def create_budget(db: Session, *, organization: Organization, slug: str, title_f
         budget.projects.append(BudgetProject(position=i, title_fa=fa, title_en=en, cost=cost))
     db.add(budget)
     db.flush()
-    events.publish(db, "participation.budget_created", actor_id=actor_id, budget_id=budget.id, style=budget.style.value)
+    events.publish(db, BUDGET_CREATED, actor_id=actor_id, budget_id=budget.id, style=budget.style.value)
     return budget
 
 
@@ -993,7 +1023,7 @@ def submit_decryption(db: Session, box: Box, share: election.TrusteeShare) -> bo
     db.add(Decryption(box_kind=kind, box_id=box.id, trustee=share.trustee, shares=part["shares"],
                       proofs=part["proofs"], submitted_at=now()))
     db.flush()
-    events.publish(db, "participation.tally_decrypted", box_kind=kind, box_id=box.id, trustee=share.trustee)
+    events.publish(db, TALLY_DECRYPTED, box_kind=kind, box_id=box.id, trustee=share.trustee)
     decryptions = _decryptions(db, kind, box.id)
     if len(decryptions) >= key.threshold:
         chosen = decryptions[:key.threshold]
@@ -1006,7 +1036,7 @@ def submit_decryption(db: Session, box: Box, share: election.TrusteeShare) -> bo
 def _publish(db: Session, box: Box, tally: Tally) -> None:
     tally.published_at = now()
     db.flush()
-    events.publish(db, "participation.tally_published", box_kind=tally.box_kind, box_id=tally.box_id,
+    events.publish(db, TALLY_PUBLISHED, box_kind=tally.box_kind, box_id=tally.box_id,
                    result=_tally_result(tally, _options(box)))
 
 
@@ -1151,7 +1181,7 @@ def create_petition(db: Session, *, account: Account, organization: Organization
     )
     db.add(petition)
     db.flush()
-    events.publish(db, "participation.petition_created", actor_id=account.id, petition_id=petition.id,
+    events.publish(db, PETITION_CREATED, actor_id=account.id, petition_id=petition.id,
                    organization=organization.code)
     follow(db, account, "petition", petition.id)
     if petition.status == ContentStatus.VISIBLE:
@@ -1183,7 +1213,7 @@ def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str 
                .values(signature_count=Petition.signature_count + 1))
     db.refresh(petition)
     _record_activity(db, account, "petition", petition.id, "sign")
-    events.publish(db, "participation.petition_signed", actor_id=account.id, petition_id=petition.id)
+    events.publish(db, PETITION_SIGNED, actor_id=account.id, petition_id=petition.id)
     if petition.signature_count >= petition.threshold and petition.threshold_reached_at is None:
         reached = now()
         due = reached + dt.timedelta(days=petition.response_days)
@@ -1191,7 +1221,7 @@ def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str 
                           .values(threshold_reached_at=reached, response_due_at=due))
         if done.rowcount:  # type: ignore[attr-defined]
             db.refresh(petition)
-            events.publish(db, "participation.petition_threshold_reached", petition_id=petition.id,
+            events.publish(db, PETITION_THRESHOLD_REACHED, petition_id=petition.id,
                            organization_id=petition.organization_id, response_due_at=due.isoformat())
     return petition
 
@@ -1210,7 +1240,7 @@ def respond_to_petition(db: Session, petition: Petition, text: str, *, actor_id:
     petition.response_text = text
     petition.responded_at = now()
     petition.responded_by = actor_id
-    events.publish(db, "participation.petition_responded", actor_id=actor_id, petition_id=petition.id,
+    events.publish(db, PETITION_RESPONDED, actor_id=actor_id, petition_id=petition.id,
                    late=bool(petition.response_due_at and petition.responded_at > petition.response_due_at))
     return petition
 
@@ -1255,7 +1285,7 @@ def flag_overdue(db: Session) -> int:
     n = 0
     for petition in rows:
         petition.overdue_flagged_at = now()
-        events.publish(db, "participation.petition_overdue", petition_id=petition.id,
+        events.publish(db, PETITION_OVERDUE, petition_id=petition.id,
                        organization_id=petition.organization_id, due_at=petition.response_due_at.isoformat()
                        if petition.response_due_at else None)
         n += 1
@@ -1341,7 +1371,7 @@ def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: Ac
     )
     db.add(response)
     db.flush()
-    events.publish(db, "participation.survey_response_submitted", survey=key, subject_ref=subject_ref)
+    events.publish(db, SURVEY_RESPONSE_SUBMITTED, survey=key, subject_ref=subject_ref)
     return response
 
 
@@ -1393,7 +1423,7 @@ def create_item(db: Session, *, organization: Organization, kind: str, title_fa:
         item.milestones.append(Milestone(title_fa=fa, title_en=en, due_on=due))
     db.add(item)
     db.flush()
-    events.publish(db, "participation.accountability_created", actor_id=actor_id, item_id=item.id)
+    events.publish(db, ACCOUNTABILITY_CREATED, actor_id=actor_id, item_id=item.id)
     return item
 
 
@@ -1422,7 +1452,7 @@ def update_item(db: Session, item: AccountabilityItem, *, status: ItemStatus | s
             raise NotFound("milestone", field="completed_milestones")
         ms.completed_on = ms.completed_on or today()
     item.updated_at = now()
-    events.publish(db, "participation.accountability_updated", actor_id=actor_id, item_id=item.id,
+    events.publish(db, ACCOUNTABILITY_UPDATED, actor_id=actor_id, item_id=item.id,
                    status=item.status.value, progress=item.progress)
     return item
 
@@ -1481,19 +1511,19 @@ def mark_read(db: Session, account_id: int) -> None:
 
 #: event → (subject kind, id field, English message id of the notification)
 FOLLOWED_EVENTS: dict[str, tuple[str, str, str]] = {
-    "participation.comment_posted": ("", "", N_("A new comment was posted on “{title}”.")),
-    "participation.response_published": ("consultation", "consultation_id",
+    COMMENT_POSTED: ("", "", N_("A new comment was posted on “{title}”.")),
+    RESPONSE_PUBLISHED: ("consultation", "consultation_id",
                                          N_("The agency published its response to “{title}”.")),
-    "participation.final_version_published": ("consultation", "consultation_id",
+    FINAL_VERSION_PUBLISHED: ("consultation", "consultation_id",
                                               N_("The final version of “{title}” was published.")),
-    "participation.proposal_threshold_reached": ("proposal", "proposal_id",
+    PROPOSAL_THRESHOLD_REACHED: ("proposal", "proposal_id",
                                                  N_("“{title}” reached its support threshold.")),
-    "participation.proposal_answered": ("proposal", "proposal_id", N_("The agency answered “{title}”.")),
-    "participation.petition_threshold_reached": ("petition", "petition_id",
+    PROPOSAL_ANSWERED: ("proposal", "proposal_id", N_("The agency answered “{title}”.")),
+    PETITION_THRESHOLD_REACHED: ("petition", "petition_id",
                                                  N_("“{title}” reached its signature threshold.")),
-    "participation.petition_responded": ("petition", "petition_id", N_("The agency responded to “{title}”.")),
-    "participation.petition_overdue": ("petition", "petition_id", N_("The response to “{title}” is overdue.")),
-    "participation.accountability_updated": ("accountability", "item_id", N_("“{title}” has new progress.")),
+    PETITION_RESPONDED: ("petition", "petition_id", N_("The agency responded to “{title}”.")),
+    PETITION_OVERDUE: ("petition", "petition_id", N_("The response to “{title}” is overdue.")),
+    ACCOUNTABILITY_UPDATED: ("accountability", "item_id", N_("“{title}” has new progress.")),
 }
 
 
@@ -1502,7 +1532,7 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
     from smartgov.i18n import gettext
 
     kind, id_field, message = FOLLOWED_EVENTS[evt.name]
-    if evt.name == "participation.comment_posted":
+    if evt.name == COMMENT_POSTED:
         if evt.data.get("status") != ContentStatus.VISIBLE.value:
             return
         kind, subject_id = evt.data["subject_kind"], evt.data["subject_id"]
@@ -1571,7 +1601,7 @@ def report_content(db: Session, account: Account, kind: str, content_id: int, re
             db.add(report)
     except IntegrityError:
         raise Conflict("already_reported", N_("You have already reported this.")) from None
-    events.publish(db, "participation.content_reported", actor_id=account.id, kind=kind, content_id=content_id,
+    events.publish(db, CONTENT_REPORTED, actor_id=account.id, kind=kind, content_id=content_id,
                    reason=reason)
     open_reports = db.scalar(select(func.count()).where(Report.subject_kind == kind, Report.subject_id == content_id,
                                                         Report.resolved_at.is_(None))) or 0
@@ -1587,7 +1617,7 @@ def _log_action(db: Session, moderator_id: int | None, action: str, kind: str, c
                              reason=reason, created_at=now())
     db.add(entry)
     db.flush()
-    events.publish(db, "participation.moderation_action", actor_id=moderator_id, action=action, kind=kind,
+    events.publish(db, MODERATION_ACTION, actor_id=moderator_id, action=action, kind=kind,
                    content_id=content_id, reason=reason, audit_id=entry.id)
     return entry
 
