@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock
+from smartgov.assessment.cfa import cfa, measurement_from_framework
 from smartgov.assessment.frameworks import Framework, Node
 from smartgov.assessment.maturity import (
     MaturityScores,
@@ -26,13 +27,7 @@ from smartgov.assessment.models import (
     SurveyInstrument,
     SurveyResponse,
 )
-from smartgov.assessment.psychometrics import (
-    alpha_by_component,
-    cfa,
-    efa,
-    measurement_from_framework,
-    sampling_adequacy,
-)
+from smartgov.assessment.psychometrics import alpha_by_component, efa, sampling_adequacy
 from smartgov.assessment.schemas import (
     AdequacyOut,
     AlphaOut,
