@@ -25,7 +25,7 @@ from smartgov.participation.models import (
     Phase,
 )
 
-from .common import SUBJECT_KINDS, _can_post, _check_text, _record_activity, _subject, now, rate_limit
+from .common import SUBJECT_KINDS, checked_text, ensure_can_post, now, rate_limit, record_activity, subject_of
 from .consultations import current_phase, section_by_number
 from .following import follow
 
@@ -43,10 +43,10 @@ def post_comment(
     via: str = "web",
 ) -> Comment:
     """Comment on a consultation (whole or a section), a proposal, petition or accountability item."""
-    _can_post(db, account)
+    ensure_can_post(db, account)
     if subject_kind not in SUBJECT_KINDS:
         raise NotFound(subject_kind)
-    subject = _subject(db, subject_kind, subject_id)
+    subject = subject_of(db, subject_kind, subject_id)
     section_id = None
     phase = None
     if subject_kind == "consultation":
@@ -64,7 +64,7 @@ def post_comment(
                 or parent.status != ContentStatus.VISIBLE:
             raise NotFound("comment", field="parent_id")
         section_id = parent.section_id
-    text = _check_text(body, "body")
+    text = checked_text(body, "body")
     print_ = integrity.fingerprint(text)
     mine = db.scalars(select(Comment.body).where(
         Comment.author_id == account.id, Comment.subject_kind == subject_kind, Comment.subject_id == subject_id,
@@ -86,7 +86,7 @@ def post_comment(
     )
     db.add(comment)
     db.flush()
-    _record_activity(db, account, subject_kind, subject_id, "comment", phase.value if phase else None)
+    record_activity(db, account, subject_kind, subject_id, "comment", phase.value if phase else None)
     follow(db, account, subject_kind, subject_id)
     events.publish(db, COMMENT_POSTED, actor_id=account.id, comment_id=comment.id,
                    subject_kind=subject_kind, subject_id=subject_id, section_id=section_id, parent_id=parent_id,
@@ -103,9 +103,9 @@ def comment_by_id(db: Session, comment_id: int) -> Comment:
 
 def edit_comment(db: Session, comment: Comment, body: str, *, actor_id: int) -> Comment:
     """The author rewrites their comment (who may is checked by ``permissions.can_edit_comment``)."""
-    text = _check_text(body, "body")
+    text = checked_text(body, "body")
     if comment.subject_kind == "consultation" and \
-            current_phase(_subject(db, "consultation", comment.subject_id)) != Phase.CONSULTATION:
+            current_phase(subject_of(db, "consultation", comment.subject_id)) != Phase.CONSULTATION:
         raise Conflict("not_open", N_("Comments are accepted only during the consultation phase."))
     comment.body = text
     comment.language = integrity.detect_language(text)

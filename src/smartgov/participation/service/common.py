@@ -107,7 +107,8 @@ def is_blocked(db: Session, account_id: int) -> bool:
     return db.scalar(select(Block.id).where(Block.account_id == account_id, Block.lifted_at.is_(None))) is not None
 
 
-def _check_text(text: str, field: str, *, min_len: int = COMMENT_MIN, max_len: int = COMMENT_MAX) -> str:
+def checked_text(text: str, field: str, *, min_len: int = COMMENT_MIN, max_len: int = COMMENT_MAX) -> str:
+    """The text stripped, or a refusal naming ``field``: too short, too long, or insulting."""
     text = text.strip()
     if len(text) < min_len:
         raise DomainError("too_short", N_("Write at least {n} characters."), field=field, n=min_len)
@@ -118,13 +119,15 @@ def _check_text(text: str, field: str, *, min_len: int = COMMENT_MIN, max_len: i
     return text
 
 
-def _can_post(db: Session, account: Account) -> None:
+def ensure_can_post(db: Session, account: Account) -> None:
+    """Refuse an account a moderator has blocked."""
     if is_blocked(db, account.id):
         raise Forbidden(N_("Your account may not post in participation. Contact the moderators if this is a mistake."))
 
 
-def _record_activity(db: Session, account: Account | None, process_kind: str, process_id: int, action: str,
+def record_activity(db: Session, account: Account | None, process_kind: str, process_id: int, action: str,
                      phase: str | None = None) -> None:
+    """One participation act, for the open statistics (distinct people by phase, province, age band, gender)."""
     person = account.person if account is not None else None
     db.add(Activity(
         person_id=person.id if person else None, process_kind=process_kind, process_id=process_id, action=action,
@@ -141,7 +144,8 @@ def _organization(db: Session, org_id: int) -> Organization:
     return org
 
 
-def _subject(db: Session, kind: str, subject_id: int) -> Any:
+def subject_of(db: Session, kind: str, subject_id: int) -> Any:
+    """The consultation, proposal, accountability item or petition a comment or a follow is about."""
     model = {"consultation": Consultation, "proposal": Proposal, "accountability": AccountabilityItem,
              "petition": Petition}.get(kind)
     found = db.get(model, subject_id) if model else None
@@ -151,7 +155,7 @@ def _subject(db: Session, kind: str, subject_id: int) -> Any:
 
 
 def subject_title(db: Session, kind: str, subject_id: int, lang: str) -> str:
-    subject = _subject(db, kind, subject_id)
+    subject = subject_of(db, kind, subject_id)
     return subject.title(lang) if callable(getattr(subject, "title", None)) else subject.title
 
 

@@ -28,7 +28,7 @@ from smartgov.participation.models import (
 )
 from smartgov.settings import public_url
 
-from .common import _subject, now, subject_link
+from .common import now, subject_link, subject_of
 
 register_template(MessageTemplate(
     key="participation.followed_update",
@@ -103,7 +103,7 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
         kind, subject_id = evt.data["subject_kind"], evt.data["subject_id"]
     else:
         subject_id = evt.data[id_field]
-    subject = _subject(db, kind, subject_id)
+    subject = subject_of(db, kind, subject_id)
     link = subject_link(kind, subject)
     followers = list(db.scalars(select(Follow.account_id).where(Follow.subject_kind == kind,
                                                                 Follow.subject_id == subject_id)))

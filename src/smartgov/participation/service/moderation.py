@@ -27,7 +27,7 @@ from smartgov.participation.models import (
     Report,
 )
 
-from .common import REPORTS_TO_HIDE, _subject, now, rate_limit
+from .common import REPORTS_TO_HIDE, now, rate_limit, subject_of
 
 REPORT_REASONS = ("spam", "offensive", "personal_data", "other")
 MODERATION_ACTIONS = ("hide", "unhide", "approve", "dismiss")
@@ -45,7 +45,7 @@ def content(db: Session, kind: str, content_id: int) -> Any:
 def content_organization_id(db: Session, kind: str, item: Any) -> int:
     """The agency answerable for a piece of content (whose officials moderate it)."""
     if kind == "comment":
-        subject = _subject(db, item.subject_kind, item.subject_id)
+        subject = subject_of(db, item.subject_kind, item.subject_id)
         return int(subject.organization_id)
     return int(item.organization_id)
 

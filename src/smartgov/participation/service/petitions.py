@@ -32,11 +32,11 @@ from smartgov.participation.models import (
 from .common import (
     LEVEL_VERIFIED,
     PETITION_RESPONSE_DAYS,
-    _can_post,
-    _check_text,
-    _record_activity,
+    checked_text,
+    ensure_can_post,
     now,
     rate_limit,
+    record_activity,
     require_level,
 )
 from .following import follow
@@ -45,10 +45,10 @@ from .following import follow
 def create_petition(db: Session, *, account: Account, organization: Organization, title: str, body: str,
                     threshold: int, response_days: int = PETITION_RESPONSE_DAYS, ip: str | None = None) -> Petition:
     """Start a petition to an agency; the author signs it first."""
-    _can_post(db, account)
+    ensure_can_post(db, account)
     require_level(db, account, LEVEL_VERIFIED)
-    title = _check_text(title, "title", min_len=5, max_len=200)
-    body = _check_text(body, "body", min_len=20)
+    title = checked_text(title, "title", min_len=5, max_len=200)
+    body = checked_text(body, "body", min_len=20)
     if threshold < 1:
         raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
     if not 1 <= response_days <= 365:
@@ -93,7 +93,7 @@ def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str 
     db.execute(update(Petition).where(Petition.id == petition.id)
                .values(signature_count=Petition.signature_count + 1))
     db.refresh(petition)
-    _record_activity(db, account, "petition", petition.id, "sign")
+    record_activity(db, account, "petition", petition.id, "sign")
     events.publish(db, PETITION_SIGNED, actor_id=account.id, petition_id=petition.id)
     if petition.signature_count >= petition.threshold and petition.threshold_reached_at is None:
         reached = now()

@@ -31,11 +31,11 @@ from .common import (
     LEVEL_VERIFIED,
     PROPOSAL_ANSWER_DAYS,
     PROPOSAL_THRESHOLD,
-    _can_post,
-    _check_text,
-    _record_activity,
+    checked_text,
+    ensure_can_post,
     now,
     rate_limit,
+    record_activity,
     require_level,
 )
 from .following import follow
@@ -44,9 +44,9 @@ from .following import follow
 def create_proposal(db: Session, *, account: Account, organization: Organization, title: str, body: str,
                     threshold: int = PROPOSAL_THRESHOLD, ip: str | None = None) -> Proposal:
     """A citizen proposes something to an agency; its author follows it."""
-    _can_post(db, account)
-    title = _check_text(title, "title", min_len=5, max_len=200)
-    body = _check_text(body, "body", min_len=20)
+    ensure_can_post(db, account)
+    title = checked_text(title, "title", min_len=5, max_len=200)
+    body = checked_text(body, "body", min_len=20)
     if threshold < 1:
         raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
     rate_limit(db, account_id=account.id, ip=ip)
@@ -58,7 +58,7 @@ def create_proposal(db: Session, *, account: Account, organization: Organization
     )
     db.add(proposal)
     db.flush()
-    _record_activity(db, account, "proposal", proposal.id, "propose")
+    record_activity(db, account, "proposal", proposal.id, "propose")
     follow(db, account, "proposal", proposal.id)
     events.publish(db, PROPOSAL_CREATED, actor_id=account.id, proposal_id=proposal.id,
                    organization=organization.code, status=proposal.status.value)
@@ -87,7 +87,7 @@ def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: s
     db.execute(update(Proposal).where(Proposal.id == proposal.id)
                .values(support_count=Proposal.support_count + 1))
     db.refresh(proposal)
-    _record_activity(db, account, "proposal", proposal.id, "support")
+    record_activity(db, account, "proposal", proposal.id, "support")
     events.publish(db, PROPOSAL_SUPPORTED, actor_id=account.id, proposal_id=proposal.id)
     if proposal.support_count >= proposal.threshold and proposal.threshold_reached_at is None:
         reached = now()

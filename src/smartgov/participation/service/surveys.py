@@ -21,7 +21,7 @@ from smartgov.participation.models import (
     SurveyResponse,
 )
 
-from .common import _check_text, now, today
+from .common import checked_text, now, today
 
 QUESTION_KINDS = ("single", "multi", "scale", "text")
 
@@ -83,7 +83,7 @@ def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: Ac
                 value = int(value)
                 ok = 1 <= value <= 5
             else:
-                value = _check_text(str(value), field, min_len=1, max_len=2000)
+                value = checked_text(str(value), field, min_len=1, max_len=2000)
                 ok = True
         except (TypeError, ValueError):
             ok = False
