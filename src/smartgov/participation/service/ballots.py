@@ -61,7 +61,7 @@ def trustees_dir() -> Path:
     return Path(get_settings().data_dir) / "trustees"
 
 
-def _key_folder(folder: Path, key: ElectionKey) -> Path:
+def key_folder(folder: Path, key: ElectionKey) -> Path:
     """A key's share files: named by id and fingerprint, so files left by a ceremony whose
     transaction rolled back never pass for a later key's."""
     return folder / f"key-{key.id}-{key.public_key[:16]}"
@@ -89,7 +89,7 @@ def hold_ceremony(db: Session, *, threshold: int, trustees: int, folder: Path) -
     row = register_election_key(db, keys)
     paths = []
     for j, secret in sorted(keys.shares.items()):
-        path = _key_folder(folder, row) / f"trustee-{j}.json"
+        path = key_folder(folder, row) / f"trustee-{j}.json"
         election.write_share(path, election.TrusteeShare(row.id, j, secret))
         paths.append(path)
     return row, paths
@@ -119,15 +119,18 @@ def _box_key(db: Session, box: Box) -> ElectionKey:
     return box.election_key
 
 
-def _kind(box: Box) -> str:
+def kind_of(box: Box) -> str:
+    """The box's kind as ballots, voters and tallies record it."""
     return "poll" if isinstance(box, Poll) else "budget"
 
 
-def _options(box: Box) -> int:
+def option_count(box: Box) -> int:
+    """How many choices a ballot of this box holds (options of a poll, projects of a budget)."""
     return len(box.options) if isinstance(box, Poll) else len(box.projects)
 
 
-def _allowed(box: Box) -> list[int]:
+def allowed_totals(box: Box) -> list[int]:
+    """How many choices one ballot may mark, as its proof shows (``verify_ballots.allowed_counts``)."""
     if isinstance(box, Poll):
         return verify_ballots.allowed_counts("poll", len(box.options))
     return verify_ballots.allowed_counts("budget", len(box.projects), box.style.value, box.max_choices)
@@ -152,10 +155,10 @@ def _cast(db: Session, box: Box, person_id: int, selection: list[int]) -> str:
     Returns the ballot's tracker: the voter's receipt, which they find on the public board. It
     proves that the ballot is counted, not what it says (the randomness is gone).
     """
-    kind = _kind(box)
+    kind = kind_of(box)
     public_key = bytes.fromhex(_box_key(db, box).public_key)
     ballot = election.encrypt_ballot(verify_ballots.context(kind, box.id, public_key), public_key, selection,
-                                     _allowed(box))
+                                     allowed_totals(box))
     if not _mark_voter(db, kind, box.id, person_id):
         raise Conflict("already_voted", N_("You have already voted here; each person votes once."))
     tracker = ballot.pop("tracker")
@@ -255,13 +258,14 @@ def vote_in_poll(db: Session, poll: Poll, account: Account, option_position: int
 
 def results_published(db: Session, box: Box) -> bool:
     """Whether the box's result is out: it has closed and its tally is decrypted."""
-    return _published_tally(db, box) is not None
+    return published_tally(db, box) is not None
 
 
-def _published_tally(db: Session, box: Box) -> Tally | None:
+def published_tally(db: Session, box: Box) -> Tally | None:
+    """The box's decrypted tally once it is published; None before."""
     if now() < box.closes_at:
         return None
-    tally = db.get(Tally, (_kind(box), box.id))
+    tally = db.get(Tally, (kind_of(box), box.id))
     return tally if tally is not None and tally.published_at is not None else None
 
 
@@ -269,14 +273,15 @@ def _result(db: Session, box: Box) -> list[int]:
     """Votes per option (position order): the decrypted counts plus any ballots counted before encryption."""
     if now() < box.closes_at:
         raise Conflict("results_hidden", N_("Results are published when voting closes."))
-    tally = _published_tally(db, box)
+    tally = published_tally(db, box)
     if tally is None:
         raise Conflict("results_counting", N_("Voting has closed; the result is published as soon as the trustees "
                                               "have decrypted the tally."))
-    return _tally_result(tally, _options(box))
+    return tally_result(tally, option_count(box))
 
 
-def _tally_result(tally: Tally, options: int) -> list[int]:
+def tally_result(tally: Tally, options: int) -> list[int]:
+    """Votes per option: the decrypted counts plus any counted before ballots were encrypted."""
     counts = tally.counts or [0] * options
     legacy = tally.legacy_counts or [0] * options
     return [int(c) + int(x) for c, x in zip(counts, legacy, strict=True)]

@@ -29,12 +29,12 @@ from smartgov.participation.models import (
 from .ballots import (
     TALLY_GRACE,
     Box,
-    _allowed,
-    _key_folder,
-    _kind,
-    _options,
-    _published_tally,
-    _tally_result,
+    allowed_totals,
+    key_folder,
+    kind_of,
+    option_count,
+    published_tally,
+    tally_result,
     trustees_dir,
 )
 from .common import now
@@ -52,11 +52,11 @@ def _aggregate(db: Session, box: Box, tally: Tally) -> None:
 
     A trustee decrypts nothing it has not checked: a ballot with a bad proof stops the tally.
     """
-    kind = _kind(box)
+    kind = kind_of(box)
     assert box.election_key is not None
     public_key = bytes.fromhex(box.election_key.public_key)
     ctx = verify_ballots.context(kind, box.id, public_key)
-    allowed, options = _allowed(box), _options(box)
+    allowed, options = allowed_totals(box), option_count(box)
     ballots = []
     for row in _ballots(db, kind, box.id):
         ballot = verify_ballots.read_ballot({"tracker": row.tracker, **row.content}, options, row.tracker)
@@ -77,7 +77,7 @@ def _decryptions(db: Session, box_kind: str, box_id: int) -> list[Decryption]:
 
 
 def _tally_for(db: Session, box: Box) -> Tally:
-    kind = _kind(box)
+    kind = kind_of(box)
     tally = db.get(Tally, (kind, box.id))
     if tally is None:
         tally = Tally(box_kind=kind, box_id=box.id, ballots=0, legacy_ballots=0)
@@ -91,7 +91,7 @@ def _tally_for(db: Session, box: Box) -> Tally:
 def submit_decryption(db: Session, box: Box, share: election.TrusteeShare) -> bool:
     """A trustee's partial decryption of a closed box's aggregate; publishes the result once
     ``threshold`` trustees have given theirs. False if this trustee had already decrypted this box."""
-    kind = _kind(box)
+    kind = kind_of(box)
     if now() < box.closes_at + TALLY_GRACE:
         raise Conflict("not_closed", N_("Voting in this box has not closed yet."))
     if box.election_key_id != share.key_id:
@@ -123,12 +123,12 @@ def _publish(db: Session, box: Box, tally: Tally) -> None:
     tally.published_at = now()
     db.flush()
     events.publish(db, TALLY_PUBLISHED, box_kind=tally.box_kind, box_id=tally.box_id,
-                   result=_tally_result(tally, _options(box)))
+                   result=tally_result(tally, option_count(box)))
 
 
 def _local_shares(key: ElectionKey) -> list[election.TrusteeShare]:
     """Share files of this key under the data folder: the demo's trustees, who live with the server."""
-    folder = _key_folder(trustees_dir(), key)
+    folder = key_folder(trustees_dir(), key)
     return [election.read_share(p) for p in sorted(folder.glob("trustee-*.json"))] if folder.is_dir() else []
 
 
@@ -158,7 +158,7 @@ def tally_closed_boxes(db: Session) -> int:
 def _count(db: Session, box: Box) -> bool:
     tally = _tally_for(db, box)
     if box.election_key is None:  # nobody voted since ballots were encrypted
-        tally.counts = [0] * _options(box)
+        tally.counts = [0] * option_count(box)
         _publish(db, box, tally)
         return True
     for share in _local_shares(box.election_key):
@@ -175,12 +175,12 @@ def trustee_decrypt(db: Session, share: election.TrusteeShare) -> list[str]:
                                                   model.closes_at <= now() - TALLY_GRACE)
                               .with_for_update(of=model)):
             if submit_decryption(db, box, share):
-                done.append(f"{_kind(box)}:{box.slug}")
+                done.append(f"{kind_of(box)}:{box.slug}")
     return done
 
 
 def _box_public(box: Box) -> dict[str, Any]:
-    common = {"kind": _kind(box), "id": box.id, "slug": box.slug, "opens_at": box.opens_at.isoformat(),
+    common = {"kind": kind_of(box), "id": box.id, "slug": box.slug, "opens_at": box.opens_at.isoformat(),
               "closes_at": box.closes_at.isoformat()}
     if isinstance(box, Poll):
         return {**common, "question_fa": box.question_fa, "question_en": box.question_en,
@@ -204,9 +204,9 @@ def election_key_public(db: Session, key_id: int) -> dict[str, Any]:
 
 def board_summary(db: Session, box: Box) -> dict[str, Any]:
     """The board without its ballots (``ballot_count`` instead): what the board page shows above its trackers."""
-    kind = _kind(box)
+    kind = kind_of(box)
     tally = db.get(Tally, (kind, box.id))
-    published = _published_tally(db, box)
+    published = published_tally(db, box)
     voters = db.scalar(select(func.count()).select_from(Voter).where(Voter.box_kind == kind, Voter.box_id == box.id))
     ballots = db.scalar(select(func.count()).select_from(Ballot).where(Ballot.box_kind == kind,
                                                                       Ballot.box_id == box.id))
@@ -224,7 +224,7 @@ def board_summary(db: Session, box: Box) -> dict[str, Any]:
             "decryptions": [{"trustee": d.trustee, "shares": d.shares, "proofs": d.proofs}
                             for d in _decryptions(db, kind, box.id)],
             "counts": published.counts if published is not None else None,
-            "result": _tally_result(published, _options(box)) if published is not None else None,
+            "result": tally_result(published, option_count(box)) if published is not None else None,
             "published_at": published.published_at.isoformat() if published and published.published_at else None,
         },
     }
@@ -232,7 +232,7 @@ def board_summary(db: Session, box: Box) -> dict[str, Any]:
 
 def trackers(db: Session, box: Box, *, offset: int, limit: int) -> list[str]:
     """A page of the box's trackers, in tracker order (which follows nothing: not the voting order)."""
-    return list(db.scalars(select(Ballot.tracker).where(Ballot.box_kind == _kind(box), Ballot.box_id == box.id)
+    return list(db.scalars(select(Ballot.tracker).where(Ballot.box_kind == kind_of(box), Ballot.box_id == box.id)
                            .order_by(Ballot.tracker).offset(offset).limit(limit)))
 
 
@@ -240,5 +240,5 @@ def board(db: Session, box: Box) -> dict[str, Any]:
     """The public ballot board (``verify_ballots.FORMAT``): everything needed to check the box's result."""
     out = board_summary(db, box)
     del out["ballot_count"]
-    out["ballots"] = [{"tracker": b.tracker, **b.content} for b in _ballots(db, _kind(box), box.id)]
+    out["ballots"] = [{"tracker": b.tracker, **b.content} for b in _ballots(db, kind_of(box), box.id)]
     return out
