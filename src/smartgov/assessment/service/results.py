@@ -149,7 +149,7 @@ def compute_results(db: Session, rnd: AssessmentRound, *, full: bool = True, def
     )
     if n == 0:
         results.adequacy_note = results.efa_note = results.cfa_note = Note(message_id=NO_ANSWERS)
-        _stages(rnd, results)
+        classify_stages(rnd, results)
         return results
     scores = score(pure_instrument(instrument), frame)
     results.components = [_score_out(fw, c, s, level) for c, s in scores.components.items()]
@@ -227,7 +227,7 @@ def compute_results(db: Session, rnd: AssessmentRound, *, full: bool = True, def
                     ChangeOut(code=c.code, before=c.before, after=c.after, delta=c.delta) for c in changes.values()
                 ],
             )
-    _stages(rnd, results)
+    classify_stages(rnd, results)
     return results
 
 
@@ -269,7 +269,8 @@ def _cfa(
     ), None
 
 
-def _stages(rnd: AssessmentRound, results: RoundResults) -> None:
+def classify_stages(rnd: AssessmentRound, results: RoundResults) -> None:
+    """Set the T-Gov and Gartner stages (or the note saying why not) from the round's stage answers."""
     results.tgov = results.tgov_note = results.gartner = results.gartner_note = None
     tgov = rnd.tgov_answers or {}
     if all(k in tgov for k in TGOV_KEYS):

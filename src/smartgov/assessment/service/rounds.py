@@ -31,7 +31,7 @@ from smartgov.i18n import N_
 from smartgov.identity.models import Organization, OrgKind
 
 from .instruments import GARTNER_KEYS, TGOV_KEYS, create_instrument
-from .results import _stages, compute_results
+from .results import classify_stages, compute_results
 
 
 def _check_titles(title_fa: str, title_en: str) -> None:
@@ -191,5 +191,5 @@ def update_settings(db: Session, rnd: AssessmentRound, values: Mapping[str, Any]
     rnd.operating_cost_rial = values.get("operating_cost_rial")
     if rnd.status == RoundStatus.CLOSED and rnd.results is not None:
         stored = RoundResults.model_validate(rnd.results)
-        _stages(rnd, stored)
+        classify_stages(rnd, stored)
         rnd.results = stored.model_dump(mode="json")
