@@ -3,13 +3,13 @@
 from smartgov.events import declare
 
 ACCOUNT_CREATED = declare("identity.account_created", "An account was created (sign-up or by an administrator).")
-ACCOUNT_CLOSED = declare("identity.account_closed", "An account was closed (e.g. a duplicate of a proven person).")
+ACCOUNT_CLOSED = declare("identity.account_closed", "An unproven account closed: another account proved its person.")
 PERSON_PROVEN = declare("identity.person_proven", "An account proved which registered person it belongs to.")
 PROOF_CODE_SENT = declare("identity.proof_code_sent", "A proof code went to the registry's mobile number.")
 PROFILE_UPDATED = declare("identity.profile_updated", "A person changed their own profile.")
 LOGIN_SUCCEEDED = declare("identity.login_succeeded", "A sign-in passed every check.")
 LOGOUT = declare("identity.logout", "A session was ended by its owner.")
-SESSION_REVOKED = declare("identity.session_revoked", "An account revoked one of its other sessions.")
+SESSION_REVOKED = declare("identity.session_revoked", "An account ended one of its sessions from its settings.")
 MFA_ENABLED = declare("identity.mfa_enabled", "An account turned on two-step sign-in (TOTP).")
 TOKEN_CREATED = declare("identity.token_created", "A personal API token was created.")
 TOKEN_REVOKED = declare("identity.token_revoked", "A personal API token was revoked.")
