@@ -31,11 +31,7 @@ from .invitations import (
     invite_links,
     response_for,
 )
-from .live import (
-    indicator_scope,
-    live_indicators,
-    subtree,
-)
+from .live import indicator_scope, live_indicators, subtree
 from .responses import (
     IMPORT_LIMITS,
     MAX_IMPORT_BYTES,
@@ -61,12 +57,7 @@ from .results import (
     results_for,
     scores_of,
 )
-from .roadmap import (
-    build_roadmap,
-    roadmap_of,
-    update_action,
-    weakest,
-)
+from .roadmap import build_roadmap, roadmap_of, update_action, weakest
 from .rounds import (
     close_round,
     complete_results,

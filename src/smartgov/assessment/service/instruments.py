@@ -10,17 +10,8 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock
 from smartgov.assessment.frameworks import Framework, load_framework
-from smartgov.assessment.maturity import (
-    Instrument,
-    Item,
-)
-from smartgov.assessment.models import (
-    AssessmentRound,
-    RoundStatus,
-    SurveyInstrument,
-    SurveyItem,
-    SurveyResponse,
-)
+from smartgov.assessment.maturity import Instrument, Item
+from smartgov.assessment.models import AssessmentRound, RoundStatus, SurveyInstrument, SurveyItem, SurveyResponse
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity.models import Organization

@@ -10,12 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock
-from smartgov.assessment.models import (
-    AssessmentRound,
-    Invitation,
-    RoundStatus,
-    SurveyResponse,
-)
+from smartgov.assessment.models import AssessmentRound, Invitation, RoundStatus, SurveyResponse
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity.models import Account

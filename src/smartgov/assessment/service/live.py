@@ -10,9 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock
 from smartgov.assessment import indicators
-from smartgov.assessment.models import (
-    AssessmentRound,
-)
+from smartgov.assessment.models import AssessmentRound
 from smartgov.identity.models import Organization
 
 

@@ -11,17 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events, files
-from smartgov.assessment.events import (
-    RESPONSE_SUBMITTED,
-    RESPONSES_IMPORTED,
-)
-from smartgov.assessment.models import (
-    AssessmentRound,
-    Invitation,
-    ResponseStatus,
-    RoundStatus,
-    SurveyResponse,
-)
+from smartgov.assessment.events import RESPONSE_SUBMITTED, RESPONSES_IMPORTED
+from smartgov.assessment.models import AssessmentRound, Invitation, ResponseStatus, RoundStatus, SurveyResponse
 from smartgov.errors import Conflict, DomainError, ValidationFailed
 from smartgov.i18n import N_
 

@@ -13,20 +13,8 @@ from sqlalchemy.orm import Session
 from smartgov import clock
 from smartgov.assessment.cfa import cfa, measurement_from_framework
 from smartgov.assessment.frameworks import Framework, Node
-from smartgov.assessment.maturity import (
-    MaturityScores,
-    compare_rounds,
-    gartner_stage,
-    score,
-    tgov_stage,
-)
-from smartgov.assessment.models import (
-    AssessmentRound,
-    ResponseStatus,
-    RoundStatus,
-    SurveyInstrument,
-    SurveyResponse,
-)
+from smartgov.assessment.maturity import MaturityScores, compare_rounds, gartner_stage, score, tgov_stage
+from smartgov.assessment.models import AssessmentRound, ResponseStatus, RoundStatus, SurveyInstrument, SurveyResponse
 from smartgov.assessment.psychometrics import alpha_by_component, efa, sampling_adequacy
 from smartgov.assessment.schemas import (
     AdequacyOut,

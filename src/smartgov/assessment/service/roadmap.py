@@ -9,14 +9,8 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock
 from smartgov.assessment import roadmap as roadmap_data
-from smartgov.assessment.models import (
-    AssessmentRound,
-    RoadmapAction,
-)
-from smartgov.assessment.schemas import (
-    RoundResults,
-    ScoreOut,
-)
+from smartgov.assessment.models import AssessmentRound, RoadmapAction
+from smartgov.assessment.schemas import RoundResults, ScoreOut
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_
 

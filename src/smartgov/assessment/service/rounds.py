@@ -9,22 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
-from smartgov.assessment.events import (
-    RESULTS_COMPLETED,
-    ROUND_CLOSED,
-    ROUND_CREATED,
-    ROUND_OPENED,
-)
-from smartgov.assessment.maturity import (
-    tgov_stage,
-)
-from smartgov.assessment.models import (
-    AssessmentRound,
-    RoundStatus,
-)
-from smartgov.assessment.schemas import (
-    RoundResults,
-)
+from smartgov.assessment.events import RESULTS_COMPLETED, ROUND_CLOSED, ROUND_CREATED, ROUND_OPENED
+from smartgov.assessment.maturity import tgov_stage
+from smartgov.assessment.models import AssessmentRound, RoundStatus
+from smartgov.assessment.schemas import RoundResults
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_

@@ -11,14 +11,7 @@ checked by the caller with ``permissions``; these functions check the rules of t
 itself (phase, thresholds, verification level, one person one vote).
 """
 
-from .accountability import (
-    create_item,
-    item_by_id,
-    item_overdue,
-    list_items,
-    milestone_missed,
-    update_item,
-)
+from .accountability import create_item, item_by_id, item_overdue, list_items, milestone_missed, update_item
 from .ballots import (
     DEMO_THRESHOLD,
     DEMO_TRUSTEES,
@@ -48,14 +41,7 @@ from .ballots import (
     vote_in_budget,
     vote_in_poll,
 )
-from .comments import (
-    comment_by_id,
-    comments_for,
-    delete_comment,
-    edit_comment,
-    post_comment,
-    rate_comment,
-)
+from .comments import comment_by_id, comments_for, delete_comment, edit_comment, post_comment, rate_comment
 from .common import (
     COMMENT_MAX,
     COMMENT_MIN,
@@ -104,15 +90,7 @@ from .exports import (
     participation_statistics,
     poll_results_csv,
 )
-from .following import (
-    FOLLOWED_EVENTS,
-    follow,
-    is_following,
-    mark_read,
-    notifications_for,
-    notify_followers,
-    unfollow,
-)
+from .following import FOLLOWED_EVENTS, follow, is_following, mark_read, notifications_for, notify_followers, unfollow
 from .moderation import (
     MODERATION_ACTIONS,
     REPORT_REASONS,
@@ -135,20 +113,8 @@ from .petitions import (
     respond_to_petition,
     sign_petition,
 )
-from .proposals import (
-    answer_overdue,
-    answer_proposal,
-    create_proposal,
-    proposal_by_id,
-    support_proposal,
-)
-from .surveys import (
-    QUESTION_KINDS,
-    define_survey,
-    submit_survey,
-    survey_by_key,
-    survey_summary,
-)
+from .proposals import answer_overdue, answer_proposal, create_proposal, proposal_by_id, support_proposal
+from .surveys import QUESTION_KINDS, define_survey, submit_survey, survey_by_key, survey_summary
 from .tallies import (
     board,
     board_summary,
@@ -158,10 +124,7 @@ from .tallies import (
     trackers,
     trustee_decrypt,
 )
-from .upkeep import (
-    SWEEP_EVERY,
-    sweep,
-)
+from .upkeep import SWEEP_EVERY, sweep
 
 __all__ = [
     "COMMENT_MAX",

@@ -12,16 +12,8 @@ from smartgov import events
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import Organization
-from smartgov.participation.events import (
-    ACCOUNTABILITY_CREATED,
-    ACCOUNTABILITY_UPDATED,
-)
-from smartgov.participation.models import (
-    AccountabilityItem,
-    ItemStatus,
-    Milestone,
-    Proposal,
-)
+from smartgov.participation.events import ACCOUNTABILITY_CREATED, ACCOUNTABILITY_UPDATED
+from smartgov.participation.models import AccountabilityItem, ItemStatus, Milestone, Proposal
 
 from .common import now, today
 from .consultations import consultation_by_id

@@ -19,12 +19,7 @@ from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import Account, Organization
 from smartgov.participation import budgeting, election, verify_ballots
-from smartgov.participation.events import (
-    BUDGET_CREATED,
-    ELECTION_KEY_CREATED,
-    POLL_CREATED,
-    VOTE_CAST,
-)
+from smartgov.participation.events import BUDGET_CREATED, ELECTION_KEY_CREATED, POLL_CREATED, VOTE_CAST
 from smartgov.participation.models import (
     Ballot,
     Budget,

@@ -12,18 +12,8 @@ from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import Account
 from smartgov.participation import integrity
-from smartgov.participation.events import (
-    COMMENT_DELETED,
-    COMMENT_EDITED,
-    COMMENT_POSTED,
-    COMMENT_RATED,
-)
-from smartgov.participation.models import (
-    Comment,
-    CommentRating,
-    ContentStatus,
-    Phase,
-)
+from smartgov.participation.events import COMMENT_DELETED, COMMENT_EDITED, COMMENT_POSTED, COMMENT_RATED
+from smartgov.participation.models import Comment, CommentRating, ContentStatus, Phase
 
 from .common import SUBJECT_KINDS, checked_text, ensure_can_post, now, rate_limit, record_activity, subject_of
 from .consultations import current_phase, section_by_number

@@ -22,15 +22,7 @@ from smartgov.participation.events import (
     PHASE_CHANGED,
     RESPONSE_PUBLISHED,
 )
-from smartgov.participation.models import (
-    PHASES,
-    Change,
-    Comment,
-    Consultation,
-    DraftKind,
-    Phase,
-    Section,
-)
+from smartgov.participation.models import PHASES, Change, Comment, Consultation, DraftKind, Phase, Section
 
 from .common import now
 

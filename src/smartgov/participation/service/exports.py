@@ -16,16 +16,7 @@ from sqlalchemy.orm import Session
 from smartgov import clock, files
 from smartgov.identity import Person
 from smartgov.participation import integrity, statistics
-from smartgov.participation.models import (
-    Activity,
-    Budget,
-    Comment,
-    Consultation,
-    ContentStatus,
-    Poll,
-    Section,
-    Voter,
-)
+from smartgov.participation.models import Activity, Budget, Comment, Consultation, ContentStatus, Poll, Section, Voter
 from smartgov.settings import get_settings
 
 from .ballots import budget_results, poll_results

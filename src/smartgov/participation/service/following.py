@@ -21,11 +21,7 @@ from smartgov.participation.events import (
     PROPOSAL_THRESHOLD_REACHED,
     RESPONSE_PUBLISHED,
 )
-from smartgov.participation.models import (
-    ContentStatus,
-    Follow,
-    InAppNotification,
-)
+from smartgov.participation.models import ContentStatus, Follow, InAppNotification
 from smartgov.settings import public_url
 
 from .common import now, subject_link, subject_of

@@ -13,19 +13,8 @@ from smartgov import events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import Account
-from smartgov.participation.events import (
-    CONTENT_REPORTED,
-    MODERATION_ACTION,
-)
-from smartgov.participation.models import (
-    Block,
-    Comment,
-    ContentStatus,
-    ModerationAction,
-    Petition,
-    Proposal,
-    Report,
-)
+from smartgov.participation.events import CONTENT_REPORTED, MODERATION_ACTION
+from smartgov.participation.models import Block, Comment, ContentStatus, ModerationAction, Petition, Proposal, Report
 
 from .common import REPORTS_TO_HIDE, now, rate_limit, subject_of
 

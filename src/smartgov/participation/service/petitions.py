@@ -21,13 +21,7 @@ from smartgov.participation.events import (
     PETITION_SIGNED,
     PETITION_THRESHOLD_REACHED,
 )
-from smartgov.participation.models import (
-    AnswerStatus,
-    ContentStatus,
-    Petition,
-    Proposal,
-    Signature,
-)
+from smartgov.participation.models import AnswerStatus, ContentStatus, Petition, Proposal, Signature
 
 from .common import (
     LEVEL_VERIFIED,

@@ -20,12 +20,7 @@ from smartgov.participation.events import (
     PROPOSAL_SUPPORTED,
     PROPOSAL_THRESHOLD_REACHED,
 )
-from smartgov.participation.models import (
-    AnswerStatus,
-    ContentStatus,
-    Proposal,
-    Support,
-)
+from smartgov.participation.models import AnswerStatus, ContentStatus, Proposal, Support
 
 from .common import (
     LEVEL_VERIFIED,

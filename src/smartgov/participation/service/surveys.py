@@ -13,13 +13,8 @@ from smartgov import events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import Account
-from smartgov.participation.events import (
-    SURVEY_RESPONSE_SUBMITTED,
-)
-from smartgov.participation.models import (
-    Survey,
-    SurveyResponse,
-)
+from smartgov.participation.events import SURVEY_RESPONSE_SUBMITTED
+from smartgov.participation.models import Survey, SurveyResponse
 
 from .common import checked_text, now, today
 

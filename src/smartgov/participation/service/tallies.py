@@ -12,19 +12,8 @@ from smartgov import events
 from smartgov.errors import Conflict, DomainError
 from smartgov.i18n import N_
 from smartgov.participation import election, verify_ballots
-from smartgov.participation.events import (
-    TALLY_DECRYPTED,
-    TALLY_PUBLISHED,
-)
-from smartgov.participation.models import (
-    Ballot,
-    Budget,
-    Decryption,
-    ElectionKey,
-    Poll,
-    Tally,
-    Voter,
-)
+from smartgov.participation.events import TALLY_DECRYPTED, TALLY_PUBLISHED
+from smartgov.participation.models import Ballot, Budget, Decryption, ElectionKey, Poll, Tally, Voter
 
 from .ballots import (
     TALLY_GRACE,
