@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from smartgov.assessment.cfa import cfa, measurement_from_framework
 from smartgov.assessment.frameworks import load_framework
-from smartgov.assessment.psychometrics import cfa, cronbach_alpha, measurement_from_framework
+from smartgov.assessment.psychometrics import cronbach_alpha
 
 RESULTS = Path(__file__).with_name("RESULTS-assessment.md")
 HS_MODEL = {"visual": ["x1", "x2", "x3"], "textual": ["x4", "x5", "x6"], "speed": ["x7", "x8", "x9"]}

@@ -140,6 +140,16 @@ def worker(
                 time.sleep(interval)
 
 
+@app.command("events")
+def events_catalogue() -> None:
+    """Print the event catalogue (every declared event, its meaning, owner and listeners) as markdown."""
+    from smartgov import events
+    from smartgov.app import create_app
+
+    create_app(_settings_or_exit())  # imports every module, so every declaration and subscriber is known
+    typer.echo(events.catalogue_markdown(), nl=False)
+
+
 @user_app.command("create")
 def user_create(
     username: str = typer.Argument(..., help="Login name."),

@@ -51,3 +51,27 @@ def test_indicators_from_service_events_and_no_data_otherwise(db) -> None:  # ty
         indicators._providers.pop("availability")
     with pytest.raises(KeyError):
         indicators.register_provider("unknown", lambda db, s: None)
+
+
+def test_rating_a_case_moves_the_satisfaction_indicator(database) -> None:  # type: ignore[no-untyped-def]
+    """The indicator listens for the name the services module publishes when an applicant rates a case."""
+    from smartgov.services import service
+    from tests.services.helpers import address_answers, arrange, principal, upload
+
+    def satisfaction(s, scope: Scope) -> dict:  # type: ignore[no-untyped-def]
+        return {i["key"]: i for i in indicators.live_indicators(s, scope)}["satisfaction"]
+
+    with database.sessions() as s:
+        accounts = arrange(s)
+        citizen = principal(accounts["citizen"])
+        app = service.submit_application(s, citizen, "address-change", address_answers(accounts["citizen"]),
+                                         {"proof_of_address": upload(s, accounts["citizen"])}).application
+        scope = Scope(org_ids=frozenset({app.agency_id}))
+        assert satisfaction(s, scope)["value"] is None
+        assert app.terminal  # the owner of the home is registered at once, by the service's rules
+        service.rate(s, citizen, app, 4, "Quick and clear.")
+        s.commit()
+    with database.sessions() as s:
+        got = satisfaction(s, scope)
+        assert (got["value"], got["n"]) == (4.0, 1)
+        assert satisfaction(s, Scope(org_ids=frozenset({app.agency_id + 1000})))["value"] is None

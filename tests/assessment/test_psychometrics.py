@@ -10,19 +10,21 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from semopy.examples import holzinger39
 
-from smartgov.assessment.frameworks import Framework, Node, load_framework
-from smartgov.assessment.psychometrics import (
-    ALPHA_NO_VARIANCE,
-    ALPHA_ONE_ITEM,
+from smartgov.assessment.cfa import (
     HEYWOOD,
     IMPROPER_CORRELATION,
     LATENT_NOT_PD,
     MeasurementModel,
-    alpha_by_component,
     cfa,
+    measurement_from_framework,
+)
+from smartgov.assessment.frameworks import Framework, Node, load_framework
+from smartgov.assessment.psychometrics import (
+    ALPHA_NO_VARIANCE,
+    ALPHA_ONE_ITEM,
+    alpha_by_component,
     cronbach_alpha,
     efa,
-    measurement_from_framework,
     parallel_analysis,
     sampling_adequacy,
 )

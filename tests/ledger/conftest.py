@@ -9,6 +9,11 @@ from sqlalchemy import select
 from smartgov import events
 from smartgov.db import Database
 
+# The test modules publish names of their own; publish refuses a name nobody declared.
+events.declare("test.ledger_probe", "Published by the tests only.")
+events.declare("test.slow", "Published by the tests only.")
+events.declare("test.fast", "Published by the tests only.")
+
 
 def publish(database: Database, count: int, name: str = "test.ledger_probe", **data: Any) -> list[int]:
     """Publish ``count`` events in one committed transaction; returns their ids."""

@@ -233,7 +233,7 @@ def test_sweep_command(settings, database) -> None:  # type: ignore[no-untyped-d
 
 
 def test_the_worker_counts_closed_boxes_at_most_once_a_minute(db, database, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(service, "_last_sweep", {})
+    monkeypatch.setattr(service.upkeep, "_last_sweep", {})
     periodic = {"participation.sweep": events._periodic["participation.sweep"]}  # registered on import
     monkeypatch.setattr(events, "_periodic", periodic)
     poll = make_poll(db)

@@ -203,6 +203,8 @@ def test_a_request_that_answers_without_committing_its_writes_is_reported(app, c
     from smartgov import events
     from smartgov.web import deps
 
+    events.declare("test.audited", "Published by this test only.")
+
     @app.get("/test-forgets-to-commit")
     def forgets(db: DbSession) -> dict[str, str]:
         events.publish(db, "test.audited", actor_id=None)

@@ -13,6 +13,10 @@ from smartgov.identity import service
 from smartgov.notifications import sinks
 from tests.factories import create_account, sent_mail
 
+# The test modules publish names of their own; publish refuses a name nobody declared.
+events.declare("test.thing_happened", "Published by the tests only.")
+events.declare("test.linked", "Published by the tests only.")
+
 
 class WorkerKilled(BaseException):
     """Stands for the worker process dying (kill -9): nothing after it runs, no commit happens."""

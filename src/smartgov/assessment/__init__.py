@@ -3,6 +3,7 @@
 This is the surface other modules may import; everything here is pure (no database, no HTTP).
 """
 
+from smartgov.assessment.cfa import CfaResult, MeasurementModel, cfa, measurement_from_framework
 from smartgov.assessment.frameworks import Framework, FrameworkFileError, Node, list_frameworks, load_framework
 from smartgov.assessment.maturity import (
     GartnerResult,
@@ -20,14 +21,10 @@ from smartgov.assessment.maturity import (
 from smartgov.assessment.psychometrics import (
     AdequacyResult,
     AlphaResult,
-    CfaResult,
     EfaResult,
-    MeasurementModel,
     alpha_by_component,
-    cfa,
     cronbach_alpha,
     efa,
-    measurement_from_framework,
     parallel_analysis,
     sampling_adequacy,
 )

@@ -17,17 +17,9 @@ import pandas as pd
 import typer
 import yaml
 
+from smartgov.assessment.cfa import MeasurementModel, cfa, measurement_from_framework
 from smartgov.assessment.frameworks import load_framework
-from smartgov.assessment.psychometrics import (
-    MeasurementModel,
-    MissingPolicy,
-    alpha_by_component,
-    cfa,
-    cronbach_alpha,
-    efa,
-    measurement_from_framework,
-    sampling_adequacy,
-)
+from smartgov.assessment.psychometrics import MissingPolicy, alpha_by_component, cronbach_alpha, efa, sampling_adequacy
 from smartgov.assessment.sampling import cochran, krejcie_morgan
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, gettext, to_latin_digits

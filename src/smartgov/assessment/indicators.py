@@ -18,14 +18,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartgov import events
 from smartgov.events import EventRecord
 from smartgov.i18n import N_, format_number, format_percent, gettext, localize_digits
+from smartgov.services.events import DEFINITION_PUBLISHED, DEFINITION_RETIRED, RATED, TRANSITIONED
 
-SUBMITTED = "services.application_submitted"
-TRANSITIONED = "services.application_transitioned"
-RATED = ("services.application_rated", "services.rating_given")
-PUBLISHED = "services.definition_published"
-RETIRED = "services.definition_retired"
+# The names these defaults read back from the event store, imported from their publisher.
+events.reads(TRANSITIONED, RATED, DEFINITION_PUBLISHED, DEFINITION_RETIRED)
 WITHDRAWN_ACTIONS = frozenset({"withdraw", "withdrawn", "cancel"})
 
 
@@ -163,9 +162,9 @@ def digitization_rate(db: Session, scope: Scope) -> Reading | None:
     if not scope.total_services:
         return None
     online: set[str] = set()
-    for e in _events(db, [PUBLISHED, RETIRED], scope, period=False):
+    for e in _events(db, [DEFINITION_PUBLISHED, DEFINITION_RETIRED], scope, period=False):
         sid = str(e.payload.get("service_id"))
-        (online.add if e.name == PUBLISHED else online.discard)(sid)
+        (online.add if e.name == DEFINITION_PUBLISHED else online.discard)(sid)
     if not online:
         return None
     return Reading(min(100.0, 100 * len(online) / scope.total_services), len(online))
@@ -197,7 +196,7 @@ def automatic_decisions(db: Session, scope: Scope) -> Reading | None:
 
 def satisfaction(db: Session, scope: Scope) -> Reading | None:
     scores = []
-    for e in _events(db, RATED, scope):
+    for e in _events(db, [RATED], scope):
         value = e.payload.get("score", e.payload.get("rating"))
         if isinstance(value, int | float) and 1 <= value <= 5:
             scores.append(float(value))

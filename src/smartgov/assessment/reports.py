@@ -129,6 +129,14 @@ class _Report:
         self.pdf = pdf
         self.align = "R" if self.rtl else "L"
 
+    def gettext(self, text: str, **params: Any) -> str:
+        """``text`` in the report's language."""
+        return gettext(text, self.lang, **params)
+
+    def label(self, item: Any) -> str:
+        """A framework node's label (score, alpha, stage) in the report's language."""
+        return str(item.label_en if self.lang == "en" else item.label_fa)
+
     def heading(self, text: str, size: int = 14) -> None:
         pdf = self.pdf
         pdf.ln(3)
@@ -239,10 +247,21 @@ def report_pdf(
 ) -> bytes:
     """The whole assessment report as PDF bytes in ``lang`` (fa: right to left, Persian digits)."""
     r = _Report(lang)
-    pdf = r.pdf
-    pdf.add_page()
-    _ = lambda text, **kw: gettext(text, lang, **kw)  # noqa: E731 - local shorthand
-    label = (lambda s: s.label_en) if lang == "en" else (lambda s: s.label_fa)
+    r.pdf.add_page()
+    _front(r, rnd, org_name, results)
+    _scores(r, results)
+    _reliability(r, results)
+    _factor_analysis(r, results)
+    _stages(r, results)
+    _comparison(r, results)
+    _live_indicators(r, indicators)
+    _roadmap(r, actions)
+    return bytes(r.pdf.output())
+
+
+def _front(r: _Report, rnd: AssessmentRound, org_name: str, results: RoundResults) -> None:
+    """Title, organization, sample and date; whether the results are provisional."""
+    _, lang = r.gettext, r.lang
     r.heading(_("Assessment report"), 18)
     r.heading(rnd.title(lang), 13)
     r.para(_("Organization: {name}", name=org_name))
@@ -256,6 +275,12 @@ def report_pdf(
     )
     if not results.full:
         r.para(_("Provisional results: the round is still open."))
+
+
+def _scores(r: _Report, results: RoundResults) -> None:
+    """Overall maturity, the dimensions as a radar (with the previous round's outline) and a table,
+    the components as bars, weakest first."""
+    _, lang, label = r.gettext, r.lang, r.label
     r.heading(_("Scores"))
     if results.overall:
         r.para(
@@ -282,16 +307,25 @@ def report_pdf(
         r.heading(_("Component scores (0–100)"), 12)
         ranked = sorted(results.components, key=lambda s: s.percent)
         r.bars([f"{s.code} {label(s)}" for s in ranked], [s.percent for s in ranked])
+
+
+def _reliability(r: _Report, results: RoundResults) -> None:
+    """Cronbach's alpha per component with its interval and the published value (or why there is none)."""
+    _, lang = r.gettext, r.lang
     r.heading(_("Reliability (Cronbach's alpha)"))
     rows = []
     for a in results.alphas:
         value = _num(a.alpha, lang, 3) if a.alpha is not None else (gettext(a.note.message_id, lang) if a.note else "—")
         ci = f"{_num(a.ci_low, lang, 3)} – {_num(a.ci_high, lang, 3)}" if a.ci_low is not None else "—"
-        rows.append(
-            [f"{a.component} {label(a)}", localize_digits(str(a.k), lang), value, ci, _num(a.reference_alpha, lang, 3)]
-        )
+        reference = _num(a.reference_alpha, lang, 3)
+        rows.append([f"{a.component} {r.label(a)}", localize_digits(str(a.k), lang), value, ci, reference])
     if rows:
         r.table([_("Component"), _("Items"), _("Alpha"), _("95% CI"), _("Published alpha")], rows, (70, 14, 34, 40, 26))
+
+
+def _factor_analysis(r: _Report, results: RoundResults) -> None:
+    """Notes first (why an analysis is missing), then KMO/Bartlett, the EFA's factors and the CFA's fit."""
+    _, lang = r.gettext, r.lang
     r.heading(_("Factor analysis"))
     for note in (results.adequacy_note, results.efa_note, results.cfa_note):
         if note is not None:
@@ -323,34 +357,56 @@ def report_pdf(
                 srmr=_num(f.srmr, lang, 3),
             )
         )
+
+
+def _stages(r: _Report, results: RoundResults) -> None:
+    """The T-Gov and Gartner stages, or the note saying why a stage is not given."""
+    _, lang = r.gettext, r.lang
     r.heading(_("Stages"))
     for stage, note, name in (
         (results.tgov, results.tgov_note, "T-Gov"),
         (results.gartner, results.gartner_note, "Gartner"),
     ):
         if stage:
-            r.para(f"{name}: {localize_digits(str(stage.stage), lang)} — {label(stage)}")
+            r.para(f"{name}: {localize_digits(str(stage.stage), lang)} — {r.label(stage)}")
         if note:
             r.para(f"{name}: {gettext(note.message_id, lang, **note.params)}")
-    if results.comparison:
-        r.heading(_("Comparison with the previous round"), 12)
-        r.table(
-            [_("Code"), _("Before"), _("After"), _("Change")],
-            [
-                [c.code, _num(c.before, lang, 1), _num(c.after, lang, 1), _num(c.delta, lang, 1)]
-                for c in results.comparison.changes[:40]
-            ],
-            (40, 40, 40, 40),
-        )
+
+
+def _comparison(r: _Report, results: RoundResults) -> None:
+    """Before, after and change per code against the previous round (the first 40), if there was one."""
+    if not results.comparison:
+        return
+    _, lang = r.gettext, r.lang
+    r.heading(_("Comparison with the previous round"), 12)
+    r.table(
+        [_("Code"), _("Before"), _("After"), _("Change")],
+        [
+            [c.code, _num(c.before, lang, 1), _num(c.after, lang, 1), _num(c.delta, lang, 1)]
+            for c in results.comparison.changes[:40]
+        ],
+        (40, 40, 40, 40),
+    )
+
+
+def _live_indicators(r: _Report, indicators: Sequence[dict[str, Any]]) -> None:
+    """The platform's live indicators as shown on the round's page."""
+    _ = r.gettext
     r.heading(_("Live indicators"))
     r.table(
         [_("Indicator"), _("Value"), _("Definition")],
         [[i["label"], i["display"], i["definition"]] for i in indicators],
         (45, 35, 100),
     )
+
+
+def _roadmap(r: _Report, actions: Sequence[RoadmapAction]) -> None:
+    """The roadmap's actions with their phase, platform capabilities, owner and due date."""
+    _, lang = r.gettext, r.lang
     r.heading(_("Roadmap"))
     phases = roadmap_data.phases()
     caps = roadmap_data.capabilities()
+    joiner = "، " if lang == "fa" else ", "
     r.table(
         [_("Phase"), _("Component"), _("Action"), _("Platform capabilities"), _("Owner"), _("Due")],
         [
@@ -358,9 +414,7 @@ def report_pdf(
                 phases[a.phase][1 if lang == "en" else 0],
                 a.component,
                 a.title(lang),
-                "، ".join(caps[c].label(lang) for c in a.capabilities if c in caps)
-                if lang == "fa"
-                else ", ".join(caps[c].label(lang) for c in a.capabilities if c in caps),
+                joiner.join(caps[c].label(lang) for c in a.capabilities if c in caps),
                 a.owner or "—",
                 format_date(a.due_date, lang) if a.due_date else "—",
             ]
@@ -368,4 +422,3 @@ def report_pdf(
         ],
         (24, 18, 58, 42, 20, 18),
     )
-    return bytes(pdf.output())

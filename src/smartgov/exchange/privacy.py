@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.exchange.events import ACCESS_FLAG_RESOLVED, ACCESS_FLAGGED, ACCESS_HIDDEN, PERSON_DATA_ACCESSED
 from smartgov.exchange.models import AccessFlag, PersonDataAccess
 from smartgov.i18n import N_
 from smartgov.identity import nationalcode
 
 #: The event other modules publish instead of importing this module.
-ACCESS_EVENT = "privacy.person_data_accessed"
+ACCESS_EVENT = PERSON_DATA_ACCESSED
 
 
 def _national_code(db: Session, person: int | str) -> str:
@@ -136,7 +137,7 @@ def flag_access(db: Session, account_id: int, national_code: str, access_id: int
             db.add(flag)
     except IntegrityError:
         raise Conflict("already_flagged", N_("You have already flagged this access."), field="reason") from None
-    events.publish(db, "exchange.access_flagged", actor_id=account_id, flag_id=flag.id, access_id=access.id,
+    events.publish(db, ACCESS_FLAGGED, actor_id=account_id, flag_id=flag.id, access_id=access.id,
                    agency=access.agency_code, what=access.what)
     return flag
 
@@ -165,7 +166,7 @@ def resolve_flag(db: Session, flag_id: int, resolution: str, actor_id: int) -> A
     flag.resolution = resolution[:4000]
     flag.resolved_by = actor_id
     flag.resolved_at = clock.now()
-    events.publish(db, "exchange.access_flag_resolved", actor_id=actor_id, flag_id=flag.id, access_id=flag.access_id)
+    events.publish(db, ACCESS_FLAG_RESOLVED, actor_id=actor_id, flag_id=flag.id, access_id=flag.access_id)
     return flag
 
 
@@ -185,6 +186,6 @@ def hide_access(db: Session, access_id: int, until: dt.datetime, reason: str, ac
     row.hidden_until = until
     row.hidden_reason = reason[:2000]
     row.hidden_by = actor_id
-    events.publish(db, "exchange.access_hidden", actor_id=actor_id, access_id=row.id, agency=row.agency_code,
+    events.publish(db, ACCESS_HIDDEN, actor_id=actor_id, access_id=row.id, agency=row.agency_code,
                    hidden_until=until.isoformat(), reason=row.hidden_reason)
     return row

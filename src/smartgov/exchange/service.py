@@ -30,6 +30,18 @@ from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.exchange import envelope as env
 from smartgov.exchange import privacy, schemacheck
 from smartgov.exchange.client import ExchangeClient, default_client
+from smartgov.exchange.events import (
+    ACCESS_RIGHT_GRANTED,
+    ACCESS_RIGHT_REVOKED,
+    FETCH_COMPLETED,
+    FETCH_FAILED,
+    KEY_ROTATED,
+    KEY_TRUSTED,
+    MEMBER_REGISTERED,
+    REQUEST_REFUSED,
+    REQUEST_SERVED,
+    SERVICE_REGISTERED,
+)
 from smartgov.exchange.models import (
     ExchangeAccessRight,
     ExchangeKey,
@@ -134,7 +146,7 @@ def create_member(db: Session, *, instance: str, member_class: str, member_code:
                             server_url=server_url.rstrip("/") if server_url else None, created_at=clock.now())
     db.add(member)
     db.flush()
-    events.publish(db, "exchange.member_registered", actor_id=actor_id, member=member.address,
+    events.publish(db, MEMBER_REGISTERED, actor_id=actor_id, member=member.address,
                    organization=organization_code, hosted_here=server_url is None)
     return member
 
@@ -211,7 +223,7 @@ def rotate_key(db: Session, sub: ExchangeSubsystem, *, actor_id: int | None = No
     db.add(key)
     db.flush()
     db.refresh(sub)
-    events.publish(db, "exchange.key_rotated", actor_id=actor_id, subsystem=sub.address, key_id=kid,
+    events.publish(db, KEY_ROTATED, actor_id=actor_id, subsystem=sub.address, key_id=kid,
                    retired_key_ids=retired)
     return key
 
@@ -232,7 +244,7 @@ def add_public_key(db: Session, sub: ExchangeSubsystem, public_key: bytes, *, re
     db.add(key)
     db.flush()
     db.refresh(sub)
-    events.publish(db, "exchange.key_trusted", actor_id=actor_id, subsystem=sub.address, key_id=kid)
+    events.publish(db, KEY_TRUSTED, actor_id=actor_id, subsystem=sub.address, key_id=kid)
     return key
 
 
@@ -271,7 +283,7 @@ def create_service(db: Session, sub: ExchangeSubsystem, *, code: str, version: s
     db.add(svc)
     db.flush()
     db.refresh(svc)
-    events.publish(db, "exchange.service_registered", actor_id=actor_id, service=svc.address)
+    events.publish(db, SERVICE_REGISTERED, actor_id=actor_id, service=svc.address)
     return svc
 
 
@@ -309,7 +321,7 @@ def grant_access(db: Session, client: ExchangeSubsystem, svc: ExchangeService, *
                                 valid_from=start, valid_until=valid_until, created_at=clock.now(), revoked_at=None)
     db.add(right)
     db.flush()
-    events.publish(db, "exchange.access_right_granted", actor_id=actor_id, right_id=right.id, client=client.address,
+    events.publish(db, ACCESS_RIGHT_GRANTED, actor_id=actor_id, right_id=right.id, client=client.address,
                    service=svc.address, purposes=right.purposes, valid_from=start.isoformat(),
                    valid_until=valid_until.isoformat() if valid_until else None)
     return right
@@ -322,7 +334,7 @@ def revoke_access(db: Session, right_id: int, *, actor_id: int | None = None) ->
         raise NotFound("access_right")
     if right.revoked_at is None:
         right.revoked_at = clock.now()
-        events.publish(db, "exchange.access_right_revoked", actor_id=actor_id, right_id=right.id)
+        events.publish(db, ACCESS_RIGHT_REVOKED, actor_id=actor_id, right_id=right.id)
     return right
 
 
@@ -472,7 +484,7 @@ def receive(db: Session, raw: Any) -> Outcome:
         ms = (time.perf_counter() - started) * 1000
         _log(db, direction="in", kind="request", outcome=outcome, reason=reason, latency_ms=ms,
              signed=raw if isinstance(raw, dict) else None, person=concerned["person"], **facts)
-        events.publish(db, "exchange.request_refused", reason=reason, outcome=outcome, **facts)
+        events.publish(db, REQUEST_REFUSED, reason=reason, outcome=outcome, **facts)
         return Outcome(error=ExchangeRefused(reason, facts.get("message_id")), message_id=facts.get("message_id"))
 
     try:
@@ -543,7 +555,7 @@ def receive(db: Session, raw: Any) -> Outcome:
     privacy.record_access(db, person, None, client_member.organization_code or client_member.member_code,
                           svc.code, envelope.purpose, source="exchange", actor_label=str(envelope.client),
                           message_id=facts["message_id"])
-    events.publish(db, "exchange.request_served", response_id=str(answer.message_id),
+    events.publish(db, REQUEST_SERVED, response_id=str(answer.message_id),
                    request_sha256=env.digest(message.envelope), response_sha256=env.digest(signed["envelope"]),
                    **facts)
     return Outcome(response=signed, message_id=facts["message_id"])
@@ -639,7 +651,7 @@ def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: 
         _log(db, direction="in", kind="response", outcome="refused" if status and status < 500 else "error",
              reason=reason, signed=body if isinstance(body, dict) and "signature" in body else None, person=person,
              **result_facts)
-        events.publish(db, "exchange.fetch_failed", actor_id=actor_account_id, reason=reason, **facts)
+        events.publish(db, FETCH_FAILED, actor_id=actor_account_id, reason=reason, **facts)
         return FetchResult(ok=False, reason=reason, message_id=facts["message_id"], service=facts["service"])
     assert body is not None
     _log(db, direction="in", kind="response", outcome="ok", signed=body, person=person,
@@ -649,7 +661,7 @@ def fetch(db: Session, client_subsystem: ExchangeSubsystem | str, service_code: 
         agency = sub.member.organization_code or sub.member.member_code
         privacy.record_access(db, request.person, actor_account_id, agency, svc.code, purpose, source="exchange",
                               actor_label=str(request.client), message_id=facts["message_id"])
-    events.publish(db, "exchange.fetch_completed", actor_id=actor_account_id,
+    events.publish(db, FETCH_COMPLETED, actor_id=actor_account_id,
                    response_sha256=env.digest(body["envelope"]), **facts)
     return FetchResult(ok=True, data=body["envelope"]["body"], message_id=facts["message_id"],
                        service=facts["service"])

@@ -29,6 +29,7 @@ from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import service, throttle
+from smartgov.identity.events import PROOF_CODE_SENT
 from smartgov.identity.models import OFFICIAL_PROOF_METHODS, Account, ProofCode
 from smartgov.identity.service import Principal
 from smartgov.notifications import MessageTemplate, queue_sms, register_template
@@ -161,7 +162,7 @@ def send_code(db: Session, account: Account) -> Pending:
     db.add(row)
     queue_sms(db, to=mobile, template="identity.proof_code", lang=account.language,
               context={"minutes": s.proof_code_minutes}, secret={"code": code})
-    events.publish(db, "identity.proof_code_sent", actor_id=account.id, account_id=account.id)
+    events.publish(db, PROOF_CODE_SENT, actor_id=account.id, account_id=account.id)
     return Pending(row.mobile_masked, row.expires_at, now + dt.timedelta(seconds=s.proof_code_resend_seconds))
 
 

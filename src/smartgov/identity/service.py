@@ -24,6 +24,21 @@ from smartgov.db import Database
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import nationalcode, throttle
+from smartgov.identity.events import (
+    ACCOUNT_CLOSED,
+    ACCOUNT_CREATED,
+    LOGIN_SUCCEEDED,
+    LOGOUT,
+    MFA_ENABLED,
+    PASSWORD_RESET,
+    PASSWORD_RESET_REQUESTED,
+    PASSWORD_RESET_UNKNOWN,
+    PERSON_PROVEN,
+    PROFILE_UPDATED,
+    SESSION_REVOKED,
+    TOKEN_CREATED,
+    TOKEN_REVOKED,
+)
 from smartgov.identity.models import (
     MFA_ROLES,
     PROOF_METHODS,
@@ -274,7 +289,7 @@ def create_account(
     account.grants.append(RoleGrant(role=role, organization_id=org.id if org else None, created_at=now))
     db.add(account)
     db.flush()
-    events.publish(db, "identity.account_created", actor_id=actor_id, account_id=account.id, role=role.value,
+    events.publish(db, ACCOUNT_CREATED, actor_id=actor_id, account_id=account.id, role=role.value,
                    organization=org.code if org else None)
     if proof is not None:
         prove(db, account, proof, actor_id=actor_id)
@@ -300,9 +315,9 @@ def prove(db: Session, account: Account, method: str, *, actor_id: int | None) -
             Account.is_active.is_(True)))
         for other in others:
             other.is_active = False
-            events.publish(db, "identity.account_closed", actor_id=actor_id, account_id=other.id,
+            events.publish(db, ACCOUNT_CLOSED, actor_id=actor_id, account_id=other.id,
                            reason="person_proven_elsewhere")
-    events.publish(db, "identity.person_proven", actor_id=actor_id or account.id, account_id=account.id,
+    events.publish(db, PERSON_PROVEN, actor_id=actor_id or account.id, account_id=account.id,
                    method=method)
     return account
 
@@ -376,7 +391,7 @@ def update_profile(db: Session, account: Account, *, phone: str | None, email: s
             account.person.email = email or None
     if language in ("fa", "en"):
         account.language = language
-    events.publish(db, "identity.profile_updated", actor_id=account.id, account_id=account.id)
+    events.publish(db, PROFILE_UPDATED, actor_id=account.id, account_id=account.id)
     return account
 
 
@@ -420,7 +435,7 @@ def authenticate(db: Session, username: str, password: str, ip: str) -> LoginRes
 def _signed_in(db: Session, account: Account, ip: str, kind: str) -> None:
     """Every factor passed: the success is recorded (its account's failures start again) and published."""
     throttle.succeeded(db, kind, account.username, ip)
-    events.publish(db, "identity.login_succeeded", actor_id=account.id, account_id=account.id, ip=ip)
+    events.publish(db, LOGIN_SUCCEEDED, actor_id=account.id, account_id=account.id, ip=ip)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -454,7 +469,7 @@ def session_by_token(db: Session, raw: str) -> LoginSession | None:
 
 def end_session(db: Session, sess: LoginSession) -> None:
     sess.revoked_at = clock.now()
-    events.publish(db, "identity.logout", actor_id=sess.account_id, account_id=sess.account_id)
+    events.publish(db, LOGOUT, actor_id=sess.account_id, account_id=sess.account_id)
 
 
 def live_sessions(db: Session, account: Account) -> list[LoginSession]:
@@ -471,7 +486,7 @@ def revoke_session(db: Session, account: Account, session_id: int) -> None:
     if sess is None or sess.account_id != account.id:
         raise NotFound("session")
     sess.revoked_at = clock.now()
-    events.publish(db, "identity.session_revoked", actor_id=account.id, account_id=account.id)
+    events.publish(db, SESSION_REVOKED, actor_id=account.id, account_id=account.id)
 
 
 # --------------------------------------------------------------------------- MFA (TOTP)
@@ -523,7 +538,7 @@ def confirm_mfa_setup(db: Session, account: Account, code: str, ip: str) -> None
         raise Conflict("mfa_not_started", N_("Start two-step verification setup first."))
     _second_factor(db, account, code, ip, status=422)
     account.mfa_enabled = True
-    events.publish(db, "identity.mfa_enabled", actor_id=account.id, account_id=account.id)
+    events.publish(db, MFA_ENABLED, actor_id=account.id, account_id=account.id)
 
 
 def verify_mfa(db: Session, account: Account, code: str, ip: str) -> None:
@@ -554,7 +569,7 @@ def create_api_token(db: Session, account: Account, *, name: str, scopes: list[s
     )
     db.add(token)
     db.flush()
-    events.publish(db, "identity.token_created", actor_id=account.id, account_id=account.id, token_id=token.id,
+    events.publish(db, TOKEN_CREATED, actor_id=account.id, account_id=account.id, token_id=token.id,
                    scopes=token.scopes)
     return raw, token
 
@@ -621,7 +636,7 @@ def revoke_token(db: Session, account: Account, token_id: int) -> ApiToken:
         raise NotFound("token")
     if token.revoked_at is None:
         token.revoked_at = clock.now()
-        events.publish(db, "identity.token_revoked", actor_id=account.id, account_id=account.id, token_id=token.id)
+        events.publish(db, TOKEN_REVOKED, actor_id=account.id, account_id=account.id, token_id=token.id)
     return token
 
 
@@ -636,7 +651,7 @@ def request_password_reset(db: Session, identifier: str) -> None:
         account = db.scalar(select(Account).join(Person, Account.person_id == Person.id)
                             .where(func.lower(Person.email) == ident))
     if account is None or account.person is None or not account.person.email:
-        events.publish(db, "identity.password_reset_unknown")
+        events.publish(db, PASSWORD_RESET_UNKNOWN)
         return
     raw = secrets.token_urlsafe(32)
     minutes = get_settings().reset_token_minutes
@@ -647,7 +662,7 @@ def request_password_reset(db: Session, identifier: str) -> None:
     queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang,
                 context={"name": account.person.full_name(lang), "minutes": minutes},
                 secret={"link": public_url(f"/password/reset/{raw}")})
-    events.publish(db, "identity.password_reset_requested", actor_id=account.id, account_id=account.id)
+    events.publish(db, PASSWORD_RESET_REQUESTED, actor_id=account.id, account_id=account.id)
 
 
 def reset_password(db: Session, raw: str, new_password: str, ip: str) -> Account:
@@ -671,7 +686,7 @@ def reset_password(db: Session, raw: str, new_password: str, ip: str) -> Account
     account.password_changed_at = now
     db.execute(update(LoginSession).where(LoginSession.account_id == account.id, LoginSession.revoked_at.is_(None))
                .values(revoked_at=now))
-    events.publish(db, "identity.password_reset", actor_id=account.id, account_id=account.id)
+    events.publish(db, PASSWORD_RESET, actor_id=account.id, account_id=account.id)
     return account
 
 

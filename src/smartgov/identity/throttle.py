@@ -32,17 +32,26 @@ from sqlalchemy.orm import Session
 from smartgov import clock, events
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
+from smartgov.identity.events import (
+    DOCUMENT_CODE_FAILED,
+    LOGIN_FAILED,
+    LOGIN_THROTTLED,
+    MFA_FAILED,
+    PROOF_CODE_FAILED,
+    RESET_LINK_FAILED,
+    TOKEN_FAILED,
+)
 from smartgov.identity.models import LoginAttempt
 from smartgov.settings import get_settings
 
 #: Which secret an attempt checked, and the event a failure of it is published as.
 KINDS: dict[str, str] = {
-    "password": "identity.login_failed",
-    "totp": "identity.mfa_failed",
-    "reset": "identity.reset_link_failed",
-    "proof_code": "identity.proof_code_failed",
-    "token": "identity.token_failed",
-    "document_code": "identity.document_code_failed",  # the code printed on a signed document (services)
+    "password": LOGIN_FAILED,
+    "totp": MFA_FAILED,
+    "reset": RESET_LINK_FAILED,
+    "proof_code": PROOF_CODE_FAILED,
+    "token": TOKEN_FAILED,
+    "document_code": DOCUMENT_CODE_FAILED,  # the code printed on a signed document (services)
 }
 
 
@@ -89,7 +98,7 @@ def refuse_if_throttled(db: Session, kind: str, username: str | None, ip: str) -
     """
     wait = retry_after(db, username, ip)
     if wait is not None:
-        events.publish(db, "identity.login_throttled", username=username, ip=ip, kind=kind)
+        events.publish(db, LOGIN_THROTTLED, username=username, ip=ip, kind=kind)
         db.commit()
         raise Throttled(wait)
 

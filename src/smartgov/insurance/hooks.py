@@ -16,6 +16,7 @@ from smartgov import clock, events, exchange, services
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, format_number, localize_digits
 from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill, RoutingContext
+from smartgov.services.events import DOCUMENT_ISSUED
 
 from . import service
 from .models import DecisionStatus
@@ -331,4 +332,4 @@ def install() -> None:
         client_subsystem=PENSION_CLIENT))
     exchange.register_prefill_source(PENSION_SERVICE, exchange.PrefillSource(
         service_code="person-status", purpose=PENSION_PURPOSE, fact="person_status", client_subsystem=PENSION_CLIENT))
-    events.subscribe("services.document_issued", _on_document_issued)
+    events.subscribe(DOCUMENT_ISSUED, _on_document_issued)

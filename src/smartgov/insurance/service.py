@@ -31,6 +31,7 @@ from .calculations import (
     premium_invoice,
     retirement_eligibility,
 )
+from .events import CONTRIBUTIONS_CREDITED, MEDICAL_CLAIM_PAID, PENSION_DECIDED, WAGE_REPORT_FILED
 from .models import (
     Contribution,
     DecisionStatus,
@@ -319,7 +320,7 @@ def store_wage_report(db: Session, prepared: PreparedReport, reference: str) -> 
     ]
     if rows:
         db.execute(insert(WageReportRow), rows)
-    events.publish(db, "insurance.wage_report_filed", report_id=report.id, reference=reference,
+    events.publish(db, WAGE_REPORT_FILED, report_id=report.id, reference=reference,
                    organization_id=report.organization_id, workshop_id=report.workshop_id, year=report.year,
                    month=report.month, rows=report.rows, amount_due=report.amount_due)
     return report
@@ -360,7 +361,7 @@ def credit_wage_report(db: Session, report: WageReport) -> int:
     report.status = WageReportStatus.CREDITED
     report.credited_at = now
     credited = int(result.rowcount or 0)
-    events.publish(db, "insurance.contributions_credited", report_id=report.id,
+    events.publish(db, CONTRIBUTIONS_CREDITED, report_id=report.id,
                    reference=report.application_reference, rows=credited, organization_id=report.organization_id,
                    new_insured=len(new_codes))
     return credited
@@ -461,7 +462,7 @@ def decide_pension(db: Session, reference: str, status: DecisionStatus, actor_id
         insured = insured_by_code(db, row.national_code)
         if insured is not None:
             insured.status = InsuredStatus.RETIRED
-    events.publish(db, "insurance.pension_decided", actor_id=actor_id, reference=reference, status=status.value,
+    events.publish(db, PENSION_DECIDED, actor_id=actor_id, reference=reference, status=status.value,
                    amount=row.amount)
     return row
 
@@ -586,7 +587,7 @@ def pay_claim(db: Session, claim: MedicalClaim, actor_id: int | None) -> dict[st
     claim.status = DecisionStatus.PAID
     claim.paid_at = clock.now()
     claim.payment_reference = f"SSO-MED-{claim.id:08d}"
-    events.publish(db, "insurance.medical_claim_paid", actor_id=actor_id, reference=claim.application_reference,
+    events.publish(db, MEDICAL_CLAIM_PAID, actor_id=actor_id, reference=claim.application_reference,
                    amount=claim.reimbursed, payment_reference=claim.payment_reference)
     return {"payment_reference": claim.payment_reference, "amount": claim.reimbursed,
             "paid_at": claim.paid_at.isoformat()}

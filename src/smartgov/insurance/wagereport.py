@@ -167,6 +167,22 @@ def parse_wage_report(
         raise ValueError("report period must be a Jalali year and month")
     errors = _Errors(max_errors)
     reader = _records(files.csv_records(data, field="file", limits=LIMITS), errors)
+    index, width = _read_header(reader, errors)
+    checker = _RowChecker(index, width, _Period.of(year, month, params), errors)
+    rows: list[WageRow] = []
+    for number, cells in enumerate(reader, start=2):  # row 1 is the header, as a spreadsheet shows it
+        row = checker.check(number, cells)
+        if row is not None:
+            rows.append(row)
+    if not rows and not errors.items:
+        errors.add("no_rows", N_("The report has no rows of workers."), "file")
+    errors.raise_if_any()
+    return WageReport(year, month, rows)
+
+
+def _read_header(reader: Iterator[list[str]], errors: _Errors) -> tuple[dict[str, int], int]:
+    """The first non-blank record as column → position, and its width; raises when it is unusable
+    (without a usable header every row would be noise)."""
     header = next(reader, None)
     while header is not None and not any(c.strip() for c in header):
         header = next(reader, None)
@@ -175,191 +191,171 @@ def parse_wage_report(
         errors.raise_if_any()
     assert header is not None
     index = _header(header, errors)
-    errors.raise_if_any()  # without a usable header every row would be noise
-
-    days_in_month = month_length(year, month)
-    period_start = jdatetime.date(year, month, 1).togregorian()
-    period_end = jdatetime.date(year, month, days_in_month).togregorian()
-    min_monthly, per_month = params.min_insurable_monthly_wage, params.days_per_month
-    guard = params.max_reported_monthly_wage
-    wage_col = "daily_wage" if "daily_wage" in index else "monthly_wage"
-    i_code, i_first, i_last = index["national_code"], index["first_name"], index["last_name"]
-    i_start, i_days, i_wage = index["start_date"], index["days_worked"], index[wage_col]
-    width = len(header)
-    dates: dict[str, dt.date | None] = {}
-    seen: dict[str, int] = {}
-    rows: list[WageRow] = []
-    add = errors.add
-    number = 1
-    for cells in reader:
-        number += 1
-        if len(cells) != width:
-            if not any(c.strip() for c in cells):
-                continue
-            add(
-                "row_width",
-                N_("This row has {found} values but the header has {expected}."),
-                f"row {number}",
-                found=len(cells),
-                expected=width,
-            )
-            continue
-        ok = True
-        # The digit-bearing cells, read once: accepted digits as ASCII, any other script refused by cell.
-        latin: dict[str, str | None] = {}
-        for col, i in (("national_code", i_code), ("start_date", i_start), ("days_worked", i_days),
-                       (wage_col, i_wage)):
-            try:
-                latin[col] = digits.to_latin(cells[i])
-            except digits.DigitsRefused as exc:
-                add(exc.code, exc.message, f"row {number}, column {col}")
-                latin[col] = None
-                ok = False
-
-        code = nationalcode.normalize(latin["national_code"]) if latin["national_code"] is not None else None
-        if code is not None and digits.is_ascii_digits(code) and 8 <= len(code) < 10:
-            code = code.zfill(10)
-        if code is None:
-            pass
-        elif not code:
-            add("required", N_("This value is required."), f"row {number}, column national_code")
-            ok = False
-        elif not nationalcode.is_valid(code):
-            add(
-                "national_code_invalid",
-                N_("Not a valid national code (ten digits with a correct check digit)."),
-                f"row {number}, column national_code",
-            )
-            ok = False
-        elif code in seen:
-            add(
-                "duplicate_national_code",
-                N_("This national code already appears in row {first}."),
-                f"row {number}, column national_code",
-                first=seen[code],
-            )
-            ok = False
-        else:
-            seen[code] = number
-
-        names = []
-        for col, i in (("first_name", i_first), ("last_name", i_last)):
-            name = _SPACES.sub(" ", cells[i].strip().translate(_ARABIC_TO_PERSIAN))
-            if not name:
-                add("required", N_("This value is required."), f"row {number}, column {col}")
-                ok = False
-            elif len(name) > MAX_NAME or not _NAME.fullmatch(name):
-                add(
-                    "name_invalid",
-                    N_("Use letters, spaces and hyphens only, at most {max} characters."),
-                    f"row {number}, column {col}",
-                    max=MAX_NAME,
-                )
-                ok = False
-            names.append(name)
-
-        raw_date = (latin["start_date"] or "").strip()
-        if raw_date in dates:
-            start = dates[raw_date]
-        else:
-            try:
-                start = _jalali(raw_date)
-            except ValueError:
-                start = None
-            dates[raw_date] = start
-        if latin["start_date"] is None:
-            start = None
-        elif not raw_date:
-            add("required", N_("This value is required."), f"row {number}, column start_date")
-            ok = False
-        elif start is None:
-            add(
-                "date_invalid",
-                N_("Not a valid Jalali date (YYYY/MM/DD)."),
-                f"row {number}, column start_date",
-            )
-            ok = False
-        elif start > period_end:
-            add(
-                "date_after_period",
-                N_("The start date is after the end of the reported month."),
-                f"row {number}, column start_date",
-            )
-            ok = False
-
-        days = _number(latin["days_worked"])
-        max_days = days_in_month
-        if start is not None and period_start <= start <= period_end:
-            max_days = (period_end - start).days + 1
-        if latin["days_worked"] is None:
-            days = None
-        elif days is None or days > 31:
-            add(
-                "days_invalid",
-                N_("Days worked must be a whole number from 0 to 31."),
-                f"row {number}, column days_worked",
-            )
-            ok = False
-            days = None
-        elif days > max_days:
-            add(
-                "days_exceed_month",
-                N_("Days worked exceed the {max} days available in the reported month."),
-                f"row {number}, column days_worked",
-                max=max_days,
-            )
-            ok = False
-
-        amount = _number(latin[wage_col])
-        monthly: int | None = None
-        where = f"row {number}, column {wage_col}"
-        if latin[wage_col] is None:
-            pass
-        elif amount is None:
-            add("amount_invalid", N_("Amount must be a whole number of rials."), where)
-            ok = False
-        elif days is not None:
-            monthly = amount * days if wage_col == "daily_wage" else amount
-            minimum = -(-min_monthly * days // per_month)
-            if days == 0 and monthly != 0:
-                add("wage_without_days", N_("A wage is reported for zero days worked."), where)
-                ok = False
-            elif monthly < minimum:
-                add(
-                    "wage_below_minimum",
-                    N_("The wage is below the minimum of {minimum} rials for {days} days."),
-                    where,
-                    minimum=minimum,
-                    days=days,
-                )
-                ok = False
-            elif monthly > guard:
-                add(
-                    "wage_above_limit",
-                    N_("The monthly wage is above {maximum} rials; check for a typing mistake."),
-                    where,
-                    maximum=guard,
-                )
-                ok = False
-
-        if ok and not errors.items:
-            assert code is not None and start is not None and days is not None and monthly is not None
-            rows.append(
-                WageRow(
-                    number,
-                    code,
-                    names[0],
-                    names[1],
-                    start,
-                    days,
-                    amount if wage_col == "daily_wage" else None,
-                    monthly,
-                )
-            )
-    if not rows and not errors.items:
-        add("no_rows", N_("The report has no rows of workers."), "file")
     errors.raise_if_any()
-    return WageReport(year, month, rows)
+    return index, len(header)
+
+
+@dataclass(frozen=True, slots=True)
+class _Period:
+    """The reported month and the wage rules every row is checked against."""
+
+    days: int
+    start: dt.date
+    end: dt.date
+    min_monthly: int
+    days_per_month: int
+    guard: int  # the typo guard: no monthly wage above this
+
+    @classmethod
+    def of(cls, year: int, month: int, params: InsuranceParameters) -> _Period:
+        days = month_length(year, month)
+        return cls(days, jdatetime.date(year, month, 1).togregorian(), jdatetime.date(year, month, days).togregorian(),
+                   params.min_insurable_monthly_wage, params.days_per_month, params.max_reported_monthly_wage)
+
+
+class _RowChecker:
+    """Checks the rows one at a time, cell by cell, recording every error with its row and column.
+
+    Keeps what spans rows: the national codes already seen (a duplicate names the first row) and
+    the start dates already parsed (a report repeats a few dates many times).
+    """
+
+    def __init__(self, index: dict[str, int], width: int, period: _Period, errors: _Errors) -> None:
+        self.wage_col = "daily_wage" if "daily_wage" in index else "monthly_wage"
+        self.at = {col: index[col] for col in (*REQUIRED, self.wage_col)}
+        self.width, self.period, self.errors = width, period, errors
+        self.dates: dict[str, dt.date | None] = {}
+        self.seen: dict[str, int] = {}
+        self.number = 0
+        self.ok = True
+
+    def fail(self, code: str, message: str, column: str, **params: Any) -> None:
+        """Record an error in this row's ``column``; the row is not kept."""
+        self.errors.add(code, message, f"row {self.number}, column {column}", **params)
+        self.ok = False
+
+    def check(self, number: int, cells: list[str]) -> WageRow | None:
+        """The row, or None when it is blank or wrong (its errors recorded) or an earlier row was wrong."""
+        self.number, self.ok = number, True
+        if len(cells) != self.width:
+            if any(c.strip() for c in cells):
+                self.errors.add("row_width", N_("This row has {found} values but the header has {expected}."),
+                                f"row {number}", found=len(cells), expected=self.width)
+            return None
+        latin = self._digit_cells(cells)
+        code = self._national_code(latin["national_code"])
+        first_name = self._name(cells, "first_name")
+        last_name = self._name(cells, "last_name")
+        start = self._start_date(latin["start_date"])
+        days = self._days_worked(latin["days_worked"], start)
+        daily, monthly = self._wage(latin[self.wage_col], days)
+        if not self.ok or self.errors.items:
+            return None
+        assert code is not None and start is not None and days is not None and monthly is not None
+        return WageRow(number, code, first_name, last_name, start, days, daily, monthly)
+
+    def _digit_cells(self, cells: list[str]) -> dict[str, str | None]:
+        """The digit-bearing cells, read once: accepted digits as ASCII, any other script refused by cell."""
+        latin: dict[str, str | None] = {}
+        for col in ("national_code", "start_date", "days_worked", self.wage_col):
+            try:
+                latin[col] = digits.to_latin(cells[self.at[col]])
+            except digits.DigitsRefused as exc:
+                self.fail(exc.code, exc.message, col)
+                latin[col] = None
+        return latin
+
+    def _national_code(self, text: str | None) -> str | None:
+        """Ten digits with a valid check digit (8-9 digits left-padded), once per report."""
+        if text is None:
+            return None
+        code = nationalcode.normalize(text)
+        if digits.is_ascii_digits(code) and 8 <= len(code) < 10:
+            code = code.zfill(10)
+        if not code:
+            self.fail("required", N_("This value is required."), "national_code")
+        elif not nationalcode.is_valid(code):
+            self.fail("national_code_invalid",
+                      N_("Not a valid national code (ten digits with a correct check digit)."), "national_code")
+        elif code in self.seen:
+            self.fail("duplicate_national_code", N_("This national code already appears in row {first}."),
+                      "national_code", first=self.seen[code])
+        else:
+            self.seen[code] = self.number
+        return code
+
+    def _name(self, cells: list[str], col: str) -> str:
+        """Letters (Persian or Latin), spaces and hyphens, Arabic letter forms made Persian."""
+        name = _SPACES.sub(" ", cells[self.at[col]].strip().translate(_ARABIC_TO_PERSIAN))
+        if not name:
+            self.fail("required", N_("This value is required."), col)
+        elif len(name) > MAX_NAME or not _NAME.fullmatch(name):
+            self.fail("name_invalid", N_("Use letters, spaces and hyphens only, at most {max} characters."), col,
+                      max=MAX_NAME)
+        return name
+
+    def _start_date(self, text: str | None) -> dt.date | None:
+        """A Jalali date not after the reported month (a date after it is returned, and refused)."""
+        raw = (text or "").strip()
+        if raw not in self.dates:
+            try:
+                self.dates[raw] = _jalali(raw)
+            except ValueError:
+                self.dates[raw] = None
+        start = self.dates[raw]
+        if text is None:
+            return None
+        if not raw:
+            self.fail("required", N_("This value is required."), "start_date")
+        elif start is None:
+            self.fail("date_invalid", N_("Not a valid Jalali date (YYYY/MM/DD)."), "start_date")
+        elif start > self.period.end:
+            self.fail("date_after_period", N_("The start date is after the end of the reported month."), "start_date")
+        return start
+
+    def _days_worked(self, text: str | None, start: dt.date | None) -> int | None:
+        """0-31 and at most the days of the month since the start date (a number over that is returned)."""
+        if text is None:
+            return None
+        days = _number(text)
+        period = self.period
+        max_days = period.days
+        if start is not None and period.start <= start <= period.end:
+            max_days = (period.end - start).days + 1
+        if days is None or days > 31:
+            self.fail("days_invalid", N_("Days worked must be a whole number from 0 to 31."), "days_worked")
+            return None
+        if days > max_days:
+            self.fail("days_exceed_month", N_("Days worked exceed the {max} days available in the reported month."),
+                      "days_worked", max=max_days)
+        return days
+
+    def _wage(self, text: str | None, days: int | None) -> tuple[int | None, int | None]:
+        """(daily wage or None, monthly wage): the month's wage reaches the minimum for the days worked,
+        stays under the typo guard, and is 0 for 0 days."""
+        col = self.wage_col
+        if text is None:
+            return None, None
+        amount = _number(text)
+        if amount is None:
+            self.fail("amount_invalid", N_("Amount must be a whole number of rials."), col)
+            return None, None
+        if days is None:
+            return None, None
+        daily = amount if col == "daily_wage" else None
+        monthly = amount * days if daily is not None else amount
+        period = self.period
+        minimum = -(-period.min_monthly * days // period.days_per_month)
+        if days == 0 and monthly != 0:
+            self.fail("wage_without_days", N_("A wage is reported for zero days worked."), col)
+        elif monthly < minimum:
+            self.fail("wage_below_minimum", N_("The wage is below the minimum of {minimum} rials for {days} days."),
+                      col, minimum=minimum, days=days)
+        elif monthly > period.guard:
+            self.fail("wage_above_limit",
+                      N_("The monthly wage is above {maximum} rials; check for a typing mistake."), col,
+                      maximum=period.guard)
+        return daily, monthly
 
 
 def _records(records: Iterator[list[str]], errors: _Errors) -> Iterator[list[str]]:

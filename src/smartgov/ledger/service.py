@@ -42,6 +42,7 @@ from smartgov.events import EventRecord
 from smartgov.i18n import N_
 from smartgov.settings import get_settings
 
+from .events import KEY_CREATED, KEY_ROTATED
 from .merkle import (
     HASH_SIZE,
     NodeKey,
@@ -227,7 +228,7 @@ def _signer(db: Session) -> TreeHeadSigner:
     if key is not None:
         return _unseal(key)
     key, signer = _new_key(db)
-    events.publish(db, "ledger.key_created", key_id=key.key_id.hex())
+    events.publish(db, KEY_CREATED, key_id=key.key_id.hex())
     return signer
 
 
@@ -244,7 +245,7 @@ def rotate_key(db: Session, *, actor_id: int | None = None) -> LedgerKey:
         key.retired_at_ms = retired_at
         key.sealed_private_key = None
     key, _ = _new_key(db)
-    events.publish(db, "ledger.key_rotated", actor_id=actor_id, new_key_id=key.key_id.hex(),
+    events.publish(db, KEY_ROTATED, actor_id=actor_id, new_key_id=key.key_id.hex(),
                    retired_key_ids=[k.key_id.hex() for k in old])
     return key
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import events
 from smartgov.i18n import localize_value
+from smartgov.notifications.events import EMAIL_REQUESTED, SMS_REQUESTED
 from smartgov.settings import get_settings
 
 
@@ -45,10 +46,6 @@ def register_template(template: MessageTemplate) -> None:
 
 def render(key: str, lang: str, context: dict[str, Any]) -> tuple[str, str]:
     return TEMPLATES[key].render(lang if lang in ("fa", "en") else "fa", context)
-
-
-EMAIL_REQUESTED = "notifications.email_requested"
-SMS_REQUESTED = "notifications.sms_requested"
 
 
 # A message's secrets (a one-time code, a reset link) are sealed before they enter the event and

@@ -31,6 +31,7 @@ from smartgov.errors import DomainError
 from smartgov.i18n import N_, gettext, to_latin_digits
 from smartgov.identity import Account, Person, can_use_personal_records
 from smartgov.participation import service
+from smartgov.participation.events import SMS_RECEIVED
 from smartgov.participation.models import SmsMessage
 from smartgov.settings import get_settings, public_url
 
@@ -168,7 +169,7 @@ def handle_inbound(db: Session, *, gateway_id: str, sender: str, text: str) -> s
                       sender_hash=hashlib.sha256(normalize_phone(sender).encode()).hexdigest(),
                       command=cmd.name, outcome=outcome[:30], received_on=service.today()))
     if cmd.name != "vote":
-        events.publish(db, "participation.sms_received", command=cmd.name, outcome=outcome)
+        events.publish(db, SMS_RECEIVED, command=cmd.name, outcome=outcome)
     from smartgov.notifications import queue_sms
 
     queue_sms(db, to=sender, text=reply, lang=lang)

@@ -53,6 +53,7 @@ from smartgov.settings import get_settings, public_url
 from . import registry
 from .config import services_settings
 from .definitions import ServiceDefinition
+from .events import DOCUMENT_ISSUED, DOCUMENT_RENDERED, SIGNING_KEY_CREATED, SIGNING_KEY_ROTATED
 from .models import Application, IssuedDocument, SigningKey
 from .workflow import Workflow
 
@@ -88,7 +89,7 @@ def _create_key(db: Session, agency: Organization) -> SigningKey:
                      private_key_encrypted=_b64(nonce + sealed), active=True, created_at=clock.now())
     db.add(row)
     db.flush()
-    events.publish(db, "services.signing_key_created", agency_id=agency.id, key_id=key_id, public_key=row.public_key)
+    events.publish(db, SIGNING_KEY_CREATED, agency_id=agency.id, key_id=key_id, public_key=row.public_key)
     return row
 
 
@@ -107,7 +108,7 @@ def rotate_key(db: Session, agency: Organization, *, actor_id: int | None = None
         old.retired_at = now
     db.flush()
     row = _create_key(db, agency)
-    events.publish(db, "services.signing_key_rotated", actor_id=actor_id, agency_id=agency.id, key_id=row.key_id)
+    events.publish(db, SIGNING_KEY_ROTATED, actor_id=actor_id, agency_id=agency.id, key_id=row.key_id)
     return row
 
 
@@ -279,7 +280,7 @@ def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, re
     db.info.setdefault("issued_documents", []).append(doc)  # see service.fresh_case_facts
     from .service import event_data, notify_applicant
 
-    events.publish(db, "services.document_issued", **event_data(db, app), document_id=document_id,
+    events.publish(db, DOCUMENT_ISSUED, **event_data(db, app), document_id=document_id,
                    key_id=key.key_id, template=payload["template"], outcome=payload["outcome"]["state"],
                    payload_sha256=hashlib.sha256(canonical(payload)).hexdigest())
     notify_applicant(db, app, "services.document_issued", title_fa=payload["title_fa"],
@@ -422,7 +423,7 @@ def store_pdf(db: Session, doc: IssuedDocument) -> bytes:
     if doc.pdf_sha256 != digest:
         doc.pdf_path = f"{doc.id}.pdf"
         doc.pdf_sha256 = digest
-        events.publish(db, "services.document_rendered", document_id=doc.id, reference=doc.payload["reference"],
+        events.publish(db, DOCUMENT_RENDERED, document_id=doc.id, reference=doc.payload["reference"],
                        agency=doc.payload["agency"]["code"], pdf_sha256=digest, bytes=len(data))
     return data
 
@@ -450,7 +451,7 @@ def _render_issued(db: Session, evt: events.Event, _outbox_id: int) -> None:
         log.warning("document %s has no PDF yet: no Persian font found", doc.id)
 
 
-events.subscribe_async("services.document_issued", "services.render_pdf", _render_issued)
+events.subscribe_async(DOCUMENT_ISSUED, "services.render_pdf", _render_issued)
 
 
 # --------------------------------------------------------------------------- verifying

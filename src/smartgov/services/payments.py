@@ -25,6 +25,7 @@ from smartgov.settings import get_settings
 
 from .config import services_settings
 from .definitions import ServiceDefinition
+from .events import PAYMENT_SETTLED
 from .models import Application, Invoice, InvoiceStatus, Payment, PaymentStatus
 
 OUTCOMES = ("success", "failure", "timeout", "duplicate")
@@ -195,7 +196,7 @@ def handle_callback(db: Session, gateway_name: str, data: Mapping[str, str]) -> 
             app.paid_at = now
     from .service import event_data, run_automatic_steps
 
-    events.publish(db, "services.payment_settled", **event_data(db, app), invoice_id=invoice.id,
+    events.publish(db, PAYMENT_SETTLED, **event_data(db, app), invoice_id=invoice.id,
                    invoice_number=invoice.number, payment_id=payment.id, amount=payment.amount,
                    gateway=payment.gateway, gateway_reference=payment.gateway_reference, credited=credited)
     if credited:

@@ -63,6 +63,16 @@ from .definitions import (
     parse_definition,
 )
 from .eligibility import ensure_eligible, failed_rules
+from .events import (
+    ASSIGNED,
+    DEFINITION_PUBLISHED,
+    DEFINITION_RETIRED,
+    PERSON_DATA_ACCESSED,
+    RATED,
+    SUBMITTED,
+    TRANSFERRED,
+    TRANSITIONED,
+)
 from .fees import compute_fee
 from .forms import clean_answers, clean_documents
 from .models import (
@@ -253,7 +263,7 @@ def publish_definition(db: Session, row: Definition, *, actor_id: int | None = N
     if row.status != DefinitionStatus.PUBLISHED:
         row.status = DefinitionStatus.PUBLISHED
         row.published_at = now
-        events.publish(db, "services.definition_published", actor_id=actor_id, service_id=row.service_id,
+        events.publish(db, DEFINITION_PUBLISHED, actor_id=actor_id, service_id=row.service_id,
                        version=row.version, agency_id=row.agency_id)
     db.flush()
     return row
@@ -264,7 +274,7 @@ def retire_definition(db: Session, row: Definition, *, actor_id: int | None = No
     if row.status != DefinitionStatus.RETIRED:
         row.status = DefinitionStatus.RETIRED
         row.retired_at = clock.now()
-        events.publish(db, "services.definition_retired", actor_id=actor_id, service_id=row.service_id,
+        events.publish(db, DEFINITION_RETIRED, actor_id=actor_id, service_id=row.service_id,
                        version=row.version)
     return row
 
@@ -752,7 +762,6 @@ def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDef
 # What a submission writes is built by these functions, which ``intake`` (the submission taken
 # without an ORM session) uses too: both ways store the same rows.
 
-SUBMITTED = "services.application_submitted"
 SUBMITTED_TEMPLATE = "services.submitted"
 
 
@@ -861,7 +870,7 @@ def _move(db: Session, app: Application, defn: ServiceDefinition, tr: Transition
         sla["state_sla_met"] = now <= state_deadline
     if app.terminal and app.due_at is not None:
         sla.update(due_at=app.due_at.isoformat(), sla_met=now <= app.due_at)
-    events.publish(db, "services.application_transitioned", actor_id=actor_id, **event_data(db, app),
+    events.publish(db, TRANSITIONED, actor_id=actor_id, **event_data(db, app),
                    from_state=source, to_state=tr.to, action=tr.action, automatic=automatic,
                    terminal=app.terminal, reason=reason, fee=app.fee,
                    waited_seconds=waited, **sla)
@@ -1005,7 +1014,7 @@ def rate(db: Session, principal: Principal, app: Application, score: int, commen
                     created_at=clock.now())
     db.add(rating)
     db.flush()
-    events.publish(db, "services.application_rated", actor_id=principal.id, application_id=app.id,
+    events.publish(db, RATED, actor_id=principal.id, application_id=app.id,
                    service_id=app.service_id, agency_id=app.agency_id, score=score)
     return rating
 
@@ -1225,7 +1234,7 @@ def assign(db: Session, principal: Principal, app: Application, assignee_id: int
     db.add(TransitionLog(application_id=app.id, from_state=app.state, to_state=app.state, action=action,
                          actor_id=principal.id, automatic=False, internal=True,
                          reason=json.dumps({"from": before, "to": assignee_id}), at=clock.now()))
-    events.publish(db, "services.application_assigned", actor_id=principal.id, **event_data(db, app),
+    events.publish(db, ASSIGNED, actor_id=principal.id, **event_data(db, app),
                    assignee_id=assignee_id, previous_assignee_id=before, action=action)
     return app
 
@@ -1262,7 +1271,7 @@ def transfer(db: Session, principal: Principal, app: Application, branch: Organi
     db.add(TransitionLog(application_id=app.id, from_state=app.state, to_state=app.state, action=TRANSFER,
                          actor_id=principal.id, automatic=False, internal=True,
                          reason=json.dumps({"from": before, "to": branch.id, "reason": text}), at=now))
-    events.publish(db, "services.application_transferred", actor_id=principal.id, **event_data(db, app),
+    events.publish(db, TRANSFERRED, actor_id=principal.id, **event_data(db, app),
                    from_branch_id=before, to_branch_id=branch.id, released_assignee_id=released, reason=text)
     return app
 
@@ -1397,7 +1406,7 @@ def record_official_view(db: Session, principal: Principal, app: Application) ->
         return
     agency = db.get(Organization, app.agency_id)
     label = N_("Application {reference}")
-    events.publish(db, "privacy.person_data_accessed", actor_id=principal.id, person_id=applicant.person_id,
+    events.publish(db, PERSON_DATA_ACCESSED, actor_id=principal.id, person_id=applicant.person_id,
                    agency_code=agency.code if agency else None, what=f"services.application:{app.reference}",
                    what_fa=gettext(label, "fa", reference=localize_digits(app.reference, "fa")),
                    what_en=gettext(label, "en", reference=app.reference),

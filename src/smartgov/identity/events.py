@@ -1,0 +1,25 @@
+"""The events identity publishes: accounts, sign-in, sessions, tokens, proof of person, throttling."""
+
+from smartgov.events import declare
+
+ACCOUNT_CREATED = declare("identity.account_created", "An account was created (sign-up or by an administrator).")
+ACCOUNT_CLOSED = declare("identity.account_closed", "An unproven account closed: another account proved its person.")
+PERSON_PROVEN = declare("identity.person_proven", "An account proved which registered person it belongs to.")
+PROOF_CODE_SENT = declare("identity.proof_code_sent", "A proof code went to the registry's mobile number.")
+PROFILE_UPDATED = declare("identity.profile_updated", "A person changed their own profile.")
+LOGIN_SUCCEEDED = declare("identity.login_succeeded", "A sign-in passed every check.")
+LOGOUT = declare("identity.logout", "A session was ended by its owner.")
+SESSION_REVOKED = declare("identity.session_revoked", "An account ended one of its sessions from its settings.")
+MFA_ENABLED = declare("identity.mfa_enabled", "An account turned on two-step sign-in (TOTP).")
+TOKEN_CREATED = declare("identity.token_created", "A personal API token was created.")
+TOKEN_REVOKED = declare("identity.token_revoked", "A personal API token was revoked.")
+PASSWORD_RESET_REQUESTED = declare("identity.password_reset_requested", "A reset link was sent to an account.")
+PASSWORD_RESET_UNKNOWN = declare("identity.password_reset_unknown", "A reset was asked for an unknown account.")
+PASSWORD_RESET = declare("identity.password_reset", "An account set a new password with a reset link.")
+LOGIN_THROTTLED = declare("identity.login_throttled", "A check was refused: too many recent failures.")
+LOGIN_FAILED = declare("identity.login_failed", "A password check failed.")
+MFA_FAILED = declare("identity.mfa_failed", "A two-step (TOTP) code check failed.")
+RESET_LINK_FAILED = declare("identity.reset_link_failed", "A password reset link was wrong or expired.")
+PROOF_CODE_FAILED = declare("identity.proof_code_failed", "A proof-of-person code check failed.")
+TOKEN_FAILED = declare("identity.token_failed", "An API token check failed.")
+DOCUMENT_CODE_FAILED = declare("identity.document_code_failed", "A signed document's printed code check failed.")

@@ -1,0 +1,126 @@
+"""Citizens' proposals: supports, the threshold that obliges an answer, the agency's answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from smartgov import events
+from smartgov.db import lock
+from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.i18n import N_
+from smartgov.identity import Account, Organization
+from smartgov.participation import integrity
+from smartgov.participation.events import (
+    PROPOSAL_ANSWERED,
+    PROPOSAL_CREATED,
+    PROPOSAL_SUPPORTED,
+    PROPOSAL_THRESHOLD_REACHED,
+)
+from smartgov.participation.models import AnswerStatus, ContentStatus, Proposal, Support
+
+from .common import (
+    LEVEL_VERIFIED,
+    PROPOSAL_ANSWER_DAYS,
+    PROPOSAL_THRESHOLD,
+    checked_text,
+    ensure_can_post,
+    now,
+    rate_limit,
+    record_activity,
+    require_level,
+)
+from .following import follow
+
+
+def create_proposal(db: Session, *, account: Account, organization: Organization, title: str, body: str,
+                    threshold: int = PROPOSAL_THRESHOLD, ip: str | None = None) -> Proposal:
+    """A citizen proposes something to an agency; its author follows it."""
+    ensure_can_post(db, account)
+    title = checked_text(title, "title", min_len=5, max_len=200)
+    body = checked_text(body, "body", min_len=20)
+    if threshold < 1:
+        raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
+    rate_limit(db, account_id=account.id, ip=ip)
+    held = integrity.spam_verdict(f"{title}\n{body}").hold
+    proposal = Proposal(
+        organization_id=organization.id, author_id=account.id, title=title, body=body,
+        language=integrity.detect_language(body), status=ContentStatus.PENDING if held else ContentStatus.VISIBLE,
+        threshold=threshold, support_count=0, created_at=now(),
+    )
+    db.add(proposal)
+    db.flush()
+    record_activity(db, account, "proposal", proposal.id, "propose")
+    follow(db, account, "proposal", proposal.id)
+    events.publish(db, PROPOSAL_CREATED, actor_id=account.id, proposal_id=proposal.id,
+                   organization=organization.code, status=proposal.status.value)
+    return proposal
+
+
+def proposal_by_id(db: Session, proposal_id: int, viewer_id: int | None = None) -> Proposal:
+    found = db.get(Proposal, proposal_id)
+    if found is None or (found.status != ContentStatus.VISIBLE and found.author_id != viewer_id):
+        raise NotFound("proposal")
+    return found
+
+
+def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: str | None = None) -> Proposal:
+    """A verified person supports once; reaching the threshold obliges an answer by a deadline."""
+    require_level(db, account, LEVEL_VERIFIED)
+    if proposal.status != ContentStatus.VISIBLE:
+        raise NotFound("proposal")
+    assert account.person_id is not None
+    rate_limit(db, account_id=account.id, ip=ip)
+    try:
+        with db.begin_nested():
+            db.add(Support(proposal_id=proposal.id, person_id=account.person_id, created_at=now()))
+    except IntegrityError:
+        raise Conflict("already_supported", N_("You already support this proposal.")) from None
+    db.execute(update(Proposal).where(Proposal.id == proposal.id)
+               .values(support_count=Proposal.support_count + 1))
+    db.refresh(proposal)
+    record_activity(db, account, "proposal", proposal.id, "support")
+    events.publish(db, PROPOSAL_SUPPORTED, actor_id=account.id, proposal_id=proposal.id)
+    if proposal.support_count >= proposal.threshold and proposal.threshold_reached_at is None:
+        reached = now()
+        due = reached + dt.timedelta(days=PROPOSAL_ANSWER_DAYS)
+        done = db.execute(update(Proposal).where(Proposal.id == proposal.id, Proposal.threshold_reached_at.is_(None))
+                          .values(threshold_reached_at=reached, answer_due_at=due))
+        if done.rowcount:  # type: ignore[attr-defined]
+            db.refresh(proposal)
+            events.publish(db, PROPOSAL_THRESHOLD_REACHED, proposal_id=proposal.id,
+                           answer_due_at=due.isoformat())
+    return proposal
+
+
+def answer_proposal(db: Session, proposal: Proposal, *, status: AnswerStatus | str, text: str,
+                    cost: int | None = None, actor_id: int | None) -> Proposal:
+    """The agency's official answer: accepted (with a cost), rejected or being evaluated, with its reason.
+
+    "Being evaluated" may be followed by a final answer; a final answer stands (409). The row is
+    locked first, so of two officials answering at once the second sees the first's answer.
+    """
+    status = AnswerStatus(status)
+    lock(db, proposal)
+    if proposal.answer_status in (AnswerStatus.ACCEPTED, AnswerStatus.REJECTED):
+        raise Conflict("already_answered", N_("The agency has already given its final answer."))
+    text = text.strip()
+    if len(text) < 10:
+        raise DomainError("reason_required", N_("Explain the answer in at least {n} characters."), field="text", n=10)
+    if status == AnswerStatus.ACCEPTED and (cost is None or cost < 0):
+        raise DomainError("cost_required", N_("Give the estimated cost in rial."), field="cost")
+    proposal.answer_status = status
+    proposal.answer_text = text
+    proposal.answer_cost = cost
+    proposal.answered_at = now()
+    proposal.answered_by = actor_id
+    events.publish(db, PROPOSAL_ANSWERED, actor_id=actor_id, proposal_id=proposal.id,
+                   status=status.value, cost=cost)
+    return proposal
+
+
+def answer_overdue(proposal: Proposal) -> bool:
+    return (proposal.answer_due_at is not None and proposal.answered_at is None and now() > proposal.answer_due_at)
