@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, digits, events, files
+from smartgov import clock, digits, events, files, identity
 from smartgov.assessment import indicators
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.frameworks import Framework, Node, load_framework
@@ -68,7 +68,7 @@ from smartgov.assessment.schemas import (
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
-from smartgov.identity.models import Account, Organization, OrgKind
+from smartgov.identity import AccountRef, AccountView, OrganizationRef, OrganizationView, OrgKind
 
 #: Largest import accepted (bytes); a national survey is far below this.
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -152,7 +152,7 @@ def framework_of(instrument: SurveyInstrument) -> Framework:
 def create_instrument(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     framework_id: str,
     title_fa: str,
     title_en: str,
@@ -223,7 +223,7 @@ def _check_titles(title_fa: str, title_en: str) -> None:
 def create_round(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     framework_id: str,
     title_fa: str,
     title_en: str,
@@ -288,8 +288,8 @@ def get_round(db: Session, round_id: int) -> AssessmentRound:
     return rnd
 
 
-def organization_of(db: Session, rnd: AssessmentRound) -> Organization:
-    org = db.get(Organization, rnd.organization_id)
+def organization_of(db: Session, rnd: AssessmentRound) -> OrganizationView:
+    org = identity.organization_view(db, rnd.organization_id)
     assert org is not None  # foreign key
     return org
 
@@ -443,7 +443,7 @@ def invite_links(db: Session, rnd: AssessmentRound, count: int, labels: Sequence
     return raws
 
 
-def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str]) -> list[Account]:
+def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str]) -> list[AccountView]:
     """Invite existing accounts; they answer while signed in."""
     if rnd.status == RoundStatus.CLOSED:
         raise Conflict("round_closed", N_("This round is closed."))
@@ -452,7 +452,7 @@ def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str])
         name = name.strip().lower()
         if not name:
             continue
-        account = db.scalar(select(Account).where(Account.username == name))
+        account = identity.account_view_by_username(db, name)
         if account is None:
             raise DomainError(
                 "unknown_account", N_("There is no account {username}."), field="usernames", username=name
@@ -477,7 +477,7 @@ def invitation_by_token(db: Session, raw: str) -> Invitation:
     return inv
 
 
-def account_invitation(db: Session, rnd: AssessmentRound, account: Account) -> Invitation:
+def account_invitation(db: Session, rnd: AssessmentRound, account: AccountRef) -> Invitation:
     inv = db.scalar(select(Invitation).where(Invitation.round_id == rnd.id, Invitation.account_id == account.id))
     if inv is None:
         raise NotFound("invitation")
@@ -486,7 +486,7 @@ def account_invitation(db: Session, rnd: AssessmentRound, account: Account) -> I
     return inv
 
 
-def invitations_of(db: Session, account: Account) -> list[tuple[Invitation, AssessmentRound]]:
+def invitations_of(db: Session, account: AccountRef) -> list[tuple[Invitation, AssessmentRound]]:
     """Open rounds an account has been invited to and has not answered yet."""
     rows = db.execute(
         select(Invitation, AssessmentRound)
@@ -1107,13 +1107,8 @@ def update_action(
 
 
 def subtree(db: Session, org_id: int) -> frozenset[int]:
-    ids, frontier = {org_id}, [org_id]
-    while frontier:
-        frontier = [
-            c for c in db.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier))) if c not in ids
-        ]
-        ids.update(frontier)
-    return frozenset(ids)
+    """The agency and every agency below it (identity keeps the tree)."""
+    return frozenset(identity.agency_subtree(db, org_id))
 
 
 def indicator_scope(db: Session, rnd: AssessmentRound) -> indicators.Scope:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Query
 
+from smartgov import identity
 from smartgov.errors import NotFound
 from smartgov.exchange import envelope as env
 from smartgov.exchange import permissions, privacy, service
@@ -34,7 +35,6 @@ from smartgov.exchange.schemas import (
     SubsystemPublic,
 )
 from smartgov.identity import Principal, require
-from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate

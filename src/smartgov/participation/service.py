@@ -24,11 +24,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import clock, digits, events, files
+from smartgov import clock, digits, events, files, identity
 from smartgov.db import INT4_MAX, Database, lock
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, to_latin_digits
-from smartgov.identity import Account, Organization, Person, can_use_personal_records, require_personal_records
+from smartgov.identity import (
+    AccountRef,
+    OrganizationRef,
+    OrganizationView,
+    can_use_personal_records,
+    require_personal_records,
+)
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.participation import budgeting, diffing, election, integrity, statistics, verify_ballots
 from smartgov.participation.models import (
@@ -109,14 +115,14 @@ def today() -> dt.date:
 # --------------------------------------------------------------------------- verification & integrity
 
 
-def verification_level(db: Session, account: Account | None) -> int:
+def verification_level(db: Session, account: AccountRef | None) -> int:
     """0 anonymous, 1 account, 2 an account that has proven its person (identity owns what "proven" means)."""
     if account is None:
         return 0
     return LEVEL_VERIFIED if can_use_personal_records(account) else LEVEL_ACCOUNT
 
 
-def require_level(db: Session, account: Account, level: int) -> None:
+def require_level(db: Session, account: AccountRef, level: int) -> None:
     """Level 2 is identity's proof (its refusal, 403 ``person_not_proven``, also for the SMS channel);
     level 1 is any account."""
     if level >= LEVEL_VERIFIED:
@@ -174,12 +180,12 @@ def _check_text(text: str, field: str, *, min_len: int = COMMENT_MIN, max_len: i
     return text
 
 
-def _can_post(db: Session, account: Account) -> None:
+def _can_post(db: Session, account: AccountRef) -> None:
     if is_blocked(db, account.id):
         raise Forbidden(N_("Your account may not post in participation. Contact the moderators if this is a mistake."))
 
 
-def _record_activity(db: Session, account: Account | None, process_kind: str, process_id: int, action: str,
+def _record_activity(db: Session, account: AccountRef | None, process_kind: str, process_id: int, action: str,
                      phase: str | None = None) -> None:
     person = account.person if account is not None else None
     db.add(Activity(
@@ -190,8 +196,8 @@ def _record_activity(db: Session, account: Account | None, process_kind: str, pr
     ))
 
 
-def _organization(db: Session, org_id: int) -> Organization:
-    org = db.get(Organization, org_id)
+def _organization(db: Session, org_id: int) -> OrganizationView:
+    org = identity.organization_view(db, org_id)
     if org is None:
         raise NotFound("organization", field="organization")
     return org
@@ -207,7 +213,7 @@ def current_phase(consultation: Consultation) -> Phase:
 def create_consultation(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     slug: str,
     kind: DraftKind | str,
     title_fa: str,
@@ -314,7 +320,7 @@ def subject_link(kind: str, subject: Any) -> str:
 def post_comment(
     db: Session,
     *,
-    account: Account,
+    account: AccountRef,
     subject_kind: str,
     subject_id: int,
     body: str,
@@ -405,7 +411,7 @@ def delete_comment(db: Session, comment: Comment, *, actor_id: int) -> None:
     events.publish(db, "participation.comment_deleted", actor_id=actor_id, comment_id=comment.id)
 
 
-def rate_comment(db: Session, comment: Comment, account: Account, value: int) -> Comment:
+def rate_comment(db: Session, comment: Comment, account: AccountRef, value: int) -> Comment:
     """Agree (+1) or disagree (-1); choosing again changes the rating, 0 takes it back."""
     if value not in (-1, 0, 1):
         raise DomainError("invalid_rating", N_("Choose one of the allowed values."), field="value")
@@ -526,7 +532,7 @@ def section_diffs(consultation: Consultation, lang: str) -> list[SectionDiff]:
 # --------------------------------------------------------------------------- proposals
 
 
-def create_proposal(db: Session, *, account: Account, organization: Organization, title: str, body: str,
+def create_proposal(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int = PROPOSAL_THRESHOLD, ip: str | None = None) -> Proposal:
     """A citizen proposes something to an agency; its author follows it."""
     _can_post(db, account)
@@ -557,7 +563,7 @@ def proposal_by_id(db: Session, proposal_id: int, viewer_id: int | None = None) 
     return found
 
 
-def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: str | None = None) -> Proposal:
+def support_proposal(db: Session, proposal: Proposal, account: AccountRef, *, ip: str | None = None) -> Proposal:
     """A verified person supports once; reaching the threshold obliges an answer by a deadline."""
     require_level(db, account, LEVEL_VERIFIED)
     if proposal.status != ContentStatus.VISIBLE:
@@ -764,7 +770,7 @@ def has_voted(db: Session, box_kind: str, box_id: int, person_id: int | None) ->
     return person_id is not None and db.get(Voter, (box_kind, box_id, person_id)) is not None
 
 
-def _voter(db: Session, account: Account) -> int:
+def _voter(db: Session, account: AccountRef) -> int:
     require_level(db, account, LEVEL_VERIFIED)
     assert account.person_id is not None
     return account.person_id
@@ -782,7 +788,7 @@ def _check_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
         raise DomainError("invalid_dates", N_("The closing time must be after the opening time."), field="closes_at")
 
 
-def create_poll(db: Session, *, organization: Organization, slug: str, question_fa: str, question_en: str,
+def create_poll(db: Session, *, organization: OrganizationRef, slug: str, question_fa: str, question_en: str,
                 options: Sequence[tuple[str, str]], opens_at: dt.datetime, closes_at: dt.datetime,
                 consultation_id: int | None = None, actor_id: int | None = None) -> Poll:
     """A poll with two or more options, numbered from 1 in the given order, under the current election key."""
@@ -819,7 +825,7 @@ def poll_by_ref(db: Session, ref: str | int) -> Poll:
     return poll
 
 
-def vote_in_poll(db: Session, poll: Poll, account: Account, option_position: int) -> str:
+def vote_in_poll(db: Session, poll: Poll, account: AccountRef, option_position: int) -> str:
     """Cast the account holder's secret ballot for option number ``option_position``; returns the tracker."""
     person_id = _voter(db, account)
     _open_window(poll.opens_at, poll.closes_at)
@@ -866,7 +872,7 @@ def poll_results(db: Session, poll: Poll) -> dict[str, Any]:
                                                                                                 strict=True)]}
 
 
-def create_budget(db: Session, *, organization: Organization, slug: str, title_fa: str, title_en: str, total: int,
+def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
                   style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
                   closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
     """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
@@ -902,7 +908,7 @@ def _costs(budget: Budget) -> list[budgeting.ProjectCost]:
     return [budgeting.ProjectCost(p.id, p.position, p.cost) for p in budget.projects]
 
 
-def vote_in_budget(db: Session, budget: Budget, account: Account, project_ids: Sequence[int]) -> str:
+def vote_in_budget(db: Session, budget: Budget, account: AccountRef, project_ids: Sequence[int]) -> str:
     """Cast a secret ballot for a set of projects under the budget's style; returns the tracker.
 
     The style's rule (at most ``max_choices``, or the cost within the budget) is checked here, on the
@@ -1131,7 +1137,7 @@ def board(db: Session, box: Box) -> dict[str, Any]:
 # --------------------------------------------------------------------------- petitions
 
 
-def create_petition(db: Session, *, account: Account, organization: Organization, title: str, body: str,
+def create_petition(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int, response_days: int = PETITION_RESPONSE_DAYS, ip: str | None = None) -> Petition:
     """Start a petition to an agency; the author signs it first."""
     _can_post(db, account)
@@ -1166,7 +1172,7 @@ def petition_by_id(db: Session, petition_id: int, viewer_id: int | None = None) 
     return found
 
 
-def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str | None = None) -> Petition:
+def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: str | None = None) -> Petition:
     """A verified person signs once; crossing the threshold starts the response deadline."""
     require_level(db, account, LEVEL_VERIFIED)
     if petition.status != ContentStatus.VISIBLE:
@@ -1300,7 +1306,7 @@ def survey_by_key(db: Session, key: str) -> Survey:
     return found
 
 
-def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: Account | None = None,
+def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: AccountRef | None = None,
                   subject_ref: str | None = None, language: str = "fa") -> SurveyResponse:
     """Validate and store one response; anonymous surveys never store who answered."""
     survey = survey_by_key(db, key)
@@ -1373,7 +1379,7 @@ def survey_summary(db: Session, key: str, *, subject_ref: str | None = None) -> 
 # --------------------------------------------------------------------------- accountability
 
 
-def create_item(db: Session, *, organization: Organization, kind: str, title_fa: str, title_en: str,
+def create_item(db: Session, *, organization: OrganizationRef, kind: str, title_fa: str, title_en: str,
                 deadline: dt.date, description_fa: str = "", description_en: str = "",
                 consultation_id: int | None = None, proposal_id: int | None = None,
                 milestones: Sequence[tuple[str, str, dt.date]] = (), actor_id: int | None = None) -> AccountabilityItem:
@@ -1445,7 +1451,7 @@ def list_items(db: Session) -> list[AccountabilityItem]:
 # --------------------------------------------------------------------------- follows & in-app notifications
 
 
-def follow(db: Session, account: Account, subject_kind: str, subject_id: int) -> None:
+def follow(db: Session, account: AccountRef, subject_kind: str, subject_id: int) -> None:
     if db.scalar(select(Follow.id).where(Follow.account_id == account.id, Follow.subject_kind == subject_kind,
                                          Follow.subject_id == subject_id)) is None:
         try:
@@ -1456,7 +1462,7 @@ def follow(db: Session, account: Account, subject_kind: str, subject_id: int) ->
             pass
 
 
-def unfollow(db: Session, account: Account, subject_kind: str, subject_id: int) -> None:
+def unfollow(db: Session, account: AccountRef, subject_kind: str, subject_id: int) -> None:
     for row in db.scalars(select(Follow).where(Follow.account_id == account.id, Follow.subject_kind == subject_kind,
                                                Follow.subject_id == subject_id)):
         db.delete(row)
@@ -1518,7 +1524,7 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
         if db.scalar(select(InAppNotification.id).where(InAppNotification.account_id == account_id,
                                                         InAppNotification.outbox_id == outbox_id)):
             continue
-        account = db.get(Account, account_id)
+        account = identity.account_view(db, account_id)
         if account is None:
             continue
         lang = account.language
@@ -1557,7 +1563,7 @@ def content_organization_id(db: Session, kind: str, item: Any) -> int:
     return int(item.organization_id)
 
 
-def report_content(db: Session, account: Account, kind: str, content_id: int, reason: str, details: str = "",
+def report_content(db: Session, account: AccountRef, kind: str, content_id: int, reason: str, details: str = "",
                    *, ip: str | None = None) -> Report:
     """Flag content; at ``REPORTS_TO_HIDE`` reports from different people it is hidden pending review."""
     if reason not in REPORT_REASONS:
@@ -1610,7 +1616,7 @@ def moderate(db: Session, moderator_id: int, kind: str, content_id: int, action:
 
 def block_account(db: Session, moderator_id: int, account_id: int, reason: str) -> Block:
     """Bar an account from posting; logged like every moderator action."""
-    if db.get(Account, account_id) is None:
+    if identity.account_view(db, account_id) is None:
         raise NotFound("account", field="account_id")
     if len(reason.strip()) < 3:
         raise DomainError("reason_required", N_("Give the reason for the record."), field="reason")
@@ -1675,9 +1681,8 @@ def participation_statistics(db: Session, process_kind: str, process_id: int) ->
     cells: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
     people: set[Any] = set()
     if process_kind in ("poll", "budget"):
-        rows = db.execute(select(Person.id, Person.province, Person.birth_date, Person.gender)
-                          .join(Voter, Voter.person_id == Person.id)
-                          .where(Voter.box_kind == process_kind, Voter.box_id == process_id))
+        rows = identity.person_demographics(db, select(Voter.person_id).where(Voter.box_kind == process_kind,
+                                                                            Voter.box_id == process_id))
         for pid, province, birth, gender in rows:
             people.add(pid)
             for dim, value in (("phase", "voting"), ("province", province),

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, demo
+from smartgov import clock, demo, identity
 from smartgov.errors import NotFound
-from smartgov.identity import Account, Principal
+from smartgov.identity import AccountRef
 
 from . import service
 
@@ -32,25 +31,23 @@ CASES: list[tuple[str, bool, list[tuple[str, str | None]], int]] = [
 ]
 
 
-def _account(db: Session, username: str) -> Account | None:
-    return db.scalar(select(Account).where(Account.username == username))
-
-
-def _upload(db: Session, account: Account, name: str) -> dict[str, object]:
+def _upload(db: Session, account: AccountRef, name: str) -> dict[str, object]:
     return service.file_meta(service.store_upload(db, account, name=name, mime="application/pdf", data=DEMO_PDF))
 
 
 def load_demo(db: Session, rng: random.Random, people: int) -> None:
     """Bundled definitions, then the demo citizen's applications worked by the demo official."""
     service.sync_bundled_definitions(db)
-    citizen, official = _account(db, "citizen"), _account(db, "official")
-    if citizen is None or official is None or citizen.person is None:
+    citizen, official = (identity.account_view_by_username(db, name) for name in ("citizen", "official"))
+    person = identity.person_profile(db, citizen.person_id) if citizen else None
+    citizen_acting = identity.principal_of(db, citizen.id) if citizen else None
+    official_acting = identity.principal_of(db, official.id) if official else None
+    if citizen is None or person is None or citizen_acting is None or official_acting is None:
         return
     try:
         service.published(db, "address-change")
     except NotFound:  # the SSO agency is missing: nothing to apply for
         return
-    person = citizen.person
     for key, owns_home, actions, waited in CASES:
         answers: dict[str, object] = {
             "national_code": person.national_code, "province": "tehran", "city": "تهران",
@@ -64,7 +61,7 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
         # timeline and events agree (the inbox then has an SLA breach to show)
         clock.advance(-dt.timedelta(hours=waited))
         try:
-            result = service.submit_application(db, Principal(account=citizen), "address-change", answers,
+            result = service.submit_application(db, citizen_acting, "address-change", answers,
                                                 {"proof_of_address": _upload(db, citizen, "ghabz.pdf")},
                                                 idempotency_key=key)
         finally:
@@ -73,7 +70,7 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
             continue
         app = result.application
         for action, reason in actions:
-            service.take_action(db, Principal(account=official), app, action, reason=reason)
+            service.take_action(db, official_acting, app, action, reason=reason)
     db.flush()
 
 

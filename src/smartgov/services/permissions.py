@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, Principal, Role, acts_for_agency, can_write, is_platform_admin
+from smartgov.identity import OrganizationRef, Principal, Role, acts_for_agency, can_write, is_platform_admin
 
 from . import service
 from .models import Application, IssuedDocument, StoredFile
@@ -36,14 +36,14 @@ def can_use_inbox(principal: Principal) -> bool:
     return bool(principal.roles & {Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR})
 
 
-def can_publish_definition(db: Session, principal: Principal, agency: Organization) -> bool:
+def can_publish_definition(db: Session, principal: Principal, agency: OrganizationRef) -> bool:
     """Agency admins publish their agency's services (or a sub-agency's); platform admins any."""
     if not can_write(principal):
         return False
     return is_platform_admin(principal) or acts_for_agency(db, principal, agency, Role.AGENCY_ADMIN)
 
 
-def can_manage_keys(db: Session, principal: Principal, agency: Organization) -> bool:
+def can_manage_keys(db: Session, principal: Principal, agency: OrganizationRef) -> bool:
     return can_publish_definition(db, principal, agency)
 
 

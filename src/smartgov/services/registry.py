@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from .definitions import DEFINITIONS_DIR, ServiceDefinition, Transition
 
 if TYPE_CHECKING:
-    from smartgov.identity import Account, Organization, Person
+    from smartgov.identity import AccountRef, OrganizationRef, PersonProfile
 
     from .models import Application
 
@@ -44,9 +44,9 @@ class ApplicantContext:
     """
 
     db: Session | None
-    account: Account
-    person: Person | None
-    organization: Organization | None
+    account: AccountRef
+    person: PersonProfile | None
+    organization: OrganizationRef | None
     definition: ServiceDefinition
 
 

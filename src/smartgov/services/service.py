@@ -25,20 +25,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, events, identity
 from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
-from smartgov.identity import (
-    Account,
-    Organization,
-    OrgKind,
-    Principal,
-    Role,
-    can_use_personal_records,
-    organization_by_code,
-)
-from smartgov.identity.service import descendants
+from smartgov.identity import AccountRef as Account  # identity's read models, under this file's names (#16)
+from smartgov.identity import OrganizationRef as Organization
+from smartgov.identity import OrgKind, Principal, Role, can_use_personal_records, organization_by_code
 from smartgov.notifications import (
     EMAIL_REQUESTED,
     SMS_REQUESTED,
@@ -129,8 +122,8 @@ register_template(MessageTemplate(
 
 def notify_applicant(db: Session, app: Application, template: str, **context: Any) -> None:
     """E-mail and SMS to the applicant in their language, through the outbox."""
-    account = db.get(Account, app.applicant_id)
-    person = account.person if account else None
+    account = identity.account_view(db, app.applicant_id)
+    person = identity.person_profile(db, account.person_id) if account else None
     if account is None or person is None:
         return
     for name, data in applicant_messages(account.language, person.email, person.phone, app.reference, template,
@@ -297,13 +290,12 @@ def definition_row(db: Session, definition_id: int) -> Definition:
 
 def published(db: Session, service_id: str) -> Definition:
     """The live version of a service (404 if none)."""
-    found = db.execute(select(Definition, Organization).join(Organization, Organization.id == Definition.agency_id)
-                       .where(Definition.service_id == service_id,
-                              Definition.status == DefinitionStatus.PUBLISHED)).first()
-    if found is None:
+    row = db.scalar(select(Definition).where(Definition.service_id == service_id,
+                                             Definition.status == DefinitionStatus.PUBLISHED))
+    if row is None:
         raise NotFound("service")
-    row, agency = found
-    keep(db, row, agency)  # a submission looks both up by key again: served from the identity map
+    keep(db, row)  # a submission looks both up by key again: served from the identity map
+    identity.organization_views(db, {row.agency_id})  # (identity keeps the agency's row the same way)
     return row
 
 
@@ -366,7 +358,7 @@ def applicant_context(
 
     Nothing of the person until the account has proven it is theirs (a draft starts empty).
     """
-    person = account.person if can_use_personal_records(account) else None
+    person = identity.person_profile(db, account.person_id) if can_use_personal_records(account) else None
     ctx = registry.ApplicantContext(db=db, account=account, person=person, organization=organization,
                                     definition=defn)
     return merged_prefill(ctx)
@@ -402,7 +394,7 @@ def applicant_organization(principal: Principal, defn: ServiceDefinition, code: 
             raise Forbidden(N_("You do not act for this business."))
         return org
     if len(allowed) == 1:
-        return db.get(Organization, next(iter(allowed)))
+        return identity.organization_view(db, next(iter(allowed)))
     if not allowed:
         raise Forbidden(N_("This service is for businesses; sign in with an employer account."))
     raise DomainError("organization_required", N_("Choose the business you apply for."), field="organization")
@@ -789,8 +781,7 @@ def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
 
 def agency_code(db: Session, agency_id: int) -> str | None:
     """The code of a case's or a version's agency (``None`` if it is gone)."""
-    agency = db.get(Organization, agency_id)
-    return agency.code if agency else None
+    return identity.organization_code(db, agency_id)
 
 
 def event_data(db: Session, app: Application) -> dict[str, Any]:
@@ -824,8 +815,8 @@ def _run_action(db: Session, app: Application, defn: ServiceDefinition, name: st
 
 
 def facts_for(db: Session, app: Application, defn: ServiceDefinition) -> dict[str, Any]:
-    account = db.get(Account, app.applicant_id)
-    org = db.get(Organization, app.organization_id) if app.organization_id else None
+    account = identity.account_view(db, app.applicant_id)
+    org = identity.organization_view(db, app.organization_id)
     assert account is not None
     return applicant_context(db, account, defn, org).applicant
 
@@ -1014,15 +1005,11 @@ def visible_agency_ids(db: Session, principal: Principal) -> set[int]:
     """Agencies whose cases an official sees: where they work, the agencies above and every sub-agency."""
     ids: set[int] = set()
     for org_id in principal.org_ids(*STAFF_ROLES):
-        org = db.get(Organization, org_id)
+        org = identity.organization_view(db, org_id)
         if org is None or org.kind != OrgKind.AGENCY:
             continue
-        ids |= descendants(db, org)
-        parent = org.parent_id
-        while parent is not None and parent not in ids:
-            ids.add(parent)
-            above = db.get(Organization, parent)
-            parent = above.parent_id if above else None
+        ids |= identity.agency_subtree(db, org.id)
+        ids.update(identity.agency_ancestors(db, org.id))
     return ids
 
 
@@ -1070,9 +1057,8 @@ def _facts_query() -> Select[Any]:
 
 @functools.cache
 def _case_query(with_facts: bool) -> Select[Any]:
-    return (select(Application, Definition, Organization, *(fact_columns() if with_facts else ()))
+    return (select(Application, Definition, *(fact_columns() if with_facts else ()))
             .join(Definition, Definition.id == Application.definition_id)
-            .join(Organization, Organization.id == Application.agency_id)
             .where(Application.reference == bindparam("reference")))
 
 
@@ -1098,7 +1084,7 @@ def load_case_refs(db: Session, apps: list[Application]) -> None:
     """
     if apps:
         keep(db, *db.scalars(select(Definition).where(Definition.id.in_({a.definition_id for a in apps}))))
-        keep(db, *db.scalars(select(Organization).where(Organization.id.in_({a.agency_id for a in apps}))))
+        identity.organization_views(db, {a.agency_id for a in apps})  # read once and kept
 
 
 def fresh_case_facts(db: Session, app: Application) -> CaseFacts:
@@ -1121,8 +1107,9 @@ def _load_case(db: Session, reference: str, *, with_facts: bool = False) -> tupl
     found = db.execute(_case_query(with_facts), {"reference": reference.strip().upper()}).first()
     if found is None:
         raise NotFound("application")
-    app, definition, agency, *rest = found
-    keep(db, definition, agency)
+    app, definition, *rest = found
+    keep(db, definition)
+    identity.organization_views(db, {app.agency_id})  # read once and kept
     return app, tuple(rest)
 
 
@@ -1224,10 +1211,10 @@ def _states_for_role(db: Session, role: str) -> Any:
 
 
 def _staff_principal(db: Session, account_id: int) -> Principal:
-    account = db.get(Account, account_id)
-    if account is None or not account.is_active:
+    principal = identity.principal_of(db, account_id)
+    if principal is None:
         raise NotFound("account", field="assignee")
-    return Principal(account=account)
+    return principal
 
 
 def assign(db: Session, principal: Principal, app: Application, assignee_id: int | None) -> Application:
@@ -1346,10 +1333,10 @@ def record_official_view(db: Session, principal: Principal, app: Application) ->
     """
     if app.applicant_id == principal.id:
         return
-    applicant = db.get(Account, app.applicant_id)
+    applicant = identity.account_view(db, app.applicant_id)
     if applicant is None or applicant.person_id is None:
         return
-    agency = db.get(Organization, app.agency_id)
+    agency = identity.organization_view(db, app.agency_id)
     label = N_("Application {reference}")
     events.publish(db, "privacy.person_data_accessed", actor_id=principal.id, person_id=applicant.person_id,
                    agency_code=agency.code if agency else None, what=f"services.application:{app.reference}",
