@@ -18,7 +18,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, bindparam, func, inspect, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import InstanceState, Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from smartgov import clock, digits, events
@@ -347,7 +347,7 @@ def register_citizen(db: Session, data: dict[str, object]) -> Account:
             errors.append(exc)
     if errors:
         raise ValidationFailed(errors)
-    person = person_by_code(db, code)
+    person: PersonProfile | Person | None = person_by_code(db, code)
     if person is not None:
         if person.birth_date != data["birth_date"]:
             raise DomainError("identity_mismatch", N_("The national code and birth date do not match our records."),
@@ -767,7 +767,7 @@ def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
     if conn is None:
         db.commit()
         return
-    state = inspect(credential)
+    state: InstanceState[Any] = inspect(credential)
     changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
     model = type(credential)
     with conn:

@@ -29,9 +29,15 @@ from smartgov import clock, events, identity
 from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
-from smartgov.identity import AccountRef as Account  # identity's read models, under this file's names (#16)
-from smartgov.identity import OrganizationRef as Organization
-from smartgov.identity import OrgKind, Principal, Role, can_use_personal_records, organization_by_code
+from smartgov.identity import (
+    AccountRef,
+    OrganizationRef,
+    OrgKind,
+    Principal,
+    Role,
+    can_use_personal_records,
+    organization_by_code,
+)
 from smartgov.notifications import (
     EMAIL_REQUESTED,
     SMS_REQUESTED,
@@ -167,7 +173,7 @@ def parsed_definition(source: str, source_name: str) -> ServiceDefinition:
     return found
 
 
-def resolve_agency(db: Session, code: str) -> Organization | None:
+def resolve_agency(db: Session, code: str) -> OrganizationRef | None:
     """The agency a definition names (codes compare case-insensitively: ``SSO`` is ``sso``)."""
     for candidate in dict.fromkeys((code, code.lower())):
         try:
@@ -179,7 +185,7 @@ def resolve_agency(db: Session, code: str) -> Organization | None:
     return None
 
 
-def prepare_definition(db: Session, text: str, source: str) -> tuple[ServiceDefinition, Organization]:
+def prepare_definition(db: Session, text: str, source: str) -> tuple[ServiceDefinition, OrganizationRef]:
     """Validate YAML ``text``: the loader's checks, then registered hooks and the owning agency."""
     defn = parse_definition(text, source)
     problems = [
@@ -202,7 +208,7 @@ def _search_text(defn: ServiceDefinition) -> str:
 
 
 def store_definition(
-    db: Session, defn: ServiceDefinition, agency: Organization, text: str, source: str, *,
+    db: Session, defn: ServiceDefinition, agency: OrganizationRef, text: str, source: str, *,
     actor_id: int | None = None, publish: bool = True,
 ) -> Definition:
     """Store a validated version as a draft or published; publishing retires the previous version."""
@@ -352,7 +358,7 @@ registry.register_prefill_provider("identity", _identity_prefill, reads_database
 
 
 def applicant_context(
-    db: Session, account: Account, defn: ServiceDefinition, organization: Organization | None = None
+    db: Session, account: AccountRef, defn: ServiceDefinition, organization: OrganizationRef | None = None
 ) -> registry.Prefill:
     """What the platform knows about the applicant, from every registered prefill provider.
 
@@ -383,7 +389,7 @@ def merged_prefill(ctx: registry.ApplicantContext) -> registry.Prefill:
 
 
 def applicant_organization(principal: Principal, defn: ServiceDefinition, code: str | None,
-                           db: Session) -> Organization | None:
+                           db: Session) -> OrganizationRef | None:
     """The business a G2B application is made for: one the caller is an employer of."""
     if defn.relationship != "G2B":
         return None
@@ -400,9 +406,9 @@ def applicant_organization(principal: Principal, defn: ServiceDefinition, code: 
     raise DomainError("organization_required", N_("Choose the business you apply for."), field="organization")
 
 
-def eligibility_problems(db: Session, account: Account, defn: ServiceDefinition,
+def eligibility_problems(db: Session, account: AccountRef, defn: ServiceDefinition,
                          answers: dict[str, Any] | None = None,
-                         organization: Organization | None = None) -> list[DomainError]:
+                         organization: OrganizationRef | None = None) -> list[DomainError]:
     """Rules that fail for this applicant (rules over answers are checked again at submit)."""
     facts = applicant_context(db, account, defn, organization).applicant
     if answers is None:
@@ -416,11 +422,11 @@ def eligibility_problems(db: Session, account: Account, defn: ServiceDefinition,
 # --------------------------------------------------------------------------- drafts
 
 
-def get_draft(db: Session, account: Account, service_id: str) -> Draft | None:
+def get_draft(db: Session, account: AccountRef, service_id: str) -> Draft | None:
     return db.scalar(select(Draft).where(Draft.account_id == account.id, Draft.service_id == service_id))
 
 
-def save_draft(db: Session, account: Account, service_id: str, answers: dict[str, Any],
+def save_draft(db: Session, account: AccountRef, service_id: str, answers: dict[str, Any],
                documents: dict[str, Any] | None = None, *, replace: bool = False) -> Draft:
     """Keep answers given so far (unchecked) so the applicant can come back; merges unless ``replace``."""
     row = published(db, service_id)
@@ -444,7 +450,7 @@ def save_draft(db: Session, account: Account, service_id: str, answers: dict[str
     return draft
 
 
-def delete_draft(db: Session, account: Account, service_id: str) -> None:
+def delete_draft(db: Session, account: AccountRef, service_id: str) -> None:
     """Forget the draft a submission came from (one DELETE, whether or not there was one)."""
     db.execute(delete(Draft).where(Draft.account_id == account.id, Draft.service_id == service_id))
 
@@ -463,7 +469,7 @@ def upload_dir() -> Path:
     return Path(get_settings().data_dir) / "uploads"
 
 
-def store_upload(db: Session, account: Account, *, name: str, mime: str, data: bytes,
+def store_upload(db: Session, account: AccountRef, *, name: str, mime: str, data: bytes,
                  mime_types: tuple[str, ...] | None = None, max_size: int | None = None,
                  field: str = "file") -> StoredFile:
     """Keep an uploaded file after checking its size, declared type and that its content matches the type."""
@@ -547,7 +553,7 @@ def file_answers(defn: ServiceDefinition, answers: dict[str, Any],
     return found
 
 
-def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers: dict[str, Any],
+def _bind_files(db: Session, account: AccountRef, defn: ServiceDefinition, answers: dict[str, Any],
                 documents: dict[str, Any]) -> list[StoredFile]:
     """Every file answer must be an upload of this applicant not used elsewhere; stored metadata wins."""
     answered = file_answers(defn, answers, documents)
@@ -715,7 +721,7 @@ def _fee(db: Session, defn: ServiceDefinition, answers: dict[str, Any], facts: d
 
 
 def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDefinition,
-            org: Organization | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
+            org: OrganizationRef | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
             facts: dict[str, Any], files: list[StoredFile]) -> Application:
     now = clock.now()
     app = Application(reference=next_number(db, services_settings().reference_format, now),
