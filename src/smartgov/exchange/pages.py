@@ -38,7 +38,7 @@ PER_PAGE = 50
 
 def _data_access_page(request: Request, db: DbSession, principal: Principal, page: int = 1,
                       status_code: int = 200, **extra: Any) -> HTMLResponse:
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     params = PageParams(page=max(1, page), per_page=PER_PAGE)
     rows, total = paginate(db, privacy.visible_accesses_stmt(code), params)
     return render(request, "exchange/data_access.html", {
@@ -54,13 +54,13 @@ def data_access(request: Request, principal: CurrentPrincipal, db: DbSession, pa
 
 @router.get("/account/data-access/{access_id}/flag", response_class=HTMLResponse)
 def flag_form(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
-    row = privacy.visible_access(db, own_national_code(principal), access_id)
+    row = privacy.visible_access(db, own_national_code(db, principal), access_id)
     return render(request, "exchange/flag.html", {"row": access_rows(db, [row])[0]})
 
 
 @router.post("/account/data-access/{access_id}/flag")
 def flag(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     require(permissions.can_flag_access(principal))
     try:
         privacy.flag_access(db, principal.id, code, access_id, form.get("reason", ""))

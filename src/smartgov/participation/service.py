@@ -187,7 +187,7 @@ def _can_post(db: Session, account: AccountRef) -> None:
 
 def _record_activity(db: Session, account: AccountRef | None, process_kind: str, process_id: int, action: str,
                      phase: str | None = None) -> None:
-    person = account.person if account is not None else None
+    person = identity.person_profile(db, account.person_id) if account is not None else None
     db.add(Activity(
         person_id=person.id if person else None, process_kind=process_kind, process_id=process_id, action=action,
         phase=phase, province=person.province if person else None,
@@ -1531,8 +1531,9 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
         title = subject.title(lang) if callable(getattr(subject, "title", None)) else subject.title
         db.add(InAppNotification(account_id=account_id, message_id=message, params={"title": title}, link=link,
                                  outbox_id=outbox_id, created_at=now()))
-        if account.person is not None and account.person.email:
-            queue_email(db, to=account.person.email, template="participation.followed_update", lang=lang,
+        person = identity.person_profile(db, account.person_id)
+        if person is not None and person.email:
+            queue_email(db, to=person.email, template="participation.followed_update", lang=lang,
                         context={"title": title, "what": gettext(message, lang, title=title), "link": public_url(link)})
 
 
