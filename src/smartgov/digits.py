@@ -34,16 +34,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationInfo
 
-from smartgov import numerals
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
-from smartgov.numerals import ACCEPTED_ZEROS, INVISIBLE, LATIN, is_numeric_char  # noqa: F401 - decided there
 
+ACCEPTED_ZEROS = ("0", "\u06f0", "\u0660")
+"""The zero of each script we accept: Latin, Persian (Extended Arabic-Indic), Arabic-Indic."""
+
+LATIN = {ord(zero) + i: ord("0") + i for zero in ACCEPTED_ZEROS[1:] for i in range(10)}
+"""``str.translate`` table: Persian and Arabic-Indic digits to ASCII (free text keeps everything else)."""
+
+INVISIBLE = frozenset(
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+"""Invisible marks (soft hyphen, bidi marks/embeddings/isolates, zero-width characters, BOM) dropped from digits."""
+
+_TABLE = {**LATIN, **dict.fromkeys(map(ord, INVISIBLE))}
 _GROUPING = re.compile(r"[\s,\u066c'_]+")  # thousands separators: 1,250,000 · ۱٬۲۵۰٬۰۰۰ · 1 250 000
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212.()/]+")  # what people put between the digits of a code
 _WHOLE = re.compile(r"[0-9]{1,18}")  # 18 digits: every whole number fits a 64-bit column
@@ -68,11 +80,16 @@ class DigitsRefused(DomainError, ValueError):
         )
 
 
+def is_numeric_char(char: str) -> bool:
+    """Whether Unicode gives ``char`` a numeric value (digits of any script, superscripts, fractions, …)."""
+    return unicodedata.numeric(char, None) is not None
+
+
 def to_latin(text: str, field: str | None = None) -> str:
     """``text`` with accepted digits as ASCII and invisible marks dropped; :class:`DigitsRefused`
     if any other numeric character is left (``²``, ``５``, ``५``, ``①`` …)."""
-    out = numerals.latin(text)
-    if out is None:
+    out = text.translate(_TABLE)
+    if not out.isascii() and any(is_numeric_char(c) for c in out if c > "\x7f"):
         raise DigitsRefused(field)
     return out
 

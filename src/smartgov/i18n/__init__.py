@@ -17,7 +17,7 @@ from typing import Any
 import jdatetime
 from babel.messages.pofile import read_po
 
-from smartgov import clock, numerals
+from smartgov import clock
 
 LANGUAGES: tuple[str, ...] = ("fa", "en")
 DEFAULT_LANGUAGE = "fa"
@@ -108,7 +108,9 @@ def to_latin_digits(text: str) -> str:
     Digit-bearing values (codes, amounts, dates) go through ``smartgov.digits`` instead, which also
     refuses digits of other scripts; the scripts accepted are decided there, once.
     """
-    return text.translate(numerals.LATIN)
+    from smartgov import digits  # digits → errors → this module: imported on first use, not at the top
+
+    return text.translate(digits.LATIN)
 
 
 def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
@@ -146,20 +148,16 @@ def format_datetime(value: dt.datetime | None, lang: str | None = None) -> str:
 def jalali_to_gregorian(text: str) -> dt.date:
     """Parse ``1403/01/15`` (Persian or Latin digits, ``/`` or ``-``) into a Gregorian date.
 
-    Raises ``ValueError`` for anything that is not a real Jalali date (digits of other scripts included).
+    Raises ``ValueError`` for anything that is not a real Jalali date (``digits.DigitsRefused``,
+    a ``ValueError`` too, for digits of other scripts).
     """
-    parts = _latin_or_refuse(text).strip().replace("-", "/").split("/")
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+    from smartgov import digits
+
+    parts = digits.to_latin(text).strip().replace("-", "/").split("/")
+    if len(parts) != 3 or not all(digits.is_ascii_digits(p) and len(p) <= 4 for p in parts):
         raise ValueError(text)
     y, m, d = (int(p) for p in parts)
     return jdatetime.date(y, m, d).togregorian()
-
-
-def _latin_or_refuse(text: str) -> str:
-    out = numerals.latin(text)
-    if out is None:  # callers turn it into their "enter a real date" (typed values: ``digits.date``)
-        raise ValueError(text)
-    return out
 
 
 def parse_date(text: str) -> dt.date:
@@ -167,7 +165,9 @@ def parse_date(text: str) -> dt.date:
 
     Raises ``ValueError`` for anything that is not a real date (digits of other scripts included).
     """
-    text = _latin_or_refuse(text).strip()
+    from smartgov import digits
+
+    text = digits.to_latin(text).strip()
     if not text.isascii():  # fromisoformat reads any script's digits
         raise ValueError(text)
     return jalali_to_gregorian(text) if text[:2] in ("13", "14") else dt.date.fromisoformat(text)
