@@ -23,7 +23,7 @@ from sqlalchemy import select
 from smartgov import demo
 from smartgov.app import create_app
 from smartgov.db import Database
-from smartgov.identity import Account
+from smartgov.identity.models import Account
 from smartgov.settings import Settings
 from tests.factories import api_token
 

@@ -160,10 +160,10 @@ def user_create(
                                  help="Password (asked for when not given)."),
 ) -> None:
     """Create an account with one role; its holder counts as proven (an administrator vouches for them)."""
+    from smartgov import identity
     from smartgov.db import Database
     from smartgov.errors import DomainError
-    from smartgov.identity import service
-    from smartgov.identity.models import Role
+    from smartgov.identity import Role
 
     try:
         chosen = Role(role)
@@ -172,8 +172,8 @@ def user_create(
     database = Database(get_settings().database_url)
     try:
         with database.unit_of_work() as db:
-            person = service.person_by_code(db, national_code) if national_code else None
-            account = service.create_account(db, username=username, password=password, role=chosen,
+            person = identity.person_by_code(db, national_code) if national_code else None
+            account = identity.create_account(db, username=username, password=password, role=chosen,
                                              organization_code=organization, person=person, proof="admin")
             typer.echo(f"created account {account.username} ({chosen.value})")
     except DomainError as exc:
@@ -184,19 +184,16 @@ def user_create(
 @user_app.command("totp")
 def user_totp(username: str = typer.Argument(..., help="Login name.")) -> None:
     """Print the current TOTP code of an account (demo and support use; needs database access)."""
-    import pyotp
-    from sqlalchemy import select
-
+    from smartgov import identity
     from smartgov.db import Database
-    from smartgov.identity.models import Account
 
     database = Database(get_settings().database_url)
     with database.sessions() as db:
-        account = db.scalar(select(Account).where(Account.username == username.lower()))
-        if account is None or not account.mfa_secret:
+        code = identity.current_totp(db, username)
+        if code is None:
             typer.echo("no such account, or two-step verification not started", err=True)
             raise typer.Exit(2)
-        typer.echo(pyotp.TOTP(account.mfa_secret).now())
+        typer.echo(code)
 
 
 @settings_app.command("show")

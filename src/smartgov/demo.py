@@ -10,12 +10,12 @@ import datetime as dt
 import random
 from collections.abc import Callable, Collection
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from smartgov import identity
 from smartgov.db import Database
-from smartgov.identity import nationalcode, service
-from smartgov.identity.models import Account, Organization, OrgKind, Person, Role
+from smartgov.errors import NotFound
+from smartgov.identity import OrganizationView, OrgKind, PersonProfile, Role, nationalcode
 
 DEMO_PASSWORD = "Demo-pass-1405"  # noqa: S105 - published demo credential, never used outside the demo
 #: Fixed TOTP secrets for demo staff so the demo can be tried with any authenticator app.
@@ -92,14 +92,17 @@ def register(name: str, loader: Loader, order: int = 50) -> None:
         _loaders.sort()
 
 
-def _org(db: Session, code: str) -> Organization | None:
-    return db.scalar(select(Organization).where(Organization.code == code))
+def _org(db: Session, code: str) -> OrganizationView | None:
+    try:
+        return identity.organization_by_code(db, code)
+    except NotFound:
+        return None
 
 
 def _person(db: Session, rng: random.Random, prefix9: str | None = None,
-            names: tuple[str, str, str, str] | None = None) -> Person:
+            names: tuple[str, str, str, str] | None = None, province_en: str | None = None) -> PersonProfile:
     code = nationalcode.make(prefix9 or f"{rng.randrange(10**8, 10**9):09d}")
-    existing = service.person_by_code(db, code)
+    existing = identity.person_by_code(db, code)
     if existing:
         return existing
     if names is None:
@@ -112,40 +115,34 @@ def _person(db: Session, rng: random.Random, prefix9: str | None = None,
     birth = dt.date(1955, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 48))
     mobile = f"0912{rng.randrange(10**6, 10**7):07d}"
     # The demo people stand in for the population registry, which knows their mobile numbers.
-    return service.create_person(
+    return PersonProfile.of(identity.create_person(
         db, national_code=code, first_name_fa=first_fa, last_name_fa=last_fa, first_name_en=first_en,
         last_name_en=last_en, birth_date=birth, phone=mobile, registry_mobile=mobile,
-        email=f"{first_en.lower()}.{last_en.lower()}.{code[-4:]}@example.ir", gender=gender, province=province[1],
-    )
+        email=f"{first_en.lower()}.{last_en.lower()}.{code[-4:]}@example.ir", gender=gender,
+        province=province_en or province[1],
+    ))
 
 
 def load_identity(db: Session, rng: random.Random, people: int) -> list[tuple[str, str, str]]:
     for code, parent, name_fa, name_en in AGENCIES:
-        org = _org(db, code)
-        if org is None:
-            service.create_organization(db, code=code, kind=OrgKind.AGENCY, name_fa=name_fa, name_en=name_en,
-                                        parent_code=parent, province=BRANCH_PROVINCES.get(code))
-        elif org.province is None and code in BRANCH_PROVINCES:  # a demo loaded before branches served provinces
-            org.province = BRANCH_PROVINCES[code]
+        if _org(db, code) is None:
+            identity.create_organization(db, code=code, kind=OrgKind.AGENCY, name_fa=name_fa, name_en=name_en,
+                                         parent_code=parent, province=BRANCH_PROVINCES.get(code))
     for code, reg, name_fa, name_en in EMPLOYERS:
         if _org(db, code) is None:
-            service.create_organization(db, code=code, kind=OrgKind.EMPLOYER, name_fa=name_fa, name_en=name_en,
+            identity.create_organization(db, code=code, kind=OrgKind.EMPLOYER, name_fa=name_fa, name_en=name_en,
                                         registration_number=reg, province="Tehran")
     logins = []
     for role, username, org, names, prefix in STAFF:
-        account = db.scalar(select(Account).where(Account.username == username))
+        account: identity.AccountRef | None = identity.account_view_by_username(db, username)
         if account is None:
-            person = _person(db, rng, prefix, names)
-            account = service.create_account(db, username=username, password=DEMO_PASSWORD, role=role,
-                                             organization_code=org, person=person, proof="demo")
-            if username in DEMO_TOTP:
-                account.mfa_secret = DEMO_TOTP[username]
-                account.mfa_enabled = True
-        if username in STAFF_PROVINCES and account.person is not None:
-            account.person.province = STAFF_PROVINCES[username]
-        service.prove(db, account, "demo", actor_id=None)  # demo accounts are proven (a no-op once they are)
+            person = _person(db, rng, prefix, names, STAFF_PROVINCES.get(username))
+            account = identity.create_account(db, username=username, password=DEMO_PASSWORD, role=role,
+                                              organization_code=org, person=person, proof="demo",
+                                              totp_secret=DEMO_TOTP.get(username))
+        identity.prove(db, account, "demo", actor_id=None)  # demo accounts are proven (a no-op once they are)
         logins.append((role.value, username, DEMO_PASSWORD))
-    have = db.scalar(select(func.count()).select_from(Person)) or 0
+    have = identity.count_people(db)
     for _ in range(max(0, people - (have - len(STAFF)))):
         _person(db, rng)
     return logins

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from smartgov import clock
-from smartgov.identity import Account, Organization, Role, organization_by_code
+from smartgov.identity import Role, organization_by_code
+from smartgov.identity.models import Account, Organization
 from smartgov.participation import service
 from smartgov.participation.models import Consultation
 from tests.factories import create_account, create_agency

@@ -20,7 +20,7 @@ from sqlalchemy import func, inspect, select, text
 
 from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError
-from smartgov.identity import Account
+from smartgov.identity.models import Account
 from smartgov.participation import budgeting, election, service, verify_ballots
 from smartgov.participation.models import Ballot, Budget, ElectionKey, Poll, Voter
 from tests.participation.helpers import agency, citizen, count_votes

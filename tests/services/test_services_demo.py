@@ -7,7 +7,8 @@ import random
 from sqlalchemy import func, select
 
 from smartgov import demo
-from smartgov.identity import Account, Principal
+from smartgov.identity import Principal
+from smartgov.identity.models import Account
 from smartgov.services import demo as services_demo
 from smartgov.services import service
 from smartgov.services.models import Application

@@ -13,6 +13,7 @@ from fastapi import File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from smartgov import identity
 from smartgov.assessment import permissions, reports, service
 from smartgov.assessment.frameworks import Framework, Node, list_frameworks, load_framework
 from smartgov.assessment.models import AssessmentRound, SurveyResponse
@@ -37,8 +38,7 @@ from smartgov.assessment.schemas import (
 )
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, get_language
-from smartgov.identity import Principal, organization_by_code, require
-from smartgov.identity.models import Organization
+from smartgov.identity import Principal, Role, organization_by_code, require
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
@@ -102,7 +102,7 @@ def framework(framework_id: str, request: Request) -> FrameworkPublic:
 
 
 def round_public(db: DbSession, rnd: AssessmentRound) -> RoundPublic:
-    org = db.get(Organization, rnd.organization_id)
+    org = identity.organization_view(db, rnd.organization_id)
     n = service.counts(db, rnd)
     return RoundPublic(
         id=rnd.id,
@@ -142,8 +142,6 @@ def list_rounds(principal: CurrentPrincipal, db: DbSession, pagination: Paginati
     if permissions.can_list_all_rounds(principal):
         stmt = service.rounds_for(db, None)
     else:
-        from smartgov.identity import Role
-
         org_ids: set[int] = set()
         for org_id in principal.org_ids(Role.AGENCY_ADMIN):
             org_ids |= service.subtree(db, org_id)

@@ -14,9 +14,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.assessment.models import AssessmentRound, ResponseStatus, SurveyInstrument, SurveyResponse
-from smartgov.identity import Organization
+from smartgov.errors import NotFound
 
 DEMO_TITLE_EN = "Digital maturity self-assessment 1404"
 DEMO_RESPONDENTS = 240
@@ -49,8 +49,9 @@ def load(db: Session, rng: random.Random, people: int) -> None:
     """One closed DG round for the SSO with simulated answers (idempotent by title)."""
     from smartgov.assessment import service
 
-    org = db.scalar(select(Organization).where(Organization.code == "sso"))
-    if org is None:
+    try:
+        org = identity.organization_by_code(db, "sso")
+    except NotFound:
         return
     if db.scalar(select(AssessmentRound.id).where(AssessmentRound.title_en == DEMO_TITLE_EN)):
         return

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from markupsafe import Markup
 from sqlalchemy import select
 
-from smartgov import demo, digits
+from smartgov import demo, digits, identity
 from smartgov.assessment import charts, permissions, reports, service
 from smartgov.assessment import demo as assessment_demo
 from smartgov.assessment import roadmap as roadmap_data
@@ -20,8 +20,7 @@ from smartgov.assessment.network import network_svg
 from smartgov.assessment.schemas import RoundResults
 from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_, get_language, gettext, parse_date, to_latin_digits
-from smartgov.identity import Principal, Role, organization_by_code, require
-from smartgov.identity.models import Organization
+from smartgov.identity import OrganizationView, Principal, Role, organization_by_code, require
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.fields import Id
@@ -118,11 +117,11 @@ def _managed(db: DbSession, principal: Principal, round_id: int) -> AssessmentRo
     return rnd
 
 
-def _admin_agencies(db: DbSession, principal: Principal) -> list[Organization]:
+def _admin_agencies(db: DbSession, principal: Principal) -> list[OrganizationView]:
     ids: set[int] = set()
     for org_id in principal.org_ids(Role.AGENCY_ADMIN):
         ids |= service.subtree(db, org_id)
-    return list(db.scalars(select(Organization).where(Organization.id.in_(ids)).order_by(Organization.code)))
+    return sorted(identity.organization_views(db, ids).values(), key=lambda o: o.code)
 
 
 @router.get("/assessment/rounds/new", response_class=HTMLResponse)

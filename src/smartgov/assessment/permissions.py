@@ -9,16 +9,24 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from smartgov import identity
 from smartgov.assessment.models import AssessmentRound, Invitation
-from smartgov.identity import Principal, Role, acts_for_agency, can_write, is_platform_admin
-from smartgov.identity.models import Organization
+from smartgov.identity import (
+    OrganizationRef,
+    OrganizationView,
+    Principal,
+    Role,
+    acts_for_agency,
+    can_write,
+    is_platform_admin,
+)
 
 
-def _org(db: Session, rnd: AssessmentRound) -> Organization | None:
-    return db.get(Organization, rnd.organization_id)
+def _org(db: Session, rnd: AssessmentRound) -> OrganizationView | None:
+    return identity.organization_view(db, rnd.organization_id)
 
 
-def can_create_round(db: Session, principal: Principal, org: Organization) -> bool:
+def can_create_round(db: Session, principal: Principal, org: OrganizationRef) -> bool:
     """Agency admins start rounds for their agency (or one below it)."""
     return can_write(principal) and acts_for_agency(db, principal, org, Role.AGENCY_ADMIN)
 

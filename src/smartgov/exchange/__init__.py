@@ -67,13 +67,13 @@ from smartgov.exchange.providers import (
     PERSON_STATUS_SCHEMA,
     register_provider,
 )
+from smartgov.exchange.purposes import ensure_purpose
 from smartgov.exchange.service import (
     FetchResult,
     Outcome,
     create_member,
     create_service,
     create_subsystem,
-    ensure_purpose,
     export_configuration,
     fetch,
     find_subsystem,
@@ -82,8 +82,10 @@ from smartgov.exchange.service import (
     receive,
     rotate_key,
 )
+from smartgov.identity import install_registry_reader
 
 _install_prefill()  # the e-services engine asks the exchange when it prefills applications
+install_registry_reader(fetch)  # identity asks the population registry through the exchange (the proof)
 
 __all__ = [
     "ACCESS_EVENT",

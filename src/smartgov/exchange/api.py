@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Body, Query
 
+from smartgov import identity
 from smartgov.errors import NotFound
 from smartgov.exchange import envelope as env
 from smartgov.exchange import permissions, privacy, service
@@ -34,7 +35,6 @@ from smartgov.exchange.schemas import (
     SubsystemPublic,
 )
 from smartgov.identity import Principal, require
-from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
@@ -219,16 +219,17 @@ def access_rows(db: DbSession, rows: list[PersonDataAccess], flags: dict[int, Ac
     return out
 
 
-def own_national_code(principal: Principal) -> str:
+def own_national_code(db: DbSession, principal: Principal) -> str:
     require(permissions.can_view_own_data_access(principal))
-    assert principal.account.person is not None
-    return principal.account.person.national_code
+    person = identity.person_profile(db, principal.account.person_id)
+    assert person is not None  # can_view_own_data_access
+    return person.national_code
 
 
 @router.get("/my-data-access", response_model=Page[DataAccessPublic])
 def my_data_access(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Who read your data: every agency call and official's view, newest first (only your own)."""
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     rows, total = paginate(db, privacy.visible_accesses_stmt(code), pagination)
     return page_of(access_rows(db, rows, privacy.flags_by(db, principal.id)), total, pagination)
 
@@ -236,7 +237,7 @@ def my_data_access(principal: CurrentPrincipal, db: DbSession, pagination: Pagin
 @router.post("/my-data-access/{access_id}/flag", status_code=201, response_model=FlagPublic)
 def flag_my_data_access(access_id: Id, body: FlagCreate, principal: CurrentPrincipal, db: DbSession) -> FlagPublic:
     """Flag an access you think was wrong; it opens a case for the data-protection officer."""
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     require(permissions.can_flag_access(principal))
     flag = privacy.flag_access(db, principal.id, code, access_id, body.reason)
     db.commit()

@@ -9,11 +9,11 @@ import random
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartgov import demo
+from smartgov import demo, identity
 from smartgov.exchange import privacy, providers, service
 from smartgov.exchange.envelope import ClientAddress
 from smartgov.exchange.models import ExchangeService, PersonDataAccess
-from smartgov.identity import PROOF_PURPOSE, PROOF_REGISTRY_SERVICE, Account, nationalcode
+from smartgov.identity import PROOF_PURPOSE, PROOF_REGISTRY_SERVICE, nationalcode
 
 INSTANCE = "IR"
 
@@ -93,7 +93,8 @@ def load(db: Session, rng: random.Random, people: int) -> None:
         return
     service.fetch(db, "IR/GOV/sso/pension", "person-status", citizen, "pension-claim")
     service.fetch(db, "IR/GOV/sso/pension", "person-status", citizen, "eligibility-check")
-    official = db.scalar(select(Account.id).where(Account.username == "official"))
+    found = identity.account_view_by_username(db, "official")
+    official = found.id if found else None
     privacy.record_access(db, citizen, official, "sso-thr", "insurance.contribution_record", "pension-claim",
                           actor_label="official", what_fa="سابقهٔ پرداخت حق بیمه", what_en="Contribution record")
 

@@ -9,13 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.errors import DomainError
 from smartgov.exchange import permissions, privacy, service
 from smartgov.exchange.api import access_rows, own_national_code
 from smartgov.i18n import N_, get_language, jalali_to_gregorian, parse_date
 from smartgov.identity import Principal, Role, require
-from smartgov.identity import service as identity
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm, field_errors
@@ -39,7 +38,7 @@ PER_PAGE = 50
 
 def _data_access_page(request: Request, db: DbSession, principal: Principal, page: int = 1,
                       status_code: int = 200, **extra: Any) -> HTMLResponse:
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     params = PageParams(page=max(1, page), per_page=PER_PAGE)
     rows, total = paginate(db, privacy.visible_accesses_stmt(code), params)
     return render(request, "exchange/data_access.html", {
@@ -55,13 +54,13 @@ def data_access(request: Request, principal: CurrentPrincipal, db: DbSession, pa
 
 @router.get("/account/data-access/{access_id}/flag", response_class=HTMLResponse)
 def flag_form(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
-    row = privacy.visible_access(db, own_national_code(principal), access_id)
+    row = privacy.visible_access(db, own_national_code(db, principal), access_id)
     return render(request, "exchange/flag.html", {"row": access_rows(db, [row])[0]})
 
 
 @router.post("/account/data-access/{access_id}/flag")
 def flag(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSession, form: PostedForm) -> Response:
-    code = own_national_code(principal)
+    code = own_national_code(db, principal)
     require(permissions.can_flag_access(principal))
     try:
         privacy.flag_access(db, principal.id, code, access_id, form.get("reason", ""))

@@ -22,11 +22,11 @@ def can_view_monitoring(principal: Principal) -> bool:
 
 def can_view_own_data_access(principal: Principal) -> bool:
     """Anyone with a person record sees who read that person's data (only their own)."""
-    return principal.account.person is not None
+    return principal.account.person_id is not None
 
 
 def can_flag_access(principal: Principal) -> bool:
-    return principal.account.person is not None and can_write(principal)
+    return principal.account.person_id is not None and can_write(principal)
 
 
 def can_view_data_protection(principal: Principal) -> bool:

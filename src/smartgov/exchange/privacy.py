@@ -15,10 +15,11 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, events, identity
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.exchange.events import ACCESS_FLAG_RESOLVED, ACCESS_FLAGGED, ACCESS_HIDDEN, PERSON_DATA_ACCESSED
 from smartgov.exchange.models import AccessFlag, PersonDataAccess
+from smartgov.exchange.purposes import ensure_purpose
 from smartgov.i18n import N_
 from smartgov.identity import nationalcode
 
@@ -28,9 +29,7 @@ ACCESS_EVENT = PERSON_DATA_ACCESSED
 
 def _national_code(db: Session, person: int | str) -> str:
     if isinstance(person, int):
-        from smartgov.identity import Person
-
-        found = db.get(Person, person)
+        found = identity.person_profile(db, person)
         if found is None:
             raise NotFound("person", field="person")
         return found.national_code
@@ -71,8 +70,6 @@ def _on_access_event(db: Session, event: events.Event) -> None:
         raise DomainError("access_incomplete", N_("Say what was read and why."), field="person")
     purpose = str(data.get("purpose") or "")
     if purpose and data.get("purpose_fa") and data.get("purpose_en"):
-        from smartgov.exchange.service import ensure_purpose
-
         ensure_purpose(db, purpose, str(data["purpose_fa"]), str(data["purpose_en"]))
     record_access(db, int(person) if isinstance(person, int) else str(person), event.actor_id,
                   data.get("agency_code"), str(data.get("what") or data.get("service") or ""),

@@ -116,12 +116,9 @@ def person_status(db: Session, national_code: str, params: dict[str, Any]) -> di
 def person_mobile(db: Session, national_code: str, params: dict[str, Any]) -> dict[str, Any]:
     """The mobile number the civil registry holds for a person (``null`` if none): where a sign-up's
     proof code goes. A service of its own, so that reading names does not also give phone numbers."""
-    from smartgov.identity import person_by_code
+    from smartgov.identity import nationalcode, registry_mobile
 
-    person = person_by_code(db, national_code)
-    if person is None:
-        raise NotFound("person", field="person")
-    return {"national_code": person.national_code, "mobile": person.registry_mobile}
+    return {"national_code": nationalcode.normalize(national_code), "mobile": registry_mobile(db, national_code)}
 
 
 register_provider("person-status", person_status)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -47,12 +46,12 @@ from smartgov.exchange.models import (
     ExchangeKey,
     ExchangeMember,
     ExchangeMessage,
-    ExchangePurpose,
     ExchangeSeenMessage,
     ExchangeService,
     ExchangeSubsystem,
 )
 from smartgov.exchange.providers import provider_for
+from smartgov.exchange.purposes import check_code, ensure_purpose, purpose_labels
 from smartgov.i18n import N_
 from smartgov.identity import nationalcode
 from smartgov.settings import get_settings
@@ -64,7 +63,6 @@ MAX_TTL = dt.timedelta(minutes=10)
 #: Validity given to messages we send.
 DEFAULT_TTL = dt.timedelta(minutes=2)
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 
 #: Reason code → (HTTP status, English message) for every refusal the receiver gives.
 REASONS: dict[str, tuple[int, str]] = {
@@ -121,20 +119,12 @@ def _unseal(key: ExchangeKey) -> bytes:
 # --------------------------------------------------------------------------- registry
 
 
-def _check_code(value: str, what: str) -> str:
-    value = value.strip()
-    if not _CODE.match(value):
-        raise DomainError("invalid_code", N_("Codes are Latin letters, digits, dots, dashes or underscores."),
-                          field=what)
-    return value
-
-
 def create_member(db: Session, *, instance: str, member_class: str, member_code: str, name_fa: str, name_en: str,
                   organization_code: str | None = None, server_url: str | None = None,
                   actor_id: int | None = None) -> ExchangeMember:
     """Register a member; ``server_url`` set means it is hosted by another instance."""
-    instance, member_class, member_code = (_check_code(instance, "instance"), _check_code(member_class, "member_class"),
-                                           _check_code(member_code, "member_code"))
+    instance, member_class, member_code = (check_code(instance, "instance"), check_code(member_class, "member_class"),
+                                           check_code(member_code, "member_code"))
     if find_member(db, instance, member_class, member_code) is not None:
         raise Conflict("duplicate_member", N_("This member is already registered."), field="member_code")
     if organization_code and server_url is None:
@@ -160,7 +150,7 @@ def find_member(db: Session, instance: str, member_class: str, member_code: str)
 def create_subsystem(db: Session, member: ExchangeMember, code: str, *,
                      actor_id: int | None = None) -> ExchangeSubsystem:
     """Add a subsystem to a member; local subsystems get a signing key at once."""
-    code = _check_code(code, "subsystem_code")
+    code = check_code(code, "subsystem_code")
     if find_subsystem(db, env.ClientAddress(instance=member.instance, member_class=member.member_class,
                                             member_code=member.member_code, subsystem_code=code)):
         raise Conflict("duplicate_subsystem", N_("This subsystem is already registered."), field="subsystem_code")
@@ -256,25 +246,10 @@ def signing_key(db: Session, sub: ExchangeSubsystem) -> tuple[str, bytes]:
     return key.key_id, _unseal(key)
 
 
-def ensure_purpose(db: Session, code: str, label_fa: str, label_en: str) -> ExchangePurpose:
-    """The purpose ``code``, created with these labels if new."""
-    code = _check_code(code, "purpose")
-    purpose = db.scalar(select(ExchangePurpose).where(ExchangePurpose.code == code))
-    if purpose is None:
-        purpose = ExchangePurpose(code=code, label_fa=label_fa, label_en=label_en)
-        db.add(purpose)
-        db.flush()
-    return purpose
-
-
-def purpose_labels(db: Session) -> dict[str, ExchangePurpose]:
-    return {p.code: p for p in db.scalars(select(ExchangePurpose))}
-
-
 def create_service(db: Session, sub: ExchangeSubsystem, *, code: str, version: str = "v1", name_fa: str, name_en: str,
                    response_schema: dict[str, Any], actor_id: int | None = None) -> ExchangeService:
     """Offer a data service from a subsystem; its answers must follow ``response_schema``."""
-    code, version = _check_code(code, "service_code"), _check_code(version, "service_version")
+    code, version = check_code(code, "service_code"), check_code(version, "service_version")
     if db.scalar(select(ExchangeService.id).where(ExchangeService.subsystem_id == sub.id, ExchangeService.code == code,
                                                   ExchangeService.version == version)):
         raise Conflict("duplicate_service", N_("This service is already offered."), field="service_code")

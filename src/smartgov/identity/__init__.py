@@ -1,10 +1,12 @@
 """Identity and access: people, organizations, accounts, roles, sessions, tokens, MFA, the one
 throttle for every secret, and the proof that an account's holder is its person (``README.md``).
 
-Other modules use only this surface.
+Other modules use only this surface: functions, the caller (``Principal``) and read models
+(``AccountView``, ``PersonProfile``, ``OrganizationView``, frozen values). Identity's tables
+(``models.py``) are its own: no other module imports them (``tests/test_architecture.py``).
 """
 
-from smartgov.identity.models import MFA_ROLES, PROOF_METHODS, Account, Organization, OrgKind, Person, Role
+from smartgov.identity.models import MFA_ROLES, PROOF_METHODS, OrgKind, Role
 from smartgov.identity.nationalcode import NationalCode
 from smartgov.identity.permissions import (
     PersonNotProven,
@@ -17,39 +19,106 @@ from smartgov.identity.permissions import (
 )
 from smartgov.identity.proof import PURPOSE as PROOF_PURPOSE
 from smartgov.identity.proof import REGISTRY_SERVICE as PROOF_REGISTRY_SERVICE
+from smartgov.identity.proof import install_registry_reader
 from smartgov.identity.service import (
     Principal,
+    SessionCaller,
+    account_view,
+    account_view_by_username,
+    account_views,
+    accounts_of_people_reached_at,
+    agencies,
+    agency_ancestors,
+    agency_subtree,
+    branch_serving,
+    caller_for_session,
+    check_national_code,
+    count_people,
     create_account,
     create_organization,
     create_person,
+    current_totp,
+    list_organizations,
     organization_by_code,
+    organization_code,
+    organization_code_of,
+    organization_view,
+    organization_views,
+    people_for_registers,
+    people_without_account,
     person_by_code,
+    person_demographics,
+    person_profile,
+    principal_for_token,
+    principal_of,
     prove,
+    registry_mobile,
+    sha256,
+    staff_of,
+    store_token_use,
+    token_caller_select,
+    token_live,
+    token_stamp_due,
 )
+from smartgov.identity.views import AccountRef, AccountView, OrganizationRef, OrganizationView, PersonProfile
 
 __all__ = [
     "MFA_ROLES",
     "PROOF_METHODS",
     "PROOF_PURPOSE",
     "PROOF_REGISTRY_SERVICE",
-    "Account",
+    "AccountRef",
+    "AccountView",
     "NationalCode",
     "OrgKind",
-    "Organization",
-    "Person",
+    "OrganizationRef",
+    "OrganizationView",
     "PersonNotProven",
+    "PersonProfile",
     "Principal",
     "Role",
+    "SessionCaller",
+    "account_view",
+    "account_view_by_username",
+    "account_views",
+    "accounts_of_people_reached_at",
     "acts_for_agency",
+    "agencies",
+    "agency_ancestors",
+    "agency_subtree",
+    "branch_serving",
+    "caller_for_session",
     "can_use_personal_records",
     "can_write",
+    "check_national_code",
+    "count_people",
     "create_account",
     "create_organization",
     "create_person",
+    "current_totp",
+    "install_registry_reader",
     "is_platform_admin",
+    "list_organizations",
     "organization_by_code",
+    "organization_code",
+    "organization_code_of",
+    "organization_view",
+    "organization_views",
+    "people_for_registers",
+    "people_without_account",
     "person_by_code",
+    "person_demographics",
+    "person_profile",
+    "principal_for_token",
+    "principal_of",
     "prove",
+    "registry_mobile",
     "require",
     "require_personal_records",
+    "sha256",
+    "staff_of",
+    "store_token_use",
+    "token_caller_select",
+    "token_live",
+    "token_stamp_due",
 ]

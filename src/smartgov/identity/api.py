@@ -31,6 +31,7 @@ from smartgov.identity.schemas import (
     TokenCreated,
     TokenPublic,
 )
+from smartgov.identity.views import OrganizationView
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, client_ip
 from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
@@ -50,7 +51,7 @@ def account_public(account: Account) -> AccountPublic:
     )
 
 
-def org_public(db: DbSession, org: Organization) -> OrganizationPublic:
+def org_public(db: DbSession, org: Organization | OrganizationView) -> OrganizationPublic:
     parent = db.get(Organization, org.parent_id) if org.parent_id else None
     return OrganizationPublic(code=org.code, kind=org.kind.value, name_fa=org.name_fa, name_en=org.name_en,
                               parent=parent.code if parent else None, registration_number=org.registration_number)

@@ -7,56 +7,23 @@ Each check returns ``True``/``False``; the edge turns ``False`` into 403 with
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Protocol
-
 from sqlalchemy.orm import Session
 
-from smartgov.errors import DomainError, Forbidden
-from smartgov.i18n import N_
+from smartgov.errors import Forbidden
 from smartgov.identity.models import Organization, Role
+from smartgov.identity.personal import (  # noqa: F401 - the proof rule belongs with the other checks
+    PersonNotProven,
+    Proof,
+    can_use_personal_records,
+    require_personal_records,
+)
 from smartgov.identity.service import Principal, descendants
+from smartgov.identity.views import OrganizationRef
 
 
 def require(allowed: bool) -> None:
     if not allowed:
         raise Forbidden()
-
-
-class Proof(Protocol):
-    """What the rule reads: an ``Account``, or a row that selected ``Account.proven_at`` (the fast paths)."""
-
-    @property
-    def proven_at(self) -> dt.datetime | None: ...
-
-
-def can_use_personal_records(account: Proof) -> bool:
-    """May this account see or act on personal records? Only once its holder was shown to be its
-    person (a code sent to the registry's mobile, an official, or an administrator who created it).
-
-    Until then it may browse, start drafts and look after the account itself. The one rule for
-    every route that shows or acts on personal records: ``web.deps.CurrentPrincipal`` applies it
-    to every signed-in route, the submission's and the status read's fast paths and
-    participation's verification levels ask it too.
-    """
-    return account.proven_at is not None
-
-
-class PersonNotProven(DomainError):
-    """403 ``person_not_proven``: pages add a link to the proof step."""
-
-    status = 403
-
-    def __init__(self) -> None:
-        super().__init__("person_not_proven", N_(
-            "First prove that this account is yours: we send a code to the mobile number the population "
-            "registry holds for your national code, or an official checks your national card at any office."))
-
-
-def require_personal_records(account: Proof) -> None:
-    """:func:`can_use_personal_records`, raising :class:`PersonNotProven`."""
-    if not can_use_personal_records(account):
-        raise PersonNotProven()
 
 
 def can_write(principal: Principal) -> bool:
@@ -68,7 +35,7 @@ def is_platform_admin(principal: Principal) -> bool:
     return principal.has_role(Role.PLATFORM_ADMIN)
 
 
-def acts_for_agency(db: Session, principal: Principal, org: Organization, *roles: Role) -> bool:
+def acts_for_agency(db: Session, principal: Principal, org: OrganizationRef, *roles: Role) -> bool:
     """True if ``principal`` holds one of ``roles`` in ``org`` or in an agency above it."""
     for org_id in principal.org_ids(*roles):
         if org.id == org_id:
@@ -79,14 +46,14 @@ def acts_for_agency(db: Session, principal: Principal, org: Organization, *roles
     return False
 
 
-def can_view_agency_staff(db: Session, principal: Principal, org: Organization) -> bool:
+def can_view_agency_staff(db: Session, principal: Principal, org: OrganizationRef) -> bool:
     """Officials and agency admins see their own agency's staff; platform admins and auditors see all."""
     if is_platform_admin(principal) or principal.has_role(Role.AUDITOR):
         return True
     return acts_for_agency(db, principal, org, Role.OFFICIAL, Role.AGENCY_ADMIN)
 
 
-def can_create_account(db: Session, principal: Principal, role: Role, org: Organization | None) -> bool:
+def can_create_account(db: Session, principal: Principal, role: Role, org: OrganizationRef | None) -> bool:
     """Platform admins create any account; agency admins create officials and admins in their subtree."""
     if not can_write(principal):
         return False

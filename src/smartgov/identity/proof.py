@@ -20,7 +20,9 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -116,17 +118,30 @@ def _check_resend(db: Session, person_id: int) -> None:
                                "prove it in person at any office."), max(1, wait))
 
 
+#: How the population registry is asked: ``(db, client, service, national_code, purpose, actor_account_id=…)``
+#: answering with ``ok``, ``data`` and ``reason`` (``exchange.fetch``). The exchange builds on identity,
+#: so it installs itself here (``install_registry_reader``) instead of identity importing it.
+RegistryReader = Callable[..., Any]
+_registry_reader: RegistryReader | None = None
+
+
+def install_registry_reader(reader: RegistryReader) -> None:
+    """Ask the population registry through ``reader`` (the exchange calls this when it is loaded)."""
+    global _registry_reader
+    _registry_reader = reader
+
+
 def registry_mobile(db: Session, account: Account) -> str:
     """The mobile number the population registry holds for the account's person, asked through the exchange."""
-    from smartgov import exchange  # the exchange builds on identity; identity asks it only here
-
     assert account.person is not None
     unreachable = DomainError("registry_unavailable", N_(
         "We could not reach the population registry just now. Try again later, or prove it in person at any "
         "office."), status=503)
+    if _registry_reader is None:  # no exchange in this deployment
+        raise unreachable
     try:
-        result = exchange.fetch(db, get_settings().proof_registry_client, REGISTRY_SERVICE,
-                                account.person.national_code, PURPOSE, actor_account_id=account.id)
+        result = _registry_reader(db, get_settings().proof_registry_client, REGISTRY_SERVICE,
+                                  account.person.national_code, PURPOSE, actor_account_id=account.id)
     except DomainError:  # the platform's own subsystem is not configured
         raise unreachable from None
     mobile = result.data.get("mobile") if result.ok and result.data else None

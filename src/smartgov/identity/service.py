@@ -10,17 +10,19 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Select, bindparam, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, inspect, literal, select, update
+from sqlalchemy.orm import InstanceState, Session, aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from smartgov import clock, digits, events
-from smartgov.db import Database
+from smartgov.db import Database, database_of, keep
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, to_latin_digits
 from smartgov.identity import nationalcode, throttle
@@ -53,6 +55,8 @@ from smartgov.identity.models import (
     Role,
     RoleGrant,
 )
+from smartgov.identity.personal import require_personal_records
+from smartgov.identity.views import AccountRef, AccountView, OrganizationRef, OrganizationView, PersonProfile
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.settings import get_settings, public_url
 
@@ -186,9 +190,10 @@ def create_person(
     return person
 
 
-def person_by_code(db: Session, national_code: str) -> Person | None:
+def person_by_code(db: Session, national_code: str) -> PersonProfile | None:
     """The person with this national code, typed in any accepted digits (foreign digits: 422)."""
-    return db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
+    row = db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
+    return PersonProfile.of(row) if row is not None else None
 
 
 def create_organization(
@@ -222,21 +227,23 @@ def create_organization(
     return org
 
 
-def organization_by_code(db: Session, code: str) -> Organization:
+def organization_by_code(db: Session, code: str) -> OrganizationView:
+    """The organization with this code (404 naming the field ``organization`` if none)."""
     org = db.scalar(select(Organization).where(Organization.code == code))
     if org is None:
         raise NotFound("organization", field="organization")
-    return org
+    return OrganizationView.of(org)
 
 
-def list_organizations(db: Session, kind: OrgKind | None = None) -> list[Organization]:
+def list_organizations(db: Session, kind: OrgKind | None = None) -> list[OrganizationView]:
+    """Every organization (of ``kind``), by code."""
     stmt = select(Organization).order_by(Organization.code)
     if kind:
         stmt = stmt.where(Organization.kind == kind)
-    return list(db.scalars(stmt))
+    return [OrganizationView.of(o) for o in db.scalars(stmt)]
 
 
-def descendants(db: Session, org: Organization) -> set[int]:
+def descendants(db: Session, org: OrganizationRef | Organization) -> set[int]:
     """Ids of ``org`` and every organization below it (agency admins manage their subtree)."""
     ids = {org.id}
     frontier = [org.id]
@@ -257,16 +264,18 @@ def create_account(
     password: str,
     role: Role,
     organization_code: str | None = None,
-    person: Person | None = None,
+    person: PersonProfile | Person | None = None,
     language: str = "fa",
     actor_id: int | None = None,
     proof: str | None = None,
+    totp_secret: str | None = None,
 ) -> Account:
     """Create an account holding one role (scoped roles need an organization).
 
     ``proof`` says how its holder is already known to be its person (``"admin"`` when an
     administrator creates it, ``"demo"`` for the demo); ``None`` leaves it to be proven
-    (self-registration: :mod:`smartgov.identity.proof`).
+    (self-registration: :mod:`smartgov.identity.proof`). ``totp_secret`` sets up the second factor
+    at once (the demo's staff, whose secrets are published so any authenticator app can try them).
     """
     name = check_username(username)
     if db.scalar(select(Account.id).where(Account.username == name)):
@@ -284,7 +293,8 @@ def create_account(
     now = clock.now()
     account = Account(
         username=name, password_hash=hash_password(password), person_id=person.id if person else None,
-        is_active=True, language=language, mfa_enabled=False, created_at=now, password_changed_at=now,
+        is_active=True, language=language, mfa_secret=totp_secret, mfa_enabled=totp_secret is not None,
+        created_at=now, password_changed_at=now,
     )
     account.grants.append(RoleGrant(role=role, organization_id=org.id if org else None, created_at=now))
     db.add(account)
@@ -296,7 +306,7 @@ def create_account(
     return account
 
 
-def prove(db: Session, account: Account, method: str, *, actor_id: int | None) -> Account:
+def prove(db: Session, account: Account | AccountRef, method: str, *, actor_id: int | None) -> Account:
     """Record that the account's holder is its person (``method``: one of ``PROOF_METHODS``).
 
     One person, one account: other accounts linked to the same person that never proved it
@@ -304,6 +314,11 @@ def prove(db: Session, account: Account, method: str, *, actor_id: int | None) -
     """
     if method not in PROOF_METHODS:
         raise DomainError("invalid_method", N_("Choose one of the allowed values."), field="method")
+    if not isinstance(account, Account):  # another module's view of it: the row is identity's to change
+        row = db.get(Account, account.id)
+        if row is None:
+            raise NotFound("account")
+        account = row
     if account.proven_at is not None:
         return account
     account.proven_at = clock.now()
@@ -347,7 +362,7 @@ def register_citizen(db: Session, data: dict[str, object]) -> Account:
             errors.append(exc)
     if errors:
         raise ValidationFailed(errors)
-    person = person_by_code(db, code)
+    person: PersonProfile | Person | None = person_by_code(db, code)
     if person is not None:
         if person.birth_date != data["birth_date"]:
             raise DomainError("identity_mismatch", N_("The national code and birth date do not match our records."),
@@ -382,8 +397,6 @@ def update_profile(db: Session, account: Account, *, phone: str | None, email: s
     only its language.
     """
     if account.person is not None and (phone is not None or email is not None):
-        from smartgov.identity.permissions import require_personal_records  # permissions imports this module
-
         require_personal_records(account)
         if phone is not None:
             account.person.phone = digits.phone(phone) if phone.strip() else None
@@ -712,3 +725,273 @@ class Principal:
     def org_ids(self, *roles: Role) -> set[int]:
         """Organizations in which the account holds any of ``roles``."""
         return {g.organization_id for g in self.account.grants if g.role in roles and g.organization_id}
+
+
+# --------------------------------------------------------------------------- who is calling
+
+
+@dataclass(frozen=True)
+class SessionCaller:
+    """A live browser session and its account; ``principal`` is ``None`` while the second factor is due."""
+
+    session: LoginSession
+    account: Account
+    principal: Principal | None
+
+
+def principal_for_token(db: Session, raw: str, ip: str) -> Principal | None:
+    """The caller of ``Authorization: Bearer <raw>``, its last use stored; ``None`` for a wrong token.
+
+    A wrong token is a wrong secret like any other: counted against the IP, and refused with 429
+    once the IP is throttled (``throttle``), before the caller answers 401.
+    """
+    found = account_for_token(db, raw)
+    if found is None:
+        throttle.refuse_if_throttled(db, "token", None, ip)
+        throttle.failed(db, "token", None, ip)
+        return None
+    account, token = found
+    _record_use(db, token)
+    return Principal(account=account, scopes=set(token.scopes), via_token=True)
+
+
+def caller_for_session(db: Session, raw: str) -> SessionCaller | None:
+    """The caller of a session cookie, its sliding expiry stored; ``None`` if the session or account is gone."""
+    sess = session_by_token(db, raw)
+    if sess is None:
+        return None
+    _record_use(db, sess)
+    account = account_by_id(db, sess.account_id)
+    if account is None or not account.is_active:
+        return None
+    principal = Principal(account=account) if mfa_satisfied(account, sess) else None
+    return SessionCaller(session=sess, account=account, principal=principal)
+
+
+def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
+    """Store a token's last use or a session's sliding expiry now (at most every few minutes).
+
+    It is a fact of its own: it must stick when the request itself only reads (and so never
+    commits) or fails. On PostgreSQL it goes through the bookkeeping connection (one statement,
+    no fsync, no transaction for the request); on SQLite it is committed with the session.
+    """
+    if not db.is_modified(credential):
+        return
+    database = database_of(db)
+    conn = database.bookkeeping() if database is not None else None
+    if conn is None:
+        db.commit()
+        return
+    state: InstanceState[Any] = inspect(credential)
+    changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
+    model = type(credential)
+    with conn:
+        conn.execute(update(model).where(model.id == credential.id).values(**changed))
+    for key, value in changed.items():  # stored: nothing left for the session to flush
+        set_committed_value(credential, key, value)
+
+
+def token_caller_select(*person_columns: str) -> Select[Any]:
+    """Token → account (→ person) as labelled columns, for the paths that read the caller with their own
+    facts in one statement (the submission, the status read) and never build a ``Principal``.
+
+    Columns: ``token_id``, ``revoked_at``, ``expires_at``, ``last_used_at``, ``scopes``, ``account_id``,
+    ``username``, ``language``, ``is_active``, ``proven_at``, ``person_id`` and the ``person_columns``
+    asked for (names of :class:`PersonProfile` fields). The token is ``bindparam("token_hash")``
+    (:func:`sha256` of the raw token); judge the row with :func:`token_live`, store its use with
+    :func:`store_token_use`. The caller's statement joins its own tables on the ``account_id`` column.
+    """
+    unknown = set(person_columns) - set(PersonProfile.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"not a person's public column: {sorted(unknown)}")
+    stmt = (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
+                   ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
+                   Account.is_active, Account.proven_at, Account.person_id,
+                   *(getattr(Person, c) for c in person_columns))
+            .select_from(ApiToken)
+            .join(Account, Account.id == ApiToken.account_id))
+    if person_columns:
+        stmt = stmt.outerjoin(Person, Person.id == Account.person_id)
+    return stmt.where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+#: Levels below an agency searched for the branch serving a province (a guard: the tree is shallow).
+BRANCH_DEPTH = 8
+
+
+def province_key(value: Any) -> Any:
+    """How provinces compare, in SQL: trimmed and lower-cased on both sides (``Tehran`` is ``tehran``)."""
+    return func.lower(func.trim(value))
+
+
+def branch_serving(agency_id: Any, province: Any) -> ColumnElement[Any]:
+    """The agency serving ``province`` in the subtree of ``agency_id``, as a scalar subquery.
+
+    ``agency_id`` and ``province`` are SQL expressions: bound values or columns of an enclosing query
+    (the submission reads it in the same statement as the applicant). The nearest such agency wins
+    (a provincial office before its sub-offices), then the lowest id; ``NULL`` when none serves it.
+    """
+    org = aliased(Organization)
+    child = aliased(Organization)
+    tree = (select(org.id.label("id"), literal(0, Integer).label("depth"))
+            .where(org.id == agency_id).correlate_except(org).cte("branch_tree", recursive=True, nesting=True))
+    tree = tree.union_all(select(child.id, tree.c.depth + 1)
+                          .where(child.parent_id == tree.c.id, tree.c.depth < BRANCH_DEPTH))
+    branch = aliased(Organization)
+    # The kind as stored (the enum's name), as a plain string: ``db.HotReads`` sends a statement's
+    # own values as they are, without the column type's conversion (an ``OrgKind`` is its value).
+    agency = literal(OrgKind.AGENCY.name, String)
+    return (select(branch.id).join(tree, tree.c.id == branch.id)
+            .where(branch.kind == agency, province_key(branch.province) == province_key(province))
+            .order_by(tree.c.depth, branch.id).limit(1).scalar_subquery())
+
+
+def organization_code_of(org_id: Any) -> Any:
+    """The code of the organization ``org_id`` (a column of the caller's statement), as a scalar subquery."""
+    return select(Organization.code).where(Organization.id == org_id).correlate_except(Organization).scalar_subquery()
+
+
+# --------------------------------------------------------------------------- lookups for other modules
+
+
+def organization_view(db: Session, org_id: int | None) -> OrganizationView | None:
+    """The organization ``org_id`` (``None`` if there is none)."""
+    row = db.get(Organization, org_id) if org_id is not None else None
+    return OrganizationView.of(row) if row is not None else None
+
+
+def organization_views(db: Session, ids: Iterable[int]) -> dict[int, OrganizationView]:
+    """Organizations by id, read in one query and kept in the session (later lookups need none)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = list(db.scalars(select(Organization).where(Organization.id.in_(wanted))))
+    keep(db, *rows)
+    return {o.id: OrganizationView.of(o) for o in rows}
+
+
+def organization_code(db: Session, org_id: int | None) -> str | None:
+    """The code of organization ``org_id`` (``None`` if it is gone)."""
+    found = organization_view(db, org_id)
+    return found.code if found else None
+
+
+def agency_subtree(db: Session, org_id: int) -> set[int]:
+    """``org_id`` and every organization below it (agency admins manage their subtree)."""
+    ids = {org_id}
+    frontier = [org_id]
+    while frontier:
+        children = list(db.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier))))
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return ids
+
+
+def agency_ancestors(db: Session, org_id: int) -> list[int]:
+    """The organizations above ``org_id``, nearest first."""
+    above: list[int] = []
+    row = db.get(Organization, org_id)
+    parent = row.parent_id if row else None
+    while parent is not None and parent not in above and parent != org_id:
+        above.append(parent)
+        row = db.get(Organization, parent)
+        parent = row.parent_id if row else None
+    return above
+
+
+def agencies(db: Session) -> list[OrganizationView]:
+    """Every agency, by code."""
+    return list_organizations(db, OrgKind.AGENCY)
+
+
+def person_profile(db: Session, person_id: int | None) -> PersonProfile | None:
+    """The person ``person_id`` (``None`` if there is none)."""
+    row = db.get(Person, person_id) if person_id is not None else None
+    return PersonProfile.of(row) if row is not None else None
+
+
+def account_view(db: Session, account_id: int | None) -> AccountView | None:
+    """The account ``account_id`` (``None`` if there is none)."""
+    row = db.get(Account, account_id) if account_id is not None else None
+    return AccountView.of(row) if row is not None else None
+
+
+def account_views(db: Session, ids: Iterable[int]) -> dict[int, AccountView]:
+    """Accounts by id, in one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {a.id: AccountView.of(a) for a in db.scalars(select(Account).where(Account.id.in_(wanted)))}
+
+
+def account_view_by_username(db: Session, username: str) -> AccountView | None:
+    """The account called ``username`` (usernames are stored lower-case)."""
+    row = db.scalar(select(Account).where(Account.username == username.strip().lower()))
+    return AccountView.of(row) if row is not None else None
+
+
+def accounts_of_people_reached_at(db: Session, phones: Iterable[str]) -> list[AccountView]:
+    """Active accounts whose person gave one of ``phones`` (spellings of one number), by id."""
+    people = select(Person.id).where(Person.phone.in_(list(phones)))
+    rows = db.scalars(select(Account).where(Account.person_id.in_(people), Account.is_active.is_(True))
+                      .order_by(Account.id))
+    return [AccountView.of(a) for a in rows]
+
+
+def principal_of(db: Session, account_id: int) -> Principal | None:
+    """An active account acting by itself (a worker's or the demo's step, an official assigned a case)."""
+    row = db.get(Account, account_id)
+    return Principal(account=row) if row is not None and row.is_active else None
+
+
+def registry_mobile(db: Session, national_code: str) -> str | None:
+    """The mobile number the population registry holds for a person (404 ``person`` if unknown).
+
+    Only the registry's answer to the exchange (service ``person-mobile``) reads it: it is where a
+    proof code goes, so it is not part of the person's profile.
+    """
+    row = db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
+    if row is None:
+        raise NotFound("person", field="person")
+    return row.registry_mobile
+
+
+def people_for_registers(db: Session) -> Iterator[tuple[int, str, dt.date]]:
+    """Every person's id, national code and birth date, by id: for a register that covers the whole
+    population (the insurance fund's), streamed so a national population is not held at once."""
+    stmt = select(Person.id, Person.national_code, Person.birth_date).order_by(Person.id)
+    for row in db.execute(stmt.execution_options(yield_per=10_000)):
+        yield row.id, row.national_code, row.birth_date
+
+
+def person_demographics(db: Session, person_ids: Any) -> list[tuple[int, str | None, dt.date, str | None]]:
+    """Id, province, birth date and gender of the people ``person_ids`` (ids, or a statement selecting
+    them): what participation statistics count, small cells suppressed by the caller."""
+    return [(r.id, r.province, r.birth_date, r.gender) for r in db.execute(
+        select(Person.id, Person.province, Person.birth_date, Person.gender).where(Person.id.in_(person_ids)))]
+
+
+def people_without_account(db: Session) -> list[PersonProfile]:
+    """People no account is linked to, by id (the demo gives them accounts)."""
+    linked = select(Account.person_id).where(Account.person_id.is_not(None))
+    return [PersonProfile.of(p) for p in db.scalars(select(Person).where(Person.id.not_in(linked)).order_by(Person.id))]
+
+
+def staff_of(db: Session, org_id: int, roles: Iterable[Role]) -> list[AccountView]:
+    """Accounts holding any of ``roles`` in organization ``org_id`` or below it, by username."""
+    wanted = set(roles)
+    return [AccountView.of(a) for a in accounts_in(db, agency_subtree(db, org_id)) if a.roles & wanted]
+
+
+def count_people(db: Session) -> int:
+    """How many people the platform knows (the demo tops the population up to a size)."""
+    return db.scalar(select(func.count()).select_from(Person)) or 0
+
+
+def current_totp(db: Session, username: str) -> str | None:
+    """The TOTP code an account's authenticator shows now (``smartgov user totp``: demo and support);
+    ``None`` if there is no such account or its second factor was never started."""
+    row = db.scalar(select(Account).where(Account.username == username.strip().lower()))
+    if row is None or not row.mfa_secret:
+        return None
+    return pyotp.TOTP(row.mfa_secret).now()

@@ -13,9 +13,10 @@ from typing import Annotated, Any
 from fastapi import File, Form, UploadFile
 from sqlalchemy import select
 
+from smartgov import identity
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, gettext, localize_digits
-from smartgov.identity import Organization, organization_by_code, require
+from smartgov.identity import OrganizationView, Role, organization_by_code, require
 from smartgov.services import Application, application_by_reference
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
@@ -52,12 +53,14 @@ def cell_errors(exc: DomainError) -> list[CellError]:
     return out
 
 
-def _person(principal: Any) -> Any:
+def _person(db: DbSession, principal: Any) -> identity.PersonProfile:
     require(permissions.can_view_own_record(principal))
-    return principal.account.person
+    person = identity.person_profile(db, principal.account.person_id)
+    assert person is not None  # the account's person (a foreign key)
+    return person
 
 
-def _employer(db: DbSession, principal: Any, code: str) -> Organization:
+def _employer(db: DbSession, principal: Any, code: str) -> OrganizationView:
     """The business if the caller acts for it; 404 otherwise, so other businesses are not revealed."""
     try:
         org = organization_by_code(db, code)
@@ -94,14 +97,14 @@ def report_public(db: DbSession, r: WageReport) -> WageReportPublic:
 @router.get("/me", response_model=InsuredRecordPublic)
 def my_record(principal: CurrentPrincipal, db: DbSession) -> InsuredRecordPublic:
     """Your insurance record: totals, days by year and employers (404 if you are not insured)."""
-    person = _person(principal)
+    person = _person(db, principal)
     return InsuredRecordPublic(**service.record_summary(db, person.national_code).as_dict())
 
 
 @router.get("/me/contributions", response_model=Page[ContributionPublic])
 def my_contributions(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Your contribution history, month by month (newest first)."""
-    person = _person(principal)
+    person = _person(db, principal)
     stmt = (select(Contribution).where(Contribution.national_code == person.national_code)
             .order_by(Contribution.year.desc(), Contribution.month.desc(), Contribution.id.desc()))
     rows, total = paginate(db, stmt, pagination)
@@ -117,7 +120,7 @@ def my_contributions(principal: CurrentPrincipal, db: DbSession, pagination: Pag
 @router.get("/me/pension-estimate", response_model=PensionEstimatePublic)
 def my_pension_estimate(principal: CurrentPrincipal, db: DbSession) -> PensionEstimatePublic:
     """Whether you could retire today and the pension the configured formula gives, with its working."""
-    person = _person(principal)
+    person = _person(db, principal)
     a = service.pension_estimate(db, person)
     return PensionEstimatePublic(
         eligible=a.eligibility.eligible, rule=a.eligibility.rule, age=a.eligibility.age,
@@ -194,7 +197,7 @@ def _record_official_view(db: DbSession, principal: Any, app: Application, natio
 
     label, purpose, purpose_fa, purpose_en = VIEWS[what]
     exchange.ensure_purpose(db, purpose, purpose_fa, purpose_en)
-    agency = next((g.organization.code for g in principal.account.grants if g.organization is not None), None)
+    agency = identity.organization_code(db, min(principal.org_ids(*Role), default=None))
     exchange.record_access(db, national_code, principal.id, agency, what, purpose,
                            actor_label=principal.account.username,
                            what_fa=gettext(label, "fa", reference=localize_digits(app.reference, "fa")),

@@ -16,9 +16,9 @@ import jdatetime
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, demo
+from smartgov import clock, demo, identity
 from smartgov.errors import NotFound
-from smartgov.identity import Organization, OrgKind, Person, create_organization, organization_by_code
+from smartgov.identity import OrganizationView, OrgKind, create_organization, organization_by_code
 from smartgov.identity import nationalcode as nc
 
 from . import service
@@ -59,14 +59,14 @@ def bulk_insert(db: Session, table: Table, columns: tuple[str, ...], rows: list[
         conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def _employers(db: Session) -> list[Organization]:
+def _employers(db: Session) -> list[OrganizationView]:
     for code, reg, fa, en in EMPLOYERS:
         try:
             organization_by_code(db, code)
         except NotFound:
             create_organization(db, code=code, kind=OrgKind.EMPLOYER, name_fa=fa, name_en=en,
                                 registration_number=reg, province="Tehran")
-    return list(db.scalars(select(Organization).where(Organization.kind == OrgKind.EMPLOYER).order_by(Organization.id)))
+    return sorted(identity.list_organizations(db, OrgKind.EMPLOYER), key=lambda o: o.id)
 
 
 def _workshops(db: Session, rng: random.Random) -> list[Workshop]:
@@ -139,8 +139,7 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
     contribution_rows: list[tuple[Any, ...]] = []
     splits: dict[tuple[int, int], tuple[int, int, int, int]] = {}
     lengths: dict[tuple[int, int], int] = {}
-    stmt = select(Person.id, Person.national_code, Person.birth_date).order_by(Person.id)
-    for person_id, code, birth in db.execute(stmt).all():
+    for person_id, code, birth in list(identity.people_for_registers(db)):
         if code in insured:
             continue
         person_rng = random.Random(f"{rng.random()}-{code}")

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from smartgov import digits
+from smartgov import digits, identity
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
-from smartgov.identity import Organization, Principal, Role, require
+from smartgov.identity import OrganizationView, Principal, Role, require
 from smartgov.services import application_by_reference, submit_application
 from smartgov.web import csrf
 from smartgov.web.deps import CurrentPrincipal, DbSession
@@ -36,7 +36,8 @@ register(NavItem("/insurance/employer", N_("Wage reports"), roles=frozenset({Rol
 def my_insurance(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     """My record: totals, employers and the month-by-month contribution history (newest first)."""
     require(permissions.can_view_own_record(principal))
-    person = principal.account.person
+    person = identity.person_profile(db, principal.account.person_id)
+    assert person is not None  # can_view_own_record
     months = service.monthly_record(db, person.national_code)
     try:
         summary = service.record_summary(db, person.national_code, months)
@@ -62,8 +63,10 @@ def by_year(months: list[service.MonthRecord]) -> list[dict[str, Any]]:
 def pension_estimate(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     """Could I retire now, and with what pension? The working, step by step."""
     require(permissions.can_view_own_record(principal))
+    person = identity.person_profile(db, principal.account.person_id)
+    assert person is not None  # can_view_own_record
     try:
-        assessment = service.pension_estimate(db, principal.account.person)
+        assessment = service.pension_estimate(db, person)
     except NotFound:
         assessment = None
     steps = [s.as_dict() for s in assessment.pension.steps] if assessment and assessment.pension else []
@@ -80,8 +83,9 @@ def pension_estimate(request: Request, db: DbSession, principal: CurrentPrincipa
 # --------------------------------------------------------------------------- employers
 
 
-def _businesses(db: DbSession, principal: Principal) -> list[Organization]:
-    return [o for o in (db.get(Organization, i) for i in sorted(principal.org_ids(Role.EMPLOYER))) if o]
+def _businesses(db: DbSession, principal: Principal) -> list[OrganizationView]:
+    found = identity.organization_views(db, principal.org_ids(Role.EMPLOYER))
+    return [found[i] for i in sorted(found)]
 
 
 def _employer_page(request: Request, db: DbSession, principal: Principal, *, errors: dict[str, str] | None = None,
@@ -115,7 +119,7 @@ def file_wage_report(request: Request, db: DbSession, principal: CurrentPrincipa
         return _employer_page(request, db, principal, values=values, status=422,
                               errors={"workshop_code": DomainError("workshop_unknown", N_(
                                   "This is not a workshop of your business.")).localized()})
-    org = db.get(Organization, shop.organization_id)
+    org = identity.organization_view(db, shop.organization_id)
     assert org is not None
     upload = form.get("report_file")
     try:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, Principal, Role, can_write
+from smartgov.identity import OrganizationRef, Principal, Role, can_write
 from smartgov.services import Application
 from smartgov.services import permissions as engine
 
 
 def can_view_own_record(principal: Principal) -> bool:
     """A person reads their own insurance record (the record of the person linked to the account)."""
-    return principal.account.person is not None
+    return principal.account.person_id is not None
 
 
-def can_act_for_employer(principal: Principal, organization: Organization) -> bool:
+def can_act_for_employer(principal: Principal, organization: OrganizationRef) -> bool:
     """Employers see their own organization's workshops and wage reports, nobody else's."""
     return organization.id in principal.org_ids(Role.EMPLOYER)
 

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, Select, cast, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, digits, events
+from smartgov import clock, digits, events, identity
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
-from smartgov.identity import Organization, Person, person_by_code
+from smartgov.identity import OrganizationRef, PersonProfile, person_by_code
 
 from .calculations import (
     ClaimItem,
@@ -69,7 +69,8 @@ def insured_by_code(db: Session, national_code: str) -> InsuredPerson | None:
     return db.scalar(select(InsuredPerson).where(InsuredPerson.national_code == national_code))
 
 
-def ensure_insured(db: Session, person: Person, *, status: InsuredStatus = InsuredStatus.ACTIVE) -> InsuredPerson:
+def ensure_insured(db: Session, person: PersonProfile, *,
+                   status: InsuredStatus = InsuredStatus.ACTIVE) -> InsuredPerson:
     """The person's insured record, linking it to the identity person; created if missing."""
     row = insured_by_code(db, person.national_code)
     if row is None:
@@ -185,15 +186,21 @@ def contribution_history_body(db: Session, national_code: str) -> dict[str, Any]
     """The ``contribution-history`` exchange answer: months with days and insurable wage, by employer."""
     if insured_by_code(db, national_code) is None:
         raise NotFound("person", field="person")
-    stmt = (select(Contribution.year, Contribution.month, Organization.code, func.sum(Contribution.days),
+    stmt = (select(Contribution.year, Contribution.month, Workshop.organization_id, func.sum(Contribution.days),
                    func.sum(Contribution.insurable_wage))
             .outerjoin(Workshop, Workshop.id == Contribution.workshop_id)
-            .outerjoin(Organization, Organization.id == Workshop.organization_id)
             .where(Contribution.national_code == national_code)
-            .group_by(Contribution.year, Contribution.month, Organization.code)
-            .order_by(Contribution.year, Contribution.month, Organization.code))
-    records = [{"employer_code": org, "year": int(y), "month": int(m), "days": min(int(d), 31), "wage_rial": int(w)}
-               for y, m, org, d, w in db.execute(stmt).all()]
+            .group_by(Contribution.year, Contribution.month, Workshop.organization_id))
+    rows = db.execute(stmt).all()
+    codes = {i: o.code for i, o in identity.organization_views(db, {r[2] for r in rows if r[2] is not None}).items()}
+    # an employer's months are one record whatever the workshop, ordered by employer code as before
+    merged: dict[tuple[int, int, str | None], list[int]] = {}
+    for y, m, org_id, d, w in rows:
+        sums = merged.setdefault((int(y), int(m), codes.get(org_id)), [0, 0])
+        sums[0] += int(d)
+        sums[1] += int(w)
+    records = [{"employer_code": org, "year": y, "month": m, "days": min(d, 31), "wage_rial": w}
+               for (y, m, org), (d, w) in sorted(merged.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or ""))]
     return {"national_code": national_code, "total_days": _total_days(records), "records": records}
 
 
@@ -210,7 +217,7 @@ def workshops_of(db: Session, organization_id: int) -> list[Workshop]:
     return list(db.scalars(select(Workshop).where(Workshop.organization_id == organization_id).order_by(Workshop.code)))
 
 
-def create_workshop(db: Session, organization: Organization, *, code: str, name_fa: str, name_en: str,
+def create_workshop(db: Session, organization: OrganizationRef, *, code: str, name_fa: str, name_en: str,
                     province: str | None = None) -> Workshop:
     """Register a workshop of an employer organization."""
     row = Workshop(organization_id=organization.id, code=code, name_fa=name_fa, name_en=name_en, province=province,
@@ -467,7 +474,7 @@ def decide_pension(db: Session, reference: str, status: DecisionStatus, actor_id
     return row
 
 
-def pension_estimate(db: Session, person: Person, on: dt.date | None = None) -> PensionAssessment:
+def pension_estimate(db: Session, person: PersonProfile, on: dt.date | None = None) -> PensionAssessment:
     """The person's own estimate from the fund's record (no exchange: the person reads their own data)."""
     body = contribution_history_body(db, person.national_code)
     return assess_pension(gender=person.gender, birth_date=person.birth_date, records=body["records"],
@@ -600,6 +607,6 @@ def split_for(wage: int, days: int) -> dict[str, int]:
             "government_share": s.government}
 
 
-def person_of(db: Session, national_code: str) -> Person | None:
+def person_of(db: Session, national_code: str) -> PersonProfile | None:
     return person_by_code(db, national_code)
 

@@ -9,9 +9,10 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smartgov import identity
 from smartgov.errors import Forbidden
 from smartgov.i18n import N_, gettext
-from smartgov.identity import Organization, Principal, organization_by_code, require
+from smartgov.identity import Principal, organization_by_code, require
 from smartgov.participation import permissions, schemas, service, sms
 from smartgov.participation.models import (
     AccountabilityItem,
@@ -34,8 +35,7 @@ CSV_ANSWER: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"s
 
 
 def _org_code(db: Session, org_id: int) -> str:
-    org = db.get(Organization, org_id)
-    return org.code if org else ""
+    return identity.organization_code(db, org_id) or ""
 
 
 def _staff(db: Session, principal: Principal, org_id: int) -> None:

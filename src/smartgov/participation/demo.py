@@ -12,8 +12,8 @@ import random
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, demo
-from smartgov.identity import Account, Person, Role, create_account, organization_by_code, prove
+from smartgov import clock, demo, identity
+from smartgov.identity import AccountRef, Role, create_account, organization_by_code, prove
 from smartgov.participation import service
 from smartgov.participation.models import AccountabilityItem, Budget, Consultation, Petition, Poll
 
@@ -42,14 +42,13 @@ COMMENTS = [
 ]
 
 
-def _residents(db: Session, rng: random.Random, n: int) -> list[Account]:
+def _residents(db: Session, rng: random.Random, n: int) -> list[AccountRef]:
     """Demo citizens with proven accounts (``resident1`` … ``residentN``)."""
-    out = []
-    taken = set(db.scalars(select(Account.person_id).where(Account.person_id.is_not(None))))
-    spare = [p for p in db.scalars(select(Person).order_by(Person.id)) if p.id not in taken]
+    out: list[AccountRef] = []
+    spare = identity.people_without_account(db)
     for i in range(1, n + 1):
         username = f"resident{i}"
-        account = db.scalar(select(Account).where(Account.username == username))
+        account: AccountRef | None = identity.account_view_by_username(db, username)
         if account is None:
             if not spare:
                 break

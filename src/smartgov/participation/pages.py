@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import digits
+from smartgov import digits, identity
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language
-from smartgov.identity import Organization, OrgKind, Principal, require
+from smartgov.identity import OrganizationView, Principal, require
 from smartgov.participation import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.participation import permissions, service, verify_ballots
 from smartgov.participation.models import (
@@ -64,7 +64,7 @@ BUDGET_REASONS = {"funded": N_("Funded: it fits in what was left of the budget."
 
 
 def _org_name(db: Session, org_id: int, lang: str) -> str:
-    org = db.get(Organization, org_id)
+    org = identity.organization_view(db, org_id)
     return org.name(lang) if org else ""
 
 
@@ -338,17 +338,15 @@ def new_proposal_form(request: Request, db: DbSession, principal: AccountPrincip
     return render(request, "participation/new_proposal.html", {"agencies": _agencies(db)})
 
 
-def _agencies(db: Session) -> list[Organization]:
-    return list(db.scalars(select(Organization).where(Organization.kind == OrgKind.AGENCY)
-                           .order_by(Organization.code)))
+def _agencies(db: Session) -> list[OrganizationView]:
+    return identity.agencies(db)
 
 
 @router.post("/participation/proposals/new")
 def new_proposal(request: Request, db: DbSession, principal: AccountPrincipal, form: PostedForm) -> Response:
     require(permissions.can_participate(principal))
     try:
-        org = db.scalar(select(Organization).where(Organization.code == form.get("organization", ""),
-                                                   Organization.kind == OrgKind.AGENCY))
+        org = next((a for a in identity.agencies(db) if a.code == form.get("organization", "")), None)
         if org is None:
             raise DomainError("required", N_("Choose the agency."), field="organization")
         p = service.create_proposal(db, account=principal.account, organization=org, title=form.get("title", ""),

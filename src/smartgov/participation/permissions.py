@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, Principal, Role, acts_for_agency, can_write, is_platform_admin
+from smartgov import identity
+from smartgov.identity import OrganizationView, Principal, Role, acts_for_agency, can_write, is_platform_admin
 from smartgov.participation.models import Comment, ContentStatus
 
 STAFF = (Role.OFFICIAL, Role.AGENCY_ADMIN)
 
 
-def _org(db: Session, org_id: int) -> Organization | None:
-    return db.get(Organization, org_id)
+def _org(db: Session, org_id: int) -> OrganizationView | None:
+    return identity.organization_view(db, org_id)
 
 
 def can_participate(principal: Principal) -> bool:
@@ -43,13 +44,10 @@ def moderator_org_ids(db: Session, principal: Principal) -> set[int] | None:
     """Agencies whose content the principal moderates (``None``: all of them)."""
     if is_platform_admin(principal):
         return None
-    from smartgov.identity.service import descendants
-
     ids: set[int] = set()
     for org_id in principal.org_ids(*STAFF):
-        org = _org(db, org_id)
-        if org is not None:
-            ids |= descendants(db, org)
+        if _org(db, org_id) is not None:
+            ids |= identity.agency_subtree(db, org_id)
     return ids
 
 

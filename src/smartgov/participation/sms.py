@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import digits, events
+from smartgov import digits, events, identity
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, gettext, to_latin_digits
-from smartgov.identity import Account, Person, can_use_personal_records
+from smartgov.identity import AccountRef, AccountView, can_use_personal_records
 from smartgov.participation import service
 from smartgov.participation.events import SMS_RECEIVED
 from smartgov.participation.models import SmsMessage
@@ -85,15 +85,13 @@ def normalize_phone(number: str) -> str:
         return ""
 
 
-def sender_account(db: Session, number: str) -> Account | None:
+def sender_account(db: Session, number: str) -> AccountView | None:
     """The one active, proven account of the person holding this phone number, else ``None``."""
     local = normalize_phone(number)
     if len(local) != 11:
         return None
     variants = {local, "+98" + local[1:], "98" + local[1:], local[1:]}
-    people = list(db.scalars(select(Person.id).where(Person.phone.in_(variants))))
-    accounts = [a for a in db.scalars(select(Account).where(Account.person_id.in_(people)))
-                if a.is_active and can_use_personal_records(a)]
+    accounts = [a for a in identity.accounts_of_people_reached_at(db, variants) if can_use_personal_records(a)]
     return accounts[0] if len({a.person_id for a in accounts}) == 1 else None
 
 
@@ -104,7 +102,7 @@ def _int(value: str, field: str) -> int:
     return number
 
 
-def execute(db: Session, account: Account, cmd: Command) -> str:
+def execute(db: Session, account: AccountRef, cmd: Command) -> str:
     """Run one command for ``account``; returns the reply (English msgid already translated)."""
     lang = cmd.language
     if cmd.name == "vote":

@@ -14,12 +14,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.db import Database
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language
-from smartgov.identity import Organization, organization_by_code, require
-from smartgov.identity import service as identity
+from smartgov.identity import organization_by_code, require
 from smartgov.web.deps import (
     AccountPrincipal,
     CurrentPrincipal,
@@ -372,7 +371,7 @@ def list_definitions(principal: CurrentPrincipal, db: DbSession, pagination: Pag
     if service_id:
         stmt = stmt.where(Definition.service_id == service_id)
     rows = [r for r in db.scalars(stmt)
-            if permissions.can_publish_definition(db, principal, db.get(Organization, r.agency_id))]  # type: ignore[arg-type]
+            if permissions.can_publish_definition(db, principal, identity.organization_view(db, r.agency_id))]  # type: ignore[arg-type]
     page = rows[pagination.offset: pagination.offset + pagination.per_page]
     return page_of([definition_public(db, r) for r in page], len(rows), pagination)
 
@@ -393,7 +392,7 @@ def create_definition(body: DefinitionIn, principal: CurrentPrincipal, db: DbSes
 
 def _managed_definition(db: DbSession, principal: Any, definition_id: int) -> Definition:
     row = service.definition_row(db, definition_id)
-    require(permissions.can_publish_definition(db, principal, db.get(Organization, row.agency_id)))  # type: ignore[arg-type]
+    require(permissions.can_publish_definition(db, principal, identity.organization_view(db, row.agency_id)))  # type: ignore[arg-type]
     return row
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, demo
+from smartgov import clock, demo, identity
 from smartgov.errors import NotFound
-from smartgov.identity import Account, Principal
+from smartgov.identity import AccountRef
 
 from . import permissions, service
 
@@ -40,11 +39,7 @@ ISF_CASES: list[tuple[str, bool, list[tuple[str, str | None]], int]] = [
 ]
 
 
-def _account(db: Session, username: str) -> Account | None:
-    return db.scalar(select(Account).where(Account.username == username))
-
-
-def _upload(db: Session, account: Account, name: str) -> dict[str, object]:
+def _upload(db: Session, account: AccountRef, name: str) -> dict[str, object]:
     return service.file_meta(service.store_upload(db, account, name=name, mime="application/pdf", data=DEMO_PDF))
 
 
@@ -57,16 +52,18 @@ def load_demo(db: Session, rng: random.Random, people: int) -> None:
         return
     for citizen_name, official_name, cases in (("citizen", "official", CASES),
                                                ("citizen-isf", "official-isf", ISF_CASES)):
-        citizen, official = _account(db, citizen_name), _account(db, official_name)
-        if citizen is not None and official is not None and citizen.person is not None:
-            _apply(db, rng, citizen, official, cases)
+        _apply(db, rng, citizen_name, official_name, cases)
     db.flush()
 
 
-def _apply(db: Session, rng: random.Random, citizen: Account, official: Account,
+def _apply(db: Session, rng: random.Random, citizen_name: str, official_name: str,
            cases: list[tuple[str, bool, list[tuple[str, str | None]], int]]) -> None:
-    person = citizen.person
-    assert person is not None
+    citizen, official = (identity.account_view_by_username(db, name) for name in (citizen_name, official_name))
+    person = identity.person_profile(db, citizen.person_id) if citizen else None
+    citizen_acting = identity.principal_of(db, citizen.id) if citizen else None
+    official_acting = identity.principal_of(db, official.id) if official else None
+    if citizen is None or person is None or citizen_acting is None or official_acting is None:
+        return
     for key, owns_home, actions, waited in cases:
         answers: dict[str, object] = {
             "national_code": person.national_code, "province": (person.province or "tehran").lower().replace(" ", "_"),
@@ -81,17 +78,17 @@ def _apply(db: Session, rng: random.Random, citizen: Account, official: Account,
         # timeline and events agree (the inbox then has an SLA breach to show)
         clock.advance(-dt.timedelta(hours=waited))
         try:
-            result = service.submit_application(db, Principal(account=citizen), "address-change", answers,
+            result = service.submit_application(db, citizen_acting, "address-change", answers,
                                                 {"proof_of_address": _upload(db, citizen, "ghabz.pdf")},
                                                 idempotency_key=key)
         finally:
             clock.advance(dt.timedelta(hours=waited))
         app = result.application
         # a demo loaded before cases were routed keeps its agency's cases: its branch official skips them
-        if not result.created or not permissions.works_on(db, Principal(account=official), app):
+        if not result.created or not permissions.works_on(db, official_acting, app):
             continue
         for action, reason in actions:
-            service.take_action(db, Principal(account=official), app, action, reason=reason)
+            service.take_action(db, official_acting, app, action, reason=reason)
 
 
 demo.register("services", load_demo, order=60)

@@ -43,11 +43,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events, fonts
+from smartgov import clock, events, fonts, identity
 from smartgov.errors import DomainError, NotFound
 from smartgov.fonts import FontMissing
 from smartgov.i18n import N_, format_date, localize_digits, to_latin_digits
-from smartgov.identity import Account, Organization, throttle
+from smartgov.identity import OrganizationRef, throttle
 from smartgov.settings import get_settings, public_url
 
 from . import registry
@@ -78,7 +78,7 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def _create_key(db: Session, agency: Organization) -> SigningKey:
+def _create_key(db: Session, agency: OrganizationRef) -> SigningKey:
     private = Ed25519PrivateKey.generate()
     key_id = f"{agency.code}-{clock.now():%Y%m%d}-{secrets.token_hex(4)}"
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
@@ -93,14 +93,14 @@ def _create_key(db: Session, agency: Organization) -> SigningKey:
     return row
 
 
-def active_key(db: Session, agency: Organization) -> SigningKey:
+def active_key(db: Session, agency: OrganizationRef) -> SigningKey:
     """The agency's current signing key, made at first use."""
     row = db.scalar(select(SigningKey).where(SigningKey.agency_id == agency.id, SigningKey.active.is_(True))
                     .order_by(SigningKey.id.desc()).limit(1))
     return row if row is not None else _create_key(db, agency)
 
 
-def rotate_key(db: Session, agency: Organization, *, actor_id: int | None = None) -> SigningKey:
+def rotate_key(db: Session, agency: OrganizationRef, *, actor_id: int | None = None) -> SigningKey:
     """Retire the agency's key and make a new one; documents signed with the old key still verify."""
     now = clock.now()
     for old in db.scalars(select(SigningKey).where(SigningKey.agency_id == agency.id, SigningKey.active.is_(True))):
@@ -112,7 +112,7 @@ def rotate_key(db: Session, agency: Organization, *, actor_id: int | None = None
     return row
 
 
-def public_keys(db: Session, agency: Organization | None = None) -> list[SigningKey]:
+def public_keys(db: Session, agency: OrganizationRef | None = None) -> list[SigningKey]:
     stmt = select(SigningKey).order_by(SigningKey.id)
     if agency is not None:
         stmt = stmt.where(SigningKey.agency_id == agency.id)
@@ -220,11 +220,11 @@ def _verify_url(document_id: str) -> str:
 def build_payload(db: Session, app: Application, defn: ServiceDefinition, document_id: str, key_id: str,
                   reason: str | None) -> dict[str, Any]:
     """The signed fields: who, what, which outcome, when, plus fields a domain module adds."""
-    agency = db.get(Organization, app.agency_id)
-    account = db.get(Account, app.applicant_id)
+    agency = identity.organization_view(db, app.agency_id)
+    account = identity.account_view(db, app.applicant_id)
     assert agency is not None and account is not None
-    person = account.person
-    business = db.get(Organization, app.organization_id) if app.organization_id else None
+    person = identity.person_profile(db, account.person_id)
+    business = identity.organization_view(db, app.organization_id)
     state = Workflow.from_definition(defn).state(app.state)
     output = defn.output
     assert output is not None
@@ -265,7 +265,7 @@ def build_payload(db: Session, app: Application, defn: ServiceDefinition, docume
 def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, reason: str | None = None
                    ) -> IssuedDocument:
     """Sign and store the case's output document, make its PDF, tell the applicant."""
-    agency = db.get(Organization, app.agency_id)
+    agency = identity.organization_view(db, app.agency_id)
     assert agency is not None
     key = active_key(db, agency)
     document_id = uuid.uuid4().hex
@@ -479,7 +479,7 @@ def verify_record(db: Session, record: Any) -> Verification:
     key = db.scalar(select(SigningKey).where(SigningKey.key_id == key_id)) if isinstance(key_id, str) else None
     if key is None or payload.get("key_id") != key_id:
         return Verification(False, N_("The document was not signed by a key known to this platform."), payload)
-    agency = db.get(Organization, key.agency_id)
+    agency = identity.organization_view(db, key.agency_id)
     try:
         signature = base64.b64decode(str(record.get("signature", "")), validate=True)
         Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(signature, canonical(payload))

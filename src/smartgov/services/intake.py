@@ -50,11 +50,9 @@ from psycopg.sql import SQL, Composed, Identifier, Literal, Placeholder
 from psycopg.types.json import Json
 from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, select
 
-from smartgov import clock, events
+from smartgov import clock, events, identity
 from smartgov.db import Database, plain_conninfo
-from smartgov.identity import Account, Organization, Person, can_use_personal_records
-from smartgov.identity import service as identity
-from smartgov.identity.models import ApiToken
+from smartgov.identity import can_use_personal_records
 from smartgov.notifications import EMAIL_REQUESTED, SMS_REQUESTED
 
 from . import registry, routing, service, status
@@ -80,28 +78,22 @@ PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_
 def _applicant_query() -> Select[Any]:
     """Token → account → person, the service's published version and its agency, a case with the key, the
     uploads the body names, and the branch serving the person's province (``routing``)."""
-    used = (select(Application.id).where(Application.applicant_id == Account.id,
+    caller = identity.token_caller_select(*PERSON_COLUMNS)  # token → account → person: identity's columns
+    used = (select(Application.id).where(Application.applicant_id == caller.selected_columns.account_id,
                                          Application.idempotency_key == bindparam("key"))
-            .correlate(Account).scalar_subquery())
+            .correlate_except(Application).scalar_subquery())
     # by id alone (the primary key: a person may have uploaded thousands); whose they are is checked after
     uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.owner_id, StoredFile.application_id,
                                                           StoredFile.name, StoredFile.mime, StoredFile.size)))
                .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))).scalar_subquery())
-    return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-                   ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
-                   Account.is_active, Account.proven_at, Account.person_id,
-                   *(getattr(Person, c) for c in PERSON_COLUMNS),
-                   Definition.id.label("definition_id"), Definition.service_id, Definition.version,
-                   Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"),
-                   uploads.label("uploads"),
-                   routing.province_branch(Definition.agency_id, Person.province).label("province_branch"))
-            .select_from(ApiToken)
-            .join(Account, Account.id == ApiToken.account_id)
-            .outerjoin(Person, Person.id == Account.person_id)
+    return (caller.add_columns(Definition.id.label("definition_id"), Definition.service_id, Definition.version,
+                               Definition.agency_id,
+                               identity.organization_code_of(Definition.agency_id).label("agency_code"),
+                               used.label("used_key"), uploads.label("uploads"),
+                               routing.province_branch(Definition.agency_id, caller.selected_columns.province)
+                               .label("province_branch"))
             .outerjoin(Definition, and_(Definition.service_id == bindparam("service_id"),
-                                        Definition.status == bindparam("published")))
-            .outerjoin(Organization, Organization.id == Definition.agency_id)
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+                                        Definition.status == bindparam("published"))))
 
 
 def _offered_refs(answers: dict[str, Any], documents: dict[str, Any]) -> list[str]:

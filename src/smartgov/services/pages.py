@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
-from smartgov import clock, digits
+from smartgov import clock, digits, identity
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import (
     N_,
@@ -27,7 +27,7 @@ from smartgov.i18n import (
     localize_digits,
     parse_date,
 )
-from smartgov.identity import Account, Organization, Role, can_use_personal_records, require
+from smartgov.identity import Role, can_use_personal_records, require
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
 from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
@@ -115,7 +115,7 @@ def _transfer_text(db: DbSession, stored: str | None) -> str:
     """``From → To: reason`` of a transfer kept as JSON in the case's history."""
     data = json.loads(stored or "{}")
     lang = get_language()
-    names = [org.name(lang) if (org := db.get(Organization, data.get(k) or 0)) else "" for k in ("from", "to")]
+    names = [org.name(lang) if (org := identity.organization_view(db, data.get(k))) else "" for k in ("from", "to")]
     return f"{names[0]} → {names[1]}: {data.get('reason', '')}"
 
 
@@ -136,7 +136,8 @@ def _visible(db: DbSession, principal: Any, reference: str) -> Application:
 def catalog_page(request: Request, db: DbSession, principal: OptionalPrincipal, q: str | None = None) -> HTMLResponse:
     q = (q or "")[:200]
     rows = service.catalog(db, q)
-    items = [(r, service.definition_of(r), db.get(Organization, r.agency_id)) for r in rows]
+    agencies = identity.organization_views(db, {r.agency_id for r in rows})
+    items = [(r, service.definition_of(r), agencies.get(r.agency_id)) for r in rows]
     return render(request, "services/catalog.html", {"items": items, "q": q})
 
 
@@ -624,7 +625,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
     apps, total = paginate(db, stmt, params)
     service.load_case_refs(db, apps)
     assignees = {a.assignee_id for a in apps if a.assignee_id}
-    found = {acc.id: acc for acc in db.scalars(select(Account).where(Account.id.in_(assignees)))} if assignees else {}
+    found = identity.account_views(db, assignees)
     rows = []
     for a in apps:
         d = _defn(db, a)
@@ -686,18 +687,19 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
     defn = _defn(db, app)
     lang = get_language()
     wf = Workflow.from_definition(defn)
-    agency = db.get(Organization, app.agency_id)
+    agency = identity.organization_view(db, app.agency_id)
     can_work = permissions.can_work_case(db, principal, app)
     staff = service.case_staff(db, app) if can_work else []
     branches = [b for b in service.transfer_choices(db, principal, app)
                 if permissions.can_transfer_case(db, principal, app, b)] if not app.terminal else []
     text, late = sla_text(app)
-    applicant = db.get(Account, app.applicant_id)
+    applicant = identity.account_view(db, app.applicant_id)
+    person = identity.person_profile(db, applicant.person_id) if applicant else None
     files = [(label, value) for label, value in _file_links(defn, app)]
     return render(request, "services/case.html", {
         "app": app, "defn": defn, "state": _state_label(defn, app.state), "agency": agency,
-        "branch": db.get(Organization, app.branch_id) if app.branch_id is not None else None, "branches": branches,
-        "applicant": applicant,
+        "branch": identity.organization_view(db, app.branch_id), "branches": branches,
+        "applicant": person.full_name(lang) if person else (applicant.username if applicant else ""),
         "summary": summarize(defn, app.answers, lang=lang, today=clock.local(app.submitted_at).date()),
         "files": files, "timeline": _timeline(db, app, defn, internal=True),
         "requests": service.info_requests(db, app), "invoices": service.invoices_of(db, app),
@@ -706,7 +708,7 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
                     for t in service.available_actions(db, principal, app)]
         if can_work else [],
         "can_work": can_work, "staff": staff,
-        "assignee": db.get(Account, app.assignee_id) if app.assignee_id else None, "errors": errors or {},
+        "assignee": identity.account_view(db, app.assignee_id), "errors": errors or {},
     }, status_code=status)
 
 
@@ -788,7 +790,7 @@ def _render_definitions(request: Request, db: DbSession, principal: Any, *, issu
                         source: str = "", status: int = 200, notice: str | None = None) -> HTMLResponse:
     require(bool(principal.roles & {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}))
     rows = [r for r in db.scalars(select(Definition).order_by(Definition.service_id, Definition.version.desc()))
-            if permissions.can_publish_definition(db, principal, db.get(Organization, r.agency_id))]  # type: ignore[arg-type]
+            if permissions.can_publish_definition(db, principal, identity.organization_view(db, r.agency_id))]  # type: ignore[arg-type]
     return render(request, "services/definitions.html", {"rows": rows, "issues": issues or [], "source": source,
                                                          "notice": notice}, status_code=status)
 
@@ -826,7 +828,7 @@ def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal, f
 def change_definition(definition_id: Id, change: str, request: Request, db: DbSession,
                       principal: CurrentPrincipal, _form: PostedForm) -> Response:
     row = service.definition_row(db, definition_id)
-    require(permissions.can_publish_definition(db, principal, db.get(Organization, row.agency_id)))  # type: ignore[arg-type]
+    require(permissions.can_publish_definition(db, principal, identity.organization_view(db, row.agency_id)))  # type: ignore[arg-type]
     if change == "publish":
         service.publish_definition(db, row, actor_id=principal.id)
     elif change == "retire":
@@ -948,6 +950,6 @@ def start_page(service_id: str, request: Request, db: DbSession, principal: Opti
         draft = service.get_draft(db, principal.account, service_id)
         db.commit()  # keeps the exchange message log and the who-read-my-data records of the eligibility check
     return render(request, "services/start.html", {
-        "row": row, "defn": defn, "agency": db.get(Organization, row.agency_id), "problems": problems,
+        "row": row, "defn": defn, "agency": identity.organization_view(db, row.agency_id), "problems": problems,
         "draft": draft, "fee": defn.fee,
     })

@@ -15,8 +15,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, OrgKind, Principal, Role, acts_for_agency, can_write, is_platform_admin
-from smartgov.identity.service import descendants
+from smartgov import identity
+from smartgov.identity import (
+    OrganizationRef,
+    OrganizationView,
+    OrgKind,
+    Principal,
+    Role,
+    acts_for_agency,
+    can_write,
+    is_platform_admin,
+)
 
 from .models import Application, IssuedDocument, StoredFile
 
@@ -31,9 +40,9 @@ def can_see_all(principal: Principal) -> bool:
     return principal.has_role(Role.PLATFORM_ADMIN) or principal.has_role(Role.AUDITOR)
 
 
-def _agencies(db: Session, principal: Principal, *roles: Role) -> list[Organization]:
-    found = (db.get(Organization, org_id) for org_id in principal.org_ids(*roles))
-    return [org for org in found if org is not None and org.kind == OrgKind.AGENCY]
+def _agencies(db: Session, principal: Principal, *roles: Role) -> list[OrganizationView]:
+    found = identity.organization_views(db, principal.org_ids(*roles)).values()
+    return [org for org in found if org.kind == OrgKind.AGENCY]
 
 
 def case_branch_ids(db: Session, principal: Principal) -> set[int]:
@@ -51,7 +60,7 @@ def supervised_branch_ids(db: Session, principal: Principal) -> set[int]:
     """The branches a supervisor oversees (their own and every one below): where they may transfer cases."""
     ids: set[int] = set()
     for org in _agencies(db, principal, *SUPERVISOR_ROLES):
-        ids |= descendants(db, org)
+        ids |= identity.agency_subtree(db, org.id)
     return ids
 
 
@@ -76,7 +85,7 @@ def can_work_case(db: Session, principal: Principal, app: Application) -> bool:
             and bool(principal.roles & set(STAFF_ROLES)) and works_on(db, principal, app))
 
 
-def can_transfer_case(db: Session, principal: Principal, app: Application, branch: Organization) -> bool:
+def can_transfer_case(db: Session, principal: Principal, app: Application, branch: OrganizationRef) -> bool:
     """Move a case to another branch: a supervisor over both branches, never on their own case."""
     supervised = supervised_branch_ids(db, principal)
     return (can_write(principal) and app.applicant_id != principal.id and app.branch_id in supervised
@@ -87,14 +96,14 @@ def can_use_inbox(principal: Principal) -> bool:
     return bool(principal.roles & {Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR})
 
 
-def can_publish_definition(db: Session, principal: Principal, agency: Organization) -> bool:
+def can_publish_definition(db: Session, principal: Principal, agency: OrganizationRef) -> bool:
     """Agency admins publish their agency's services (or a sub-agency's); platform admins any."""
     if not can_write(principal):
         return False
     return is_platform_admin(principal) or acts_for_agency(db, principal, agency, Role.AGENCY_ADMIN)
 
 
-def can_manage_keys(db: Session, principal: Principal, agency: Organization) -> bool:
+def can_manage_keys(db: Session, principal: Principal, agency: OrganizationRef) -> bool:
     return can_publish_definition(db, principal, agency)
 
 

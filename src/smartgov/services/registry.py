@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from .definitions import DEFINITIONS_DIR, ServiceDefinition, Transition
 
 if TYPE_CHECKING:
-    from smartgov.identity import Account, Organization, Person
+    from smartgov.identity import AccountRef, OrganizationRef, PersonProfile
 
     from .models import Application
 
@@ -46,9 +46,9 @@ class ApplicantContext:
     """
 
     db: Session | None
-    account: Account
-    person: Person | None
-    organization: Organization | None
+    account: AccountRef
+    person: PersonProfile | None
+    organization: OrganizationRef | None
     definition: ServiceDefinition
 
 
@@ -120,7 +120,7 @@ class RoutingContext:
     definition: ServiceDefinition
     answers: dict[str, Any]
     applicant: dict[str, Any]
-    organization: Organization | None
+    organization: OrganizationRef | None
 
 
 PrefillProvider = Callable[[ApplicantContext], Prefill | None]

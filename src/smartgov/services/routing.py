@@ -21,44 +21,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, func, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, literal, select
+from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, OrgKind
+from smartgov import identity
+from smartgov.identity import OrganizationRef
 
 from . import registry
 from .definitions import BUILT_IN_ROUTING, ServiceDefinition
 
 AGENCY, APPLICANT_PROVINCE = BUILT_IN_ROUTING
-MAX_DEPTH = 8  # levels below the agency searched for a branch (a guard: the tree is shallow)
-
-
-def province_key(value: Any) -> Any:
-    """How provinces compare, in SQL: trimmed and lower-cased on both sides (``Tehran`` is ``tehran``)."""
-    return func.lower(func.trim(value))
 
 
 def province_branch(agency_id: Any, province: Any) -> ColumnElement[Any]:
-    """The branch serving ``province`` in the subtree of ``agency_id``, as a scalar subquery.
-
-    ``agency_id`` and ``province`` are SQL expressions: bound values (:func:`route`) or columns of
-    an enclosing query (``intake`` reads it in the same statement as the applicant). The nearest
-    such agency wins (a provincial office before its sub-offices), then the lowest id; ``NULL``
-    when none serves it.
-    """
-    org = aliased(Organization)
-    child = aliased(Organization)
-    tree = (select(org.id.label("id"), literal(0, Integer).label("depth"))
-            .where(org.id == agency_id).correlate_except(org).cte("branch_tree", recursive=True, nesting=True))
-    tree = tree.union_all(select(child.id, tree.c.depth + 1)
-                          .where(child.parent_id == tree.c.id, tree.c.depth < MAX_DEPTH))
-    branch = aliased(Organization)
-    # The kind as stored (the enum's name), as a plain string: ``db.HotReads`` sends a statement's
-    # own values as they are, without the column type's conversion (an ``OrgKind`` is its value).
-    agency = literal(OrgKind.AGENCY.name, String)
-    return (select(branch.id).join(tree, tree.c.id == branch.id)
-            .where(branch.kind == agency, province_key(branch.province) == province_key(province))
-            .order_by(tree.c.depth, branch.id).limit(1).scalar_subquery())
+    """The branch serving ``province`` in the subtree of ``agency_id`` (identity keeps the tree:
+    :func:`smartgov.identity.branch_serving`), as a scalar subquery of SQL expressions."""
+    return identity.branch_serving(agency_id, province)
 
 
 def built_in(defn: ServiceDefinition) -> bool:
@@ -75,7 +53,7 @@ def decide(defn: ServiceDefinition, agency_id: int, person_branch: int | None) -
 
 
 def case_province(db: Session, defn: ServiceDefinition, answers: dict[str, Any], applicant: dict[str, Any],
-                  organization: Organization | None) -> str | None:
+                  organization: OrganizationRef | None) -> str | None:
     """The province the definition's rule routes by: the applicant's, or what a registered rule names."""
     if defn.routing == AGENCY:
         return None
@@ -90,7 +68,7 @@ def case_province(db: Session, defn: ServiceDefinition, answers: dict[str, Any],
 
 
 def route(db: Session, defn: ServiceDefinition, agency_id: int, answers: dict[str, Any],
-          applicant: dict[str, Any], organization: Organization | None = None) -> int:
+          applicant: dict[str, Any], organization: OrganizationRef | None = None) -> int:
     """The branch a new case of ``defn`` (owned by ``agency_id``) goes to (the ORM submission path)."""
     province = case_province(db, defn, answers, applicant, organization)
     if not province:

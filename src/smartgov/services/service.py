@@ -25,20 +25,21 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, events, identity
 from smartgov.db import database_of, keep
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
 from smartgov.identity import (
-    Account,
-    Organization,
+    AccountRef,
+    AccountView,
+    OrganizationRef,
+    OrganizationView,
     OrgKind,
     Principal,
     Role,
     can_use_personal_records,
     organization_by_code,
 )
-from smartgov.identity.service import accounts_in, descendants
 from smartgov.notifications import (
     EMAIL_REQUESTED,
     SMS_REQUESTED,
@@ -89,7 +90,7 @@ from .models import (
     StoredFile,
     TransitionLog,
 )
-from .permissions import can_see_all, case_branch_ids, supervised_branch_ids, works_on
+from .permissions import STAFF_ROLES, can_see_all, case_branch_ids, supervised_branch_ids, works_on
 from .workflow import Workflow, is_breached, time_left
 
 log = logging.getLogger(__name__)
@@ -139,8 +140,8 @@ register_template(MessageTemplate(
 
 def notify_applicant(db: Session, app: Application, template: str, **context: Any) -> None:
     """E-mail and SMS to the applicant in their language, through the outbox."""
-    account = db.get(Account, app.applicant_id)
-    person = account.person if account else None
+    account = identity.account_view(db, app.applicant_id)
+    person = identity.person_profile(db, account.person_id) if account else None
     if account is None or person is None:
         return
     for name, data in applicant_messages(account.language, person.email, person.phone, app.reference, template,
@@ -184,7 +185,7 @@ def parsed_definition(source: str, source_name: str) -> ServiceDefinition:
     return found
 
 
-def resolve_agency(db: Session, code: str) -> Organization | None:
+def resolve_agency(db: Session, code: str) -> OrganizationRef | None:
     """The agency a definition names (codes compare case-insensitively: ``SSO`` is ``sso``)."""
     for candidate in dict.fromkeys((code, code.lower())):
         try:
@@ -196,7 +197,7 @@ def resolve_agency(db: Session, code: str) -> Organization | None:
     return None
 
 
-def prepare_definition(db: Session, text: str, source: str) -> tuple[ServiceDefinition, Organization]:
+def prepare_definition(db: Session, text: str, source: str) -> tuple[ServiceDefinition, OrganizationRef]:
     """Validate YAML ``text``: the loader's checks, then registered hooks and the owning agency."""
     defn = parse_definition(text, source)
     problems = [
@@ -219,7 +220,7 @@ def _search_text(defn: ServiceDefinition) -> str:
 
 
 def store_definition(
-    db: Session, defn: ServiceDefinition, agency: Organization, text: str, source: str, *,
+    db: Session, defn: ServiceDefinition, agency: OrganizationRef, text: str, source: str, *,
     actor_id: int | None = None, publish: bool = True,
 ) -> Definition:
     """Store a validated version as a draft or published; publishing retires the previous version."""
@@ -307,13 +308,12 @@ def definition_row(db: Session, definition_id: int) -> Definition:
 
 def published(db: Session, service_id: str) -> Definition:
     """The live version of a service (404 if none)."""
-    found = db.execute(select(Definition, Organization).join(Organization, Organization.id == Definition.agency_id)
-                       .where(Definition.service_id == service_id,
-                              Definition.status == DefinitionStatus.PUBLISHED)).first()
-    if found is None:
+    row = db.scalar(select(Definition).where(Definition.service_id == service_id,
+                                             Definition.status == DefinitionStatus.PUBLISHED))
+    if row is None:
         raise NotFound("service")
-    row, agency = found
-    keep(db, row, agency)  # a submission looks both up by key again: served from the identity map
+    keep(db, row)  # a submission looks both up by key again: served from the identity map
+    identity.organization_views(db, {row.agency_id})  # (identity keeps the agency's row the same way)
     return row
 
 
@@ -370,13 +370,13 @@ registry.register_prefill_provider("identity", _identity_prefill, reads_database
 
 
 def applicant_context(
-    db: Session, account: Account, defn: ServiceDefinition, organization: Organization | None = None
+    db: Session, account: AccountRef, defn: ServiceDefinition, organization: OrganizationRef | None = None
 ) -> registry.Prefill:
     """What the platform knows about the applicant, from every registered prefill provider.
 
     Nothing of the person until the account has proven it is theirs (a draft starts empty).
     """
-    person = account.person if can_use_personal_records(account) else None
+    person = identity.person_profile(db, account.person_id) if can_use_personal_records(account) else None
     ctx = registry.ApplicantContext(db=db, account=account, person=person, organization=organization,
                                     definition=defn)
     return merged_prefill(ctx)
@@ -401,7 +401,7 @@ def merged_prefill(ctx: registry.ApplicantContext) -> registry.Prefill:
 
 
 def applicant_organization(principal: Principal, defn: ServiceDefinition, code: str | None,
-                           db: Session) -> Organization | None:
+                           db: Session) -> OrganizationRef | None:
     """The business a G2B application is made for: one the caller is an employer of."""
     if defn.relationship != "G2B":
         return None
@@ -412,15 +412,15 @@ def applicant_organization(principal: Principal, defn: ServiceDefinition, code: 
             raise Forbidden(N_("You do not act for this business."))
         return org
     if len(allowed) == 1:
-        return db.get(Organization, next(iter(allowed)))
+        return identity.organization_view(db, next(iter(allowed)))
     if not allowed:
         raise Forbidden(N_("This service is for businesses; sign in with an employer account."))
     raise DomainError("organization_required", N_("Choose the business you apply for."), field="organization")
 
 
-def eligibility_problems(db: Session, account: Account, defn: ServiceDefinition,
+def eligibility_problems(db: Session, account: AccountRef, defn: ServiceDefinition,
                          answers: dict[str, Any] | None = None,
-                         organization: Organization | None = None) -> list[DomainError]:
+                         organization: OrganizationRef | None = None) -> list[DomainError]:
     """Rules that fail for this applicant (rules over answers are checked again at submit)."""
     facts = applicant_context(db, account, defn, organization).applicant
     if answers is None:
@@ -434,11 +434,11 @@ def eligibility_problems(db: Session, account: Account, defn: ServiceDefinition,
 # --------------------------------------------------------------------------- drafts
 
 
-def get_draft(db: Session, account: Account, service_id: str) -> Draft | None:
+def get_draft(db: Session, account: AccountRef, service_id: str) -> Draft | None:
     return db.scalar(select(Draft).where(Draft.account_id == account.id, Draft.service_id == service_id))
 
 
-def save_draft(db: Session, account: Account, service_id: str, answers: dict[str, Any],
+def save_draft(db: Session, account: AccountRef, service_id: str, answers: dict[str, Any],
                documents: dict[str, Any] | None = None, *, replace: bool = False) -> Draft:
     """Keep answers given so far (unchecked) so the applicant can come back; merges unless ``replace``."""
     row = published(db, service_id)
@@ -462,7 +462,7 @@ def save_draft(db: Session, account: Account, service_id: str, answers: dict[str
     return draft
 
 
-def delete_draft(db: Session, account: Account, service_id: str) -> None:
+def delete_draft(db: Session, account: AccountRef, service_id: str) -> None:
     """Forget the draft a submission came from (one DELETE, whether or not there was one)."""
     db.execute(delete(Draft).where(Draft.account_id == account.id, Draft.service_id == service_id))
 
@@ -481,7 +481,7 @@ def upload_dir() -> Path:
     return Path(get_settings().data_dir) / "uploads"
 
 
-def store_upload(db: Session, account: Account, *, name: str, mime: str, data: bytes,
+def store_upload(db: Session, account: AccountRef, *, name: str, mime: str, data: bytes,
                  mime_types: tuple[str, ...] | None = None, max_size: int | None = None,
                  field: str = "file") -> StoredFile:
     """Keep an uploaded file after checking its size, declared type and that its content matches the type."""
@@ -565,7 +565,7 @@ def file_answers(defn: ServiceDefinition, answers: dict[str, Any],
     return found
 
 
-def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers: dict[str, Any],
+def _bind_files(db: Session, account: AccountRef, defn: ServiceDefinition, answers: dict[str, Any],
                 documents: dict[str, Any]) -> list[StoredFile]:
     """Every file answer must be an upload of this applicant not used elsewhere; stored metadata wins."""
     answered = file_answers(defn, answers, documents)
@@ -733,7 +733,7 @@ def _fee(db: Session, defn: ServiceDefinition, answers: dict[str, Any], facts: d
 
 
 def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDefinition,
-            org: Organization | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
+            org: OrganizationRef | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
             facts: dict[str, Any], files: list[StoredFile]) -> Application:
     now = clock.now()
     app = Application(reference=next_number(db, services_settings().reference_format, now),
@@ -801,8 +801,7 @@ def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
 
 def agency_code(db: Session, agency_id: int) -> str | None:
     """The code of a case's or a version's agency (``None`` if it is gone)."""
-    agency = db.get(Organization, agency_id)
-    return agency.code if agency else None
+    return identity.organization_code(db, agency_id)
 
 
 def event_data(db: Session, app: Application) -> dict[str, Any]:
@@ -836,8 +835,8 @@ def _run_action(db: Session, app: Application, defn: ServiceDefinition, name: st
 
 
 def facts_for(db: Session, app: Application, defn: ServiceDefinition) -> dict[str, Any]:
-    account = db.get(Account, app.applicant_id)
-    org = db.get(Organization, app.organization_id) if app.organization_id else None
+    account = identity.account_view(db, app.applicant_id)
+    org = identity.organization_view(db, app.organization_id)
     assert account is not None
     return applicant_context(db, account, defn, org).applicant
 
@@ -1057,9 +1056,8 @@ def _facts_query() -> Select[Any]:
 
 @functools.cache
 def _case_query(with_facts: bool) -> Select[Any]:
-    return (select(Application, Definition, Organization, *(fact_columns() if with_facts else ()))
+    return (select(Application, Definition, *(fact_columns() if with_facts else ()))
             .join(Definition, Definition.id == Application.definition_id)
-            .join(Organization, Organization.id == Application.agency_id)
             .where(Application.reference == bindparam("reference")))
 
 
@@ -1085,7 +1083,7 @@ def load_case_refs(db: Session, apps: list[Application]) -> None:
     """
     if apps:
         keep(db, *db.scalars(select(Definition).where(Definition.id.in_({a.definition_id for a in apps}))))
-        keep(db, *db.scalars(select(Organization).where(Organization.id.in_({a.agency_id for a in apps}))))
+        identity.organization_views(db, {a.agency_id for a in apps})  # read once and kept
 
 
 def fresh_case_facts(db: Session, app: Application) -> CaseFacts:
@@ -1108,8 +1106,9 @@ def _load_case(db: Session, reference: str, *, with_facts: bool = False) -> tupl
     found = db.execute(_case_query(with_facts), {"reference": reference.strip().upper()}).first()
     if found is None:
         raise NotFound("application")
-    app, definition, agency, *rest = found
-    keep(db, definition, agency)
+    app, definition, *rest = found
+    keep(db, definition)
+    identity.organization_views(db, {app.agency_id})  # read once and kept
     return app, tuple(rest)
 
 
@@ -1212,10 +1211,10 @@ def _states_for_role(db: Session, role: str) -> Any:
 
 
 def _staff_principal(db: Session, account_id: int) -> Principal:
-    account = db.get(Account, account_id)
-    if account is None or not account.is_active:
+    principal = identity.principal_of(db, account_id)
+    if principal is None:
         raise NotFound("account", field="assignee")
-    return Principal(account=account)
+    return principal
 
 
 def assign(db: Session, principal: Principal, app: Application, assignee_id: int | None) -> Application:
@@ -1242,14 +1241,13 @@ def assign(db: Session, principal: Principal, app: Application, assignee_id: int
 TRANSFER = "transfer"
 
 
-def transfer(db: Session, principal: Principal, app: Application, branch: Organization,
+def transfer(db: Session, principal: Principal, app: Application, branch: OrganizationView,
              reason: str | None) -> Application:
     """Move an open case to another branch of its agency (the caller, a supervisor over both, is checked
     by ``permissions.can_transfer_case``); an assignee who does not work the new branch lets it go."""
     if app.terminal:
         raise Conflict("workflow_closed", N_("This case is closed; no further action is possible."))
-    agency = db.get(Organization, app.agency_id)
-    if agency is None or branch.kind != OrgKind.AGENCY or branch.id not in descendants(db, agency):
+    if branch.kind != OrgKind.AGENCY or branch.id not in identity.agency_subtree(db, app.agency_id):
         raise DomainError("branch_invalid", N_("Choose a branch of the agency that owns this service."),
                           field="branch")
     if branch.id == app.branch_id:
@@ -1276,33 +1274,33 @@ def transfer(db: Session, principal: Principal, app: Application, branch: Organi
     return app
 
 
-def transfer_target(db: Session, code: str) -> Organization:
+def transfer_target(db: Session, code: str) -> OrganizationView:
     """The branch a transfer names by its code (422 naming the field if there is none)."""
-    found = db.scalar(select(Organization).where(Organization.code == code.strip()))
+    try:
+        found: OrganizationView | None = identity.organization_by_code(db, code.strip())
+    except NotFound:
+        found = None
     if found is None or found.kind != OrgKind.AGENCY:
         raise DomainError("branch_invalid", N_("Choose a branch of the agency that owns this service."),
                           field="branch")
     return found
 
 
-def transfer_choices(db: Session, principal: Principal, app: Application) -> list[Organization]:
+def transfer_choices(db: Session, principal: Principal, app: Application) -> list[OrganizationView]:
     """Branches a supervisor may move the case to: those of its agency they oversee, but its own."""
-    agency = db.get(Organization, app.agency_id)
-    if agency is None:
-        return []
-    ids = (descendants(db, agency) & supervised_branch_ids(db, principal)) - {app.branch_id}
-    return list(db.scalars(select(Organization).where(Organization.id.in_(ids), Organization.kind == OrgKind.AGENCY)
-                           .order_by(Organization.code))) if ids else []
+    ids = (identity.agency_subtree(db, app.agency_id) & supervised_branch_ids(db, principal)) - {app.branch_id}
+    found = identity.organization_views(db, ids).values()
+    return sorted((org for org in found if org.kind == OrgKind.AGENCY), key=lambda org: org.code)
 
 
-def case_staff(db: Session, app: Application) -> list[Account]:
+def case_staff(db: Session, app: Application) -> list[AccountView]:
     """Who may be assigned the case: the staff who work its branch (its officials, the supervisors above)."""
-    ids: set[int] = set()
-    org = db.get(Organization, app.branch_id) if app.branch_id is not None else None
-    while org is not None and org.id not in ids:
-        ids.add(org.id)
-        org = db.get(Organization, org.parent_id) if org.parent_id is not None else None
-    return [a for a in accounts_in(db, ids) if a.is_active and works_on(db, Principal(account=a), app)]
+    if app.branch_id is None:
+        return []
+    above = identity.agency_ancestors(db, app.branch_id)
+    staff = identity.staff_of(db, above[-1] if above else app.branch_id, STAFF_ROLES)
+    acting = ((account, identity.principal_of(db, account.id)) for account in staff)
+    return [account for account, principal in acting if principal is not None and works_on(db, principal, app)]
 
 
 @dataclass(frozen=True)
@@ -1401,10 +1399,10 @@ def record_official_view(db: Session, principal: Principal, app: Application) ->
     """
     if app.applicant_id == principal.id:
         return
-    applicant = db.get(Account, app.applicant_id)
+    applicant = identity.account_view(db, app.applicant_id)
     if applicant is None or applicant.person_id is None:
         return
-    agency = db.get(Organization, app.agency_id)
+    agency = identity.organization_view(db, app.agency_id)
     label = N_("Application {reference}")
     events.publish(db, PERSON_DATA_ACCESSED, actor_id=principal.id, person_id=applicant.person_id,
                    agency_code=agency.code if agency else None, what=f"services.application:{app.reference}",

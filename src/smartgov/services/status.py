@@ -21,12 +21,10 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.db import Database
 from smartgov.errors import NotFound
-from smartgov.identity import Account, Organization, can_use_personal_records
-from smartgov.identity import service as identity
-from smartgov.identity.models import ApiToken
+from smartgov.identity import can_use_personal_records
 
 from . import service
 from .definitions import ServiceDefinition
@@ -45,15 +43,12 @@ CASE_COLUMNS = (
 def own_case_query() -> Select[Any]:
     """Token → account → the account's own case with that reference (built once: its cache key is kept)."""
     question, has_documents = service.fact_columns()
-    return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
-                   Account.is_active, Account.proven_at, *CASE_COLUMNS, Application.definition_id,
-                   Organization.code.label("agency_code"), question.label("open_question"),
-                   has_documents.label("has_documents"))
-            .select_from(ApiToken)
-            .join(Account, Account.id == ApiToken.account_id)
-            .join(Application, Application.applicant_id == Account.id)
-            .join(Organization, Organization.id == Application.agency_id)
-            .where(ApiToken.token_hash == bindparam("token_hash"), Application.reference == bindparam("reference")))
+    caller = identity.token_caller_select()
+    return (caller.add_columns(*CASE_COLUMNS, Application.definition_id,
+                               identity.organization_code_of(Application.agency_id).label("agency_code"),
+                               question.label("open_question"), has_documents.label("has_documents"))
+            .join(Application, Application.applicant_id == caller.selected_columns.account_id)
+            .where(Application.reference == bindparam("reference")))
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from smartgov.db import database_of, unsaved_writes
+from smartgov import identity
+from smartgov.db import unsaved_writes
 from smartgov.errors import DomainError, Forbidden
 from smartgov.i18n import N_
-from smartgov.identity import service as identity
-from smartgov.identity import throttle
-from smartgov.identity.models import ApiToken, LoginSession, Role
-from smartgov.identity.permissions import require_personal_records
-from smartgov.identity.service import Principal
+from smartgov.identity import Principal, Role, require_personal_records
 
 SESSION_COOKIE = "sg_session"
 log = logging.getLogger("smartgov.web")
@@ -131,29 +127,6 @@ class MfaPending(DomainError):
         self.setup = setup
 
 
-def _record_use(db: Session, credential: ApiToken | LoginSession) -> None:
-    """Store a token's last use or a session's sliding expiry now (at most every few minutes).
-
-    It is a fact of its own: it must stick when the request itself only reads (and so never
-    commits) or fails. On PostgreSQL it goes through the bookkeeping connection (one statement,
-    no fsync, no transaction for the request); on SQLite it is committed with the session.
-    """
-    if not db.is_modified(credential):
-        return
-    database = database_of(db)
-    conn = database.bookkeeping() if database is not None else None
-    if conn is None:
-        db.commit()
-        return
-    state = inspect(credential)
-    changed = {attr.key: attr.value for attr in state.attrs if attr.history.has_changes()}
-    model = type(credential)
-    with conn:
-        conn.execute(update(model).where(model.id == credential.id).values(**changed))
-    for key, value in changed.items():  # stored: nothing left for the session to flush
-        set_committed_value(credential, key, value)
-
-
 def client_ip(request: Request) -> str:
     """The caller's address, for throttling (the proxy's forwarded address behind ``--proxy-headers``)."""
     return request.client.host if request.client else "-"
@@ -166,37 +139,29 @@ def bearer_token(request: Request) -> str | None:
 
 
 def resolve_principal(request: Request, db: Session) -> Principal | None:
-    """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous."""
+    """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous.
+
+    Identity answers who it is and stores the credential's use itself; this only reads the request.
+    """
     raw_token = bearer_token(request)
     if raw_token is not None:
-        found = identity.account_for_token(db, raw_token)
-        if found is None:  # a wrong secret like any other: counted against the IP (``identity.throttle``)
-            ip = request.client.host if request.client else "-"
-            throttle.refuse_if_throttled(db, "token", None, ip)
-            throttle.failed(db, "token", None, ip)
+        principal = identity.principal_for_token(db, raw_token, client_ip(request))
+        if principal is None:
             raise Unauthenticated()
-        account, token = found
-        _record_use(db, token)
-        principal = Principal(account=account, scopes=set(token.scopes), via_token=True)
         request.state.principal = principal
         return principal
     raw = request.cookies.get(SESSION_COOKIE)
     if not raw:
         return None
-    sess = identity.session_by_token(db, raw)
-    if sess is None:
+    caller = identity.caller_for_session(db, raw)
+    if caller is None:
         return None
-    _record_use(db, sess)
-    account = identity.account_by_id(db, sess.account_id)
-    if account is None or not account.is_active:
+    request.state.login_session = caller.session
+    if caller.principal is None:
+        request.state.pending_account = caller.account
         return None
-    request.state.login_session = sess
-    if not identity.mfa_satisfied(account, sess):
-        request.state.pending_account = account
-        return None
-    principal = Principal(account=account)
-    request.state.principal = principal
-    return principal
+    request.state.principal = caller.principal
+    return caller.principal
 
 
 def optional_principal(request: Request, db: DbSession) -> Principal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smartgov.identity.models import Role
+from smartgov.identity import Role
 
 
 @dataclass(frozen=True)

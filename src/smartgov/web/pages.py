@@ -7,10 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.i18n import LANGUAGES
-from smartgov.identity import service as identity
-from smartgov.identity.models import OrgKind
 from smartgov.web.deps import DbSession, OptionalPrincipal
 from smartgov.web.forms import safe_next
 from smartgov.web.templating import render
@@ -20,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
-    agencies = identity.list_organizations(db, OrgKind.AGENCY)
+    agencies = identity.agencies(db)
     children: dict[int | None, list[Any]] = {}
     for org in agencies:
         children.setdefault(org.parent_id, []).append(org)

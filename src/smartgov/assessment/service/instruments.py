@@ -14,7 +14,7 @@ from smartgov.assessment.maturity import Instrument, Item
 from smartgov.assessment.models import AssessmentRound, RoundStatus, SurveyInstrument, SurveyItem, SurveyResponse
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity.models import Organization
+from smartgov.identity import OrganizationRef
 
 GARTNER_KEYS = ("presence", "interaction", "transaction", "transformation")
 TGOV_KEYS = ("internal", "external", "context")
@@ -90,7 +90,7 @@ def framework_of(instrument: SurveyInstrument) -> Framework:
 def create_instrument(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     framework_id: str,
     title_fa: str,
     title_en: str,

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.assessment.models import AssessmentRound, Invitation, RoundStatus, SurveyResponse
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity.models import Account
+from smartgov.identity import AccountRef, AccountView
 
 
 def _hash(raw: str) -> str:
@@ -37,7 +37,7 @@ def invite_links(db: Session, rnd: AssessmentRound, count: int, labels: Sequence
     return raws
 
 
-def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str]) -> list[Account]:
+def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str]) -> list[AccountView]:
     """Invite existing accounts; they answer while signed in."""
     if rnd.status == RoundStatus.CLOSED:
         raise Conflict("round_closed", N_("This round is closed."))
@@ -46,7 +46,7 @@ def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str])
         name = name.strip().lower()
         if not name:
             continue
-        account = db.scalar(select(Account).where(Account.username == name))
+        account = identity.account_view_by_username(db, name)
         if account is None:
             raise DomainError(
                 "unknown_account", N_("There is no account {username}."), field="usernames", username=name
@@ -71,7 +71,7 @@ def invitation_by_token(db: Session, raw: str) -> Invitation:
     return inv
 
 
-def account_invitation(db: Session, rnd: AssessmentRound, account: Account) -> Invitation:
+def account_invitation(db: Session, rnd: AssessmentRound, account: AccountRef) -> Invitation:
     inv = db.scalar(select(Invitation).where(Invitation.round_id == rnd.id, Invitation.account_id == account.id))
     if inv is None:
         raise NotFound("invitation")
@@ -80,7 +80,7 @@ def account_invitation(db: Session, rnd: AssessmentRound, account: Account) -> I
     return inv
 
 
-def invitations_of(db: Session, account: Account) -> list[tuple[Invitation, AssessmentRound]]:
+def invitations_of(db: Session, account: AccountRef) -> list[tuple[Invitation, AssessmentRound]]:
     """Open rounds an account has been invited to and has not answered yet."""
     rows = db.execute(
         select(Invitation, AssessmentRound)

@@ -5,23 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.assessment import indicators
 from smartgov.assessment.models import AssessmentRound
-from smartgov.identity.models import Organization
 
 
 def subtree(db: Session, org_id: int) -> frozenset[int]:
-    ids, frontier = {org_id}, [org_id]
-    while frontier:
-        frontier = [
-            c for c in db.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier))) if c not in ids
-        ]
-        ids.update(frontier)
-    return frozenset(ids)
+    """The agency and every agency below it (identity keeps the tree)."""
+    return frozenset(identity.agency_subtree(db, org_id))
 
 
 def indicator_scope(db: Session, rnd: AssessmentRound) -> indicators.Scope:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, events, identity
 from smartgov.assessment.events import RESULTS_COMPLETED, ROUND_CLOSED, ROUND_CREATED, ROUND_OPENED
 from smartgov.assessment.maturity import tgov_stage
 from smartgov.assessment.models import AssessmentRound, RoundStatus
@@ -16,7 +16,7 @@ from smartgov.assessment.schemas import RoundResults
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
-from smartgov.identity.models import Organization, OrgKind
+from smartgov.identity import OrganizationRef, OrganizationView, OrgKind
 
 from .instruments import GARTNER_KEYS, TGOV_KEYS, create_instrument
 from .results import classify_stages, compute_results
@@ -35,7 +35,7 @@ def _check_titles(title_fa: str, title_en: str) -> None:
 def create_round(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     framework_id: str,
     title_fa: str,
     title_en: str,
@@ -100,8 +100,8 @@ def get_round(db: Session, round_id: int) -> AssessmentRound:
     return rnd
 
 
-def organization_of(db: Session, rnd: AssessmentRound) -> Organization:
-    org = db.get(Organization, rnd.organization_id)
+def organization_of(db: Session, rnd: AssessmentRound) -> OrganizationView:
+    org = identity.organization_view(db, rnd.organization_id)
     assert org is not None  # foreign key
     return org
 

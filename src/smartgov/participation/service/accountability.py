@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from smartgov import events
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Organization
+from smartgov.identity import OrganizationRef
 from smartgov.participation.events import ACCOUNTABILITY_CREATED, ACCOUNTABILITY_UPDATED
 from smartgov.participation.models import AccountabilityItem, ItemStatus, Milestone, Proposal
 
@@ -19,7 +19,7 @@ from .common import now, today
 from .consultations import consultation_by_id
 
 
-def create_item(db: Session, *, organization: Organization, kind: str, title_fa: str, title_en: str,
+def create_item(db: Session, *, organization: OrganizationRef, kind: str, title_fa: str, title_en: str,
                 deadline: dt.date, description_fa: str = "", description_en: str = "",
                 consultation_id: int | None = None, proposal_id: int | None = None,
                 milestones: Sequence[tuple[str, str, dt.date]] = (), actor_id: int | None = None) -> AccountabilityItem:

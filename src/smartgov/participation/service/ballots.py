@@ -17,7 +17,7 @@ from smartgov import digits, events
 from smartgov.db import INT4_MAX, lock
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_, to_latin_digits
-from smartgov.identity import Account, Organization
+from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import budgeting, election, verify_ballots
 from smartgov.participation.events import BUDGET_CREATED, ELECTION_KEY_CREATED, POLL_CREATED, VOTE_CAST
 from smartgov.participation.models import (
@@ -186,7 +186,7 @@ def has_voted(db: Session, box_kind: str, box_id: int, person_id: int | None) ->
     return person_id is not None and db.get(Voter, (box_kind, box_id, person_id)) is not None
 
 
-def _voter(db: Session, account: Account) -> int:
+def _voter(db: Session, account: AccountRef) -> int:
     require_level(db, account, LEVEL_VERIFIED)
     assert account.person_id is not None
     return account.person_id
@@ -204,7 +204,7 @@ def _check_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
         raise DomainError("invalid_dates", N_("The closing time must be after the opening time."), field="closes_at")
 
 
-def create_poll(db: Session, *, organization: Organization, slug: str, question_fa: str, question_en: str,
+def create_poll(db: Session, *, organization: OrganizationRef, slug: str, question_fa: str, question_en: str,
                 options: Sequence[tuple[str, str]], opens_at: dt.datetime, closes_at: dt.datetime,
                 consultation_id: int | None = None, actor_id: int | None = None) -> Poll:
     """A poll with two or more options, numbered from 1 in the given order, under the current election key."""
@@ -241,7 +241,7 @@ def poll_by_ref(db: Session, ref: str | int) -> Poll:
     return poll
 
 
-def vote_in_poll(db: Session, poll: Poll, account: Account, option_position: int) -> str:
+def vote_in_poll(db: Session, poll: Poll, account: AccountRef, option_position: int) -> str:
     """Cast the account holder's secret ballot for option number ``option_position``; returns the tracker."""
     person_id = _voter(db, account)
     _open_window(poll.opens_at, poll.closes_at)
@@ -290,7 +290,7 @@ def poll_results(db: Session, poll: Poll) -> dict[str, Any]:
                                                                                                 strict=True)]}
 
 
-def create_budget(db: Session, *, organization: Organization, slug: str, title_fa: str, title_en: str, total: int,
+def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
                   style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
                   closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
     """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
@@ -326,7 +326,7 @@ def _costs(budget: Budget) -> list[budgeting.ProjectCost]:
     return [budgeting.ProjectCost(p.id, p.position, p.cost) for p in budget.projects]
 
 
-def vote_in_budget(db: Session, budget: Budget, account: Account, project_ids: Sequence[int]) -> str:
+def vote_in_budget(db: Session, budget: Budget, account: AccountRef, project_ids: Sequence[int]) -> str:
     """Cast a secret ballot for a set of projects under the budget's style; returns the tracker.
 
     The style's rule (at most ``max_choices``, or the cost within the budget) is checked here, on the

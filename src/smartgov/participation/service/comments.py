@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from smartgov import events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account
+from smartgov.identity import AccountRef
 from smartgov.participation import integrity
 from smartgov.participation.events import COMMENT_DELETED, COMMENT_EDITED, COMMENT_POSTED, COMMENT_RATED
 from smartgov.participation.models import Comment, CommentRating, ContentStatus, Phase
@@ -23,7 +23,7 @@ from .following import follow
 def post_comment(
     db: Session,
     *,
-    account: Account,
+    account: AccountRef,
     subject_kind: str,
     subject_id: int,
     body: str,
@@ -114,7 +114,7 @@ def delete_comment(db: Session, comment: Comment, *, actor_id: int) -> None:
     events.publish(db, COMMENT_DELETED, actor_id=actor_id, comment_id=comment.id)
 
 
-def rate_comment(db: Session, comment: Comment, account: Account, value: int) -> Comment:
+def rate_comment(db: Session, comment: Comment, account: AccountRef, value: int) -> Comment:
     """Agree (+1) or disagree (-1); choosing again changes the rating, 0 takes it back."""
     if value not in (-1, 0, 1):
         raise DomainError("invalid_rating", N_("Choose one of the allowed values."), field="value")

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock
+from smartgov import clock, identity
 from smartgov.errors import DomainError, Forbidden, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account, Organization, can_use_personal_records, require_personal_records
+from smartgov.identity import AccountRef, OrganizationView, can_use_personal_records, require_personal_records
 from smartgov.participation import integrity, statistics
 from smartgov.participation.models import (
     AccountabilityItem,
@@ -53,14 +53,14 @@ def today() -> dt.date:
 # --------------------------------------------------------------------------- verification & integrity
 
 
-def verification_level(db: Session, account: Account | None) -> int:
+def verification_level(db: Session, account: AccountRef | None) -> int:
     """0 anonymous, 1 account, 2 an account that has proven its person (identity owns what "proven" means)."""
     if account is None:
         return 0
     return LEVEL_VERIFIED if can_use_personal_records(account) else LEVEL_ACCOUNT
 
 
-def require_level(db: Session, account: Account, level: int) -> None:
+def require_level(db: Session, account: AccountRef, level: int) -> None:
     """Level 2 is identity's proof (its refusal, 403 ``person_not_proven``, also for the SMS channel);
     level 1 is any account."""
     if level >= LEVEL_VERIFIED:
@@ -119,16 +119,16 @@ def checked_text(text: str, field: str, *, min_len: int = COMMENT_MIN, max_len: 
     return text
 
 
-def ensure_can_post(db: Session, account: Account) -> None:
+def ensure_can_post(db: Session, account: AccountRef) -> None:
     """Refuse an account a moderator has blocked."""
     if is_blocked(db, account.id):
         raise Forbidden(N_("Your account may not post in participation. Contact the moderators if this is a mistake."))
 
 
-def record_activity(db: Session, account: Account | None, process_kind: str, process_id: int, action: str,
+def record_activity(db: Session, account: AccountRef | None, process_kind: str, process_id: int, action: str,
                      phase: str | None = None) -> None:
     """One participation act, for the open statistics (distinct people by phase, province, age band, gender)."""
-    person = account.person if account is not None else None
+    person = identity.person_profile(db, account.person_id) if account is not None else None
     db.add(Activity(
         person_id=person.id if person else None, process_kind=process_kind, process_id=process_id, action=action,
         phase=phase, province=person.province if person else None,
@@ -137,8 +137,8 @@ def record_activity(db: Session, account: Account | None, process_kind: str, pro
     ))
 
 
-def _organization(db: Session, org_id: int) -> Organization:
-    org = db.get(Organization, org_id)
+def _organization(db: Session, org_id: int) -> OrganizationView:
+    org = identity.organization_view(db, org_id)
     if org is None:
         raise NotFound("organization", field="organization")
     return org

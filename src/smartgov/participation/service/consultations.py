@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from smartgov import events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Organization
+from smartgov.identity import OrganizationRef
 from smartgov.participation import diffing
 from smartgov.participation.events import (
     CONSULTATION_CREATED,
@@ -34,7 +34,7 @@ def current_phase(consultation: Consultation) -> Phase:
 def create_consultation(
     db: Session,
     *,
-    organization: Organization,
+    organization: OrganizationRef,
     slug: str,
     kind: DraftKind | str,
     title_fa: str,

@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, files
-from smartgov.identity import Person
+from smartgov import clock, files, identity
 from smartgov.participation import integrity, statistics
 from smartgov.participation.models import Activity, Budget, Comment, Consultation, ContentStatus, Poll, Section, Voter
 from smartgov.settings import get_settings
@@ -30,9 +29,8 @@ def participation_statistics(db: Session, process_kind: str, process_id: int) ->
     cells: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
     people: set[Any] = set()
     if process_kind in ("poll", "budget"):
-        rows = db.execute(select(Person.id, Person.province, Person.birth_date, Person.gender)
-                          .join(Voter, Voter.person_id == Person.id)
-                          .where(Voter.box_kind == process_kind, Voter.box_id == process_id))
+        rows = identity.person_demographics(db, select(Voter.person_id).where(Voter.box_kind == process_kind,
+                                                                            Voter.box_id == process_id))
         for pid, province, birth, gender in rows:
             people.add(pid)
             for dim, value in (("phase", "voting"), ("province", province),

@@ -6,9 +6,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import events
+from smartgov import events, identity
 from smartgov.i18n import N_
-from smartgov.identity import Account
+from smartgov.identity import AccountRef
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.participation.events import (
     ACCOUNTABILITY_UPDATED,
@@ -36,7 +36,7 @@ register_template(MessageTemplate(
 ))
 
 
-def follow(db: Session, account: Account, subject_kind: str, subject_id: int) -> None:
+def follow(db: Session, account: AccountRef, subject_kind: str, subject_id: int) -> None:
     if db.scalar(select(Follow.id).where(Follow.account_id == account.id, Follow.subject_kind == subject_kind,
                                          Follow.subject_id == subject_id)) is None:
         try:
@@ -47,7 +47,7 @@ def follow(db: Session, account: Account, subject_kind: str, subject_id: int) ->
             pass
 
 
-def unfollow(db: Session, account: Account, subject_kind: str, subject_id: int) -> None:
+def unfollow(db: Session, account: AccountRef, subject_kind: str, subject_id: int) -> None:
     for row in db.scalars(select(Follow).where(Follow.account_id == account.id, Follow.subject_kind == subject_kind,
                                                Follow.subject_id == subject_id)):
         db.delete(row)
@@ -109,15 +109,16 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
         if db.scalar(select(InAppNotification.id).where(InAppNotification.account_id == account_id,
                                                         InAppNotification.outbox_id == outbox_id)):
             continue
-        account = db.get(Account, account_id)
+        account = identity.account_view(db, account_id)
         if account is None:
             continue
         lang = account.language
         title = subject.title(lang) if callable(getattr(subject, "title", None)) else subject.title
         db.add(InAppNotification(account_id=account_id, message_id=message, params={"title": title}, link=link,
                                  outbox_id=outbox_id, created_at=now()))
-        if account.person is not None and account.person.email:
-            queue_email(db, to=account.person.email, template="participation.followed_update", lang=lang,
+        person = identity.person_profile(db, account.person_id)
+        if person is not None and person.email:
+            queue_email(db, to=person.email, template="participation.followed_update", lang=lang,
                         context={"title": title, "what": gettext(message, lang, title=title), "link": public_url(link)})
 
 

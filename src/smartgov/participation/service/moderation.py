@@ -9,10 +9,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smartgov import events
+from smartgov import events, identity
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account
+from smartgov.identity import AccountRef
 from smartgov.participation.events import CONTENT_REPORTED, MODERATION_ACTION
 from smartgov.participation.models import Block, Comment, ContentStatus, ModerationAction, Petition, Proposal, Report
 
@@ -39,7 +39,7 @@ def content_organization_id(db: Session, kind: str, item: Any) -> int:
     return int(item.organization_id)
 
 
-def report_content(db: Session, account: Account, kind: str, content_id: int, reason: str, details: str = "",
+def report_content(db: Session, account: AccountRef, kind: str, content_id: int, reason: str, details: str = "",
                    *, ip: str | None = None) -> Report:
     """Flag content; at ``REPORTS_TO_HIDE`` reports from different people it is hidden pending review."""
     if reason not in REPORT_REASONS:
@@ -92,7 +92,7 @@ def moderate(db: Session, moderator_id: int, kind: str, content_id: int, action:
 
 def block_account(db: Session, moderator_id: int, account_id: int, reason: str) -> Block:
     """Bar an account from posting; logged like every moderator action."""
-    if db.get(Account, account_id) is None:
+    if identity.account_view(db, account_id) is None:
         raise NotFound("account", field="account_id")
     if len(reason.strip()) < 3:
         raise DomainError("reason_required", N_("Give the reason for the record."), field="reason")

@@ -12,7 +12,7 @@ from smartgov import events
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account, Organization
+from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import integrity
 from smartgov.participation.events import (
     PETITION_CREATED,
@@ -36,7 +36,7 @@ from .common import (
 from .following import follow
 
 
-def create_petition(db: Session, *, account: Account, organization: Organization, title: str, body: str,
+def create_petition(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int, response_days: int = PETITION_RESPONSE_DAYS, ip: str | None = None) -> Petition:
     """Start a petition to an agency; the author signs it first."""
     ensure_can_post(db, account)
@@ -71,7 +71,7 @@ def petition_by_id(db: Session, petition_id: int, viewer_id: int | None = None) 
     return found
 
 
-def sign_petition(db: Session, petition: Petition, account: Account, *, ip: str | None = None) -> Petition:
+def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: str | None = None) -> Petition:
     """A verified person signs once; crossing the threshold starts the response deadline."""
     require_level(db, account, LEVEL_VERIFIED)
     if petition.status != ContentStatus.VISIBLE:

@@ -12,7 +12,7 @@ from smartgov import events
 from smartgov.db import lock
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account, Organization
+from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import integrity
 from smartgov.participation.events import (
     PROPOSAL_ANSWERED,
@@ -36,7 +36,7 @@ from .common import (
 from .following import follow
 
 
-def create_proposal(db: Session, *, account: Account, organization: Organization, title: str, body: str,
+def create_proposal(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int = PROPOSAL_THRESHOLD, ip: str | None = None) -> Proposal:
     """A citizen proposes something to an agency; its author follows it."""
     ensure_can_post(db, account)
@@ -67,7 +67,7 @@ def proposal_by_id(db: Session, proposal_id: int, viewer_id: int | None = None) 
     return found
 
 
-def support_proposal(db: Session, proposal: Proposal, account: Account, *, ip: str | None = None) -> Proposal:
+def support_proposal(db: Session, proposal: Proposal, account: AccountRef, *, ip: str | None = None) -> Proposal:
     """A verified person supports once; reaching the threshold obliges an answer by a deadline."""
     require_level(db, account, LEVEL_VERIFIED)
     if proposal.status != ContentStatus.VISIBLE:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from smartgov import events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
-from smartgov.identity import Account
+from smartgov.identity import AccountRef
 from smartgov.participation.events import SURVEY_RESPONSE_SUBMITTED
 from smartgov.participation.models import Survey, SurveyResponse
 
@@ -54,7 +54,7 @@ def survey_by_key(db: Session, key: str) -> Survey:
     return found
 
 
-def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: Account | None = None,
+def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: AccountRef | None = None,
                   subject_ref: str | None = None, language: str = "fa") -> SurveyResponse:
     """Validate and store one response; anonymous surveys never store who answered."""
     survey = survey_by_key(db, key)
