@@ -14,7 +14,7 @@ from smartgov import clock, events
 from smartgov.events import EventRecord, OutboxMessage
 from smartgov.identity import Principal
 from smartgov.identity.models import Account, ApiToken
-from smartgov.services import intake, service
+from smartgov.services import intake, pipeline, service
 from smartgov.services.models import Application, Draft, StoredFile, TransitionLog
 from tests.factories import api_token, auth
 
@@ -146,14 +146,22 @@ def test_checks_answer_as_the_general_path_does(client, db, database, monkeypatc
         return [(r.status_code, r.json()) for r in
                 (client.post(f"{API}/applications", headers={**h, "Accept-Language": "en"}, json=b) for h, b in cases)]
 
-    checked: list[str] = []
-    check = intake.check
-    monkeypatch.setattr(intake, "check", lambda who, *a: checked.append(who.key) or check(who, *a))
+    planned: list[str] = []
+    read = intake.read
+
+    def reading(*a: Any) -> intake.HotRead:
+        found = read(*a)
+        if found.facts is not None:
+            planned.append(found.facts.key)
+        return found
+
+    monkeypatch.setattr(intake, "read", reading)
     fast = answers()
-    assert len(checked) == 4  # the four bad answers were refused by intake's checks, not the general path's
-    monkeypatch.setattr(intake, "applicant", lambda *_a: None)  # now every request takes the general path
+    assert len(planned) == 4  # the four bad answers were planned from the hot read (and refused by the plan)
+    # now every request is read with the session
+    monkeypatch.setattr(intake, "read", lambda *_a: intake.HotRead(pipeline.Route.SESSION_CALLER))
     assert fast == answers()
-    assert len(checked) == 4
+    assert len(planned) == 4
     assert [status for status, _ in fast] == [422, 422, 422, 422, 404, 403, 401, 422]
     assert written(database) == 0
     assert db.scalar(select(StoredFile.application_id).where(StoredFile.id == body["answers"]["lease_contract"]["ref"])) \
@@ -176,12 +184,12 @@ def test_what_the_general_path_must_do_goes_there(client, db, database) -> None:
                     json={"service_id": "permit", "answers": {"workers": 2, "wage": 2000000}})
     assert r.status_code == 201 and r.json()["invoices"][0]["status"] == "open"
     seen: list[str] = []
-    events.subscribe(service.SUBMITTED, lambda _db, evt: seen.append(evt.data["reference"]))
+    events.subscribe(pipeline.SUBMITTED, lambda _db, evt: seen.append(evt.data["reference"]))
     try:  # a subscriber that must run in the submitting transaction
         r = client.post(f"{API}/applications", headers=t["citizen"], json=tenant_body(client, t["citizen"],
                                                                                       accounts["citizen"]))
     finally:
-        events._sync[service.SUBMITTED].pop()
+        events._sync[pipeline.SUBMITTED].pop()
     assert r.status_code == 201 and seen == [r.json()["reference"]]
     assert written(database) == 0
 

@@ -34,7 +34,7 @@ from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import documents, journey, payments, permissions, service
+from . import documents, journey, payments, permissions, pipeline, service
 from .definitions import ChoiceField, DefinitionInvalid, FileField, GroupField, ServiceDefinition
 from .forms import summarize
 from .models import Application, Definition, Draft, Invoice, Payment, PaymentStatus
@@ -358,7 +358,7 @@ def _render_check(request: Request, db: DbSession, principal: Any, service_id: s
     fee = None
     if not problems:
         try:
-            fee = service._fee(db, defn, cleaned, facts, today)
+            fee = service.fee_of(db, defn, cleaned, facts, today)
         except DomainError as exc:
             problems.append(exc)
     problem_links = [(p.localized(), (f"/services/{service_id}/apply/{page.number}#f-{p.field}"
@@ -703,7 +703,7 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
 def _file_links(defn: ServiceDefinition, app: Application) -> list[tuple[str, dict[str, Any]]]:
     lang = get_language()
     out = []
-    for path, meta in service.file_answers(defn, app.answers, app.documents):
+    for path, meta in pipeline.file_answers(defn, app.answers, app.documents):
         root = path.split("[", 1)[0].split(".", 1)[0]
         if root == "documents":
             doc = next((d for d in defn.documents if f"documents.{d.id}" == path), None)

@@ -7,12 +7,33 @@ existence is not revealed). Workflow roles are checked by the engine itself.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy.orm import Session
 
-from smartgov.identity import Organization, Principal, Role, acts_for_agency, can_write, is_platform_admin
+from smartgov.identity import (
+    Organization,
+    Principal,
+    Role,
+    acts_for_agency,
+    can_use_personal_records,
+    can_write,
+    is_platform_admin,
+)
+from smartgov.identity.service import token_live
 
 from . import service
 from .models import Application, IssuedDocument, StoredFile
+
+
+def token_allows(row: Any, now: dt.datetime, *, scope: str | None = None) -> bool:
+    """The one token check of the hot paths (``status.own_case``, ``intake.read``), for a token read as
+    plain columns (``revoked_at``, ``expires_at``, ``is_active``, ``proven_at`` and, with ``scope``,
+    ``scopes``): live, its account has proven its person, and it holds ``scope``. ``False`` sends
+    the request to the session's path, which answers the 401 or 403."""
+    return (token_live(row.revoked_at, row.expires_at, row.is_active, now) and can_use_personal_records(row)
+            and (scope is None or scope in (row.scopes or ())))
 
 
 def can_view_application(db: Session, principal: Principal, app: Application) -> bool:

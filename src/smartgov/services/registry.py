@@ -22,16 +22,51 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from .definitions import DEFINITIONS_DIR, ServiceDefinition, Transition
 
 if TYPE_CHECKING:
-    from smartgov.identity import Account, Organization, Person
+    from smartgov.identity import Organization
 
     from .models import Application
+
+
+class ApplicantAccount(Protocol):
+    """What a prefill provider may read of the caller's account (an ``Account``, or the pipeline's
+    ``AccountRecord`` when the facts were read without a session)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+
+
+class ApplicantPerson(Protocol):
+    """What a prefill provider may read of the applicant's person (a ``Person`` or a ``PersonRecord``)."""
+
+    @property
+    def national_code(self) -> str: ...
+    @property
+    def first_name_fa(self) -> str: ...
+    @property
+    def last_name_fa(self) -> str: ...
+    @property
+    def first_name_en(self) -> str | None: ...
+    @property
+    def last_name_en(self) -> str | None: ...
+    @property
+    def birth_date(self) -> dt.date: ...
+    @property
+    def gender(self) -> Any: ...
+    @property
+    def province(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -39,13 +74,13 @@ class ApplicantContext:
     """Who is applying for which service (``organization``: the business, for G2B services).
 
     ``db`` is ``None`` only for providers registered with ``reads_database=False`` when the
-    submission is taken without a session (``services.intake``); ``account`` and ``person`` may
-    then be plain rows with the same attribute names.
+    submission's facts are read without a session (``services.intake.read``); ``account`` and
+    ``person`` are then the pipeline's read models, with the same attribute names.
     """
 
     db: Session | None
-    account: Account
-    person: Person | None
+    account: ApplicantAccount
+    person: ApplicantPerson | None
     organization: Organization | None
     definition: ServiceDefinition
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events
 from smartgov.db import database_of, keep
-from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_, gettext, localize_digits, to_latin_digits
 from smartgov.identity import (
     Account,
@@ -40,16 +40,12 @@ from smartgov.identity import (
 )
 from smartgov.identity.service import descendants
 from smartgov.notifications import (
-    EMAIL_REQUESTED,
-    SMS_REQUESTED,
     MessageTemplate,
-    email_request,
     register_template,
-    sms_request,
 )
-from smartgov.settings import get_settings, public_url
+from smartgov.settings import get_settings
 
-from . import registry
+from . import pipeline, registry
 from .config import services_settings
 from .definitions import (
     FileField,
@@ -62,9 +58,7 @@ from .definitions import (
     named_hooks,
     parse_definition,
 )
-from .eligibility import ensure_eligible, failed_rules
-from .fees import compute_fee
-from .forms import clean_answers, clean_documents
+from .eligibility import failed_rules
 from .models import (
     Application,
     Counter,
@@ -79,6 +73,7 @@ from .models import (
     StoredFile,
     TransitionLog,
 )
+from .pipeline import applicant_messages, case_event_data
 from .workflow import Workflow, is_breached, time_left
 
 log = logging.getLogger(__name__)
@@ -92,7 +87,6 @@ RESPOND = "respond"
 WITHDRAW = "withdraw"
 MAX_DRAFT_BYTES = 256 * 1024
 MAX_ANSWER_LENGTH = 4000
-MAX_IDEMPOTENCY_KEY = 100  # characters (the column's length)
 SORTS = ("deadline", "newest", "oldest", "reference")
 
 # --------------------------------------------------------------------------- notifications
@@ -136,19 +130,6 @@ def notify_applicant(db: Session, app: Application, template: str, **context: An
     for name, data in applicant_messages(account.language, person.email, person.phone, app.reference, template,
                                          context):
         events.publish(db, name, **data)
-
-
-def applicant_messages(language: str, email: str | None, phone: str | None, reference: str, template: str,
-                       context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The (event name, data) of the e-mail and SMS ``notify_applicant`` queues."""
-    context.setdefault("reference", reference)
-    context.setdefault("link", public_url(f"/services/applications/{reference}"))
-    found: list[tuple[str, dict[str, Any]]] = []
-    if email:
-        found.append((EMAIL_REQUESTED, email_request(to=email, template=template, lang=language, context=context)))
-    if phone:
-        found.append((SMS_REQUESTED, sms_request(to=phone, template=template, lang=language, context=context)))
-    return found
 
 
 # --------------------------------------------------------------------------- definitions
@@ -538,56 +519,6 @@ def upload_limits(defn: ServiceDefinition, field: str | None) -> tuple[tuple[str
     return found.mime_types, found.max_size_bytes
 
 
-def file_answers(defn: ServiceDefinition, answers: dict[str, Any],
-                 documents: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Every file answer as (field path, its upload's metadata): questions, groups' rows, documents."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for fld in defn.form:
-        value = answers.get(fld.name)
-        if isinstance(fld, FileField) and isinstance(value, dict):
-            found.append((fld.name, value))
-        elif isinstance(fld, GroupField) and isinstance(value, list):
-            for i, row in enumerate(value):
-                for sub in fld.fields:
-                    if isinstance(sub, FileField) and isinstance(row.get(sub.name), dict):
-                        found.append((f"{fld.name}[{i}].{sub.name}", row[sub.name]))
-    found.extend((f"documents.{k}", v) for k, v in documents.items())
-    return found
-
-
-def _bind_files(db: Session, account: Account, defn: ServiceDefinition, answers: dict[str, Any],
-                documents: dict[str, Any]) -> list[StoredFile]:
-    """Every file answer must be an upload of this applicant not used elsewhere; stored metadata wins."""
-    answered = file_answers(defn, answers, documents)
-    refs = file_refs(answered)
-    found = {row.id: row for row in db.scalars(select(StoredFile).where(StoredFile.id.in_(refs)))} if refs else {}
-    return checked_files(account.id, answered, found)
-
-
-def file_refs(answered: list[tuple[str, dict[str, Any]]]) -> list[str]:
-    """The upload ids file answers name."""
-    return [v["ref"] for _, v in answered if isinstance(v.get("ref"), str)]
-
-
-def checked_files(account_id: int, answered: list[tuple[str, dict[str, Any]]], found: dict[str, Any]) -> list[Any]:
-    """The stored files of ``answered`` (``found``: rows by id, ORM or plain), or every problem as a 422."""
-    rows: list[Any] = []
-    errors: list[DomainError] = []
-    for path, value in answered:
-        ref = value.get("ref")
-        row = found.get(ref) if isinstance(ref, str) else None
-        if row is None or row.owner_id != account_id or row.application_id is not None:
-            errors.append(DomainError("file_not_uploaded", N_("Upload this file first."), field=path))
-            continue
-        if row.name != value.get("name") or row.size != value.get("size") or row.mime != value.get("mime"):
-            errors.append(DomainError("file_mismatch", N_("The file details do not match the upload."), field=path))
-            continue
-        rows.append(row)
-    if errors:
-        raise ValidationFailed(errors)
-    return rows
-
-
 # --------------------------------------------------------------------------- numbers
 
 
@@ -667,39 +598,40 @@ def application_data(app: Application) -> dict[str, Any]:
     }
 
 
+def existing_case_query(applicant_id: Any, key: Any) -> Select[Any]:
+    """The case an applicant stored with an idempotency key: the one "key already used" check (the
+    hot reader correlates it into its statement)."""
+    return select(Application).where(Application.applicant_id == applicant_id, Application.idempotency_key == key)
+
+
+def existing_case(db: Session, applicant_id: int, key: str) -> Application | None:
+    """The case ``applicant_id`` submitted with ``key`` before, if any."""
+    return db.scalar(existing_case_query(applicant_id, key)) if key else None
+
+
 def submit_application(
     db: Session, principal: Principal, service_id: str, answers: dict[str, Any],
     documents: dict[str, Any] | None = None, *, idempotency_key: str | None = None,
     organization_code: str | None = None,
 ) -> Submitted:
-    """Check and accept an application; the same idempotency key again returns the first one unchanged."""
+    """Check and accept an application; the same idempotency key again returns the first one unchanged.
+
+    The facts are read with the session, the plan made by ``pipeline.plan`` (the checks every
+    writer shares) and written by the unit of work (``write_plan``).
+    """
     account = principal.account
-    key = (idempotency_key or "").strip()
-    if len(key) > MAX_IDEMPOTENCY_KEY:
-        raise DomainError("idempotency_key_invalid", N_("The idempotency key is too long."), field="Idempotency-Key")
-    if key:
-        existing = db.scalar(select(Application).where(Application.applicant_id == account.id,
-                                                       Application.idempotency_key == key))
-        if existing is not None:
-            return Submitted(existing, False)
-    key = key or uuid.uuid4().hex
-    row = published(db, service_id)
-    defn = definition_of(row)
-    org = applicant_organization(principal, defn, organization_code, db)
-    facts = applicant_context(db, account, defn, org).applicant
-    today = clock.today()
-    cleaned = clean_answers(defn, answers, today=today, applicant=facts)
-    docs = clean_documents(defn, documents or {}, answers=cleaned, today=today, applicant=facts)
-    ensure_eligible(defn, cleaned, today=today, applicant=facts)
-    files = _bind_files(db, account, defn, cleaned, docs)
-    fee = _fee(db, defn, cleaned, facts, today)
+    key = pipeline.clean_key(idempotency_key)
+    existing = existing_case(db, account.id, key)
+    if existing is not None:
+        return Submitted(existing, False)
+    facts = read_facts(db, principal, service_id, answers, documents or {}, key, organization_code)
+    plan = pipeline.plan(facts)
     try:
         with db.begin_nested():
-            app = _create(db, principal, row, defn, org, cleaned, docs, fee, key, facts, files)
+            app = write_plan(db, plan)
     except IntegrityError:
         # the same key raced in from another request: answer with the application that won
-        existing = db.scalar(select(Application).where(Application.applicant_id == account.id,
-                                                       Application.idempotency_key == key))
+        existing = existing_case(db, account.id, plan.key)
         if existing is None:
             raise
         return Submitted(existing, False)
@@ -707,84 +639,73 @@ def submit_application(
     return Submitted(app, True)
 
 
-def _fee(db: Session, defn: ServiceDefinition, answers: dict[str, Any], facts: dict[str, Any],
-         today: dt.date) -> int:
-    if defn.fee is not None and defn.fee.provider:
-        provider = registry.fee_provider(defn.fee.provider)
-        if provider is None:
-            raise DomainError("fee_provider_missing", N_("The fee of this service cannot be computed now."))
-        amount = int(provider(registry.FeeContext(db=db, definition=defn, answers=answers, applicant=facts,
-                                                  today=today)))
-        if amount < 0:
-            raise DomainError("fee_out_of_range", N_("The fee formula gave an amount out of range: {amount}."),
-                              amount=amount)
-        return amount
-    return compute_fee(defn, answers, today=today, applicant=facts)
+def read_facts(db: Session, principal: Principal, service_id: str, answers: Any, documents: Any, key: str,
+               organization_code: str | None = None) -> pipeline.Facts:
+    """What ``pipeline.plan`` judges a submission on, read with the session (every kind of caller)."""
+    account = principal.account
+    row = published(db, service_id)
+    defn = definition_of(row)
+    org = applicant_organization(principal, defn, organization_code, db)
+    prefill = applicant_context(db, account, defn, org).applicant
+    refs = pipeline.offered_refs(answers, documents)
+    uploads = {f.id: upload_record(f) for f in db.scalars(select(StoredFile).where(StoredFile.id.in_(refs)))} \
+        if refs else {}
+    person = account.person
+    return pipeline.Facts(
+        account=pipeline.AccountRecord(account.id, account.username, account.language, account.person_id),
+        email=person.email if person else None, phone=person.phone if person else None,
+        version=pipeline.Version(row.id, row.service_id, row.version, row.agency_id, agency_code(db, row.agency_id)),
+        definition=defn, organization_id=org.id if org else None, prefill=prefill, answers=answers,
+        documents=documents, key=key, uploads=uploads, now=clock.now(), new_key=uuid.uuid4().hex,
+        quote=fee_quote(db, defn))
 
 
-def _create(db: Session, principal: Principal, row: Definition, defn: ServiceDefinition,
-            org: Organization | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
-            facts: dict[str, Any], files: list[StoredFile]) -> Application:
-    now = clock.now()
-    app = Application(reference=next_number(db, services_settings().reference_format, now),
-                      **case_values(row, defn, applicant_id=principal.id, person_id=principal.account.person_id,
-                                    organization_id=org.id if org else None, answers=answers, docs=docs, fee=fee,
-                                    key=key, now=now))
+def upload_record(row: StoredFile) -> pipeline.Upload:
+    return pipeline.Upload(row.id, row.owner_id, row.application_id, row.name, row.mime, row.size)
+
+
+def fee_quote(db: Session, defn: ServiceDefinition) -> pipeline.FeeQuote | None:
+    """The definition's fee provider bound to the session (``None``: a formula, or no such provider)."""
+    provider = registry.fee_provider(defn.fee.provider) if defn.fee is not None and defn.fee.provider else None
+    if provider is None:
+        return None
+
+    def quote(answers: dict[str, Any], applicant: dict[str, Any], today: dt.date) -> int:
+        return int(provider(registry.FeeContext(db=db, definition=defn, answers=answers, applicant=applicant,
+                                                today=today)))
+    return quote
+
+
+def fee_of(db: Session, defn: ServiceDefinition, answers: dict[str, Any], facts: dict[str, Any],
+           today: dt.date) -> int:
+    """The fee of cleaned answers (the check page shows it before submitting)."""
+    return pipeline.fee(defn, answers, facts, today, fee_quote(db, defn))
+
+
+def write_plan(db: Session, plan: pipeline.Plan) -> Application:
+    """The unit of work's writer: store a plan through the session, then run what needs the ORM
+    (actions on submit, the invoice's number, automatic steps with their documents)."""
+    facts, defn = plan.facts, plan.facts.definition
+    app = Application(reference=next_number(db, services_settings().reference_format, plan.case.submitted_at),
+                      **plan.case.columns())
     db.add(app)
     db.flush()
-    for f in files:
-        f.application_id = app.id
-    db.add(TransitionLog(**first_step(app, principal.id)))
-    for name in defn.workflow.on_submit:
-        _run_action(db, app, defn, name, facts, None, principal.id)
-    if fee > 0:
+    for ref in plan.files:
+        stored = db.get(StoredFile, ref)
+        assert stored is not None  # read with the facts, in this transaction
+        stored.application_id = app.id
+    db.add(TransitionLog(**pipeline.first_step(app, facts.account.id)))
+    applicant = dict(facts.prefill)
+    for name in plan.on_submit:
+        _run_action(db, app, defn, name, applicant, None, facts.account.id)
+    if plan.invoice is not None:
         from .payments import create_invoice
 
         create_invoice(db, app, defn)
-    events.publish(db, SUBMITTED, actor_id=principal.id,
-                   **submitted_event_data(app, agency_code(db, app.agency_id), defn))
-    notify_applicant(db, app, SUBMITTED_TEMPLATE, **submitted_context(defn))
-    run_automatic_steps(db, app, facts=facts)
+    for evt in plan.events(app):
+        events.publish_event(db, evt)
+    run_automatic_steps(db, app, facts=applicant)
     return app
-
-
-# What a submission writes is built by these functions, which ``intake`` (the submission taken
-# without an ORM session) uses too: both ways store the same rows.
-
-SUBMITTED = "services.application_submitted"
-SUBMITTED_TEMPLATE = "services.submitted"
-
-
-def case_values(row: Any, defn: ServiceDefinition, *, applicant_id: int, person_id: int | None,
-                organization_id: int | None, answers: dict[str, Any], docs: dict[str, Any], fee: int, key: str,
-                now: dt.datetime) -> dict[str, Any]:
-    """The columns of a new case but its id and reference (``row``: the published version, ORM or plain)."""
-    wf = Workflow.from_definition(defn)
-    return {
-        "definition_id": row.id, "service_id": row.service_id, "version": row.version, "agency_id": row.agency_id,
-        "applicant_id": applicant_id, "person_id": person_id, "organization_id": organization_id,
-        "answers": answers, "documents": docs, "computed": {}, "state": wf.initial, "terminal": False,
-        "state_entered_at": now, "sla_deadline": wf.sla_deadline(now, wf.initial), "idempotency_key": key,
-        "fee": fee, "due_at": now + dt.timedelta(hours=defn.workflow.sla_hours) if defn.workflow.sla_hours else None,
-        "submitted_at": now, "updated_at": now,
-    }
-
-
-def first_step(app: Any, actor_id: int) -> dict[str, Any]:
-    """The transition log row of a submission (``app``: the case, ORM or plain)."""
-    return {"application_id": app.id, "from_state": None, "to_state": app.state, "action": "submit",
-            "actor_id": actor_id, "automatic": False, "internal": False, "at": app.submitted_at}
-
-
-def submitted_event_data(app: Any, agency_code: str | None, defn: ServiceDefinition) -> dict[str, Any]:
-    """The data of ``SUBMITTED``: the common part and what analytics of submissions read."""
-    return {**case_event_data(app, agency_code), "fee": app.fee, "relationship": defn.relationship,
-            "organization_id": app.organization_id}
-
-
-def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
-    """What the "received" message says beside the reference and link."""
-    return {"service_fa": defn.title_fa, "service_en": defn.title_en}
 
 
 def agency_code(db: Session, agency_id: int) -> str | None:
@@ -796,16 +717,6 @@ def agency_code(db: Session, agency_id: int) -> str | None:
 def event_data(db: Session, app: Application) -> dict[str, Any]:
     """The common part of every application event: enough for ledger and analytics subscribers."""
     return case_event_data(app, agency_code(db, app.agency_id))
-
-
-def case_event_data(app: Any, agency_code: str | None) -> dict[str, Any]:
-    """``event_data`` for a case given as a row (ORM or plain) and its agency's code."""
-    return {
-        "application_id": app.id, "reference": app.reference, "service_id": app.service_id,
-        "version": app.version, "agency_id": app.agency_id, "agency": agency_code,
-        "applicant_id": app.applicant_id, "state": app.state,
-        "submitted_at": app.submitted_at.isoformat(),
-    }
 
 
 # --------------------------------------------------------------------------- transitions
