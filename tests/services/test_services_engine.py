@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from smartgov.events import EventRecord, OutboxMessage
+from smartgov.identity import Organization
 from smartgov.services import DefinitionInvalid, documents, payments, register_action, service
 from smartgov.services.models import (
     Application,
@@ -261,7 +262,7 @@ def test_new_version_retires_the_old_one_and_open_cases_keep_theirs(session) -> 
 def test_key_rotation_keeps_old_documents_valid_and_tampering_is_caught(session) -> None:  # type: ignore[no-untyped-def]
     a = arrange(session)
     old_doc = documents.documents_of(session, submit(session, a["citizen"]).application)[0]
-    agency = session.get(service.Organization, old_doc.agency_id)
+    agency = session.get(Organization, old_doc.agency_id)
     new_key = documents.rotate_key(session, agency)
     new_doc = documents.documents_of(session, submit(session, a["citizen"]).application)[0]
     assert new_doc.key_id == new_key.key_id != old_doc.key_id

@@ -35,6 +35,7 @@ from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
 from . import documents, intake, payments, permissions, pipeline, service, status
+from .config import services_settings
 from .definitions import ServiceDefinition, Transition
 from .models import Application, Definition, Invoice, InvoiceStatus, Payment, StoredFile
 from .schemas import (
@@ -463,7 +464,7 @@ def upload_file(
     mime_types, max_size = None, None
     if service_id:
         mime_types, max_size = service.upload_limits(service.definition_of(service.published(db, service_id)), field)
-    data = file.file.read(service.services_settings().upload_max_bytes + 1)
+    data = file.file.read(services_settings().upload_max_bytes + 1)
     row = service.store_upload(db, principal.account, name=file.filename or "", mime=file.content_type or "",
                                data=data, mime_types=mime_types, max_size=max_size)
     db.commit()

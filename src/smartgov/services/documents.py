@@ -51,6 +51,7 @@ from smartgov.identity import Account, Organization, throttle
 from smartgov.settings import get_settings, public_url
 
 from . import registry
+from .applicants import event_data, facts_for, notify_applicant
 from .config import services_settings
 from .definitions import ServiceDefinition
 from .models import Application, IssuedDocument, SigningKey
@@ -230,8 +231,6 @@ def build_payload(db: Session, app: Application, defn: ServiceDefinition, docume
     extra: list[registry.DocumentField] = []
     provider = registry.document_fields_provider(output.template)
     if provider is not None:
-        from .service import facts_for
-
         ctx = registry.ActionContext(db=db, application=app, definition=defn, applicant=facts_for(db, app, defn),
                                      transition=None, actor_id=None, now=clock.now())
         extra = provider(ctx)
@@ -277,8 +276,6 @@ def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, re
     db.add(doc)
     db.flush()
     db.info.setdefault("issued_documents", []).append(doc)  # see service.fresh_case_facts
-    from .service import event_data, notify_applicant
-
     events.publish(db, "services.document_issued", **event_data(db, app), document_id=document_id,
                    key_id=key.key_id, template=payload["template"], outcome=payload["outcome"]["state"],
                    payload_sha256=hashlib.sha256(canonical(payload)).hexdigest())
