@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import Any
 
@@ -14,8 +15,8 @@ from smartgov import clock, events
 from smartgov.events import EventRecord, OutboxMessage
 from smartgov.identity import Principal
 from smartgov.identity.models import Account, ApiToken
-from smartgov.services import intake, pipeline, service
-from smartgov.services.models import Application, Draft, StoredFile, TransitionLog
+from smartgov.services import documents, intake, pipeline, service
+from smartgov.services.models import Application, Draft, IssuedDocument, StoredFile, TransitionLog
 from tests.factories import api_token, auth
 
 from .conftest import MINIMAL
@@ -287,3 +288,61 @@ def test_the_writer_survives_its_connection_being_killed(client, db, database) -
     assert db.scalar(select(Application.reference).where(Application.idempotency_key == "after-restart")) \
         == r.json()["reference"]
 
+
+
+def test_a_case_decided_at_once_is_signed_by_the_group_writer_as_by_the_unit_of_work(
+        client, db, database) -> None:  # type: ignore[no-untyped-def]
+    """A home owner's address change is registered at once with a signed confirmation: the group
+    writer stores the same case, steps, events, outbox rows and document as the unit of work."""
+    accounts = arrange(db)
+    db.commit()
+    citizen = accounts["citizen"]
+    clock.freeze(clock.now())
+    headers = tokens(client, {"citizen": citizen})["citizen"]
+
+    def owner_body() -> dict[str, Any]:
+        body = tenant_body(client, headers, citizen)
+        body["answers"].update(owns_home=True)
+        del body["answers"]["lease_contract"]
+        return body
+
+    first = client.post(f"{API}/applications", headers=headers, json=owner_body())
+    assert first.status_code == 201 and written(database) == 0  # the agency had no key: the unit of work made it
+    r = client.post(f"{API}/applications", headers={**headers, "Idempotency-Key": "owner-1"}, json=owner_body())
+    assert r.status_code == 201, r.text
+    assert written(database) == 1 and r.json()["state"] == "registered" and r.json()["issued_documents"]
+    fast = db.scalar(select(Application).where(Application.reference == r.json()["reference"]))
+    assert r.json() == general_answer(db, citizen, fast.reference, "fa")
+
+    db.expire_all()
+    account = db.get(Account, citizen.id)
+    body = owner_body()
+    general = service.submit_application(db, Principal(account=account, scopes={"read", "write"}, via_token=True),
+                                         "address-change", body["answers"], body["documents"],
+                                         idempotency_key="owner-1-general").application
+    db.commit()
+    mine, theirs = rows_of(db, fast.id), rows_of(db, general.id)
+    assert [e[0] for e in mine["events"]] == [
+        pipeline.SUBMITTED, "notifications.email_requested", "notifications.sms_requested",
+        "services.application_transitioned", "notifications.email_requested", "notifications.sms_requested",
+        "services.document_issued", "notifications.email_requested", "notifications.sms_requested"]
+
+    issued = list(db.scalars(select(IssuedDocument).where(IssuedDocument.application_id.in_([fast.id, general.id]))))
+
+    def unnamed(rows: dict[str, Any]) -> str:
+        """The rows with each document's id, and the hash of its payload (which holds the id), named alike."""
+        text_ = re.sub(r"'payload_sha256': '[0-9a-f]{64}'", "'payload_sha256': HASH", str(rows))
+        for doc in issued:
+            text_ = text_.replace(doc.id, "DOCUMENT")
+        return text_
+
+    assert len({e[3].get("payload_sha256") for e in mine["events"] + theirs["events"]} - {None}) == 2
+    assert unnamed(mine) == unnamed(theirs)
+    docs = {d.application_id: d for d in db.scalars(select(IssuedDocument).where(
+        IssuedDocument.application_id.in_([fast.id, general.id])))}
+    shown = [{**docs[case].payload, "document_id": None, "verify_url": None, "reference": None}
+             for case in (fast.id, general.id)]
+    assert shown[0] == shown[1]
+    for doc in docs.values():
+        assert doc.key_id == docs[general.id].key_id and doc.issued_at == docs[general.id].issued_at
+        assert documents.verify_record(db, documents.signed_record(doc)).valid

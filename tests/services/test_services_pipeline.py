@@ -102,7 +102,7 @@ def stored_rows(db: Session, case_id: int) -> dict[str, Any]:
 def planned_rows(plan: pipeline.Plan, case_id: int, reference: str) -> dict[str, Any]:
     """The same, as the plan says they are to be stored once the case has its id and reference."""
     case = plan.numbered(case_id, reference)
-    built = [events.rows(evt) for evt in plan.events(case)]
+    built = [events.rows(evt) for evt in plan.submitted_events(case)]
     return {
         "case": case.columns(),
         "steps": [{**plan.first_step, "application_id": case_id}],
@@ -181,7 +181,7 @@ def test_a_plan_is_made_without_a_database() -> None:
     [submitted, mail] = plan.events(case)
     assert (submitted.name, submitted.actor_id, submitted.occurred_at) == (pipeline.SUBMITTED, 7, NOW)
     assert submitted.data["reference"] == "SG-1403-000041" and submitted.data["fee"] == 140_000
-    assert mail.data["to"] == "c7@example.org" and plan.message_count() == 1
+    assert mail.data["to"] == "c7@example.org" and plan.event_count() == 2
     with pytest.raises(DomainError):
         pipeline.plan(facts_for(defn, {"wage": "a lot"}))
 
@@ -208,3 +208,53 @@ def test_the_idempotency_key_is_checked_in_one_place() -> None:
     with pytest.raises(DomainError) as refused:
         pipeline.clean_key("x" * 101)
     assert refused.value.code == "idempotency_key_invalid"
+
+
+DECIDED_AT_ONCE = """\
+id: parking
+version: 1
+title_fa: پارک
+title_en: Parking permit
+agency: SSO
+relationship: G2C
+form:
+  - {name: plate, type: text, label_fa: پلاک, label_en: Plate}
+workflow:
+  sla_hours: 48
+  states:
+    - {id: submitted, initial: true, sla_hours: 8, label_fa: ثبت, label_en: Submitted}
+    - {id: granted, terminal: true, label_fa: صادر شد, label_en: Granted}
+  transitions:
+    - {from: submitted, to: granted, action: grant, automatic: true, condition: answers.plate != "",
+       label_fa: صدور, label_en: Grant}
+output:
+  template: parking-permit
+  title_fa: مجوز پارک
+  title_en: Parking permit
+"""
+
+
+def test_a_case_decided_at_once_is_planned_with_its_step_and_document() -> None:
+    from smartgov.services import parse_definition, signed
+
+    defn = parse_definition(DECIDED_AT_ONCE, "parking.yaml")
+    facts = facts_for(defn, {"plate": "12ب345"})
+    plan = pipeline.plan(facts)
+    assert plan.needs == {pipeline.Need.DECIDED_AT_ONCE, pipeline.Need.SIGNED_DOCUMENT}
+    assert plan.step is not None and plan.step.decided and plan.step.issues_document
+    assert pipeline.route(defn, plan) is pipeline.Route.NO_SIGNING_KEY  # the unit of work makes the key
+    keyed = pipeline.plan(dataclasses.replace(
+        facts, agency=signed.Party("sso", "تأمین", "SSO"), holder=signed.Holder("0012345678", "مریم", "Maryam"),
+        signing_key=pipeline.SigningKeyRecord("sso-1", "sealed")))
+    assert pipeline.route(defn, keyed) is pipeline.Route.GROUP
+    case = keyed.final(keyed.numbered(5, "SG-1403-000005"))
+    assert (case.state, case.terminal, case.closed_at, case.decided_automatically) == ("granted", True, NOW, True)
+    assert keyed.step is not None and keyed.step.log["from_state"] == "submitted"
+    payload = keyed.document_payload(case, "d" * 32)
+    assert payload["reference"] == "SG-1403-000005" and payload["outcome"]["state"] == "granted"
+    made = keyed.events(keyed.numbered(5, "SG-1403-000005"), payload)
+    assert [e.name for e in made] == [pipeline.SUBMITTED, "notifications.email_requested",
+                                      pipeline.TRANSITIONED, "notifications.email_requested",
+                                      signed.ISSUED, "notifications.email_requested"]
+    assert len(made) == keyed.event_count()
+    assert made[0].data["state"] == "submitted" and made[2].data["state"] == "granted"

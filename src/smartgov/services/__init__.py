@@ -17,7 +17,9 @@ A domain module plugs in at import time:
   raising ``DomainError`` refuses the step;
 * ``register_fee_provider(name, fn)`` — ``fn(FeeContext) -> int`` for ``fee: {provider: name}``;
 * ``register_document_fields(template, fn)`` — ``fn(ActionContext) -> list[DocumentField]``: extra
-  signed lines on documents of definitions whose ``output.template`` is ``template``.
+  signed lines on documents of definitions whose ``output.template`` is ``template``;
+* ``register_document_issued(template, fn)`` — ``fn(ActionContext, IssuedDocument)`` in the issuing
+  transaction when such a document is issued.
 
 Workflow conventions: the role ``applicant`` is the person who applied; every other role a
 definition names is held by officials of the owning agency (or an agency above or below it).
@@ -52,6 +54,7 @@ from .registry import (
     register_action,
     register_definition_folder,
     register_document_fields,
+    register_document_issued,
     register_fee_provider,
     register_prefill_provider,
 )
@@ -100,6 +103,7 @@ __all__ = [
     "register_action",
     "register_definition_folder",
     "register_document_fields",
+    "register_document_issued",
     "register_fee_provider",
     "register_gateway",
     "register_prefill_provider",

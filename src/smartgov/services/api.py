@@ -37,7 +37,7 @@ from smartgov.web.routing import ModuleRouter
 from . import documents, intake, payments, permissions, pipeline, service, status
 from .config import services_settings
 from .definitions import ServiceDefinition, Transition
-from .models import Application, Definition, Invoice, InvoiceStatus, Payment, StoredFile
+from .models import Application, Definition, Invoice, InvoiceStatus, IssuedDocument, Payment, StoredFile
 from .schemas import (
     ActionPublic,
     AnswerIn,
@@ -314,8 +314,9 @@ def _intake_answer(written: intake.Written) -> ApplicationPublic:
     """The answer for a case ``intake`` wrote, as ``application_public`` gives it for a new case."""
     case, facts = written.case, written.plan.facts
     defn = facts.definition
-    return present_application(case, defn, facts.version.agency_code or "", service.CaseFacts(None, False),
-                               service.applicant_actions(defn, case), invoices=[], issued=[])
+    issued = [IssuedDocument(**written.document)] if written.document else []
+    return present_application(case, defn, facts.version.agency_code or "", service.CaseFacts(None, bool(issued)),
+                               service.applicant_actions(defn, case), invoices=[], issued=issued)
 
 
 def _submit(request: Request, body: ApplicationIn, idempotency_key: str | None) -> Any:

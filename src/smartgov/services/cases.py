@@ -25,6 +25,7 @@ from smartgov.identity import (
 )
 from smartgov.identity.service import descendants
 
+from . import pipeline
 from .catalog import definition_of
 from .models import (
     Application,
@@ -47,7 +48,7 @@ APPLICANT = "applicant"
 definition (``registry_clerk``, ``officer``…) is held by the owning agency's officials."""
 REQUEST_INFORMATION = "request_information"
 RESPOND = "respond"
-WITHDRAW = "withdraw"
+WITHDRAW = pipeline.WITHDRAW
 SORTS = ("deadline", "newest", "oldest", "reference")
 
 

@@ -18,14 +18,13 @@ from smartgov.identity import (
     Principal,
 )
 
-from . import registry
+from . import pipeline, registry
 from .applicants import event_data, facts_for, notify_applicant
 from .cases import APPLICANT, REQUEST_INFORMATION, RESPOND, WITHDRAW, application_by_reference, works_on
 from .catalog import definition_of, definition_row
 from .definitions import (
     ServiceDefinition,
     Transition,
-    issue_states,
 )
 from .documents import issue_document
 from .models import (
@@ -74,41 +73,21 @@ def run_action(db: Session, app: Application, defn: ServiceDefinition, name: str
 
 def _move(db: Session, app: Application, defn: ServiceDefinition, tr: Transition, *, actor_id: int | None,
           reason: str | None, automatic: bool, facts: dict[str, Any]) -> None:
-    """Record one step: actions, new state and deadlines, log, event, notifications, documents."""
-    wf = Workflow.from_definition(defn)
-    source = app.state
-    waited = int((clock.now() - app.state_entered_at).total_seconds())
+    """Record one step: actions, then ``pipeline.move``'s rows (new state and deadlines, log, event),
+    notifications and documents."""
+    started = clock.now()
     for name in tr.actions:
         run_action(db, app, defn, name, facts, tr, actor_id)
-    now = clock.now()
-    state_deadline = app.sla_deadline
-    app.state = tr.to
-    app.state_entered_at = now
-    app.updated_at = now
-    app.terminal = wf.is_terminal(tr.to)
-    app.sla_deadline = None if app.terminal else wf.sla_deadline(now, tr.to)
-    if app.terminal:
-        app.closed_at = now
-        app.decided_automatically = automatic
-    db.add(TransitionLog(application_id=app.id, from_state=source, to_state=tr.to, action=tr.action,
-                         actor_id=actor_id, automatic=automatic, internal=False, reason=reason, at=now))
+    step = pipeline.move(app, defn, tr, now=clock.now(), started=started, automatic=automatic, actor_id=actor_id,
+                         reason=reason)
+    for column, value in step.changes.items():
+        setattr(app, column, value)
+    db.add(TransitionLog(application_id=app.id, **step.log))
     db.flush()
-    # SLA facts for analytics: whether the step beat its state's deadline, and for a final
-    # decision whether the whole process beat its target (keys only when a deadline existed).
-    sla: dict[str, Any] = {}
-    if state_deadline is not None:
-        sla["state_sla_met"] = now <= state_deadline
-    if app.terminal and app.due_at is not None:
-        sla.update(due_at=app.due_at.isoformat(), sla_met=now <= app.due_at)
-    events.publish(db, "services.application_transitioned", actor_id=actor_id, **event_data(db, app),
-                   from_state=source, to_state=tr.to, action=tr.action, automatic=automatic,
-                   terminal=app.terminal, reason=reason, fee=app.fee,
-                   waited_seconds=waited, **sla)
-    state = wf.state(tr.to)
-    if app.terminal and tr.action != WITHDRAW:
-        notify_applicant(db, app, "services.decided", state_fa=state.label_fa, state_en=state.label_en,
-                         reason=reason or "")
-    if tr.to in issue_states(defn):
+    events.publish(db, pipeline.TRANSITIONED, actor_id=actor_id, **event_data(db, app), **step.data)
+    if step.decided:
+        notify_applicant(db, app, pipeline.DECIDED_TEMPLATE, **pipeline.decided_context(defn, tr.to, reason))
+    if step.issues_document:
         issue_document(db, app, defn, reason=reason)
 
 

@@ -51,9 +51,19 @@ from smartgov.identity import Account, Organization, Person
 from smartgov.identity import service as identity
 from smartgov.identity.models import ApiToken
 
-from . import permissions, pipeline, registry, service, status
+from . import documents, permissions, pipeline, registry, service, signed, status
 from .config import services_settings
-from .models import Application, Counter, Definition, DefinitionStatus, Draft, StoredFile, TransitionLog
+from .models import (
+    Application,
+    Counter,
+    Definition,
+    DefinitionStatus,
+    Draft,
+    IssuedDocument,
+    SigningKey,
+    StoredFile,
+    TransitionLog,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +83,18 @@ def _applicant_query() -> Select[Any]:
     uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.owner_id, StoredFile.application_id,
                                                           StoredFile.name, StoredFile.mime, StoredFile.size)))
                .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))).scalar_subquery())
+    active_key = (select(SigningKey).where(SigningKey.agency_id == Definition.agency_id, SigningKey.active.is_(True))
+                  .order_by(SigningKey.id.desc()).limit(1).correlate(Definition))
     return (select(ApiToken.id.label("token_id"), ApiToken.revoked_at, ApiToken.expires_at, ApiToken.last_used_at,
                    ApiToken.scopes, Account.id.label("account_id"), Account.username, Account.language,
                    Account.is_active, Account.proven_at, Account.person_id,
                    *(getattr(Person, c) for c in pipeline.PERSON_COLUMNS),
                    Definition.id.label("definition_id"), Definition.service_id, Definition.version,
-                   Definition.agency_id, Organization.code.label("agency_code"), used.label("used_key"),
+                   Definition.agency_id, Organization.code.label("agency_code"),
+                   Organization.name_fa.label("agency_name_fa"), Organization.name_en.label("agency_name_en"),
+                   active_key.with_only_columns(SigningKey.key_id).scalar_subquery().label("key_id"),
+                   active_key.with_only_columns(SigningKey.private_key_encrypted).scalar_subquery().label("key_sealed"),
+                   used.label("used_key"),
                    uploads.label("uploads"))
             .select_from(ApiToken)
             .join(Account, Account.id == ApiToken.account_id)
@@ -132,11 +148,16 @@ def read(database: Database, raw_token: str, service_id: str, answers: Any, docu
                                                                organization=None, definition=defn)).applicant
     uploads = {ref: pipeline.Upload(ref, owner, case, name, mime, size)
                for ref, owner, case, name, mime, size in row.uploads or ()}
+    holder = (signed.Holder(person.national_code, f"{person.first_name_fa} {person.last_name_fa}",
+                            f"{person.first_name_en} {person.last_name_en}") if person  # as Person.full_name
+              else signed.Holder(None, account.username, account.username))
     facts = pipeline.Facts(
         account=account, email=person.email if person else None, phone=person.phone if person else None,
         version=pipeline.Version(row.definition_id, row.service_id, row.version, row.agency_id, row.agency_code),
         definition=defn, organization_id=None, prefill=prefill, answers=answers, documents=documents, key=key,
-        uploads=uploads, now=now, new_key=uuid.uuid4().hex)
+        uploads=uploads, now=now, new_key=uuid.uuid4().hex,
+        agency=signed.Party(row.agency_code, row.agency_name_fa, row.agency_name_en), holder=holder,
+        signing_key=pipeline.SigningKeyRecord(row.key_id, row.key_sealed) if row.key_id is not None else None)
     return HotRead(found, facts, row.token_id, row.last_used_at)
 
 
@@ -175,6 +196,7 @@ WITH cases AS ({cases}),
      steps AS ({steps}),
      events AS ({events}),
      outbox AS ({outbox}),
+     docs AS ({docs}),
      drafts AS (
        DELETE FROM {draft} USING json_populate_recordset(NULL::{draft}, %(drafts)s) AS v
        WHERE {draft}.account_id = ANY(%(accounts)s) AND {draft}.account_id = v.account_id
@@ -189,6 +211,7 @@ SELECT count(*) FROM bound""").format(
     steps=_rows_from(TransitionLog.__table__, "steps", without=("id",)),
     events=_rows_from(events.EventRecord.__table__, "events"),
     outbox=_rows_from(events.OutboxMessage.__table__, "outbox", without=("id",)),
+    docs=_rows_from(IssuedDocument.__table__, "docs"),
     draft=Identifier(Draft.__tablename__), file=Identifier(StoredFile.__tablename__)).as_string()
 
 
@@ -270,6 +293,7 @@ class Written:
 
     case: pipeline.CaseRow
     plan: pipeline.Plan
+    document: dict[str, Any] | None = None  # the signed document of a case decided at once
 
 
 def write_group(channel: _Channel, items: list[pipeline.Plan]) -> list[Written]:
@@ -280,17 +304,28 @@ def write_group(channel: _Channel, items: list[pipeline.Plan]) -> list[Written]:
     counts: dict[str, int] = {}
     for _, counter in years:
         counts[counter] = counts.get(counter, 0) + 1
-    messages = sum(item.message_count() for item in items)  # how many, for the ids to take
-    numbers, case_ids, event_ids = channel.take(counts, len(items), len(items) + messages)
+    numbers, case_ids, event_ids = channel.take(counts, len(items), sum(item.event_count() for item in items))
     taken = {counter: iter(values) for counter, values in numbers.items()}
 
     cases: list[pipeline.CaseRow] = []
+    steps: list[dict[str, Any]] = []
+    docs: list[dict[str, Any] | None] = []
     event_rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     for item, (jyear, counter) in zip(items, years, strict=True):
-        case = item.numbered(case_ids[len(cases)], fmt.format(jyear=jyear, seq=next(taken[counter])))
+        numbered = item.numbered(case_ids[len(cases)], fmt.format(jyear=jyear, seq=next(taken[counter])))
+        case = item.final(numbered)
         cases.append(case)
-        for evt in item.events(case):
+        steps.append({**item.first_step, "application_id": case.id})
+        if item.step is not None:
+            steps.append({**item.step.log, "application_id": case.id})
+        doc = None
+        if pipeline.Need.SIGNED_DOCUMENT in item.needs:  # signed here, in the group's transaction
+            assert item.facts.signing_key is not None
+            doc = documents.signed_row(item.facts.signing_key, case.id, case.agency_id,
+                                       item.document_payload(case, uuid.uuid4().hex), case.submitted_at)
+        docs.append(doc)
+        for evt in item.events(numbered, doc["payload"] if doc else None):
             row, boxed = events.rows(evt, event_ids[len(event_rows)])
             event_rows.append(row)
             outbox.extend(boxed)
@@ -298,8 +333,8 @@ def write_group(channel: _Channel, items: list[pipeline.Plan]) -> list[Written]:
 
     params = {
         "cases": _param([case.columns() for case in cases]),
-        "steps": _param([{**item.first_step, "application_id": case.id} for item, case in zip(items, cases,
-                                                                                             strict=True)]),
+        "steps": _param(steps),
+        "docs": _param([doc for doc in docs if doc is not None]),
         "events": _param(event_rows),
         "outbox": _param(outbox),
         "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
@@ -320,7 +355,7 @@ def write_group(channel: _Channel, items: list[pipeline.Plan]) -> list[Written]:
         if not conn.broken:
             conn.execute("ROLLBACK")
         raise
-    return [Written(case, item) for item, case in zip(items, cases, strict=True)]
+    return [Written(case, item, doc) for item, case, doc in zip(items, cases, docs, strict=True)]
 
 
 Settle = Callable[["Written | None", "BaseException | None"], None]

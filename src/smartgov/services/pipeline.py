@@ -32,8 +32,8 @@ from smartgov.i18n import N_
 from smartgov.notifications import EMAIL_REQUESTED, SMS_REQUESTED, email_request, sms_request
 from smartgov.settings import public_url
 
-from . import registry
-from .definitions import FileField, GroupField, ServiceDefinition, Transition
+from . import registry, signed
+from .definitions import FileField, GroupField, ServiceDefinition, Transition, issue_states
 from .eligibility import ensure_eligible
 from .fees import compute_fee
 from .forms import clean_answers, clean_documents
@@ -112,6 +112,14 @@ class Upload:
     size: int
 
 
+@dataclass(frozen=True)
+class SigningKeyRecord:
+    """An agency's active signing key as stored (its private half sealed)."""
+
+    key_id: str
+    private_key_encrypted: str
+
+
 FeeQuote = Callable[[dict[str, Any], dict[str, Any], dt.date], int]
 """A definition's fee provider bound by the reader to its session (``None``: the definition has none)."""
 
@@ -134,6 +142,11 @@ class Facts:
     now: dt.datetime
     new_key: str  # the key stored when none was sent (made by the reader: planning draws no randomness)
     quote: FeeQuote | None = None
+    # what a document signed at once names, and the agency's key (the hot reader reads them; without
+    # them a case decided at once with a document goes to the unit of work)
+    agency: signed.Party | None = None
+    holder: signed.Holder | None = None
+    signing_key: SigningKeyRecord | None = None
 
     @property
     def today(self) -> dt.date:
@@ -322,7 +335,9 @@ class Need(enum.StrEnum):
 
     ACTIONS_ON_SUBMIT = "actions_on_submit"  # a domain module's action runs in the submitting transaction
     INVOICE_NUMBER = "invoice_number"  # an invoice is numbered and stored
-    AUTOMATIC_STEPS = "automatic_steps"  # an automatic step fires at once (actions, documents, messages)
+    DECIDED_AT_ONCE = "decided_at_once"  # an automatic step fires at once (the plan holds it: ``step``)
+    AUTOMATIC_STEPS = "automatic_steps"  # more than that step: its actions, or further automatic steps
+    SIGNED_DOCUMENT = "signed_document"  # the step issues the output document (signed in the writer's transaction)
     READS_APPLICATION = "reads_application"  # an automatic step's condition reads the stored case
 
 
@@ -340,6 +355,7 @@ class Plan:
     first_step: dict[str, Any]  # the transition log row of the submission but its ``application_id``
     on_submit: tuple[str, ...]  # actions run in the submitting transaction
     decided_at_once: Transition | None  # the first automatic step out of the first state, if one fires
+    step: Move | None = None  # that step's rows
     needs: frozenset[Need] = field(default_factory=frozenset)
 
     @property
@@ -351,20 +367,59 @@ class Plan:
         """The case row once the writer has its id and reference."""
         return dataclasses.replace(self.case, id=case_id, reference=reference)
 
-    def events(self, case: Any) -> list[events.Event]:
-        """The submission's events, for the stored ``case`` (``CaseRow`` or ``Application``): the
-        ``SUBMITTED`` event and the "received" messages, at the submission's instant."""
+    def final(self, case: CaseRow) -> CaseRow:
+        """The numbered case as stored: after the step decided at once, if any."""
+        return dataclasses.replace(case, **self.step.changes) if self.step is not None else case
+
+    def events(self, case: Any, document: dict[str, Any] | None = None) -> list[events.Event]:
+        """The submission's events in the order the unit of work publishes them, at the submission's
+        instant: ``SUBMITTED`` for the numbered ``case`` (``CaseRow`` or ``Application``) and the
+        "received" messages; then, for a step decided at once, ``TRANSITIONED``, the decision's
+        messages and, with the signed ``document`` payload, ``signed.ISSUED`` and its messages."""
         facts, now = self.facts, self.case.submitted_at
-        found = [events.Event(SUBMITTED, submitted_event_data(case, facts.version.agency_code, facts.definition),
-                              actor_id=facts.account.id, occurred_at=now)]
-        found += [events.Event(name, data, occurred_at=now) for name, data in applicant_messages(
-            facts.account.language, facts.email, facts.phone, case.reference, SUBMITTED_TEMPLATE,
-            submitted_context(facts.definition))]
+        code, defn = facts.version.agency_code, facts.definition
+        found = self.submitted_events(case)
+        if self.step is not None:
+            moved = self.final(case)
+            found.append(events.Event(TRANSITIONED, {**case_event_data(moved, code), **self.step.data},
+                                      occurred_at=now))
+            if self.step.decided:
+                found += self._messages(case.reference, DECIDED_TEMPLATE, decided_context(defn, moved.state, None))
+            if document is not None:
+                found.append(events.Event(signed.ISSUED, {**case_event_data(moved, code),
+                                                          **signed.issued_event_data(document)}, occurred_at=now))
+                found += self._messages(case.reference, signed.ISSUED_TEMPLATE, signed.issued_context(document))
         return found
 
-    def message_count(self) -> int:
-        """How many messages ``events`` writes beside ``SUBMITTED`` (a writer takes ids for them first)."""
-        return bool(self.facts.email) + bool(self.facts.phone)
+    def submitted_events(self, case: Any) -> list[events.Event]:
+        """``SUBMITTED`` and the "received" messages: what the unit of work publishes itself (the step's
+        events it publishes as every step's, in ``casework``)."""
+        facts, defn = self.facts, self.facts.definition
+        return [events.Event(SUBMITTED, submitted_event_data(case, facts.version.agency_code, defn),
+                             actor_id=facts.account.id, occurred_at=self.case.submitted_at),
+                *self._messages(case.reference, SUBMITTED_TEMPLATE, submitted_context(defn))]
+
+    def _messages(self, reference: str, template: str, context: dict[str, Any]) -> list[events.Event]:
+        facts = self.facts
+        return [events.Event(name, data, occurred_at=self.case.submitted_at) for name, data in applicant_messages(
+            facts.account.language, facts.email, facts.phone, reference, template, context)]
+
+    def event_count(self) -> int:
+        """How many events ``events`` makes (a writer takes their ids before building them)."""
+        messages = bool(self.facts.email) + bool(self.facts.phone)
+        found = 1 + messages
+        if self.step is not None:
+            found += 1 + (messages if self.step.decided else 0)
+            found += 1 + messages if self.step.issues_document else 0
+        return found
+
+    def document_payload(self, case: CaseRow, document_id: str) -> dict[str, Any]:
+        """The signed fields of the document a step decided at once issues (``case``: as stored)."""
+        facts = self.facts
+        assert facts.agency is not None and facts.holder is not None and facts.signing_key is not None
+        return signed.payload_of(case, facts.definition, document_id=document_id, key_id=facts.signing_key.key_id,
+                                 reason=None, issued=self.case.submitted_at, agency=facts.agency,
+                                 holder=facts.holder, business=None, fields=[])
 
 
 def plan(facts: Facts) -> Plan:
@@ -375,17 +430,23 @@ def plan(facts: Facts) -> Plan:
     case = case_row(facts, checked, amount)
     wf = Workflow.from_definition(defn)
     step = wf.automatic_step(wf.initial, {"answers": checked.answers, "applicant": dict(facts.prefill)}, facts.now)
+    moved = move(case, defn, step, now=facts.now, started=facts.now, automatic=True, actor_id=None,
+                 reason=None) if step is not None else None
+    more = step is not None and (bool(step.actions) or (not wf.is_terminal(step.to) and any(
+        tr.automatic for tr in wf.spec.transitions if step.to in tr.from_)))
     needs = {need for need, present in (
         (Need.ACTIONS_ON_SUBMIT, bool(defn.workflow.on_submit)),
         (Need.INVOICE_NUMBER, amount > 0),
-        (Need.AUTOMATIC_STEPS, step is not None),
+        (Need.DECIDED_AT_ONCE, step is not None),
+        (Need.AUTOMATIC_STEPS, more),
+        (Need.SIGNED_DOCUMENT, moved is not None and moved.issues_document),
         (Need.READS_APPLICATION, reads_application(defn)),
     ) if present}
     return Plan(
         facts=facts, answers=checked.answers, documents=checked.documents, fee=amount,
         invoice=InvoicePlan(amount, f"{defn.id}: {defn.title_en}"[:300]) if amount > 0 else None,
         files=checked.files, case=case, first_step=first_step(case, facts.account.id),
-        on_submit=tuple(defn.workflow.on_submit), decided_at_once=step, needs=frozenset(needs))
+        on_submit=tuple(defn.workflow.on_submit), decided_at_once=step, step=moved, needs=frozenset(needs))
 
 
 def reads_application(defn: ServiceDefinition) -> bool:
@@ -435,6 +496,56 @@ def applicant_messages(language: str, email: str | None, phone: str | None, refe
     return found
 
 
+# --------------------------------------------------------------------------- a workflow step as rows
+
+TRANSITIONED = "services.application_transitioned"
+DECIDED_TEMPLATE = "services.decided"
+WITHDRAW = "withdraw"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One workflow step as data: the case's new columns, its log row, its event's data, what follows."""
+
+    changes: dict[str, Any]  # the case's columns after the step
+    log: dict[str, Any]  # the transition log row but its ``application_id``
+    data: dict[str, Any]  # what ``TRANSITIONED`` says beside the case's common part
+    decided: bool  # a decision (terminal, not a withdrawal): the applicant is told (``decided_context``)
+    issues_document: bool  # the definition's output document is issued in the new state
+
+
+def move(case: Any, defn: ServiceDefinition, tr: Transition, *, now: dt.datetime, started: dt.datetime,
+         automatic: bool, actor_id: int | None, reason: str | None) -> Move:
+    """The step ``tr`` of ``case`` (an ``Application`` or a ``CaseRow``) taken at ``now``; ``started``: when
+    the step began (its actions run in between). Every writer of a step takes these rows."""
+    wf = Workflow.from_definition(defn)
+    terminal = wf.is_terminal(tr.to)
+    changes: dict[str, Any] = {"state": tr.to, "state_entered_at": now, "updated_at": now, "terminal": terminal,
+                               "sla_deadline": None if terminal else wf.sla_deadline(now, tr.to)}
+    if terminal:
+        changes.update(closed_at=now, decided_automatically=automatic)
+    log = {"from_state": case.state, "to_state": tr.to, "action": tr.action, "actor_id": actor_id,
+           "automatic": automatic, "internal": False, "reason": reason, "at": now}
+    # SLA facts for analytics: whether the step beat its state's deadline, and for a final
+    # decision whether the whole process beat its target (keys only when a deadline existed).
+    sla: dict[str, Any] = {}
+    if case.sla_deadline is not None:
+        sla["state_sla_met"] = now <= case.sla_deadline
+    if terminal and case.due_at is not None:
+        sla.update(due_at=case.due_at.isoformat(), sla_met=now <= case.due_at)
+    data = {"from_state": case.state, "to_state": tr.to, "action": tr.action, "automatic": automatic,
+            "terminal": terminal, "reason": reason, "fee": case.fee,
+            "waited_seconds": int((started - case.state_entered_at).total_seconds()), **sla}
+    return Move(changes, log, data, decided=terminal and tr.action != WITHDRAW,
+                issues_document=tr.to in issue_states(defn))
+
+
+def decided_context(defn: ServiceDefinition, state_id: str, reason: str | None) -> dict[str, Any]:
+    """What the "a decision on your application" message says."""
+    state = Workflow.from_definition(defn).state(state_id)
+    return {"state_fa": state.label_fa, "state_en": state.label_en, "reason": reason or ""}
+
+
 # --------------------------------------------------------------------------- which writer
 
 
@@ -453,7 +564,9 @@ class Route(enum.StrEnum):
     ACTIONS_ON_SUBMIT = "actions_on_submit"  # Need.ACTIONS_ON_SUBMIT
     READS_APPLICATION = "reads_application"  # Need.READS_APPLICATION
     INVOICE = "invoice"  # Need.INVOICE_NUMBER
-    DECIDED_AT_ONCE = "decided_at_once"  # Need.AUTOMATIC_STEPS
+    DECIDED_AT_ONCE = "decided_at_once"  # Need.AUTOMATIC_STEPS: the step runs actions or more steps follow
+    DOCUMENT_FIELDS = "document_fields"  # a domain module's document hook (fields, on issue) needs the session
+    NO_SIGNING_KEY = "no_signing_key"  # the agency has no active key yet (the unit of work makes one)
 
 
 #: How many submissions took each route in this process (``smartgov`` logs them at debug level).
@@ -499,6 +612,17 @@ def _route(definition: ServiceDefinition | None, the_plan: Plan | None, group_wr
         for need in _NEED_ORDER:
             if need in the_plan.needs:
                 return _BY_NEED[need]
+        if the_plan.step is not None and any(events.sync_handlers(name) for name in (TRANSITIONED, signed.ISSUED)):
+            return Route.SUBSCRIBER_IN_TRANSACTION
+        if Need.SIGNED_DOCUMENT in the_plan.needs:
+            assert definition.output is not None
+            template = definition.output.template
+            if (registry.document_fields_provider(template) is not None
+                    or registry.document_issued_handler(template) is not None):
+                return Route.DOCUMENT_FIELDS
+            facts = the_plan.facts
+            if facts.signing_key is None or facts.agency is None or facts.holder is None:
+                return Route.NO_SIGNING_KEY
     return Route.GROUP
 
 

@@ -149,12 +149,14 @@ PrefillProvider = Callable[[ApplicantContext], Prefill | None]
 ActionHandler = Callable[[ActionContext], dict[str, Any] | None]
 FeeProvider = Callable[[FeeContext], int]
 DocumentFieldsProvider = Callable[[ActionContext], list[DocumentField]]
+DocumentIssuedHandler = Callable[[ActionContext, Any], None]
 
 _folders: list[Path] = [DEFINITIONS_DIR]
 _prefill: dict[str, _Provider] = {}
 _actions: dict[str, ActionHandler] = {}
 _fees: dict[str, FeeProvider] = {}
 _document_fields: dict[str, DocumentFieldsProvider] = {}
+_document_issued: dict[str, DocumentIssuedHandler] = {}
 
 
 def register_definition_folder(folder: str | Path) -> None:
@@ -232,6 +234,17 @@ def register_document_fields(template: str, provider: DocumentFieldsProvider) ->
 
 def document_fields_provider(template: str) -> DocumentFieldsProvider | None:
     return _document_fields.get(template)
+
+
+def register_document_issued(template: str, handler: DocumentIssuedHandler) -> None:
+    """Run ``handler(ctx, document)`` in the issuing transaction when a document of ``template`` is
+    issued (``ctx.transition`` is the step that issued it; ``document`` the stored row). A case decided
+    at once whose document has a handler is written by the unit of work, which runs it."""
+    _document_issued[template] = handler
+
+
+def document_issued_handler(template: str) -> DocumentIssuedHandler | None:
+    return _document_issued.get(template)
 
 
 def known(kind: str, name: str) -> bool:

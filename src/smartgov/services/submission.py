@@ -144,7 +144,7 @@ def write_plan(db: Session, plan: pipeline.Plan) -> Application:
         run_action(db, app, defn, name, applicant, None, facts.account.id)
     if plan.invoice is not None:
         create_invoice(db, app, defn)
-    for evt in plan.events(app):
+    for evt in plan.submitted_events(app):
         events.publish_event(db, evt)
     run_automatic_steps(db, app, facts=applicant)
     return app
