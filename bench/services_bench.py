@@ -208,6 +208,9 @@ def main() -> None:
     parser.add_argument("--wrk", type=int, default=0,
                         help="Also replay this many tenant submissions (half at 32 connections, half at 4) and the "
                              "reads with wrk (apt-get install wrk); at least 20x the expected rate, e.g. 26000.")
+    parser.add_argument("--wrk-owners", type=int, default=0,
+                        help="Also replay this many home-owner submissions (decided at once, signed document) with "
+                             "wrk, 32 connections; at least 10x the expected rate, e.g. 8000.")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="sgbench-services-")
     from smartgov.settings import Settings, use_settings
@@ -216,8 +219,10 @@ def main() -> None:
         use_settings(Settings(database_url=url, data_dir=data_dir, environment="development",
                               argon2_time_cost=1, argon2_memory_kib=8192))
         t0 = time.perf_counter()
-        people, owners, tenants = setup(url, args.citizens, args.owner_submissions + 100,
+        people, owners, tenants = setup(url, args.citizens, args.owner_submissions + 100 + args.wrk_owners,
                                         args.submissions + 100 + args.wrk)
+        wrk_owners = owners[len(owners) - args.wrk_owners:] if args.wrk_owners else []
+        owners = owners[: len(owners) - args.wrk_owners] if args.wrk_owners else owners
         wrk_tenants = tenants[len(tenants) - args.wrk:] if args.wrk else []
         tenants = tenants[: len(tenants) - args.wrk] if args.wrk else tenants
         wrk_rows: list[Any] = []
@@ -260,6 +265,8 @@ def main() -> None:
                 wrk_rows = [wrk_run("wrk: GET /api/v1/ping", base, ping, cpu=cpu),
                             wrk_run("wrk: POST submit, tenant", base, wrk_tenants[:half], cpu=cpu),
                             wrk_run("wrk: GET application (status)", base, status, cpu=cpu),
+                            *([wrk_run("wrk: POST submit, home owner (decided at once, signed document)", base,
+                                       wrk_owners, cpu=cpu)] if wrk_owners else []),
                             # latency below saturation: 4 connections instead of 32
                             wrk_run("wrk -c4: POST submit, tenant", base, wrk_tenants[half:], connections=4, cpu=cpu),
                             wrk_run("wrk -c4: GET application (status)", base, status, connections=4, cpu=cpu)]

@@ -31,10 +31,6 @@ PACKAGE = "smartgov"
 
 #: Cycles tolerated for now, each with the reason and who removes it. Anything else fails.
 KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # The submission's files import one another; the one-pipeline rewrite of services/service.py
-    # (issue #16 item 1, helper "pipeline") removes it. The lead deletes this entry at that merge.
-    frozenset({"smartgov.services.service", "smartgov.services.payments", "smartgov.services.documents"}):
-        "services: service ↔ payments ↔ documents (removed by the submission pipeline, #16)",
     # Found by this test (a function-level import hid it): i18n's date parsers (``parse_date``,
     # ``jalali_to_gregorian``) refuse foreign digits with ``digits.DigitsRefused``, a DomainError, and
     # errors needs i18n to translate. Taking the digit tables out to a leaf file breaks the loop but

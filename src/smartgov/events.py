@@ -24,7 +24,7 @@ import re
 import sys
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Index, String, Text, inspect, select
@@ -232,20 +232,49 @@ def run_periodic(database: Database) -> int:
 
 def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any) -> Event:
     """Record ``name`` with ``data`` (JSON-serialisable) in the current transaction."""
-    if name not in _declared:
-        raise UndeclaredEvent(f"event {name!r} is not declared (events.declare in its module's events.py)")
-    now = clock.now()
-    record = EventRecord(name=name, payload=data, actor_id=actor_id, occurred_at=now)
+    return publish_event(db, Event(name=name, data=data, actor_id=actor_id, occurred_at=clock.now()))
+
+
+def publish_event(db: Session, evt: Event) -> Event:
+    """``publish`` for an event already built (a planned submission's, at the submission's instant)."""
+    row, outbox = rows(evt)
+    record = EventRecord(**row)
     db.add(record)
     # No flush here: the events and outbox rows of a use case go to the database together at
     # its next flush, as one multi-row INSERT per table (a flush per event cost a round trip each).
     # Synchronous subscribers therefore see ``evt.id`` as None; it is set from the flush on.
-    evt = Event(name=name, data=data, actor_id=actor_id, occurred_at=now, row=record)
-    for handler in sync_handlers(name):
+    evt = replace(evt, row=record)
+    for handler in sync_handlers(evt.name):
         handler(db, evt)
-    for handler_name in async_handler_names(name):
-        enqueue(db, handler_name, evt)
+    for values in outbox:
+        msg = OutboxMessage(**values)
+        if evt.id is None:
+            msg.event = record  # the flush fills event_id
+        db.add(msg)
     return evt
+
+
+def rows(evt: Event, event_id: int | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``kernel_event`` row of ``evt`` and its outbox rows, one per asynchronous subscriber.
+
+    The one place these rows are built: ``publish`` stores them through the session, the
+    services' group writer (``services.intake``) as JSON in its group statement (``event_id``:
+    the id it took for the event; without one the row has none and the outbox rows wait for it).
+    """
+    if evt.name not in _declared:
+        raise UndeclaredEvent(f"event {evt.name!r} is not declared (events.declare in its module's events.py)")
+    event_id = event_id if event_id is not None else evt.id
+    row: dict[str, Any] = {"name": evt.name, "payload": evt.data, "actor_id": evt.actor_id,
+                           "occurred_at": evt.occurred_at}
+    if event_id is not None:
+        row["id"] = event_id
+    outbox = [_outbox_row(handler_name, evt, event_id) for handler_name in async_handler_names(evt.name)]
+    return row, outbox
+
+
+def _outbox_row(handler_name: str, evt: Event, event_id: int | None) -> dict[str, Any]:
+    return {"handler": handler_name, "event_name": evt.name, "event_id": event_id, "payload": outbox_payload(evt),
+            "status": "pending", "attempts": 0, "available_at": evt.occurred_at, "created_at": evt.occurred_at}
 
 
 def sync_handlers(name: str) -> list[SyncHandler]:
@@ -265,17 +294,7 @@ def outbox_payload(evt: Event) -> dict[str, Any]:
 
 def enqueue(db: Session, handler_name: str, evt: Event) -> OutboxMessage:
     """Write one outbox row for ``handler_name``; an unflushed event row is linked, not looked up."""
-    now = clock.now()
-    msg = OutboxMessage(
-        handler=handler_name,
-        event_name=evt.name,
-        event_id=evt.id,
-        payload=outbox_payload(evt),
-        status="pending",
-        attempts=0,
-        available_at=now,
-        created_at=now,
-    )
+    msg = OutboxMessage(**_outbox_row(handler_name, evt, evt.id))
     if evt.id is None and evt.row is not None:
         msg.event = evt.row  # the flush fills event_id
     db.add(msg)

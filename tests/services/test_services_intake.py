@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import Any
 
@@ -14,8 +15,8 @@ from smartgov import clock, events
 from smartgov.events import EventRecord, OutboxMessage
 from smartgov.identity import Principal
 from smartgov.identity.models import Account, ApiToken
-from smartgov.services import intake, service
-from smartgov.services.models import Application, Draft, StoredFile, TransitionLog
+from smartgov.services import documents, intake, pipeline, service
+from smartgov.services.models import Application, Draft, IssuedDocument, StoredFile, TransitionLog
 from tests.factories import api_token, auth
 
 from .conftest import MINIMAL
@@ -146,14 +147,22 @@ def test_checks_answer_as_the_general_path_does(client, db, database, monkeypatc
         return [(r.status_code, r.json()) for r in
                 (client.post(f"{API}/applications", headers={**h, "Accept-Language": "en"}, json=b) for h, b in cases)]
 
-    checked: list[str] = []
-    check = intake.check
-    monkeypatch.setattr(intake, "check", lambda who, *a: checked.append(who.key) or check(who, *a))
+    planned: list[str] = []
+    read = intake.read
+
+    def reading(*a: Any) -> intake.HotRead:
+        found = read(*a)
+        if found.facts is not None:
+            planned.append(found.facts.key)
+        return found
+
+    monkeypatch.setattr(intake, "read", reading)
     fast = answers()
-    assert len(checked) == 4  # the four bad answers were refused by intake's checks, not the general path's
-    monkeypatch.setattr(intake, "applicant", lambda *_a: None)  # now every request takes the general path
+    assert len(planned) == 4  # the four bad answers were planned from the hot read (and refused by the plan)
+    # now every request is read with the session
+    monkeypatch.setattr(intake, "read", lambda *_a: intake.HotRead(pipeline.Route.SESSION_CALLER))
     assert fast == answers()
-    assert len(checked) == 4
+    assert len(planned) == 4
     assert [status for status, _ in fast] == [422, 422, 422, 422, 404, 403, 401, 422]
     assert written(database) == 0
     assert db.scalar(select(StoredFile.application_id).where(StoredFile.id == body["answers"]["lease_contract"]["ref"])) \
@@ -176,12 +185,12 @@ def test_what_the_general_path_must_do_goes_there(client, db, database) -> None:
                     json={"service_id": "permit", "answers": {"workers": 2, "wage": 2000000}})
     assert r.status_code == 201 and r.json()["invoices"][0]["status"] == "open"
     seen: list[str] = []
-    events.subscribe(service.SUBMITTED, lambda _db, evt: seen.append(evt.data["reference"]))
+    events.subscribe(pipeline.SUBMITTED, lambda _db, evt: seen.append(evt.data["reference"]))
     try:  # a subscriber that must run in the submitting transaction
         r = client.post(f"{API}/applications", headers=t["citizen"], json=tenant_body(client, t["citizen"],
                                                                                       accounts["citizen"]))
     finally:
-        events._sync[service.SUBMITTED].pop()
+        events._sync[pipeline.SUBMITTED].pop()
     assert r.status_code == 201 and seen == [r.json()["reference"]]
     assert written(database) == 0
 
@@ -279,3 +288,61 @@ def test_the_writer_survives_its_connection_being_killed(client, db, database) -
     assert db.scalar(select(Application.reference).where(Application.idempotency_key == "after-restart")) \
         == r.json()["reference"]
 
+
+
+def test_a_case_decided_at_once_is_signed_by_the_group_writer_as_by_the_unit_of_work(
+        client, db, database) -> None:  # type: ignore[no-untyped-def]
+    """A home owner's address change is registered at once with a signed confirmation: the group
+    writer stores the same case, steps, events, outbox rows and document as the unit of work."""
+    accounts = arrange(db)
+    db.commit()
+    citizen = accounts["citizen"]
+    clock.freeze(clock.now())
+    headers = tokens(client, {"citizen": citizen})["citizen"]
+
+    def owner_body() -> dict[str, Any]:
+        body = tenant_body(client, headers, citizen)
+        body["answers"].update(owns_home=True)
+        del body["answers"]["lease_contract"]
+        return body
+
+    first = client.post(f"{API}/applications", headers=headers, json=owner_body())
+    assert first.status_code == 201 and written(database) == 0  # the agency had no key: the unit of work made it
+    r = client.post(f"{API}/applications", headers={**headers, "Idempotency-Key": "owner-1"}, json=owner_body())
+    assert r.status_code == 201, r.text
+    assert written(database) == 1 and r.json()["state"] == "registered" and r.json()["issued_documents"]
+    fast = db.scalar(select(Application).where(Application.reference == r.json()["reference"]))
+    assert r.json() == general_answer(db, citizen, fast.reference, "fa")
+
+    db.expire_all()
+    account = db.get(Account, citizen.id)
+    body = owner_body()
+    general = service.submit_application(db, Principal(account=account, scopes={"read", "write"}, via_token=True),
+                                         "address-change", body["answers"], body["documents"],
+                                         idempotency_key="owner-1-general").application
+    db.commit()
+    mine, theirs = rows_of(db, fast.id), rows_of(db, general.id)
+    assert [e[0] for e in mine["events"]] == [
+        pipeline.SUBMITTED, "notifications.email_requested", "notifications.sms_requested",
+        "services.application_transitioned", "notifications.email_requested", "notifications.sms_requested",
+        "services.document_issued", "notifications.email_requested", "notifications.sms_requested"]
+
+    issued = list(db.scalars(select(IssuedDocument).where(IssuedDocument.application_id.in_([fast.id, general.id]))))
+
+    def unnamed(rows: dict[str, Any]) -> str:
+        """The rows with each document's id, and the hash of its payload (which holds the id), named alike."""
+        text_ = re.sub(r"'payload_sha256': '[0-9a-f]{64}'", "'payload_sha256': HASH", str(rows))
+        for doc in issued:
+            text_ = text_.replace(doc.id, "DOCUMENT")
+        return text_
+
+    assert len({e[3].get("payload_sha256") for e in mine["events"] + theirs["events"]} - {None}) == 2
+    assert unnamed(mine) == unnamed(theirs)
+    docs = {d.application_id: d for d in db.scalars(select(IssuedDocument).where(
+        IssuedDocument.application_id.in_([fast.id, general.id])))}
+    shown = [{**docs[case].payload, "document_id": None, "verify_url": None, "reference": None}
+             for case in (fast.id, general.id)]
+    assert shown[0] == shown[1]
+    for doc in docs.values():
+        assert doc.key_id == docs[general.id].key_id and doc.issued_at == docs[general.id].issued_at
+        assert documents.verify_record(db, documents.signed_record(doc)).valid

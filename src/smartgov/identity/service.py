@@ -851,6 +851,13 @@ def organization_code_of(org_id: Any) -> Any:
     return select(Organization.code).where(Organization.id == org_id).correlate_except(Organization).scalar_subquery()
 
 
+def organization_name_of(org_id: Any, lang: str) -> Any:
+    """The name (``lang``: ``fa`` or ``en``) of the organization ``org_id`` (a column of the caller's
+    statement), as a scalar subquery: what a document signed without a session names."""
+    column = {"fa": Organization.name_fa, "en": Organization.name_en}[lang]
+    return select(column).where(Organization.id == org_id).correlate_except(Organization).scalar_subquery()
+
+
 # --------------------------------------------------------------------------- lookups for other modules
 
 

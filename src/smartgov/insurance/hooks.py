@@ -12,11 +12,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from smartgov import clock, events, exchange, services
+from smartgov import clock, exchange, services
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, format_number, localize_digits
 from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill, RoutingContext
-from smartgov.services.events import DOCUMENT_ISSUED
 
 from . import service
 from .models import DecisionStatus
@@ -297,13 +296,11 @@ def contribution_history_provider(db: Any, national_code: str, params: dict[str,
     return service.contribution_history_body(db, national_code)
 
 
-def _on_document_issued(db: Any, event: events.Event) -> None:
+def _on_document_issued(ctx: ActionContext, document: Any) -> None:
     """The signed decision letter's id is the pension's decision reference."""
-    if event.data.get("template") != "pension-decision":
-        return
-    row = service.pension_by_reference(db, str(event.data.get("reference")))
+    row = service.pension_by_reference(ctx.db, ctx.application.reference)
     if row is not None:
-        row.decision_ref = str(event.data.get("document_id"))[:40]
+        row.decision_ref = str(document.id)[:40]
 
 
 def install() -> None:
@@ -332,4 +329,4 @@ def install() -> None:
         client_subsystem=PENSION_CLIENT))
     exchange.register_prefill_source(PENSION_SERVICE, exchange.PrefillSource(
         service_code="person-status", purpose=PENSION_PURPOSE, fact="person_status", client_subsystem=PENSION_CLIENT))
-    events.subscribe(DOCUMENT_ISSUED, _on_document_issued)
+    services.register_document_issued("pension-decision", _on_document_issued)

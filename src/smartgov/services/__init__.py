@@ -21,6 +21,8 @@ A domain module plugs in at import time:
 * ``register_routing_rule(name, fn)`` — ``fn(RoutingContext) -> str | None`` names the province whose
   branch serves a case of a definition with ``routing: name`` (``routing.py``; the engine itself
   knows ``agency``, the default, and ``applicant_province``).
+* ``register_document_issued(template, fn)`` — ``fn(ActionContext, IssuedDocument)`` in the issuing
+  transaction when such a document is issued.
 
 Workflow conventions: the role ``applicant`` is the person who applied; every other role a
 definition names is held by the staff of the branch the case was routed to: its officials, and
@@ -58,6 +60,7 @@ from .registry import (
     register_action,
     register_definition_folder,
     register_document_fields,
+    register_document_issued,
     register_fee_provider,
     register_prefill_provider,
     register_routing_rule,
@@ -108,6 +111,7 @@ __all__ = [
     "register_action",
     "register_definition_folder",
     "register_document_fields",
+    "register_document_issued",
     "register_fee_provider",
     "register_gateway",
     "register_prefill_provider",

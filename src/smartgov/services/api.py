@@ -33,9 +33,10 @@ from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of, paginate
 from smartgov.web.routing import ModuleRouter
 
-from . import documents, intake, payments, permissions, service, status
+from . import documents, intake, payments, permissions, pipeline, service, status
+from .config import services_settings
 from .definitions import ServiceDefinition, Transition
-from .models import Application, Definition, Invoice, InvoiceStatus, Payment, StoredFile
+from .models import Application, Definition, Invoice, InvoiceStatus, IssuedDocument, Payment, StoredFile
 from .schemas import (
     ActionPublic,
     AnswerIn,
@@ -254,7 +255,7 @@ def _application_view(request: Request, reference: str) -> ApplicationPublic:
 _SUBMIT_OPENAPI: dict[str, Any] = {
     "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                     "description": "Retry safely: same key, one application.",
-                    "schema": {"type": "string", "maxLength": service.MAX_IDEMPOTENCY_KEY,
+                    "schema": {"type": "string", "maxLength": pipeline.MAX_IDEMPOTENCY_KEY,
                                "title": "Idempotency-Key"}}],
     "requestBody": {"required": True, "content": {"application/json": {"schema": ApplicationIn.model_json_schema()}}},
 }
@@ -275,20 +276,20 @@ async def submit(request: Request) -> Any:
     body, idempotency_key = await _submission(request)
     database = request.app.state.db
     raw_token = bearer_token(request)
-    who = None
+    hot = None
     if raw_token is not None and database.hot_reads is not None:
-        who = intake.applicant(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
-    if who is not None:
+        hot = intake.read(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
         now = clock.now()
-        if who.stamp_due(now):
-            await run_in_threadpool(identity.store_token_use, database, who.token_id, now)
-        item = intake.check(who, body.answers, body.documents)  # the general path's 4xx
-        if item is not None:
-            written = await intake.writer(database).submit(item)
+        if hot.stamp_due(now):
+            await run_in_threadpool(identity.store_token_use, database, hot.token_id, now)
+    if hot is not None and hot.facts is not None:
+        plan = pipeline.plan(hot.facts)  # the checks every writer shares: their 4xx
+        if pipeline.route(plan.facts.definition, plan) is pipeline.Route.GROUP:
+            written = await intake.writer(database).submit(plan)
             if written is not None:
                 return Response(_intake_answer(written).model_dump_json(), status_code=201,
                                 media_type="application/json")
-            idempotency_key = item.key  # the same key: were the case stored after all, it is the answer
+            idempotency_key = plan.key  # the same key: were the case stored after all, it is the answer
     return await run_in_threadpool(_submit, request, body, idempotency_key)
 
 
@@ -296,7 +297,7 @@ async def _submission(request: Request) -> tuple[ApplicationIn, str | None]:
     """The body and the Idempotency-Key, or the 422 FastAPI gives for them."""
     errors: list[dict[str, Any]] = []
     key = request.headers.get("idempotency-key")
-    limit = service.MAX_IDEMPOTENCY_KEY
+    limit = pipeline.MAX_IDEMPOTENCY_KEY
     if key is not None and len(key) > limit:
         errors.append({"type": "string_too_long", "loc": ("header", "idempotency-key"), "input": key,
                        "msg": f"String should have at most {limit} characters", "ctx": {"max_length": limit}})
@@ -311,9 +312,11 @@ async def _submission(request: Request) -> tuple[ApplicationIn, str | None]:
 
 def _intake_answer(written: intake.Written) -> ApplicationPublic:
     """The answer for a case ``intake`` wrote, as ``application_public`` gives it for a new case."""
-    case, defn = written.case, written.definition
-    return present_application(case, defn, written.agency_code, service.CaseFacts(None, False),
-                               service.applicant_actions(defn, case), invoices=[], issued=[])
+    case, facts = written.case, written.plan.facts
+    defn = facts.definition
+    issued = [IssuedDocument(**written.document)] if written.document else []
+    return present_application(case, defn, facts.version.agency_code or "", service.CaseFacts(None, bool(issued)),
+                               service.applicant_actions(defn, case), invoices=[], issued=issued)
 
 
 def _submit(request: Request, body: ApplicationIn, idempotency_key: str | None) -> Any:
@@ -462,7 +465,7 @@ def upload_file(
     mime_types, max_size = None, None
     if service_id:
         mime_types, max_size = service.upload_limits(service.definition_of(service.published(db, service_id)), field)
-    data = file.file.read(service.services_settings().upload_max_bytes + 1)
+    data = file.file.read(services_settings().upload_max_bytes + 1)
     row = service.store_upload(db, principal.account, name=file.filename or "", mime=file.content_type or "",
                                data=data, mime_types=mime_types, max_size=max_size)
     db.commit()

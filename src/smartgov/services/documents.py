@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import io
@@ -48,14 +49,15 @@ from smartgov.errors import DomainError, NotFound
 from smartgov.fonts import FontMissing
 from smartgov.i18n import N_, format_date, localize_digits, to_latin_digits
 from smartgov.identity import OrganizationRef, throttle
-from smartgov.settings import get_settings, public_url
+from smartgov.settings import get_settings
 
-from . import registry
+from . import registry, signed
+from .applicants import event_data, facts_for, notify_applicant
 from .config import services_settings
 from .definitions import ServiceDefinition
 from .events import DOCUMENT_ISSUED, DOCUMENT_RENDERED, SIGNING_KEY_CREATED, SIGNING_KEY_ROTATED
 from .models import Application, IssuedDocument, SigningKey
-from .workflow import Workflow
+from .signed import canonical
 
 log = logging.getLogger(__name__)
 
@@ -119,18 +121,20 @@ def public_keys(db: Session, agency: OrganizationRef | None = None) -> list[Sign
     return list(db.scalars(stmt))
 
 
-def _private(row: SigningKey) -> Ed25519PrivateKey:
-    blob = base64.b64decode(row.private_key_encrypted)
+def _private(key: Any) -> Ed25519PrivateKey:
+    """The private half of ``key`` (anything with ``key_id`` and ``private_key_encrypted``)."""
+    return _unsealed(key.key_id, key.private_key_encrypted, _wrapping_key())
+
+
+@functools.lru_cache(maxsize=64)
+def _unsealed(key_id: str, sealed: str, wrapping: bytes) -> Ed25519PrivateKey:
+    # kept per (key, secret): unsealing cost more than signing, once per document issued
+    blob = base64.b64decode(sealed)
     try:
-        raw = AESGCM(_wrapping_key()).decrypt(blob[:12], blob[12:], row.key_id.encode())
+        raw = AESGCM(wrapping).decrypt(blob[:12], blob[12:], key_id.encode())
     except InvalidTag as exc:
         raise RuntimeError("signing key cannot be decrypted: was SMARTGOV_SECRET_KEY changed?") from exc
     return Ed25519PrivateKey.from_private_bytes(raw)
-
-
-def canonical(payload: dict[str, Any]) -> bytes:
-    """The exact bytes that are signed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # --------------------------------------------------------------------------- verification codes
@@ -213,78 +217,61 @@ def summary(payload: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- issuing
 
 
-def _verify_url(document_id: str) -> str:
-    return public_url(f"/verify/{document_id}")
-
-
 def build_payload(db: Session, app: Application, defn: ServiceDefinition, document_id: str, key_id: str,
                   reason: str | None) -> dict[str, Any]:
-    """The signed fields: who, what, which outcome, when, plus fields a domain module adds."""
+    """The signed fields of a case's document, from what the session reads (``signed.payload_of``)."""
     agency = identity.organization_view(db, app.agency_id)
     account = identity.account_view(db, app.applicant_id)
     assert agency is not None and account is not None
     person = identity.person_profile(db, account.person_id)
     business = identity.organization_view(db, app.organization_id)
-    state = Workflow.from_definition(defn).state(app.state)
     output = defn.output
     assert output is not None
     extra: list[registry.DocumentField] = []
     provider = registry.document_fields_provider(output.template)
     if provider is not None:
-        from .service import facts_for
-
         ctx = registry.ActionContext(db=db, application=app, definition=defn, applicant=facts_for(db, app, defn),
                                      transition=None, actor_id=None, now=clock.now())
         extra = provider(ctx)
-    issued = clock.now().replace(microsecond=0)
-    return {
-        "document_id": document_id,
-        "key_id": key_id,
-        "template": output.template,
-        "title_fa": output.title_fa,
-        "title_en": output.title_en,
-        "reference": app.reference,
-        "service": {"id": defn.id, "version": defn.version, "title_fa": defn.title_fa, "title_en": defn.title_en},
-        "agency": {"code": agency.code, "name_fa": agency.name_fa, "name_en": agency.name_en},
-        "applicant": {
-            "national_code": person.national_code if person else None,
-            "name_fa": person.full_name("fa") if person else account.username,
-            "name_en": person.full_name("en") if person else account.username,
-        },
-        "organization": ({"code": business.code, "name_fa": business.name_fa, "name_en": business.name_en}
-                         if business else None),
-        "outcome": {"state": state.id, "label_fa": state.label_fa, "label_en": state.label_en},
-        "reason": reason,
-        "issued_at": issued.isoformat(),
-        "fields": [{"label_fa": f.label_fa, "label_en": f.label_en, "value_en": f.shown("en"),
-                    "value_fa": f.shown("fa")} for f in extra],
-        "verify_url": _verify_url(document_id),
-    }
+    holder = (signed.Holder(person.national_code, person.full_name("fa"), person.full_name("en")) if person
+              else signed.Holder(None, account.username, account.username))
+    return signed.payload_of(
+        app, defn, document_id=document_id, key_id=key_id, reason=reason, issued=clock.now(),
+        agency=signed.Party(agency.code, agency.name_fa, agency.name_en), holder=holder,
+        business=signed.Party(business.code, business.name_fa, business.name_en) if business else None,
+        fields=[{"label_fa": f.label_fa, "label_en": f.label_en, "value_en": f.shown("en"),
+                 "value_fa": f.shown("fa")} for f in extra])
+
+
+def signed_row(key: Any, case_id: int, agency_id: int, payload: dict[str, Any], issued_at: dt.datetime
+               ) -> dict[str, Any]:
+    """The stored document: ``payload`` signed with ``key`` (a ``SigningKey`` or the plan's record of one)
+    and a new verification code. Both writers store this row."""
+    document_id = payload["document_id"]
+    signature = _private(key).sign(canonical(payload))
+    _code, code_hash, code_sealed = _new_code(document_id)
+    return {"id": document_id, "application_id": case_id, "agency_id": agency_id, "key_id": key.key_id,
+            "payload": payload, "signature": _b64(signature), "issued_at": issued_at,
+            "verify_code_hash": code_hash, "verify_code_sealed": code_sealed}
 
 
 def issue_document(db: Session, app: Application, defn: ServiceDefinition, *, reason: str | None = None
                    ) -> IssuedDocument:
-    """Sign and store the case's output document, make its PDF, tell the applicant."""
+    """Sign and store the case's output document, tell the applicant; the PDF is made after commit."""
     agency = identity.organization_view(db, app.agency_id)
     assert agency is not None
     key = active_key(db, agency)
-    document_id = uuid.uuid4().hex
-    payload = build_payload(db, app, defn, document_id, key.key_id, reason)
-    signature = _private(key).sign(canonical(payload))
-    _code, code_hash, code_sealed = _new_code(document_id)
-    doc = IssuedDocument(id=document_id, application_id=app.id, agency_id=agency.id, key_id=key.key_id,
-                         payload=payload, signature=_b64(signature), issued_at=clock.now(),
-                         verify_code_hash=code_hash, verify_code_sealed=code_sealed)
+    payload = build_payload(db, app, defn, uuid.uuid4().hex, key.key_id, reason)
+    doc = IssuedDocument(**signed_row(key, app.id, agency.id, payload, clock.now()))
     db.add(doc)
     db.flush()
     db.info.setdefault("issued_documents", []).append(doc)  # see service.fresh_case_facts
-    from .service import event_data, notify_applicant
-
-    events.publish(db, DOCUMENT_ISSUED, **event_data(db, app), document_id=document_id,
-                   key_id=key.key_id, template=payload["template"], outcome=payload["outcome"]["state"],
-                   payload_sha256=hashlib.sha256(canonical(payload)).hexdigest())
-    notify_applicant(db, app, "services.document_issued", title_fa=payload["title_fa"],
-                     title_en=payload["title_en"], verify=_verify_url(document_id))
+    events.publish(db, DOCUMENT_ISSUED, **event_data(db, app), **signed.issued_event_data(payload))
+    handler = registry.document_issued_handler(payload["template"])
+    if handler is not None:
+        handler(registry.ActionContext(db=db, application=app, definition=defn, applicant={}, transition=None,
+                                       actor_id=None, now=clock.now()), doc)
+    notify_applicant(db, app, signed.ISSUED_TEMPLATE, **signed.issued_context(payload))
     return doc
 
 

@@ -1,31 +1,27 @@
-"""Submissions taken without an ORM session and written in groups: the platform's most frequent write.
+"""The group writer: submissions read in one statement and written in groups, on PostgreSQL.
 
-A submission through the general path (``service.submit_application``) costs 7–8 ms of CPU, four
+A submission through the unit of work (``service.submit_application``) costs 7–8 ms of CPU, four
 fifths of it the ORM's unit of work and its fourteen statements, and a commit (a WAL flush) of
-its own (``bench/submission_phases.py``). Most submissions need none of what the ORM is there for:
-no action of a domain module runs, nothing is paid, no automatic step fires, every fact about the
-applicant comes from their own account. For those, on PostgreSQL:
+its own (``bench/submission_phases.py``). Most submissions need none of what the ORM is there for.
+For those:
 
-* :func:`applicant` reads the token, its account and person, the published version, whether the
+* :func:`read` reads the token, its account and person, the published version, whether the
   idempotency key was used and the uploads the body names, in one statement (``db.HotReads``, on
-  the event loop); :func:`check` then checks the answers, the documents, the eligibility rules,
-  the fee and the uploads with the same functions as the general path;
-* a :class:`Writer` thread writes every submission waiting at that moment in one transaction
-  (group commit): numbers and ids in one statement, then one statement for the whole group — the
-  cases, their uploads, the first step of their logs, their events and outbox rows, the drafts
-  they came from — with rows built by the functions the general path builds them with. An
-  answer is sent only after its group has committed.
+  the event loop), and makes the pipeline's ``Facts`` of them; the caller plans with
+  ``pipeline.plan`` (the checks every writer shares) and asks ``pipeline.route`` whether this
+  writer may take the plan;
+* a :class:`Writer` thread writes every plan waiting at that moment in one transaction (group
+  commit): numbers and ids in one statement, then one statement for the whole group — the
+  cases, their uploads, the first step of their logs, their events and outbox rows
+  (``events.rows``, as ``events.publish`` builds them), the drafts they came from. It decides
+  nothing: it stores the plan's rows. An answer is sent only after its group has committed.
 
-Anything else returns ``None``, and the request takes the general path: a token that is unknown,
-dead or cannot write; an account that has not proven its person (the general path refuses it); a
-G2B service; a service with actions on submit, a fee, a fee provider, a
-prefill provider that reads the database, an automatic step that fires at once or reads
-``application.*``; a subscriber that must run in the submitting transaction; a key used before.
-If a group fails to write (a key raced in from another request, an upload bound by another
-submission meanwhile), each of its submissions is written alone, and one that still fails goes
-to the general path, which gives the answer it always gives (the first case for a key used
-before, 422 for the upload). Both paths store the same rows (a test compares them). SQLite, with
-one writer at a time, has nothing to gain: there every submission takes the general path.
+Why a plan goes to the unit of work instead is one of ``pipeline.Route``'s named reasons. If a
+group fails to write (a key raced in from another request, an upload bound by another
+submission meanwhile), each of its plans is written alone, and one that still fails goes to the
+unit of work, which gives the answer it always gives (the first case for a key used before, 422
+for the upload). SQLite, with one writer at a time, has nothing to gain: there every submission
+is written by the unit of work.
 """
 
 from __future__ import annotations
@@ -42,7 +38,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -52,43 +47,50 @@ from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, selec
 
 from smartgov import clock, events, identity
 from smartgov.db import Database, plain_conninfo
-from smartgov.identity import can_use_personal_records
-from smartgov.notifications import EMAIL_REQUESTED, SMS_REQUESTED
 
-from . import registry, routing, service, status
+from . import documents, permissions, pipeline, registry, routing, service, signed, status
 from .config import services_settings
-from .definitions import ServiceDefinition
-from .eligibility import ensure_eligible
-from .fees import compute_fee
-from .forms import clean_answers, clean_documents
-from .models import Application, Counter, Definition, DefinitionStatus, Draft, StoredFile, TransitionLog
-from .workflow import Workflow
+from .models import (
+    Application,
+    Counter,
+    Definition,
+    DefinitionStatus,
+    Draft,
+    IssuedDocument,
+    SigningKey,
+    StoredFile,
+    TransitionLog,
+)
 
 log = logging.getLogger(__name__)
 
-MAX_UPLOADS = 64  # upload ids a body may name here (the general path reads only those the form asks for)
-PERSON_COLUMNS = ("national_code", "first_name_fa", "last_name_fa", "first_name_en", "last_name_en", "birth_date",
-                  "gender", "province", "phone", "email")
+MAX_UPLOADS = 64  # upload ids a body may name here (the unit of work reads any number)
 
 
-# --------------------------------------------------------------------------- reading and checking
+# --------------------------------------------------------------------------- the hot reader
 
 
 @functools.cache
 def _applicant_query() -> Select[Any]:
     """Token → account → person, the service's published version and its agency, a case with the key, the
     uploads the body names, and the branch serving the person's province (``routing``)."""
-    caller = identity.token_caller_select(*PERSON_COLUMNS)  # token → account → person: identity's columns
-    used = (select(Application.id).where(Application.applicant_id == caller.selected_columns.account_id,
-                                         Application.idempotency_key == bindparam("key"))
-            .correlate_except(Application).scalar_subquery())
+    caller = identity.token_caller_select(*pipeline.PERSON_COLUMNS)  # token → account → person: identity's
+    used = (service.existing_case_query(caller.selected_columns.account_id, bindparam("key"))
+            .with_only_columns(Application.id).correlate_except(Application).scalar_subquery())
     # by id alone (the primary key: a person may have uploaded thousands); whose they are is checked after
     uploads = (select(func.json_agg(func.json_build_array(StoredFile.id, StoredFile.owner_id, StoredFile.application_id,
                                                           StoredFile.name, StoredFile.mime, StoredFile.size)))
                .where(StoredFile.id == any_(bindparam("refs", type_=ARRAY(String)))).scalar_subquery())
+    active_key = (select(SigningKey).where(SigningKey.agency_id == Definition.agency_id, SigningKey.active.is_(True))
+                  .order_by(SigningKey.id.desc()).limit(1).correlate(Definition))
     return (caller.add_columns(Definition.id.label("definition_id"), Definition.service_id, Definition.version,
                                Definition.agency_id,
                                identity.organization_code_of(Definition.agency_id).label("agency_code"),
+                               identity.organization_name_of(Definition.agency_id, "fa").label("agency_name_fa"),
+                               identity.organization_name_of(Definition.agency_id, "en").label("agency_name_en"),
+                               active_key.with_only_columns(SigningKey.key_id).scalar_subquery().label("key_id"),
+                               active_key.with_only_columns(SigningKey.private_key_encrypted).scalar_subquery()
+                               .label("key_sealed"),
                                used.label("used_key"), uploads.label("uploads"),
                                routing.province_branch(Definition.agency_id, caller.selected_columns.province)
                                .label("province_branch"))
@@ -96,153 +98,71 @@ def _applicant_query() -> Select[Any]:
                                         Definition.status == bindparam("published"))))
 
 
-def _offered_refs(answers: dict[str, Any], documents: dict[str, Any]) -> list[str]:
-    """Upload ids anywhere a file answer may be (a question, a group's row, a document), before any check."""
-    found: list[str] = []
-    for value in (*answers.values(), *documents.values()):
-        for item in value if isinstance(value, list) else (value,):
-            for meta in (item, *item.values()) if isinstance(item, dict) else ():
-                if isinstance(meta, dict) and isinstance(meta.get("ref"), str):
-                    found.append(meta["ref"])
-    return found
-
-
 @dataclasses.dataclass(frozen=True)
-class Intake:
-    """A checked submission waiting to be written: the case's columns but its id and reference."""
+class HotRead:
+    """What one statement read of a submission: its facts, or the route that takes it without them."""
 
-    values: dict[str, Any]
-    definition: ServiceDefinition
-    agency_code: str
-    files: tuple[str, ...]  # upload ids to bind to the case
-    language: str
-    email: str | None
-    phone: str | None
-
-    @property
-    def key(self) -> str:
-        """The idempotency key the case is stored with (the one sent, or one made for it)."""
-        return str(self.values["idempotency_key"])
-
-
-@dataclasses.dataclass(frozen=True)
-class Written:
-    """A committed case, as a row with ``Application``'s attribute names, and its definition and agency."""
-
-    case: Any
-    definition: ServiceDefinition
-    agency_code: str
-
-
-def takes(defn: ServiceDefinition) -> bool:
-    """Whether submissions to this version can be taken here.
-
-    What the version asks for is kept per version; what is registered (prefill providers and
-    their sources, subscribers) is looked at each time: modules may add to it.
-    """
-    found = _TAKES.get(id(defn))
-    if found is None or found[0] is not defn:  # the definition is kept in the entry, so its id is not reused
-        if len(_TAKES) >= 1000:
-            _TAKES.clear()
-        found = _TAKES[id(defn)] = (defn, _takes(defn))
-    return found[1] and not registry.prefill_reads_database(defn) and not any(
-        events.sync_handlers(name) for name in (service.SUBMITTED, EMAIL_REQUESTED, SMS_REQUESTED))
-
-
-#: By the parsed definition's identity: hashing a definition (a frozen model) walks all of it.
-_TAKES: dict[int, tuple[ServiceDefinition, bool]] = {}
-
-
-def _takes(defn: ServiceDefinition) -> bool:
-    """What the version itself asks for: no business, no action on submit, no fee provider, a routing rule
-    of the engine's own, no automatic
-    step out of its first state that reads the case (whose number is not known before it is written)."""
-    if (defn.relationship == "G2B" or defn.workflow.on_submit or (defn.fee is not None and defn.fee.provider)
-            or not routing.built_in(defn)):
-        return False
-    wf = Workflow.from_definition(defn)
-    return not any(tr.automatic and tr.condition is not None and "application" in tr.condition.roots()
-                   for tr in wf.spec.transitions if wf.initial in tr.from_)
-
-
-@dataclasses.dataclass(frozen=True)
-class Applicant:
-    """The caller and the service as one row read them (``_applicant_query``), before any check."""
-
-    row: Any
-    definition: ServiceDefinition
-    key: str  # the Idempotency-Key sent, stripped ("" if none)
-    offered: list[str]  # upload ids the body names
-
-    @property
-    def token_id(self) -> int:
-        return int(self.row.token_id)
+    route: pipeline.Route
+    facts: pipeline.Facts | None = None
+    token_id: int | None = None
+    last_used_at: dt.datetime | None = None
 
     def stamp_due(self, now: dt.datetime) -> bool:
-        return identity.token_stamp_due(self.row.last_used_at, now)
+        return self.token_id is not None and identity.token_stamp_due(self.last_used_at, now)
 
 
-def applicant(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
-              documents: dict[str, Any], idempotency_key: str | None) -> Applicant | None:
-    """The caller with a live token that may write, and a service taken here; ``None``: the general path."""
-    key = (idempotency_key or "").strip()
-    if len(key) > service.MAX_IDEMPOTENCY_KEY:
-        return None
-    offered = _offered_refs(answers, documents) if isinstance(answers, dict) and isinstance(documents, dict) else []
+def read(database: Database, raw_token: str, service_id: str, answers: Any, documents: Any,
+         idempotency_key: str | None) -> HotRead:
+    """The facts of a submission read in one statement (``db.HotReads``), when the group writer may
+    take it; otherwise the route (``pipeline.route``) that says why the unit of work does."""
+    if database.hot_reads is None:
+        return HotRead(pipeline.route(None, group_writer=False))
+    key = pipeline.clean_key(idempotency_key)
+    offered = pipeline.offered_refs(answers, documents)
     if len(offered) > MAX_UPLOADS:
-        return None
+        return HotRead(pipeline.route(None, caller=pipeline.Route.MANY_UPLOADS))
     row = database.first(_applicant_query(), {
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
         "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
-    if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, clock.now())
-            or not can_use_personal_records(row)  # the general path answers its 403
-            or "write" not in (row.scopes or ()) or row.definition_id is None or row.used_key is not None):
-        return None
-    defn = status.definition(database, row.definition_id)
-    return Applicant(row, defn, key, offered) if takes(defn) else None
-
-
-def check(who: Applicant, answers: dict[str, Any], documents: dict[str, Any]) -> Intake | None:
-    """The checked submission, or ``None``: "take the general path". Raises the general path's 4xx."""
-    row, defn = who.row, who.definition
-    account = SimpleNamespace(id=row.account_id, username=row.username, language=row.language,
-                              person_id=row.person_id)
-    person = SimpleNamespace(**{c: getattr(row, c) for c in PERSON_COLUMNS}) if row.person_id is not None else None
-    facts = service.merged_prefill(registry.ApplicantContext(db=None, account=account, person=person,  # type: ignore[arg-type]
-                                                             organization=None, definition=defn)).applicant
     now = clock.now()
-    today = clock.today()
-    cleaned = clean_answers(defn, answers, today=today, applicant=facts)
-    docs = clean_documents(defn, documents or {}, answers=cleaned, today=today, applicant=facts)
-    ensure_eligible(defn, cleaned, today=today, applicant=facts)
-    answered = service.file_answers(defn, cleaned, docs)
-    if not set(service.file_refs(answered)) <= set(who.offered):
-        return None  # the checks moved a file answer somewhere unforeseen: the general path reads them
-    found = {ref: SimpleNamespace(id=ref, owner_id=owner, application_id=case, name=name, mime=mime, size=size)
-             for ref, owner, case, name, mime, size in row.uploads or ()}
-    files = service.checked_files(row.account_id, answered, found)
-    fee = compute_fee(defn, cleaned, today=today, applicant=facts)
-    if fee:
-        return None  # an invoice to make: the general path
-    wf = Workflow.from_definition(defn)
-    if wf.automatic_step(wf.initial, {"answers": cleaned, "applicant": facts}, now) is not None:
-        return None  # decided at once (actions, documents): the general path
-    version = SimpleNamespace(id=row.definition_id, service_id=row.service_id, version=row.version,
-                              agency_id=row.agency_id)
-    values = service.case_values(version, defn, applicant_id=row.account_id, person_id=row.person_id,
-                                 organization_id=None, answers=cleaned, docs=docs, fee=fee,
-                                 key=who.key or uuid.uuid4().hex, now=now,
-                                 branch_id=routing.decide(defn, row.agency_id, row.province_branch))
-    return Intake(values=values, definition=defn, agency_code=row.agency_code,
-                  files=tuple(dict.fromkeys(f.id for f in files)), language=row.language,
-                  email=person.email if person else None, phone=person.phone if person else None)
+    if row is None or not permissions.token_allows(row, now, scope="write"):
+        return HotRead(pipeline.route(None, caller=pipeline.Route.SESSION_CALLER))
+    if row.used_key is not None:
+        return HotRead(pipeline.route(None, caller=pipeline.Route.KEY_USED))
+    defn = status.definition(database, row.definition_id) if row.definition_id is not None else None
+    found = pipeline.route(defn)
+    if found is not pipeline.Route.GROUP:
+        return HotRead(found, token_id=row.token_id, last_used_at=row.last_used_at)
+    assert defn is not None
+    account = pipeline.AccountRecord(row.account_id, row.username, row.language, row.person_id)
+    person = pipeline.PersonRecord(**{c: getattr(row, c) for c in pipeline.PERSON_COLUMNS}) \
+        if row.person_id is not None else None
+    prefill = service.merged_prefill(registry.ApplicantContext(db=None, account=account, person=person,
+                                                               organization=None, definition=defn)).applicant
+    uploads = {ref: pipeline.Upload(ref, owner, case, name, mime, size)
+               for ref, owner, case, name, mime, size in row.uploads or ()}
+    holder = (signed.Holder(person.national_code, f"{person.first_name_fa} {person.last_name_fa}",
+                            f"{person.first_name_en} {person.last_name_en}") if person  # as Person.full_name
+              else signed.Holder(None, account.username, account.username))
+    facts = pipeline.Facts(
+        account=account, email=person.email if person else None, phone=person.phone if person else None,
+        version=pipeline.Version(row.definition_id, row.service_id, row.version, row.agency_id, row.agency_code),
+        definition=defn, organization_id=None, prefill=prefill, answers=answers, documents=documents, key=key,
+        uploads=uploads, now=now, new_key=uuid.uuid4().hex,
+        branch_id=routing.decide(defn, row.agency_id, row.province_branch),
+        agency=signed.Party(row.agency_code, row.agency_name_fa, row.agency_name_en), holder=holder,
+        signing_key=pipeline.SigningKeyRecord(row.key_id, row.key_sealed) if row.key_id is not None else None)
+    return HotRead(found, facts, row.token_id, row.last_used_at)
 
 
 def prepare(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
-            documents: dict[str, Any], idempotency_key: str | None) -> Intake | None:
-    """``applicant`` and ``check`` together (tests and benchmarks)."""
-    who = applicant(database, raw_token, service_id, answers, documents, idempotency_key)
-    return check(who, answers, documents) if who is not None else None
+            documents: dict[str, Any], idempotency_key: str | None) -> pipeline.Plan | None:
+    """Read and plan a submission the group writer takes (tests and benchmarks); ``None``: it does not."""
+    found = read(database, raw_token, service_id, answers, documents, idempotency_key)
+    if found.facts is None:
+        return None
+    plan = pipeline.plan(found.facts)
+    return plan if pipeline.route(plan.facts.definition, plan) is pipeline.Route.GROUP else None
 
 
 # --------------------------------------------------------------------------- writing in groups
@@ -270,6 +190,7 @@ WITH cases AS ({cases}),
      steps AS ({steps}),
      events AS ({events}),
      outbox AS ({outbox}),
+     docs AS ({docs}),
      drafts AS (
        DELETE FROM {draft} USING json_populate_recordset(NULL::{draft}, %(drafts)s) AS v
        WHERE {draft}.account_id = ANY(%(accounts)s) AND {draft}.account_id = v.account_id
@@ -284,6 +205,7 @@ SELECT count(*) FROM bound""").format(
     steps=_rows_from(TransitionLog.__table__, "steps", without=("id",)),
     events=_rows_from(events.EventRecord.__table__, "events"),
     outbox=_rows_from(events.OutboxMessage.__table__, "outbox", without=("id",)),
+    docs=_rows_from(IssuedDocument.__table__, "docs"),
     draft=Identifier(Draft.__tablename__), file=Identifier(StoredFile.__tablename__)).as_string()
 
 
@@ -359,42 +281,55 @@ class _Channel:
         return numbers, case_ids, event_ids
 
 
-def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
-    """Write ``items`` in one transaction (numbers and ids first, on their own); raises if any cannot be."""
+@dataclasses.dataclass(frozen=True)
+class Written:
+    """A committed case: its row (with id and reference) and the plan it was written from."""
+
+    case: pipeline.CaseRow
+    plan: pipeline.Plan
+    document: dict[str, Any] | None = None  # the signed document of a case decided at once
+
+
+def write_group(channel: _Channel, items: list[pipeline.Plan]) -> list[Written]:
+    """The group writer: store ``items`` in one transaction (numbers and ids first, on their own); raises
+    if any cannot be. It stores exactly the plan's rows; nothing is decided here."""
     fmt = services_settings().reference_format
-    years = [service.number_counter(fmt, item.values["submitted_at"]) for item in items]
+    years = [service.number_counter(fmt, item.case.submitted_at) for item in items]
     counts: dict[str, int] = {}
     for _, counter in years:
         counts[counter] = counts.get(counter, 0) + 1
-    messages = sum(len(service.applicant_messages(item.language, item.email, item.phone, "", service.SUBMITTED_TEMPLATE,
-                                                  {})) for item in items)  # how many, for the ids to take
-    numbers, case_ids, event_ids = channel.take(counts, len(items), len(items) + messages)
+    numbers, case_ids, event_ids = channel.take(counts, len(items), sum(item.event_count() for item in items))
     taken = {counter: iter(values) for counter, values in numbers.items()}
 
-    cases: list[SimpleNamespace] = []
-    published: list[tuple[int, events.Event]] = []
+    cases: list[pipeline.CaseRow] = []
+    steps: list[dict[str, Any]] = []
+    docs: list[dict[str, Any] | None] = []
+    event_rows: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
     for item, (jyear, counter) in zip(items, years, strict=True):
-        case = SimpleNamespace(id=case_ids[len(cases)], reference=fmt.format(jyear=jyear, seq=next(taken[counter])),
-                               assignee_id=None, paid_at=None, decided_automatically=None, closed_at=None,
-                               **item.values)
+        numbered = item.numbered(case_ids[len(cases)], fmt.format(jyear=jyear, seq=next(taken[counter])))
+        case = item.final(numbered)
         cases.append(case)
-        now = case.submitted_at
-        published.append((event_ids[len(published)], events.Event(service.SUBMITTED, service.submitted_event_data(
-            case, item.agency_code, item.definition), actor_id=case.applicant_id, occurred_at=now)))
-        for name, data in service.applicant_messages(item.language, item.email, item.phone, case.reference,
-                                                     service.SUBMITTED_TEMPLATE,
-                                                     service.submitted_context(item.definition)):
-            published.append((event_ids[len(published)], events.Event(name, data, occurred_at=now)))
+        steps.append({**item.first_step, "application_id": case.id})
+        if item.step is not None:
+            steps.append({**item.step.log, "application_id": case.id})
+        doc = None
+        if pipeline.Need.SIGNED_DOCUMENT in item.needs:  # signed here, in the group's transaction
+            assert item.facts.signing_key is not None
+            doc = documents.signed_row(item.facts.signing_key, case.id, case.agency_id,
+                                       item.document_payload(case, uuid.uuid4().hex), case.submitted_at)
+        docs.append(doc)
+        for evt in item.events(numbered, doc["payload"] if doc else None):
+            row, boxed = events.rows(evt, event_ids[len(event_rows)])
+            event_rows.append(row)
+            outbox.extend(boxed)
     files = [(ref, case.applicant_id, case.id) for item, case in zip(items, cases, strict=True) for ref in item.files]
-    outbox = [{"handler": handler, "event_name": e.name, "event_id": event_id, "payload": events.outbox_payload(e),
-               "status": "pending", "attempts": 0, "available_at": e.occurred_at, "created_at": e.occurred_at}
-              for event_id, e in published for handler in events.async_handler_names(e.name)]
 
     params = {
-        "cases": _param([vars(case) for case in cases]),
-        "steps": _param([service.first_step(case, case.applicant_id) for case in cases]),
-        "events": _param([{"id": event_id, "name": e.name, "payload": e.data, "actor_id": e.actor_id,
-                           "occurred_at": e.occurred_at} for event_id, e in published]),
+        "cases": _param([case.columns() for case in cases]),
+        "steps": _param(steps),
+        "docs": _param([doc for doc in docs if doc is not None]),
+        "events": _param(event_rows),
         "outbox": _param(outbox),
         "drafts": _param([{"account_id": c.applicant_id, "service_id": c.service_id} for c in cases]),
         "accounts": [c.applicant_id for c in cases],
@@ -414,7 +349,7 @@ def write_group(channel: _Channel, items: list[Intake]) -> list[Written]:
         if not conn.broken:
             conn.execute("ROLLBACK")
         raise
-    return [Written(case, item.definition, item.agency_code) for item, case in zip(items, cases, strict=True)]
+    return [Written(case, item, doc) for item, case, doc in zip(items, cases, docs, strict=True)]
 
 
 Settle = Callable[["Written | None", "BaseException | None"], None]
@@ -436,11 +371,11 @@ class Writer:
     def __init__(self, database: Database) -> None:
         self._channel = _Channel(database)
         self.written = 0  # how many submissions were written here (the tests read it)
-        self._queue: queue.SimpleQueue[tuple[Intake, Settle] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[pipeline.Plan, Settle] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="smartgov-intake", daemon=True)
         self._thread.start()
 
-    async def submit(self, item: Intake) -> Written | None:
+    async def submit(self, item: pipeline.Plan) -> Written | None:
         """Wait until ``item`` is committed; ``None``: take the general path."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Written | None] = loop.create_future()
@@ -492,7 +427,7 @@ class Writer:
                     settle(None, error)
             last, size = time.monotonic(), len(group)
 
-    def _write(self, group: list[tuple[Intake, Settle]]) -> None:
+    def _write(self, group: list[tuple[pipeline.Plan, Settle]]) -> None:
         try:
             written = self._attempt([item for item, _ in group])
         except Exception as error:
@@ -511,7 +446,7 @@ class Writer:
         for (_, settle), result in zip(group, written, strict=True):
             settle(result, None)
 
-    def _attempt(self, items: list[Intake]) -> list[Written]:
+    def _attempt(self, items: list[pipeline.Plan]) -> list[Written]:
         try:
             return write_group(self._channel, items)
         except psycopg.OperationalError:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from smartgov import clock, digits, identity
@@ -24,20 +22,20 @@ from smartgov.i18n import (
     get_language,
     gettext,
     gregorian_to_jalali,
-    localize_digits,
     parse_date,
 )
 from smartgov.identity import Role, can_use_personal_records, require
-from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal, client_ip
+from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import documents, journey, payments, permissions, service
-from .definitions import ChoiceField, DefinitionInvalid, FileField, GroupField, ServiceDefinition
+from . import definition_pages, documents, journey, payments, permissions, pipeline, service, verify_pages
+from .config import services_settings
+from .definitions import ChoiceField, FileField, GroupField, ServiceDefinition
 from .forms import summarize
-from .models import Application, Definition, Draft, Invoice, Payment, PaymentStatus
+from .models import Application, PaymentStatus
 from .workflow import Workflow
 
 router = APIRouter(include_in_schema=False)
@@ -223,7 +221,7 @@ def _take_upload(db: DbSession, principal: Any, form: FormData, key: str, mime_t
     upload = form.get(key)
     if not isinstance(upload, UploadFile) or not upload.filename:
         return None
-    data = upload.file.read(service.services_settings().upload_max_bytes + 1)
+    data = upload.file.read(services_settings().upload_max_bytes + 1)
     row = service.store_upload(db, principal.account, name=upload.filename, mime=upload.content_type or "",
                                data=data, mime_types=mime_types, max_size=max_size, field=key)
     return service.file_meta(row)
@@ -368,7 +366,7 @@ def _render_check(request: Request, db: DbSession, principal: Any, service_id: s
     fee = None
     if not problems:
         try:
-            fee = service._fee(db, defn, cleaned, facts, today)
+            fee = service.fee_of(db, defn, cleaned, facts, today)
         except DomainError as exc:
             problems.append(exc)
     problem_links = [(p.localized(), (f"/services/{service_id}/apply/{page.number}#f-{p.field}"
@@ -377,7 +375,7 @@ def _render_check(request: Request, db: DbSession, principal: Any, service_id: s
     return render(request, "services/check.html", {
         "row": row, "defn": defn, "summary": summary, "page_by_name": page_by_name, "doc_rows": doc_rows,
         "docs_page": pages[-1].number if pages and pages[-1].documents else None, "problems": problem_links,
-        "fee": fee, "idempotency_key": secrets.token_urlsafe(18),
+        "fee": fee, "idempotency_key": service.new_idempotency_key(),
         "proven": can_use_personal_records(principal.account),
     }, status_code=status)
 
@@ -391,10 +389,12 @@ def _as_file_field(doc: Any) -> FileField:
 def submit_page(service_id: str, request: Request, db: DbSession, principal: CurrentPrincipal,
                 form: PostedForm) -> Response:
     draft = service.get_draft(db, principal.account, service_id)
-    key = form.get("idempotency_key", "")[:100]
+    try:
+        key = pipeline.clean_key(form.get("idempotency_key"))
+    except DomainError as exc:
+        return _render_check(request, db, principal, service_id, [exc], status=422)
     if draft is None:
-        existing = service.my_applications_query(principal).where(Application.idempotency_key == key)
-        app = db.scalar(existing) if key else None
+        app = service.existing_case(db, principal.id, key)
         if app is not None:
             return RedirectResponse(f"/services/applications/{app.reference}/confirmation", status_code=303)
         return RedirectResponse(f"/services/{service_id}", status_code=303)
@@ -423,11 +423,11 @@ def confirmation(reference: str, request: Request, db: DbSession, principal: Cur
 
 @router.get("/services/applications", response_class=HTMLResponse)
 def my_applications(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    apps = list(db.scalars(service.my_applications_query(principal).limit(200)))
+    apps = service.my_applications(db, principal, limit=200)
     service.load_case_refs(db, apps)
     rows = [(a, _defn(db, a)) for a in apps]
     drafts = [(d, service.definition_of(service.definition_row(db, d.definition_id)))
-              for d in db.scalars(select(Draft).where(Draft.account_id == principal.id).order_by(Draft.updated_at))]
+              for d in service.drafts_of(db, principal.id)]
     return render(request, "services/applications.html", {
         "rows": [(a, d, _state_label(d, a.state)) for a, d in rows], "drafts": drafts})
 
@@ -446,9 +446,7 @@ def _render_application(request: Request, db: DbSession, principal: Any, app: Ap
                         notice: str | None = None) -> HTMLResponse:
     defn = _defn(db, app)
     lang = get_language()
-    from .models import Rating
-
-    rating = db.scalar(select(Rating).where(Rating.application_id == app.id))
+    rating = service.rating_of(db, app)
     actions = {t.action for t in service.available_actions(db, principal, app)}
     notices = {"paid": N_("Payment received. Thank you."), "failed": N_("The payment did not go through."),
                "answered": N_("Your answer was sent."), "withdrawn": N_("Your application was withdrawn."),
@@ -473,7 +471,7 @@ def answer_page(reference: str, request: Request, db: DbSession, principal: Curr
         ids = []
         upload = form.get("file")
         if isinstance(upload, UploadFile) and upload.filename:
-            data = upload.file.read(service.services_settings().upload_max_bytes + 1)
+            data = upload.file.read(services_settings().upload_max_bytes + 1)
             ids.append(service.store_upload(db, principal.account, name=upload.filename,
                                             mime=upload.content_type or "", data=data, field="file").id)
         service.answer_information_request(db, principal, app, _text(form, "answer"), ids)
@@ -552,8 +550,7 @@ def gateway_outcome(token: str, request: Request, db: DbSession, form: PostedFor
     """The simulated gateway answers: it signs a callback and delivers it (twice for "duplicate")."""
     outcome = form.get("outcome", "")
     payment = payments.payment_by_token(db, "simulated", token)
-    invoice = db.get(Invoice, payment.invoice_id)
-    app = db.get(Application, invoice.application_id) if invoice else None
+    _, app = payments.invoice_and_case(db, payment)
     assert app is not None
     if outcome not in payments.OUTCOMES:
         raise DomainError("outcome_invalid", N_("Choose one of the allowed values."), field="outcome")
@@ -569,9 +566,8 @@ def gateway_outcome(token: str, request: Request, db: DbSession, form: PostedFor
 
 @router.get("/services/payments/{payment_id}", response_class=HTMLResponse)
 def payment_page(payment_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    payment = db.get(Payment, payment_id)
-    invoice = db.get(Invoice, payment.invoice_id) if payment else None
-    app = db.get(Application, invoice.application_id) if invoice else None
+    payment = payments.payment_row(db, payment_id)
+    invoice, app = payments.invoice_and_case(db, payment)
     if payment is None or app is None or not permissions.can_view_application(db, principal, app):
         raise NotFound("payment")
     return render(request, "services/payment.html", {
@@ -595,10 +591,8 @@ def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrinc
     branches = permissions.branch_scope(db, principal)
     report = payments.reconciliation(db, chosen, branches)
     numbers = {i.id: i.number for i in report.invoices}
-    for p in report.payments:
-        if p.invoice_id not in numbers:
-            invoice = db.get(Invoice, p.invoice_id)
-            numbers[p.invoice_id] = invoice.number if invoice else ""
+    missing = {p.invoice_id for p in report.payments if p.invoice_id not in numbers}
+    numbers |= {i: "" for i in missing} | payments.invoice_numbers(db, missing)
     shown = gregorian_to_jalali(chosen) if fa else chosen.isoformat()
     return render(request, "services/reconciliation.html", {
         "report": report, "numbers": numbers, "mismatch_labels": MISMATCH_LABELS, "payment_labels": PAYMENT_LABELS,
@@ -715,7 +709,7 @@ def _render_case(request: Request, db: DbSession, principal: Any, app: Applicati
 def _file_links(defn: ServiceDefinition, app: Application) -> list[tuple[str, dict[str, Any]]]:
     lang = get_language()
     out = []
-    for path, meta in service.file_answers(defn, app.answers, app.documents):
+    for path, meta in pipeline.file_answers(defn, app.answers, app.documents):
         root = path.split("[", 1)[0].split(".", 1)[0]
         if root == "documents":
             doc = next((d for d in defn.documents if f"documents.{d.id}" == path), None)
@@ -778,162 +772,14 @@ def case_transfer(reference: str, request: Request, db: DbSession, principal: Cu
     return RedirectResponse(f"/services/inbox/{reference}", status_code=303)
 
 
-# --------------------------------------------------------------------------- definitions (agency admins)
+# --------------------------------------------------------------------------- rooms of their own
+# Mounted here, where their routes were, before the start page (routes are matched in order).
+
+router.include_router(definition_pages.router)
+router.include_router(verify_pages.router)
 
 
-@router.get("/services/admin/definitions", response_class=HTMLResponse)
-def definitions_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    return _render_definitions(request, db, principal)
-
-
-def _render_definitions(request: Request, db: DbSession, principal: Any, *, issues: list[str] | None = None,
-                        source: str = "", status: int = 200, notice: str | None = None) -> HTMLResponse:
-    require(bool(principal.roles & {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}))
-    rows = [r for r in db.scalars(select(Definition).order_by(Definition.service_id, Definition.version.desc()))
-            if permissions.can_publish_definition(db, principal, identity.organization_view(db, r.agency_id))]  # type: ignore[arg-type]
-    return render(request, "services/definitions.html", {"rows": rows, "issues": issues or [], "source": source,
-                                                         "notice": notice}, status_code=status)
-
-
-@router.post("/services/admin/definitions")
-def publish_page(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedFiles) -> Response:
-    text = _text(form, "yaml")
-    name = "definition.yaml"
-    upload = form.get("file")
-    if isinstance(upload, UploadFile) and upload.filename:
-        name = upload.filename[:200]
-        try:
-            text = upload.file.read(512 * 1024 + 1).decode("utf-8")
-        except UnicodeDecodeError:
-            return _render_definitions(request, db, principal, issues=[gettext("The file is not UTF-8 text.")],
-                                       status=422)
-    try:
-        defn, agency = service.prepare_definition(db, text, name)
-        require(permissions.can_publish_definition(db, principal, agency))
-        row = service.store_definition(db, defn, agency, text, name, actor_id=principal.id,
-                                       publish=form.get("publish") == "yes")
-        db.commit()
-    except DefinitionInvalid as exc:
-        db.rollback()
-        return _render_definitions(request, db, principal, issues=[str(i) for i in exc.issues], source=text,
-                                   status=422)
-    except DomainError as exc:
-        db.rollback()
-        return _render_definitions(request, db, principal, issues=[exc.localized()], source=text, status=exc.status)
-    return _render_definitions(request, db, principal, notice=gettext("Stored {key} ({status}).", key=row.key,
-                                                                      status=row.status.value))
-
-
-@router.post("/services/admin/definitions/{definition_id}/{change}")
-def change_definition(definition_id: Id, change: str, request: Request, db: DbSession,
-                      principal: CurrentPrincipal, _form: PostedForm) -> Response:
-    row = service.definition_row(db, definition_id)
-    require(permissions.can_publish_definition(db, principal, identity.organization_view(db, row.agency_id)))  # type: ignore[arg-type]
-    if change == "publish":
-        service.publish_definition(db, row, actor_id=principal.id)
-    elif change == "retire":
-        service.retire_definition(db, row, actor_id=principal.id)
-    else:
-        raise NotFound("page")
-    db.commit()
-    return RedirectResponse("/services/admin/definitions", status_code=303)
-
-
-# --------------------------------------------------------------------------- verification (public)
-
-
-def _verification_view(result: documents.Verification, document_id: str | None = None,
-                       errors: dict[str, str] | None = None) -> dict[str, Any]:
-    """The verdict, and either the whole signed content or, by default, the masked summary."""
-    doc = result.document or {}
-    lang = get_language()
-    rows: list[tuple[str, str]] = []
-    if not result.disclosed and result.summary:
-        brief = result.summary
-        holder = brief["holder"]
-        rows = [
-            (gettext("Document"), brief.get(f"title_{lang}") or ""),
-            (gettext("Agency"), brief["agency"].get(f"name_{lang}") or ""),
-            (gettext("Issued"), _issued(brief.get("issued_at"))),
-            (gettext("Holder"), holder[f"initials_{lang}"]),
-            (gettext("National code"), localize_digits(holder["national_code"])),
-            (gettext("Signing key"), str(brief.get("key_id") or "")),
-        ]
-    elif doc:
-        rows = [
-            (gettext("Document"), doc.get(f"title_{lang}", "")),
-            (gettext("Reference number"), localize_digits(str(doc.get("reference", "")))),
-            (gettext("Agency"), (doc.get("agency") or {}).get(f"name_{lang}", "")),
-            (gettext("Applicant"), (doc.get("applicant") or {}).get(f"name_{lang}", "")),
-            (gettext("National code"), localize_digits(str((doc.get("applicant") or {}).get("national_code") or ""))),
-            (gettext("Outcome"), (doc.get("outcome") or {}).get(f"label_{lang}", "")),
-            (gettext("Issued"), _issued(doc.get("issued_at"))),
-            (gettext("Signing key"), str(doc.get("key_id", ""))),
-        ]
-        rows += [(f.get(f"label_{lang}", ""), f.get(f"value_{lang}", "")) for f in doc.get("fields", [])
-                 if isinstance(f, dict)]
-    return {"result": result, "reason": gettext(result.reason), "rows": rows, "document_id": document_id,
-            "errors": errors or {}}
-
-
-def _issued(value: Any) -> str:
-    from smartgov.i18n import format_datetime
-
-    try:
-        return format_datetime(dt.datetime.fromisoformat(str(value)))
-    except ValueError:
-        return str(value or "")
-
-
-@router.get("/verify", response_class=HTMLResponse)
-def verify_form(request: Request, principal: OptionalPrincipal) -> HTMLResponse:
-    return render(request, "services/verify.html", {"result": None})
-
-
-def _may_read(db: DbSession, principal: OptionalPrincipal, document_id: str) -> bool:
-    doc = documents.find(db, document_id)
-    return doc is not None and permissions.can_read_document(db, principal, doc)
-
-
-@router.get("/verify/{document_id}", response_class=HTMLResponse)
-def verify_page(document_id: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
-    """Valid or not, with a masked holder; the content for who may see the case."""
-    result = documents.verify_document_id(db, document_id, disclose=_may_read(db, principal, document_id))
-    return render(request, "services/verify.html", _verification_view(result, document_id))
-
-
-@router.post("/verify/{document_id}", response_class=HTMLResponse)
-def verify_with_code_page(document_id: str, request: Request, db: DbSession, principal: OptionalPrincipal,
-                          form: PostedForm) -> HTMLResponse:
-    """The whole content for whoever types the verification code printed on the document."""
-    try:
-        result = documents.verify_document_id(db, document_id, disclose=_may_read(db, principal, document_id),
-                                              code=form.get("code", ""), ip=client_ip(request))
-    except DomainError as exc:
-        result = documents.verify_document_id(db, document_id)
-        return render(request, "services/verify.html", _verification_view(result, document_id, field_errors(exc)),
-                      status_code=exc.status)
-    return render(request, "services/verify.html", _verification_view(result, document_id))
-
-
-@router.post("/verify", response_class=HTMLResponse)
-def verify_upload_page(request: Request, db: DbSession, principal: OptionalPrincipal,
-                       form: PostedFiles) -> HTMLResponse:
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return render(request, "services/verify.html", {"result": None,
-                                                         "errors": {"file": gettext("Choose a PDF or JSON file.")}},
-                      status_code=422)
-    data = upload.file.read(documents.MAX_VERIFY_BYTES + 1)
-    try:
-        result = documents.verify_upload(db, data)
-    except DomainError as exc:
-        return render(request, "services/verify.html", {"result": None, "errors": field_errors(exc)},
-                      status_code=422)
-    return render(request, "services/verify.html", _verification_view(result))
-
-
-# The start page's path would swallow /services/applications, /services/inbox…: it goes last.
+# --------------------------------------------------------------------------- start page (last: its path is a catch-all)
 
 
 @router.get("/services/{service_id}", response_class=HTMLResponse)

@@ -23,10 +23,13 @@ from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.settings import get_settings
 
+from .applicants import event_data
+from .casework import run_automatic_steps
 from .config import services_settings
 from .definitions import ServiceDefinition
 from .events import PAYMENT_SETTLED
 from .models import Application, Invoice, InvoiceStatus, Payment, PaymentStatus
+from .numbers import next_number
 
 OUTCOMES = ("success", "failure", "timeout", "duplicate")
 """What the simulated gateway can be told to do (``duplicate``: a success delivered twice)."""
@@ -123,8 +126,6 @@ def gateway(name: str) -> PaymentGateway:
 
 def create_invoice(db: Session, app: Application, defn: ServiceDefinition) -> Invoice:
     """The invoice for an application's fee."""
-    from .service import next_number
-
     invoice = Invoice(number=next_number(db, services_settings().invoice_format), application_id=app.id,
                       amount=app.fee, description=f"{defn.id}: {defn.title_en}"[:300], status=InvoiceStatus.OPEN,
                       created_at=clock.now())
@@ -194,8 +195,6 @@ def handle_callback(db: Session, gateway_name: str, data: Mapping[str, str]) -> 
         if not db.scalar(select(func.count()).select_from(Invoice).where(
                 Invoice.application_id == app.id, Invoice.status == InvoiceStatus.OPEN)):
             app.paid_at = now
-    from .service import event_data, run_automatic_steps
-
     events.publish(db, PAYMENT_SETTLED, **event_data(db, app), invoice_id=invoice.id,
                    invoice_number=invoice.number, payment_id=payment.id, amount=payment.amount,
                    gateway=payment.gateway, gateway_reference=payment.gateway_reference, credited=credited)
@@ -318,3 +317,20 @@ def reconciliation_csv(db: Session, report: Reconciliation) -> str:
     rows.append(["total", "", "", report.invoiced_total, report.collected_total, "", "", "", "", ""])
     return files.csv_text(["record", "invoice", "payment_id", "amount", "paid_amount", "status", "gateway_reference",
                            "created_at", "settled_at", "detail"], rows)
+
+
+def payment_row(db: Session, payment_id: int) -> Payment | None:
+    return db.get(Payment, payment_id)
+
+
+def invoice_and_case(db: Session, payment: Payment | None) -> tuple[Invoice | None, Application | None]:
+    """The invoice a payment is for and that invoice's case (``None`` where missing)."""
+    invoice = db.get(Invoice, payment.invoice_id) if payment is not None else None
+    return invoice, db.get(Application, invoice.application_id) if invoice is not None else None
+
+
+def invoice_numbers(db: Session, invoice_ids: set[int]) -> dict[int, str]:
+    """Invoice numbers by id, in one query."""
+    if not invoice_ids:
+        return {}
+    return dict(db.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(invoice_ids))).tuples().all())

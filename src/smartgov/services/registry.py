@@ -24,16 +24,51 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from .definitions import DEFINITIONS_DIR, ServiceDefinition, Transition
 
 if TYPE_CHECKING:
-    from smartgov.identity import AccountRef, OrganizationRef, PersonProfile
+    from smartgov.identity import OrganizationRef
 
     from .models import Application
+
+
+class ApplicantAccount(Protocol):
+    """What a prefill provider may read of the caller's account (an ``Account``, or the pipeline's
+    ``AccountRecord`` when the facts were read without a session)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+
+
+class ApplicantPerson(Protocol):
+    """What a prefill provider may read of the applicant's person (a ``Person`` or a ``PersonRecord``)."""
+
+    @property
+    def national_code(self) -> str: ...
+    @property
+    def first_name_fa(self) -> str: ...
+    @property
+    def last_name_fa(self) -> str: ...
+    @property
+    def first_name_en(self) -> str | None: ...
+    @property
+    def last_name_en(self) -> str | None: ...
+    @property
+    def birth_date(self) -> dt.date: ...
+    @property
+    def gender(self) -> Any: ...
+    @property
+    def province(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -41,13 +76,13 @@ class ApplicantContext:
     """Who is applying for which service (``organization``: the business, for G2B services).
 
     ``db`` is ``None`` only for providers registered with ``reads_database=False`` when the
-    submission is taken without a session (``services.intake``); ``account`` and ``person`` may
-    then be plain rows with the same attribute names.
+    submission's facts are read without a session (``services.intake.read``); ``account`` and
+    ``person`` are then the pipeline's read models, with the same attribute names.
     """
 
     db: Session | None
-    account: AccountRef
-    person: PersonProfile | None
+    account: ApplicantAccount
+    person: ApplicantPerson | None
     organization: OrganizationRef | None
     definition: ServiceDefinition
 
@@ -128,6 +163,7 @@ ActionHandler = Callable[[ActionContext], dict[str, Any] | None]
 FeeProvider = Callable[[FeeContext], int]
 DocumentFieldsProvider = Callable[[ActionContext], list[DocumentField]]
 RoutingRule = Callable[[RoutingContext], str | None]
+DocumentIssuedHandler = Callable[[ActionContext, Any], None]
 
 _folders: list[Path] = [DEFINITIONS_DIR]
 _prefill: dict[str, _Provider] = {}
@@ -135,6 +171,7 @@ _actions: dict[str, ActionHandler] = {}
 _fees: dict[str, FeeProvider] = {}
 _document_fields: dict[str, DocumentFieldsProvider] = {}
 _routing: dict[str, RoutingRule] = {}
+_document_issued: dict[str, DocumentIssuedHandler] = {}
 
 
 def register_definition_folder(folder: str | Path) -> None:
@@ -222,6 +259,17 @@ def register_routing_rule(name: str, rule: RoutingRule) -> None:
 
 def routing_rule(name: str) -> RoutingRule | None:
     return _routing.get(name)
+
+
+def register_document_issued(template: str, handler: DocumentIssuedHandler) -> None:
+    """Run ``handler(ctx, document)`` in the issuing transaction when a document of ``template`` is
+    issued (``ctx.transition`` is the step that issued it; ``document`` the stored row). A case decided
+    at once whose document has a handler is written by the unit of work, which runs it."""
+    _document_issued[template] = handler
+
+
+def document_issued_handler(template: str) -> DocumentIssuedHandler | None:
+    return _document_issued.get(template)
 
 
 def known(kind: str, name: str) -> bool:

@@ -24,9 +24,8 @@ from sqlalchemy import Select, bindparam, select
 from smartgov import clock, identity
 from smartgov.db import Database
 from smartgov.errors import NotFound
-from smartgov.identity import can_use_personal_records
 
-from . import service
+from . import permissions, service
 from .definitions import ServiceDefinition
 from .models import Application, Definition, Invoice, IssuedDocument
 
@@ -73,8 +72,7 @@ def own_case(database: Database, raw_token: str, reference: str, now: dt.datetim
     row = database.first(own_case_query(), {"token_hash": identity.sha256(raw_token),
                                              "reference": reference.strip().upper()})
     now = now or clock.now()
-    if (row is None or not identity.token_live(row.revoked_at, row.expires_at, row.is_active, now)
-            or not can_use_personal_records(row)):
+    if row is None or not permissions.token_allows(row, now):
         return None
     return OwnCase(case=row, stamp_due=identity.token_stamp_due(row.last_used_at, now))
 
