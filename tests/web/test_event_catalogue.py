@@ -106,7 +106,7 @@ def test_the_satisfaction_indicator_reads_what_services_publishes(published: dic
     from smartgov.assessment import indicators
     from smartgov.services import events as service_events
 
-    assert "smartgov.services.service" in published[service_events.RATED]
+    assert "smartgov.services.casework" in published[service_events.RATED]
     assert "smartgov.assessment.indicators" in events.listened()[service_events.RATED]
     assert not hasattr(indicators, "rating_given") and "services.rating_given" not in events.listened()
 
