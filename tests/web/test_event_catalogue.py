@@ -117,6 +117,18 @@ def test_publish_refuses_a_name_nobody_declared(db) -> None:  # type: ignore[no-
     assert not db.new
 
 
+def test_the_group_writers_rows_refuse_a_name_nobody_declared() -> None:
+    """``events.rows`` builds the rows ``publish`` stores and the services' group writer sends as JSON:
+    an undeclared name is refused there too, before any row exists."""
+    from smartgov import clock
+    from smartgov.services import events as service_events
+
+    row, _outbox = events.rows(events.Event(name=service_events.SUBMITTED, data={}, occurred_at=clock.now()))
+    assert row["name"] == "services.application_submitted"
+    with pytest.raises(events.UndeclaredEvent):
+        events.rows(events.Event(name="services.application_sent", data={}, occurred_at=clock.now()))
+
+
 def test_a_name_is_declared_once_in_the_module_shape() -> None:
     with pytest.raises(ValueError, match=r"already declared by smartgov\.services\.events"):
         events.declare("services.application_rated", "Someone else's meaning.")
