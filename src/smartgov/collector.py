@@ -2,19 +2,20 @@
 
 Why: CPython 3.11 starts a collection inside whatever allocation crosses the generation-0
 threshold, in the middle of C code (the interpreter's own or an extension's), and runs the weakref
-callbacks and finalizers of what it frees right there. Under load a server process frees cycles of
-SQLAlchemy-mapped objects that way; their ``InstanceState`` weakref callbacks edit a session's
-identity map from inside someone else's allocation, and a Uvicorn worker died with SIGSEGV in
-pymalloc after an ``InstanceState`` in an identity map had been freed and its memory reused
-(``bench/RESULTS.md``, "a worker never dies"). CPython 3.12 moved collections to the eval breaker,
-between bytecodes; this module does the same for 3.11: automatic collection off, and a daemon
-thread that calls ``gc.collect`` itself, a point in Python code where no allocation is half done.
+callbacks and finalizers of what it frees right there. A server process frees cycles of
+SQLAlchemy-mapped objects that way, and their ``InstanceState`` weakref callbacks edit sessions'
+identity maps. Workers died with SIGSEGV in pymalloc, the free list of the weakrefs' size class
+overwritten, once after an ``InstanceState`` in an identity map had been freed and its memory
+reused; with collections moved out of allocations a 30-minute soak had no death (``bench/RESULTS.md``,
+"A worker never dies"). CPython 3.12 moved collections to the eval breaker, between bytecodes; this
+module does the same for 3.11: automatic collection off, and a daemon thread that calls
+``gc.collect`` itself, at a point in Python code where no allocation is half done.
 
-The thread follows the interpreter's own schedule: it looks every ``interval`` seconds and
-collects generation 0 when more than ``threshold`` objects were allocated since the last
-collection, the older generations when their own thresholds are crossed (``gc.get_threshold``),
-exactly the rule CPython applies at each allocation, so memory behaves as before at a resolution
-of ``interval``.
+The thread follows the interpreter's thresholds: every ``interval`` seconds it collects the oldest
+generation whose count is over its threshold (generation 0: objects allocated since the last
+collection over ``threshold``; the older ones: ``gc.get_threshold``), as CPython does at each
+allocation, but without its extra ratio check before a full collection. Memory behaves as before
+at a resolution of ``interval``.
 """
 
 from __future__ import annotations
