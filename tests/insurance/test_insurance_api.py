@@ -163,7 +163,8 @@ def test_wage_reports_go_to_the_branch_of_the_workshops_province(client, db) -> 
                      files={"file": ("list.csv", wage_csv(codes(2, start=310_000_000), days=days), "text/csv")})
     fars = client.post(f"{S}/applications", headers=t["rival"], json={
         "service_id": "employer-wage-report", "organization": "emp-b",
-        "answers": {"workshop_code": "2000002", "year": year, "month": str(month), "report_file": up.json()}})
+        # typed in Persian digits: the routing rule reads the code as the form does
+        "answers": {"workshop_code": "۲۰۰۰۰۰۲", "year": year, "month": str(month), "report_file": up.json()}})
     assert tehran.status_code == 201 and fars.status_code == 201, (tehran.text, fars.text)
     branch = {r.reference: r.branch_id for r in db.scalars(select(Application))}
     assert branch[tehran.json()["reference"]] == organization_by_code(db, "sso-thr").id
