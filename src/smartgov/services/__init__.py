@@ -25,7 +25,8 @@ A domain module plugs in at import time:
   transaction when such a document is issued.
 
 Dashboards read the staff's scope (``branch_scope``: the branches whose cases the caller may see,
-``None`` for every branch) and the cases behind a number (``cases_behind``), both by the inbox's rule.
+``None`` for every branch) and the cases behind a number (``cases_behind``), both by the inbox's rule;
+``catalog`` lists the published services.
 
 Workflow conventions: the role ``applicant`` is the person who applied; every other role a
 definition names is held by the staff of the branch the case was routed to: its officials, and
@@ -38,6 +39,7 @@ every invoice is paid, so ``condition: application.paid`` moves a case on after 
 
 from . import demo as _demo  # noqa: F401 - registers the demo loader
 from .cases import CASE_BASES, CaseRow, cases_behind
+from .catalog import catalog
 from .definitions import (
     DefinitionInvalid,
     ServiceDefinition,
@@ -105,6 +107,7 @@ __all__ = [
     "branch_scope",
     "bundled_definitions",
     "cases_behind",
+    "catalog",
     "clean_answers",
     "clean_documents",
     "compute_fee",
