@@ -225,7 +225,7 @@ def _public_page(request: Request, template: str, start: str | None, end: str | 
     f = read_filters(start, end, grain, service)
     with read_session() as db:
         ctx = _public_context(db, f, lang, _public_agency(db, agency))
-        return render(request, template, ctx, status_code=422 if f.errors else 200)
+    return render(request, template, ctx, status_code=422 if f.errors else 200)
 
 
 @router.get("/dashboards/csv/{chart_id}")
@@ -247,8 +247,12 @@ def public_csv(chart_id: str, start: str | None = None, end: str | None = None, 
 
 
 def _internal_view(db: Session, principal: Any, code: str | None) -> View:
+    """The view asked for, if the caller may open it. The request's session is done with afterwards:
+    its transaction ends here, so the figures are read on the read session alone (on SQLite two open
+    transactions of one request would wait on each other's lock)."""
     require(can_view_internal(principal))
     chosen = view_of(db, principal, (code or "").strip()[:80] or None)
+    db.commit()  # nothing was written: this only ends the transaction
     if chosen is None:
         raise NotFound("dashboard", field="view")  # another branch's dashboard is not revealed
     return chosen
@@ -331,7 +335,7 @@ def _internal_page(request: Request, db: Session, principal: Any, template: str,
     f = read_filters(start, end, grain, service)
     with read_session() as rdb:
         ctx = _internal_context(rdb, principal, f, lang, chosen)
-        return render(request, template, ctx, status_code=422 if f.errors else 200)
+    return render(request, template, ctx, status_code=422 if f.errors else 200)
 
 
 @router.get("/dashboards/internal/csv/{chart_id}")
@@ -370,13 +374,12 @@ def cases_behind(request: Request, db: DbSession, principal: CurrentPrincipal, k
         branches = identity.organization_views(rdb, {r.branch_id for r in rows if r.branch_id is not None})
         titles = _service_titles(rdb, lang)
         pages = max(1, -(-total // CASES_PER_PAGE))
-        query = {"kpi": kpi, "view": chosen.code, "start": f.start.isoformat(), "end": f.end.isoformat(),
-                 "service": f.service or ""}
-        return render(request, "analytics/cases.html", {
-            "kpi": found, "basis": basis, "basis_labels": BASIS_LABELS, "view": chosen, "filters": f, "rows": rows,
-            "total": total,
-            "page": number, "pages": pages, "branches": branches, "titles": titles, "errors": f.errors,
-            "back": "/dashboards/internal?" + f.query(view=chosen.code),
-            "page_url": lambda n: "/dashboards/internal/cases?" + urlencode({**{k: v for k, v in query.items() if v},
-                                                                             "page": n}),
-        }, status_code=422 if f.errors else 200)
+    query = {"kpi": kpi, "view": chosen.code, "start": f.start.isoformat(), "end": f.end.isoformat(),
+             "service": f.service or ""}
+    return render(request, "analytics/cases.html", {
+        "kpi": found, "basis": basis, "basis_labels": BASIS_LABELS, "view": chosen, "filters": f, "rows": rows,
+        "total": total, "page": number, "pages": pages, "branches": branches, "titles": titles, "errors": f.errors,
+        "back": "/dashboards/internal?" + f.query(view=chosen.code),
+        "page_url": lambda n: "/dashboards/internal/cases?" + urlencode({**{k: v for k, v in query.items() if v},
+                                                                         "page": n}),
+    }, status_code=422 if f.errors else 200)
