@@ -422,7 +422,11 @@ def read_database(url: str) -> Database:
     with _read_lock:
         found = _read_databases.get(url)
         if found is None:
-            found = _read_databases[url] = Database(url)
+            # Read-only on both backends: a deferred BEGIN on SQLite (a reader never queues behind, or
+            # blocks, the writers' BEGIN IMMEDIATE), read-only transactions on PostgreSQL.
+            kwargs: dict[str, Any] = {"sqlite_begin": "BEGIN"} if make_url(url).get_backend_name() == "sqlite" \
+                else {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+            found = _read_databases[url] = Database(url, **kwargs)
         return found
 
 

@@ -5,7 +5,7 @@ The surface other parts use (dashboards, forecasts, open data, reports), and not
 (watermark, buckets, rebuild) in README.md.
 """
 
-from .kpis import Kpi, kpi, kpis
+from .catalogue import Kpi, kpi, kpis
 from .service import GRAINS, Point, breakdown, read_session, series
 
 __all__ = ["GRAINS", "Kpi", "Point", "breakdown", "kpi", "kpis", "read_session", "series"]

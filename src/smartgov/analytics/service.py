@@ -24,7 +24,7 @@ from smartgov.i18n import N_
 from smartgov.settings import get_settings
 
 from . import rollups
-from .kpis import Kpi, kpi
+from .catalogue import Kpi, kpi
 from .models import Rollup
 
 GRAINS = ("day", "week", "month")

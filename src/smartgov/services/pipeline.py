@@ -304,12 +304,19 @@ class CaseRow:
     reference: str | None = None
 
     def columns(self) -> dict[str, Any]:
-        """The columns to insert (``id`` only once the writer has one)."""
-        found = dataclasses.asdict(self)
+        """The columns to insert (``id`` only once the writer has one).
+
+        A shallow copy: ``dataclasses.asdict`` deep-copies the answers and documents, which was a
+        sixth of a submission's CPU on the group writer's path; the plan is not changed afterwards.
+        """
+        found = {f.name: getattr(self, f.name) for f in _CASE_FIELDS}
         for name in ("id", "reference"):
             if found[name] is None:
                 del found[name]
         return found
+
+
+_CASE_FIELDS = dataclasses.fields(CaseRow)
 
 
 def case_row(facts: Facts, checked: Checked, amount: int) -> CaseRow:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
-from smartgov.errors import DomainError, NotFound
+from smartgov.errors import DomainError
 from smartgov.i18n import N_
 
 from .events import KPI_CHANGED
@@ -84,7 +84,7 @@ def kpi(db: Session, code: str) -> Kpi:
     for found in defaults():
         if found.code == code:
             return _merged(found, db.get(KpiSetting, code))
-    raise NotFound("kpi_not_found", N_("There is no KPI “{code}”."), field="code", code=code[:60])
+    raise DomainError("kpi_not_found", N_("There is no KPI “{kpi}”."), field="code", status=404, kpi=code[:60])
 
 
 _UNSET: Any = object()
