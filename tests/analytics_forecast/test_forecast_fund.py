@@ -120,3 +120,11 @@ def test_entrants_join_and_contribute_from_the_next_year() -> None:
 def test_inconsistent_assumptions_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         tiny(**bad)
+
+
+def test_a_projection_stops_before_its_amounts_leave_the_range_of_a_rial_column() -> None:
+    runaway = tiny(years=75, wage_growth_bp=20000, inflation_bp=20000, return_bp=20000)
+    projection = project(TINY, runaway)
+    assert projection.out_of_range is not None
+    assert len(projection.rows) == projection.out_of_range - 1404
+    assert all(abs(r.balance) <= 10**17 for r in projection.rows)

@@ -38,6 +38,8 @@ METHODS = ("ets", "ets_holiday", "sarimax_holiday")
 WORKING_DAYS = 6  # Saturday to Thursday
 MIN_WEEKS = 20  # fewer weeks cannot carry a 12-week backtest and a model fitted before it
 LEVELS = (80, 95)
+TEST_WEEKS = 12  # the backtest's weeks
+BACKTEST_HORIZON = 4  # how far ahead each backtest origin forecasts
 SIMULATIONS = 2000
 
 
@@ -172,8 +174,9 @@ def _score(a: Accuracy) -> tuple[float, float]:
     return (a.mape if a.mape is not None else math.inf, a.wape if a.wape is not None else math.inf)
 
 
-def forecast_demand(history: pd.Series, holidays: Iterable[dt.date], *, horizon: int = 8, test_weeks: int = 12,
-                    backtest_horizon: int = 4, methods: tuple[str, ...] = METHODS) -> DemandForecast:
+def forecast_demand(history: pd.Series, holidays: Iterable[dt.date], *, horizon: int = 8,
+                    test_weeks: int = TEST_WEEKS, backtest_horizon: int = BACKTEST_HORIZON,
+                    methods: tuple[str, ...] = METHODS) -> DemandForecast:
     """Backtest every method on ``history`` (weekly counts by week start), refit the best on all of
     it and forecast ``horizon`` weeks with 80 % and 95 % prediction intervals."""
     series = history.sort_index().astype(float).fillna(0.0)

@@ -43,7 +43,7 @@ from smartgov.insurance import (
 
 BP = 10_000
 MAX_YEARS = 75
-BIG = 10**17  # fits a BIGINT with room: a balance that runs past it is refused, not wrapped
+BIG = 10**17  # fits a BIGINT with room: a projection stops before an amount runs past it
 
 
 class MortalityBand(BaseModel):
@@ -148,6 +148,7 @@ class YearRow:
 class Projection:
     assumptions: Assumptions
     rows: list[YearRow]
+    out_of_range: int | None = None  # the year amounts left what a rial column holds: the rows stop before it
 
     @property
     def first_negative_year(self) -> int | None:
@@ -222,8 +223,8 @@ def project(cohort: Cohort, assumptions: Assumptions,
         outlays = sum(yearly(p.count, p.monthly_pension) for p in pensioners)
         interest = signed_share(balance, a.return_bp)
         balance = balance + interest + contributions - outlays
-        if abs(balance) > BIG:
-            raise ValueError("the balance left the range a projection can hold; check the assumptions")
+        if max(abs(balance), contributions, outlays) > BIG:
+            return Projection(a, rows, out_of_range=a.start_year + k)
         rows.append(YearRow(a.start_year + k, sum(w.count for w in workers), sum(p.count for p in pensioners),
                             contributions, outlays, interest, balance))
         # the year turns

@@ -220,9 +220,13 @@ def weekly_history(db: Session, service: str, until: dt.date, weeks: int = HISTO
 
 def make_demand_forecast(db: Session, actor_id: int | None, service: str, *, horizon: int = 8,
                          on: dt.date | None = None) -> DemandRun:
-    """Backtest, choose and forecast ``service``'s weekly demand; store the run and say so."""
-    today = on or clock.today()
-    history = weekly_history(db, service, today)
+    """Backtest, choose and forecast ``service``'s weekly demand from the analytics rollups; store it."""
+    return record_forecast(db, actor_id, service, weekly_history(db, service, on or clock.today()), horizon=horizon)
+
+
+def record_forecast(db: Session, actor_id: int | None, service: str, history: pd.Series, *,
+                    horizon: int = 8) -> DemandRun:
+    """Forecast ``history`` (weekly demand by week start) with the stored holidays; store the run and say so."""
     try:
         result = demand.forecast_demand(history, [h.day for h in holidays(db)], horizon=horizon)
     except demand.TooShort:
