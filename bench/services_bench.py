@@ -292,7 +292,8 @@ def main() -> None:
         print("| what | app CPU ms | PostgreSQL CPU ms | requests/s one core could serve (app + PostgreSQL) |")
         print("|---|---|---|---|")
         for name, (app_ms, pg_ms) in cpu.items():
-            print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {1000 / (app_ms + pg_ms):,.0f} |")
+            serve = f"{1000 / (app_ms + pg_ms):,.0f}" if app_ms + pg_ms else "not measured (no CPU read)"
+            print(f"| {name} | {app_ms:.2f} | {pg_ms:.2f} | {serve} |")
 
 
 def _ticks(pid: str) -> int:
@@ -304,10 +305,11 @@ def _ticks(pid: str) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def cpu_split(base: str, command: str = "smartgov.cli serve") -> dict[str, dict[str, int]]:
+def cpu_split(base: str, command: str = "smartgov.app:served_app") -> dict[str, dict[str, int]]:
     """CPU ticks so far, per process, of the app (the server on ``base``'s port and its workers) and of PostgreSQL.
 
-    The server is the process whose command line holds ``command`` and ``--port`` with that port.
+    The server is the process whose command line holds ``command`` and ``--port`` with that port
+    (``smartgov serve`` execs ``python -m uvicorn smartgov.app:served_app …``).
     """
     port = base.rsplit(":", 1)[1]
     parents: dict[str, str] = {}
@@ -336,7 +338,7 @@ def _spent(before: dict[str, int], after: dict[str, int]) -> int:
 
 
 def wrk_run(name: str, base: str, specs: list[Spec], connections: int = 32, seconds: int = 10,
-            cpu: dict[str, tuple[float, float]] | None = None, command: str = "smartgov.cli serve") -> Result:
+            cpu: dict[str, tuple[float, float]] | None = None, command: str = "smartgov.app:served_app") -> Result:
     """Replay ``specs`` once each with wrk and bench/wrk_replay.lua; latency percentiles from wrk.
 
     With ``cpu``, also record the CPU milliseconds per request the app and PostgreSQL spent (from

@@ -157,7 +157,7 @@ def last_proof_code(database: Any, data_dir: Any, to: str) -> str:
     """The code in the latest SMS sent to ``to`` (what the person reads on their phone)."""
     import re
 
-    from smartgov.i18n import to_latin_digits
+    from smartgov.digits import to_latin_digits
 
     texts = [text for number, text in sent_sms(database, data_dir) if number == to]
     assert texts, f"no SMS to {to}"

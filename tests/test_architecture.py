@@ -29,17 +29,10 @@ import smartgov
 SRC = Path(smartgov.__file__).resolve().parent
 PACKAGE = "smartgov"
 
-#: Cycles tolerated for now, each with the reason and who removes it. Anything else fails.
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # Found by this test (a function-level import hid it): i18n's date parsers (``parse_date``,
-    # ``jalali_to_gregorian``) refuse foreign digits with ``digits.DigitsRefused``, a DomainError, and
-    # errors needs i18n to translate. Taking the digit tables out to a leaf file breaks the loop but
-    # not that refusal (tests/web/test_digits.py holds the parsers to it); the fix is to move the two
-    # parsers into ``digits`` and point their 17 callers there — left to the lead, as those callers
-    # are in files other helpers are rewriting (#16).
-    frozenset({"smartgov.digits", "smartgov.errors", "smartgov.i18n"}):
-        "kernel: i18n's date parsers ↔ digits ↔ errors (move the parsers into digits)",
-}
+#: Cycles tolerated for now, each with the reason and who removes it. Anything else fails. Empty
+#: since the kernel's last one (i18n's date parsers ↔ digits ↔ errors) went with the parsers'
+#: move into ``digits``; keep it so.
+KNOWN_CYCLES: dict[frozenset[str], str] = {}
 
 
 def _module_name(path: Path) -> str:

@@ -412,6 +412,33 @@ def keep(session: Session, *rows: object) -> None:
     session.info.setdefault("kept", []).extend(rows)
 
 
+_read_databases: dict[str, Database] = {}
+_read_lock = threading.Lock()
+
+
+def read_database(url: str) -> Database:
+    """The process's ``Database`` for read-only work at ``url`` (dashboards, open data, reports on a
+    replica: ``SMARTGOV_READ_DATABASE_URL``), made once per URL and kept for the process's life."""
+    with _read_lock:
+        found = _read_databases.get(url)
+        if found is None:
+            # Read-only on both backends: a deferred BEGIN on SQLite (a reader never queues behind, or
+            # blocks, the writers' BEGIN IMMEDIATE), read-only transactions on PostgreSQL.
+            kwargs: dict[str, Any] = {"sqlite_begin": "BEGIN"} if make_url(url).get_backend_name() == "sqlite" \
+                else {"connect_args": {"options": "-c default_transaction_read_only=on"}}
+            found = _read_databases[url] = Database(url, **kwargs)
+        return found
+
+
+def dispose_read_databases() -> None:
+    """Close every read database made by :func:`read_database` (tests, and a process shutting down)."""
+    with _read_lock:
+        found = list(_read_databases.values())
+        _read_databases.clear()
+    for database in found:
+        database.dispose()
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

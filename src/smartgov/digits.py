@@ -38,6 +38,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
+import jdatetime
 from pydantic import BeforeValidator, ValidationInfo
 
 from smartgov.errors import DomainError
@@ -161,13 +162,41 @@ def postal_code(text: str, field: str = "postal_code") -> str:
 
 
 def date(text: str, field: str | None = None) -> dt.date:
-    """A typed date, Jalali (``1403/01/15``) or Gregorian ISO, in any accepted digits (``i18n.parse_date``).
+    """A typed date, Jalali (``1403/01/15``) or Gregorian ISO, in any accepted digits (:func:`parse_date`).
 
     ``ValueError`` if it is not a real date (:class:`DigitsRefused` for foreign digits).
     """
-    from smartgov.i18n import parse_date
-
     return parse_date(to_latin(text, field))
+
+def to_latin_digits(text: str) -> str:
+    """Free text (a search, an SMS) with Persian or Arabic-Indic digits as Latin; nothing else changes.
+
+    Digit-bearing values (codes, amounts, dates) go through the functions above instead, which also
+    refuse digits of other scripts; the scripts accepted are decided here, once.
+    """
+    return text.translate(LATIN)
+
+def jalali_to_gregorian(text: str) -> dt.date:
+    """Parse ``1403/01/15`` (Persian or Latin digits, ``/`` or ``-``) into a Gregorian date.
+
+    Raises ``ValueError`` for anything that is not a real Jalali date (:class:`DigitsRefused`,
+    a ``ValueError`` too, for digits of other scripts).
+    """
+    parts = to_latin(text).strip().replace("-", "/").split("/")
+    if len(parts) != 3 or not all(is_ascii_digits(p) and len(p) <= 4 for p in parts):
+        raise ValueError(text)
+    y, m, d = (int(p) for p in parts)
+    return jdatetime.date(y, m, d).togregorian()
+
+def parse_date(text: str) -> dt.date:
+    """A typed date: Jalali when its year is 13xx/14xx (``1405/09/15``, ``1405-09-15``), else ISO.
+
+    Raises ``ValueError`` for anything that is not a real date (digits of other scripts included).
+    """
+    text = to_latin(text).strip()
+    if not text.isascii():  # fromisoformat reads any script's digits
+        raise ValueError(text)
+    return jalali_to_gregorian(text) if text[:2] in ("13", "14") else dt.date.fromisoformat(text)
 
 
 # --------------------------------------------------------------------------- pydantic types

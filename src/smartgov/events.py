@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Index, String, Text, inspect, select
+from sqlalchemy import Index, String, Text, func, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from smartgov import clock
@@ -228,6 +228,32 @@ def run_periodic(database: Database) -> int:
         except Exception:
             log.exception("periodic job %s failed", name)
     return done
+
+
+def since(db: Session, after_id: int, limit: int) -> list[Event]:
+    """Up to ``limit`` stored events with an id above ``after_id``, oldest id first (for readers
+    of the store that keep a watermark: analytics). On PostgreSQL an id may commit after a larger
+    one: the reader keeps the gaps it saw and asks for them again with :func:`by_ids`."""
+    rows = db.execute(select(EventRecord.id, EventRecord.name, EventRecord.payload, EventRecord.actor_id,
+                             EventRecord.occurred_at).where(EventRecord.id > after_id)
+                      .order_by(EventRecord.id).limit(limit)).all()
+    return [Event(name, payload, actor_id, occurred_at, known_id=event_id)
+            for event_id, name, payload, actor_id, occurred_at in rows]
+
+
+def by_ids(db: Session, ids: list[int]) -> list[Event]:
+    """The stored events among ``ids`` (those committed by now), by id."""
+    if not ids:
+        return []
+    rows = db.execute(select(EventRecord.id, EventRecord.name, EventRecord.payload, EventRecord.actor_id,
+                             EventRecord.occurred_at).where(EventRecord.id.in_(ids)).order_by(EventRecord.id)).all()
+    return [Event(name, payload, actor_id, occurred_at, known_id=event_id)
+            for event_id, name, payload, actor_id, occurred_at in rows]
+
+
+def last_id(db: Session) -> int:
+    """The largest event id stored (0 when none): how far a reader of the store has to go."""
+    return int(db.scalar(select(func.max(EventRecord.id))) or 0)
 
 
 def publish(db: Session, name: str, *, actor_id: int | None = None, **data: Any) -> Event:

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         "sqlite:///var/smartgov.db",
         description="SQLAlchemy URL: embedded SQLite by default, postgresql+psycopg://... in production.",
     )
+    read_database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL that dashboards, open data and reports read through (a read-only replica); "
+                    "unset: the main database_url.",
+    )
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET), description="Secret for signing tokens; must be set in production."
     )
@@ -138,7 +143,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr):
                 shown = "********" if value.get_secret_value() else ""
-            elif name == "database_url" and "@" in str(value):
+            elif name in ("database_url", "read_database_url") and "@" in str(value):
                 scheme, rest = str(value).split("://", 1)
                 shown = f"{scheme}://********@{rest.split('@', 1)[1]}"
             else:

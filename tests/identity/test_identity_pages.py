@@ -58,7 +58,7 @@ def test_register_page_ties_errors_to_fields(client, db) -> None:  # type: ignor
 
 
 def test_a_birth_date_is_read_like_every_other_typed_date(client, db) -> None:  # type: ignore[no-untyped-def]
-    """Jalali for 13xx/14xx years, else ISO, on Persian and English pages alike (i18n.parse_date)."""
+    """Jalali for 13xx/14xx years, else ISO, on Persian and English pages alike (digits.parse_date)."""
     form = {"first_name_fa": "علی", "last_name_fa": "رضایی", "first_name_en": "Ali", "last_name_en": "Rezaei",
             "password": "Good-password-77", "password_again": "Good-password-77"}
     cases = [("0012345679", "ali", "۱۳۶۹/۱۰/۱۲"), ("0013542419", "sara", "1991-01-02")]

@@ -21,8 +21,9 @@ from smartgov.assessment.cfa import MeasurementModel, cfa, measurement_from_fram
 from smartgov.assessment.frameworks import load_framework
 from smartgov.assessment.psychometrics import MissingPolicy, alpha_by_component, cronbach_alpha, efa, sampling_adequacy
 from smartgov.assessment.sampling import cochran, krejcie_morgan
+from smartgov.digits import to_latin_digits
 from smartgov.errors import DomainError
-from smartgov.i18n import N_, gettext, to_latin_digits
+from smartgov.i18n import N_, gettext
 
 app = typer.Typer(
     help="Psychometrics and sample sizes for assessment surveys (reads CSV, prints tables or JSON).",

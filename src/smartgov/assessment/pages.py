@@ -18,8 +18,9 @@ from smartgov.assessment.frameworks import list_frameworks, load_framework
 from smartgov.assessment.models import AssessmentRound, Invitation, RoundStatus
 from smartgov.assessment.network import network_svg
 from smartgov.assessment.schemas import RoundResults
+from smartgov.digits import parse_date, to_latin_digits
 from smartgov.errors import DomainError, Forbidden
-from smartgov.i18n import N_, get_language, gettext, parse_date, to_latin_digits
+from smartgov.i18n import N_, get_language, gettext
 from smartgov.identity import OrganizationView, Principal, Role, organization_by_code, require
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal

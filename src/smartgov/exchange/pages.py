@@ -10,10 +10,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartgov import clock, identity
+from smartgov.digits import jalali_to_gregorian, parse_date
 from smartgov.errors import DomainError
 from smartgov.exchange import permissions, privacy, service
 from smartgov.exchange.api import access_rows, own_national_code
-from smartgov.i18n import N_, get_language, jalali_to_gregorian, parse_date
+from smartgov.i18n import N_, get_language
 from smartgov.identity import Principal, Role, require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id

@@ -102,15 +102,6 @@ def localize_digits(text: str, lang: str | None = None) -> str:
     return text.translate(_FA_DIGITS) if (lang or _current.get()) == "fa" else text
 
 
-def to_latin_digits(text: str) -> str:
-    """Free text (a search, an SMS) with Persian or Arabic-Indic digits as Latin; nothing else changes.
-
-    Digit-bearing values (codes, amounts, dates) go through ``smartgov.digits`` instead, which also
-    refuses digits of other scripts; the scripts accepted are decided there, once.
-    """
-    from smartgov import digits  # digits → errors → this module: imported on first use, not at the top
-
-    return text.translate(digits.LATIN)
 
 
 def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
@@ -145,32 +136,8 @@ def format_datetime(value: dt.datetime | None, lang: str | None = None) -> str:
     return f"{format_date(value, lang)} {localize_digits(clock.local(value).strftime('%H:%M'), lang)}"
 
 
-def jalali_to_gregorian(text: str) -> dt.date:
-    """Parse ``1403/01/15`` (Persian or Latin digits, ``/`` or ``-``) into a Gregorian date.
-
-    Raises ``ValueError`` for anything that is not a real Jalali date (``digits.DigitsRefused``,
-    a ``ValueError`` too, for digits of other scripts).
-    """
-    from smartgov import digits
-
-    parts = digits.to_latin(text).strip().replace("-", "/").split("/")
-    if len(parts) != 3 or not all(digits.is_ascii_digits(p) and len(p) <= 4 for p in parts):
-        raise ValueError(text)
-    y, m, d = (int(p) for p in parts)
-    return jdatetime.date(y, m, d).togregorian()
 
 
-def parse_date(text: str) -> dt.date:
-    """A typed date: Jalali when its year is 13xx/14xx (``1405/09/15``, ``1405-09-15``), else ISO.
-
-    Raises ``ValueError`` for anything that is not a real date (digits of other scripts included).
-    """
-    from smartgov import digits
-
-    text = digits.to_latin(text).strip()
-    if not text.isascii():  # fromisoformat reads any script's digits
-        raise ValueError(text)
-    return jalali_to_gregorian(text) if text[:2] in ("13", "14") else dt.date.fromisoformat(text)
 
 
 def gregorian_to_jalali(day: dt.date) -> str:

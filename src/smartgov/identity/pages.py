@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from smartgov import digits
+from smartgov.digits import parse_date
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, gettext, parse_date
+from smartgov.i18n import N_, gettext
 from smartgov.identity import permissions, proof, service
 from smartgov.identity.models import OFFICIAL_PROOF_METHODS, Account, Role
 from smartgov.identity.service import Principal
@@ -128,7 +129,7 @@ def register_form(request: Request) -> HTMLResponse:
 
 
 def _parse_birth_date(text: str, lang: str) -> dt.date:
-    """The platform's one reading of a typed date (``i18n.parse_date``): Jalali for 13xx/14xx, else ISO."""
+    """The platform's one reading of a typed date (``digits.parse_date``): Jalali for 13xx/14xx, else ISO."""
     try:
         return parse_date(text)
     except ValueError as exc:

@@ -28,8 +28,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
+from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, DomainError, NotFound
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity import service, throttle
 from smartgov.identity.events import PROOF_CODE_SENT
 from smartgov.identity.models import OFFICIAL_PROOF_METHODS, Account, ProofCode

@@ -22,8 +22,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from smartgov import clock, digits, events
 from smartgov.db import Database, database_of
+from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity import nationalcode, throttle
 from smartgov.identity.events import (
     ACCOUNT_CLOSED,

@@ -40,8 +40,9 @@ from typing import Any
 import jdatetime
 
 from smartgov import digits, files
+from smartgov.digits import jalali_to_gregorian
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, jalali_to_gregorian
+from smartgov.i18n import N_
 from smartgov.identity import nationalcode
 
 from .parameters import DEFAULT_PARAMETERS, InsuranceParameters

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from smartgov.i18n import to_latin_digits
+from smartgov.digits import to_latin_digits
 
 WORDLISTS = Path(__file__).parent / "wordlists"
 

@@ -27,8 +27,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import digits, events, identity
+from smartgov.digits import to_latin_digits
 from smartgov.errors import DomainError
-from smartgov.i18n import N_, gettext, to_latin_digits
+from smartgov.i18n import N_, gettext
 from smartgov.identity import AccountRef, AccountView, can_use_personal_records
 from smartgov.participation import service
 from smartgov.participation.events import SMS_RECEIVED

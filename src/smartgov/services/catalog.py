@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events, identity
 from smartgov.db import keep
+from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, Forbidden, NotFound
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity import (
     OrganizationRef,
     OrganizationView,

@@ -45,9 +45,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, fonts, identity
+from smartgov.digits import to_latin_digits
 from smartgov.errors import DomainError, NotFound
 from smartgov.fonts import FontMissing
-from smartgov.i18n import N_, format_date, localize_digits, to_latin_digits
+from smartgov.i18n import N_, format_date, localize_digits
 from smartgov.identity import OrganizationRef, throttle
 from smartgov.settings import get_settings
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from smartgov.digits import to_latin_digits
 from smartgov.errors import DomainError
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 
 MAX_LENGTH = 2000
 """Longest expression accepted; definitions are human-written, so this is generous."""

@@ -23,7 +23,8 @@ from typing import Any
 import jdatetime
 
 from smartgov import clock
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.digits import to_latin_digits
+from smartgov.i18n import N_
 
 from .expression_syntax import (
     MAX_DEPTH,

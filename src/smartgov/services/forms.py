@@ -16,16 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from smartgov import digits
+from smartgov.digits import jalali_to_gregorian, to_latin_digits
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import (
-    N_,
-    format_date,
-    format_number,
-    gettext,
-    jalali_to_gregorian,
-    localize_digits,
-    to_latin_digits,
-)
+from smartgov.i18n import N_, format_date, format_number, gettext, localize_digits
 from smartgov.identity.nationalcode import is_valid as national_code_is_valid
 from smartgov.identity.nationalcode import normalize as normalize_national_code
 

@@ -151,7 +151,8 @@ def read(database: Database, raw_token: str, service_id: str, answers: Any, docu
         uploads=uploads, now=now, new_key=uuid.uuid4().hex,
         branch_id=routing.decide(defn, row.agency_id, row.province_branch),
         agency=signed.Party(row.agency_code, row.agency_name_fa, row.agency_name_en), holder=holder,
-        signing_key=pipeline.SigningKeyRecord(row.key_id, row.key_sealed) if row.key_id is not None else None)
+        signing_key=pipeline.SigningKeyRecord(row.key_id, row.key_sealed) if row.key_id is not None else None,
+        channel="api")  # the hot reader takes bearer tokens only
     return HotRead(found, facts, row.token_id, row.last_used_at)
 
 

@@ -16,14 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from smartgov import clock, digits, identity
+from smartgov.digits import parse_date
 from smartgov.errors import DomainError, NotFound, ValidationFailed
-from smartgov.i18n import (
-    N_,
-    get_language,
-    gettext,
-    gregorian_to_jalali,
-    parse_date,
-)
+from smartgov.i18n import N_, get_language, gettext, gregorian_to_jalali
 from smartgov.identity import Role, can_use_personal_records, require
 from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.fields import Id, posted_number

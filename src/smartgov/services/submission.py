@@ -103,7 +103,7 @@ def read_facts(db: Session, principal: Principal, service_id: str, answers: Any,
         version=pipeline.Version(row.id, row.service_id, row.version, row.agency_id, agency_code(db, row.agency_id)),
         definition=defn, organization_id=org.id if org else None, prefill=prefill, answers=answers,
         documents=documents, key=key, uploads=uploads, now=clock.now(), new_key=uuid.uuid4().hex,
-        branch_id=branch_id, quote=fee_quote(db, defn))
+        branch_id=branch_id, quote=fee_quote(db, defn), channel="api" if principal.via_token else "web")
 
 
 def upload_record(row: StoredFile) -> pipeline.Upload:

@@ -1,7 +1,7 @@
 """analytics.forecast: holidays, fund scenarios, demand runs
 
 Revision ID: 0015_forecasts
-Revises: 0013_branch_routing
+Revises: 0014_analytics
 Create Date: 2026-12-07 09:52:01.871298
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0015_forecasts'
-down_revision = '0013_branch_routing'
+down_revision = '0014_analytics'
 branch_labels = None
 depends_on = None
 

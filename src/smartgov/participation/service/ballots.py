@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from smartgov import digits, events
 from smartgov.db import INT4_MAX, lock
+from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, DomainError, NotFound
-from smartgov.i18n import N_, to_latin_digits
+from smartgov.i18n import N_
 from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import budgeting, election, verify_ballots
 from smartgov.participation.events import BUDGET_CREATED, ELECTION_KEY_CREATED, POLL_CREATED, VOTE_CAST

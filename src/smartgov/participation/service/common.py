@@ -21,6 +21,7 @@ from smartgov.participation.models import (
     Activity,
     Block,
     Consultation,
+    ContentStatus,
     Petition,
     Proposal,
     Throttle,
@@ -150,6 +151,13 @@ def subject_of(db: Session, kind: str, subject_id: int) -> Any:
              "petition": Petition}.get(kind)
     found = db.get(model, subject_id) if model else None
     if found is None:
+        raise NotFound(kind)
+    return found
+
+
+def visible_or_own(found: Petition | Proposal | None, viewer_id: int | None, kind: str) -> Petition | Proposal:
+    """What people may open: visible content, or their own while it waits for moderation; else 404."""
+    if found is None or (found.status != ContentStatus.VISIBLE and found.author_id != viewer_id):
         raise NotFound(kind)
     return found
 

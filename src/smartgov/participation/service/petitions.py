@@ -32,6 +32,7 @@ from .common import (
     rate_limit,
     record_activity,
     require_level,
+    visible_or_own,
 )
 from .following import follow
 
@@ -65,9 +66,8 @@ def create_petition(db: Session, *, account: AccountRef, organization: Organizat
 
 
 def petition_by_id(db: Session, petition_id: int, viewer_id: int | None = None) -> Petition:
-    found = db.get(Petition, petition_id)
-    if found is None or (found.status != ContentStatus.VISIBLE and found.author_id != viewer_id):
-        raise NotFound("petition")
+    found = visible_or_own(db.get(Petition, petition_id), viewer_id, "petition")
+    assert isinstance(found, Petition)
     return found
 
 

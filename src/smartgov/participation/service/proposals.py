@@ -32,6 +32,7 @@ from .common import (
     rate_limit,
     record_activity,
     require_level,
+    visible_or_own,
 )
 from .following import follow
 
@@ -61,9 +62,8 @@ def create_proposal(db: Session, *, account: AccountRef, organization: Organizat
 
 
 def proposal_by_id(db: Session, proposal_id: int, viewer_id: int | None = None) -> Proposal:
-    found = db.get(Proposal, proposal_id)
-    if found is None or (found.status != ContentStatus.VISIBLE and found.author_id != viewer_id):
-        raise NotFound("proposal")
+    found = visible_or_own(db.get(Proposal, proposal_id), viewer_id, "proposal")
+    assert isinstance(found, Proposal)
     return found
 
 

@@ -1,0 +1,228 @@
+"""KPI values from the rollups: ``series`` (per day, week or month) and ``breakdown`` (per dimension).
+
+Nothing here reads an operational table: every value is computed from ``analytics_rollup``
+cells, percentiles from their fixed histogram buckets. Reads go through ``read_session`` (the
+read-only database URL) when called from dashboards, open data and reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import jdatetime
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartgov import db as kernel_db
+from smartgov.errors import DomainError
+from smartgov.i18n import N_
+from smartgov.settings import get_settings
+
+from . import rollups
+from .catalogue import Kpi, kpi
+from .models import Rollup
+
+GRAINS = ("day", "week", "month")
+BY = ("service", "agency", "branch", "channel")
+MAX_DAYS = 3660  # ten years of days: the widest range a caller may ask for
+
+
+@dataclass(frozen=True)
+class Point:
+    """A KPI's value for one period; ``count``: how many events or cases made it (small-cell suppression)."""
+
+    period: dt.date
+    value: float | None
+    count: int
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session on ``SMARTGOV_READ_DATABASE_URL`` (default: the main database), for read-only work."""
+    settings = get_settings()
+    database = kernel_db.read_database(settings.read_database_url or settings.database_url)
+    with database.read_sessions() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def period_of(day: dt.date, grain: str) -> dt.date:
+    """The first day of ``day``'s period: itself, its week (from Saturday) or its Jalali month."""
+    if grain == "day":
+        return day
+    if grain == "week":
+        return day - dt.timedelta(days=(day.weekday() - 5) % 7)
+    return jdatetime.date.fromgregorian(date=day).replace(day=1).togregorian()
+
+
+def _next_period(period: dt.date, grain: str) -> dt.date:
+    if grain == "day":
+        return period + dt.timedelta(days=1)
+    if grain == "week":
+        return period + dt.timedelta(days=7)
+    return period_of(period + dt.timedelta(days=32), "month")
+
+
+def _check_range(start: dt.date, end: dt.date, grain: str = "day") -> None:
+    if grain not in GRAINS:
+        raise DomainError("grain_invalid", N_("Choose day, week or month."), field="grain", status=422)
+    if end < start:
+        raise DomainError("range_invalid", N_("The end comes before the start."), field="end", status=422)
+    if (end - start).days > MAX_DAYS:
+        raise DomainError("range_too_long", N_("Ask for at most {n} days at once."), field="end", status=422,
+                          n=MAX_DAYS)
+
+
+def _measures(k: Kpi) -> tuple[str, ...]:
+    spec = k.compute
+    return tuple(m for m in (spec.get("measure"), spec.get("out"), spec.get("per")) if m)
+
+
+# A row read from the rollups: (group, channel, bucket, measure, count, total)
+Row = tuple[Any, str, int, str, int, float]
+
+
+def _rows(db: Session, measures: tuple[str, ...], group: Any, *, start: dt.date | None, end: dt.date,
+          service: str | None, agency_id: int | None, branch_id: int | None, channel: str | None) -> list[Row]:
+    keys = [Rollup.channel, Rollup.bucket, Rollup.measure]
+    if group is not None:  # None: no grouping beyond the keys (an opening balance)
+        keys.insert(0, group)
+    stmt = (select(*keys, func.sum(Rollup.count), func.sum(Rollup.total))
+            .where(Rollup.measure.in_(measures), Rollup.day <= end).group_by(*keys))
+    if start is not None:
+        stmt = stmt.where(Rollup.day >= start)
+    for column, value in ((Rollup.service, service), (Rollup.agency_id, agency_id), (Rollup.branch_id, branch_id),
+                          (Rollup.channel, channel)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    found = db.execute(stmt).all()
+    if group is None:
+        found = [(None, *row) for row in found]
+    return [(g, c, int(b), m, int(n or 0), float(t or 0.0)) for g, c, b, m, n, t in found]
+
+
+def _percentile(buckets: dict[int, tuple[int, float]], q: float) -> float | None:
+    """The ``q`` quantile of a histogram, linear inside its bucket (the open last bucket: its mean)."""
+    n = sum(c for c, _ in buckets.values())
+    if n == 0:
+        return None
+    rank, seen = q * n, 0
+    for index in sorted(buckets):
+        count, total = buckets[index]
+        if count and seen + count >= rank:
+            if index >= len(rollups.EDGES):
+                return total / count
+            low = rollups.EDGES[index - 1] if index > 0 else 0
+            high = rollups.EDGES[index]
+            return low + (rank - seen) / count * (high - low)
+        seen += count
+    index = max(buckets)
+    count, total = buckets[index]
+    return total / count if count else None
+
+
+def value_of(k: Kpi, rows: list[Row], *, opening: list[Row] = (), at: dt.date | None = None) -> tuple[float | None,
+                                                                                                     int]:
+    """A KPI's (value, count) from the rollup rows of one period or key (``opening``: rows before it,
+    for the stocks; ``at``: the last day of the period, for the age of a stock)."""
+    spec, kind = k.compute, k.compute["kind"]
+    measure = spec["measure"]
+    count = sum(r[4] for r in rows if r[3] == measure)
+    total = sum(r[5] for r in rows if r[3] == measure)
+    if kind == "count":
+        return float(count), count
+    if kind == "sum":
+        return total, count
+    if kind == "mean":
+        return (total / count * float(spec.get("scale", 1)) if count else None), count
+    if kind == "share":
+        online = sum(r[4] for r in rows if r[3] == measure and r[1] in spec["channels"])
+        return (online / count * 100.0 if count else None), count
+    if kind == "per":
+        per = sum(r[4] for r in rows if r[3] == spec["per"])
+        return (total / per if per and total else None), per
+    if kind == "percentile":
+        buckets: dict[int, tuple[int, float]] = {}
+        for r in rows:
+            if r[3] == measure:
+                c, t = buckets.get(r[2], (0, 0.0))
+                buckets[r[2]] = (c + r[4], t + r[5])
+        found = _percentile(buckets, float(spec["q"]))
+        return (found / rollups.DAY if found is not None else None), count
+    # stocks: everything in minus everything out, up to the end of the period
+    every = [*opening, *rows]
+    out = spec.get("out")
+    n_in = sum(r[4] for r in every if r[3] == measure)
+    n_out = sum(r[4] for r in every if r[3] == out) if out else 0
+    stock = n_in - n_out
+    if kind == "stock":
+        return float(stock), stock
+    if stock <= 0 or at is None:
+        return None, max(stock, 0)
+    days_in = sum(r[5] for r in every if r[3] == measure) - (sum(r[5] for r in every if r[3] == out) if out else 0)
+    return max(0.0, at.toordinal() - days_in / stock), stock
+
+
+def _is_stock(k: Kpi) -> bool:
+    return k.compute["kind"] in ("stock", "stock_age")
+
+
+def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str = "day", service: str | None = None,
+           agency_id: int | None = None, branch_id: int | None = None, channel: str | None = None) -> list[Point]:
+    """``code``'s value per period from ``start``'s period to ``end`` (an empty period: count 0, and value
+    0 for counts and sums, ``None`` where there is nothing to compute from)."""
+    _check_range(start, end, grain)
+    k = kpi(db, code)
+    first = period_of(start, grain)
+    filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
+    rows = _rows(db, _measures(k), Rollup.day, start=first, end=end, **filters)
+    opening = _rows(db, _measures(k), None, start=None, end=first - dt.timedelta(days=1),
+                    **filters) if _is_stock(k) else []
+    by_period: dict[dt.date, list[Row]] = {}
+    for row in rows:
+        by_period.setdefault(period_of(row[0], grain), []).append(row)
+    points: list[Point] = []
+    period = first
+    while period <= end:
+        following = _next_period(period, grain)
+        found = by_period.get(period, [])
+        value, count = value_of(k, found, opening=opening, at=min(following - dt.timedelta(days=1), end))
+        points.append(Point(period, value, count))
+        if _is_stock(k):
+            opening = [*opening, *found]
+        period = following
+    return points
+
+
+_GROUPS = {"service": Rollup.service, "agency": Rollup.agency_id, "branch": Rollup.branch_id,
+           "channel": Rollup.channel}
+
+
+def breakdown(db: Session, code: str, *, by: str, start: dt.date, end: dt.date, agency_id: int | None = None,
+              branch_id: int | None = None) -> list[tuple[str, Point]]:
+    """``code`` over [start, end] split by service, agency, branch or channel (the key as text), biggest
+    count first; cells without that dimension (an event with no service) are left out."""
+    if by not in BY:
+        raise DomainError("by_invalid", N_("Break down by service, agency, branch or channel."), field="by",
+                          status=422)
+    _check_range(start, end)
+    k = kpi(db, code)
+    group = _GROUPS[by]
+    filters = {"service": None, "agency_id": agency_id, "branch_id": branch_id, "channel": None}
+    rows = _rows(db, _measures(k), group, start=None if _is_stock(k) else start, end=end, **filters)
+    keyed: dict[str, list[Row]] = {}
+    for row in rows:
+        key = str(row[0])
+        if key in ("", "0"):
+            continue
+        keyed.setdefault(key, []).append(row)
+    found = [(key, Point(start, *value_of(k, key_rows, at=end))) for key, key_rows in keyed.items()]
+    found.sort(key=lambda item: (-item[1].count, item[0]))
+    return [(key, point) for key, point in found if not (point.value is not None and math.isnan(point.value))]
