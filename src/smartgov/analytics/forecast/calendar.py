@@ -49,10 +49,10 @@ SOLAR_FIXED: tuple[tuple[int, int, str, str, str], ...] = (
     (12, 29, "Nationalization of the oil industry", "ملی شدن صنعت نفت", "solar"),
 )
 
-# Lunar (hijri) holidays of the demo's years (1403–1404), Gregorian dates from the tabular hijri
-# calendar checked against the published calendars; moon sighting can move a holiday by a day, and
-# these were written by hand, not read from the official announcement: the stored rows are what
-# forecasts use and agency admins correct them.
+# Lunar (hijri) holidays of the demo's years (1403–1405), Gregorian dates by hand from the hijri
+# calendar (1403–1404 as published; 1405 reckoned from the start of 1448 AH, not yet announced when
+# written). Moon sighting moves a holiday by a day now and then: the stored rows are what forecasts
+# use, and agency admins correct them.
 LUNAR_HOLIDAYS: tuple[tuple[str, str, str], ...] = (
     ("2024-04-10", "Eid al-Fitr", "عید سعید فطر"),
     ("2024-04-11", "Holiday after Eid al-Fitr", "تعطیل به مناسبت عید سعید فطر"),
@@ -90,6 +90,23 @@ LUNAR_HOLIDAYS: tuple[tuple[str, str, str], ...] = (
     ("2026-03-11", "Martyrdom of Imam Ali", "شهادت حضرت علی"),
     ("2026-03-21", "Eid al-Fitr", "عید سعید فطر"),
     ("2026-03-22", "Holiday after Eid al-Fitr", "تعطیل به مناسبت عید سعید فطر"),
+    ("2026-04-13", "Martyrdom of Imam Sadiq", "شهادت امام جعفر صادق"),
+    ("2026-05-27", "Eid al-Adha", "عید سعید قربان"),
+    ("2026-06-04", "Eid al-Ghadir", "عید سعید غدیر خم"),
+    ("2026-06-24", "Tasua", "تاسوعای حسینی"),
+    ("2026-06-25", "Ashura", "عاشورای حسینی"),
+    ("2026-08-04", "Arbaeen", "اربعین حسینی"),
+    ("2026-08-12", "Demise of the Prophet and martyrdom of Imam Hasan", "رحلت رسول اکرم و شهادت امام حسن مجتبی"),
+    ("2026-08-14", "Martyrdom of Imam Reza", "شهادت امام رضا"),
+    ("2026-08-21", "Martyrdom of Imam Hasan Askari", "شهادت امام حسن عسکری"),
+    ("2026-08-30", "Birth of the Prophet and Imam Sadiq", "میلاد رسول اکرم و امام جعفر صادق"),
+    ("2026-11-13", "Martyrdom of Fatimah", "شهادت حضرت فاطمه زهرا"),
+    ("2026-12-23", "Birth of Imam Ali", "ولادت امام علی"),
+    ("2027-01-06", "Mab'ath", "مبعث رسول اکرم"),
+    ("2027-01-23", "Birth of Imam Mahdi", "ولادت حضرت قائم"),
+    ("2027-02-28", "Martyrdom of Imam Ali", "شهادت حضرت علی"),
+    ("2027-03-10", "Eid al-Fitr", "عید سعید فطر"),
+    ("2027-03-11", "Holiday after Eid al-Fitr", "تعطیل به مناسبت عید سعید فطر"),
 )
 
 
