@@ -5,3 +5,5 @@ backtested weekly models, ``fund`` the cohort projection of contributions agains
 pure. The stored parts (holidays agencies edit, fund scenarios, forecast runs) live in ``models``
 and ``service``; ``pages`` and ``api`` show them.
 """
+
+from . import demo as _demo  # noqa: F401 - registers the demo loader
