@@ -113,6 +113,29 @@ def to_latin_digits(text: str) -> str:
     return text.translate(digits.LATIN)
 
 
+_SEARCH_LETTERS = str.maketrans({
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
+    "\u0640": None,  # tatweel (kashida), a stretch of the line, not a letter
+})
+
+
+def search_text(text: str) -> str:
+    """Text as searches compare it: the one normalization for every search box and search column.
+
+    Arabic look-alikes become Persian letters (ي→ی, ك→ک …), ZWNJ and other joiners are dropped
+    (people write «می‌خواهم», «میخواهم» or «می خواهم»: searched word by word as substrings, all
+    three find each other), diacritics and tatweel are dropped, Persian and
+    Arabic-Indic digits become Latin, letters are lower case and runs of spaces collapse; so a
+    stored column and a typed query normalized here match however either was written.
+    """
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", to_latin_digits(text)).translate(_SEARCH_LETTERS)
+    text = text.replace("\u200c", "").replace("\u200d", "").replace("\u00ad", "")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
+
+
 def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
     """Grouped by thousands, with ``places`` decimals if given: ``۱۲٬۳۴۵٫۶۷`` in Persian, ``12,345.67`` in English."""
     lang = lang or _current.get()
