@@ -24,3 +24,6 @@ def drop_datastore_indexes(database: Any) -> None:
 def _datastore_indexes_dropped(database: Any) -> Iterator[None]:
     yield
     drop_datastore_indexes(database)
+
+
+from tests.exchange.conftest import peer, peer_database_url  # noqa: E402,F401 - a second instance for ckanapi load
