@@ -146,10 +146,7 @@ def package_search(call: Call) -> dict[str, Any]:
         search.facet_limit = 1000
     found = searching.run(call.db, search)
     lang = get_language()
-    titles = {}
-    if "organization" in found.facets:
-        orgs = {o.code: o for o, _ in service.organizations(call.db)}
-        titles = {code: orgs[code].name(lang) for code, _ in found.facets["organization"] if code in orgs}
+    titles = {code: org.name(lang) for code, org in found.organizations.items()}
     return {
         "count": found.count, "sort": found.sort,
         "results": dictize.package_dicts(call.db, found.datasets, lang),

@@ -39,6 +39,7 @@ _FALSE = {"false", "no", "n", "0", "خیر", "نه", "نادرست"}
 MAX_FIELDS = 200
 INDEXED_FIELDS = 32  # a resource's first columns get an index each; wider tables filter the rest by scan
 BATCH = 5_000
+ANALYZE_AFTER = 20_000  # rows loaded at once after which the table's statistics are refreshed
 
 
 class CellRefused(DomainError):
@@ -225,6 +226,10 @@ def replace_rows(db: Session, resource: Resource, fields: Sequence[Field], recor
             for i, rec in enumerate(chunk)
         ])
     create_indexes(db, resource, fields)
+    if len(records) >= ANALYZE_AFTER and db.get_bind().dialect.name == "postgresql":
+        # The new expression indexes have no statistics until ANALYZE; without them the planner guesses
+        # how many rows a filter matches and may scan the table instead (it runs inside the transaction).
+        db.execute(text("ANALYZE transparency_datastore_row"))
 
 
 def drop(db: Session, resource: Resource) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from smartgov import identity
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, search_text
+from smartgov.identity import OrganizationView
 
 from .models import Dataset, DatasetTag, Resource
 
@@ -54,6 +55,7 @@ class Found:
     datasets: list[Dataset]
     facets: dict[str, list[tuple[str, int]]]
     sort: str
+    organizations: dict[str, OrganizationView] = field(default_factory=dict)  # the organization facet's, by code
 
 
 def _terms(text: str, param: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -144,20 +146,23 @@ def run(db: Session, search: Search) -> Found:
     datasets = list(db.scalars(select(Dataset).where(Dataset.id.in_(select(ids.c.id))).order_by(*order)
                                .limit(search.rows).offset(search.start))) if search.rows else []
     facets: dict[str, list[tuple[str, int]]] = {}
+    orgs: dict[str, OrganizationView] = {}
     for name in search.facet_fields:
         if name not in FACET_FIELDS:
             continue
-        facets[name] = _facet(db, name, select(ids.c.id), search.facet_limit)
+        facets[name] = _facet(db, name, select(ids.c.id), search.facet_limit, orgs)
     return Found(count=count, datasets=datasets, facets=facets,
-                 sort=search.sort or "score desc, metadata_modified desc")
+                 sort=search.sort or "score desc, metadata_modified desc", organizations=orgs)
 
 
-def _facet(db: Session, name: str, ids: Select[Any], limit: int) -> list[tuple[str, int]]:
+def _facet(db: Session, name: str, ids: Select[Any], limit: int,
+           orgs_seen: dict[str, OrganizationView]) -> list[tuple[str, int]]:
     n = func.count().label("n")
     if name == "organization":
         raw = db.execute(select(Dataset.organization_id, n).where(Dataset.id.in_(ids))
                          .group_by(Dataset.organization_id).order_by(n.desc()).limit(limit)).all()
         orgs = identity.organization_views(db, [r[0] for r in raw])
+        orgs_seen.update({o.code: o for o in orgs.values()})
         return [(orgs[org_id].code, count) for org_id, count in raw if org_id in orgs]
     if name == "tags":
         stmt = select(DatasetTag.name, n).where(DatasetTag.dataset_id.in_(ids)).group_by(DatasetTag.name)
