@@ -4,6 +4,7 @@ Other modules use only this surface. The platform publishes its own datasets (fr
 small cells suppressed by the caller) through :func:`publish_platform_dataset`, idempotently.
 """
 
+from smartgov.transparency import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.transparency.datastore import TYPES as DATASTORE_TYPES
 from smartgov.transparency.events import DATASET_CREATED, DATASET_DELETED, DATASET_UPDATED, RESOURCE_UPLOADED
 from smartgov.transparency.licenses import LICENSES
