@@ -51,7 +51,7 @@ class Dataset(Base):
     extras: Mapped[list[Any]] = mapped_column(default=list)  # [{"key", "value"}], as CKAN keeps them
     platform: Mapped[bool] = mapped_column(Boolean, default=False)  # published by the platform from its rollups
     creator_id: Mapped[int | None] = mapped_column(Integer)  # the account that created it (none: the platform)
-    # What package_search matches: name, titles, notes, tags, organization names, normalized (i18n.search_text).
+    # What package_search matches: name, titles, notes, tags, organization names, normalized (digits.search_text).
     search_text: Mapped[str] = mapped_column(Text, default="")
     metadata_created: Mapped[dt.datetime]
     metadata_modified: Mapped[dt.datetime]
