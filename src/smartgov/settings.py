@@ -95,6 +95,13 @@ class Settings(BaseSettings):
     worker_batch: int = Field(100, description="Outbox messages the worker takes per round.", ge=1)
     worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
     demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
+    suppress_below: int = Field(
+        5, ge=1, le=1000, description="Small-cell suppression of everything the platform publishes from its rollups "
+        "(open datasets, performance reports): a value made from fewer cases or events than this is published "
+        "empty, marked suppressed.")
+    platform_publisher: str | None = Field(
+        None, description="Code of the agency that publishes the platform's own open datasets and signs the national "
+        "performance reports; unset: the first top-level agency by code.")
 
     @field_validator("timezone")
     @classmethod
