@@ -56,8 +56,8 @@ def _empty(database: Database) -> None:
     import smartgov.health  # noqa: F401 - kernel tables outside modules
 
     root = Path(kernel_db.__file__).parent
-    for models in root.glob("*/models.py"):
-        importlib.import_module(f"smartgov.{models.parent.name}.models")
+    for models in [*root.glob("*/models.py"), *root.glob("*/*/models.py")]:  # modules and sub-packages
+        importlib.import_module("smartgov." + ".".join(models.relative_to(root).with_suffix("").parts))
     from sqlalchemy import inspect
 
     existing = set(inspect(database.engine).get_table_names())

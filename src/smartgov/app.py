@@ -22,6 +22,7 @@ from smartgov.web import csp, csrf, fields
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
     "web", "identity", "ledger", "services", "exchange", "assessment", "insurance", "participation", "analytics",
+    "analytics.forecast",
 )
 
 API_DESCRIPTION = """\
@@ -157,11 +158,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # routes (machines polling, the heaviest traffic) come before the pages, static files last.
     for part in ("api", "pages"):
         for name in MODULES:
-            if (root / name / f"{part}.py").exists():
+            if (root.joinpath(*name.split(".")) / f"{part}.py").exists():  # a sub-package: "analytics.forecast"
                 router = importlib.import_module(f"smartgov.{name}.{part}").router
                 app.include_router(router, responses=errors.API_ERROR_RESPONSES if part == "api" else None)
     for name in MODULES:
-        static = root / name / "static"
+        static = root.joinpath(*name.split(".")) / "static"
         if static.is_dir():
             app.mount(f"/static/{name}", StaticFiles(directory=static), name=f"static-{name}")
     return app

@@ -96,9 +96,8 @@ class Settings(BaseSettings):
     worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
     demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
     suppress_below: int = Field(
-        5, ge=1, le=1000, description="Small-cell suppression of everything the platform publishes from its rollups "
-        "(open datasets, performance reports): a value made from fewer cases or events than this is published "
-        "empty, marked suppressed.")
+        5, ge=1, description="Small-cell suppression: public dashboards, open data and reports show no figure made "
+        "from fewer than this many cases or events (a count of 1 to this minus 1 could point at a person).")
     platform_publisher: str | None = Field(
         None, description="Code of the agency that publishes the platform's own open datasets and signs the national "
         "performance reports; unset: the first top-level agency by code.")

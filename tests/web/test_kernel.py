@@ -28,8 +28,9 @@ def test_migrations_match_the_models(database_url: str) -> None:
     from tests.conftest import _empty  # noqa: F401 - imports every module's models
 
     importlib.import_module("smartgov.health")
-    for models in Path(kernel_db.__file__).parent.glob("*/models.py"):
-        importlib.import_module(f"smartgov.{models.parent.name}.models")
+    root = Path(kernel_db.__file__).parent
+    for models in [*root.glob("*/models.py"), *root.glob("*/*/models.py")]:  # modules and sub-packages
+        importlib.import_module("smartgov." + ".".join(models.relative_to(root).with_suffix("").parts))
     engine = make_engine(database_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

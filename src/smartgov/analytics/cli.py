@@ -42,3 +42,9 @@ def roll(batch: int = typer.Option(2000, min=1, max=100_000, help="Events per tr
     finally:
         database.dispose()
     typer.echo(f"counted {n} events")
+
+
+# The forecasts' commands (forecast, fund, holidays) live with them, in analytics/forecast/cli.py.
+from smartgov.analytics.forecast import cli as _forecast_cli  # noqa: E402
+
+_forecast_cli.install(app)

@@ -31,6 +31,7 @@ from .parameters import (
     RetirementRule,
     Sex,
 )
+from .population import FundGroup, FundPopulation, fund_population
 from .wagereport import WageReport, WageRow, parse_wage_report
 
 _hooks.install()
@@ -40,6 +41,8 @@ __all__ = [
     "ClaimItem",
     "ContributionSplit",
     "Eligibility",
+    "FundGroup",
+    "FundPopulation",
     "InsuranceParameters",
     "MedicalCoverage",
     "Pension",
@@ -52,6 +55,7 @@ __all__ = [
     "WageReport",
     "WageRow",
     "contribution_split",
+    "fund_population",
     "insurable_wage",
     "medical_reimbursement",
     "parse_wage_report",

@@ -13,8 +13,8 @@ from smartgov.db import Base, make_engine
 _root = Path(__file__).resolve().parent.parent
 importlib.import_module("smartgov.events")
 importlib.import_module("smartgov.health")
-for _models in sorted(_root.glob("*/models.py")):
-    importlib.import_module(f"smartgov.{_models.parent.name}.models")
+for _models in sorted(_root.glob("*/models.py")) + sorted(_root.glob("*/*/models.py")):  # and sub-packages
+    importlib.import_module("smartgov." + ".".join(_models.relative_to(_root).with_suffix("").parts))
 
 target_metadata = Base.metadata
 config = context.config

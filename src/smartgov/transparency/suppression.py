@@ -2,9 +2,10 @@
 
 One rule, one setting (``SMARTGOV_SUPPRESS_BELOW``, default 5):
 
-* **primary**: a cell made from fewer cases or events than the threshold (zero included) is published
-  with its value and count empty and ``suppressed`` true — a mean, a percentile or a count over one or
-  two people could point at them;
+* **primary**: a cell made from 1 to threshold − 1 cases or events is published with its value and
+  count empty and ``suppressed`` true — a mean, a percentile or a count over one or two people could
+  point at them (none at all points at nobody: a zero is published, as the dashboards do,
+  ``analytics.charts.is_suppressed``);
 * **complementary**: published totals are sums of their parts (a month's national figure of the
   agencies', an agency's of its services', counts and the totals behind means alike), so when exactly
   one part of a total is suppressed it could be had by subtraction; the smallest other published part of
@@ -36,7 +37,7 @@ class Cell:
     @classmethod
     def of(cls, value: float | None, count: int, below: int) -> Cell:
         """The primary rule."""
-        if count < below:
+        if 0 < count < below:
             return cls(None, None, True)
         return cls(value, count, False)
 
