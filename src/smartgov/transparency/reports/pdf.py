@@ -22,8 +22,10 @@ from . import view
 MARKER = "sgrep1:"
 
 
-def verify_url(report_id: str) -> str:
-    return public_url(f"/transparency/reports/verify/{report_id}")
+def verify_url(document: dict[str, Any]) -> str:
+    """Where anyone checks this revision's signature."""
+    return public_url(f"/transparency/reports/{document['quarter']}/{document['scope']}/verify"
+                      f"?revision={document['revision']}")
 
 
 def render(record: dict[str, Any], lang: str) -> bytes:
@@ -72,7 +74,7 @@ def render(record: dict[str, Any], lang: str) -> bytes:
              n=head["below"]))
     r.para(_("Forecasts against actuals are not part of this report yet."))
     pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-    r.para(f"Signed (Ed25519) by key {record['key_id']} · {verify_url(document['report_id'])}")
+    r.para(f"Signed (Ed25519) by key {record['key_id']} · {verify_url(document)}")
     return bytes(pdf.output())
 
 

@@ -69,6 +69,13 @@ def latest(db: Session, quarter: Quarter | str, scope: str) -> PerformanceReport
                      .order_by(PerformanceReport.revision.desc()).limit(1))
 
 
+def revisions(db: Session, quarter: Quarter | str, scope: str) -> list[PerformanceReport]:
+    """Every revision of a report, oldest first."""
+    return list(db.scalars(select(PerformanceReport).where(PerformanceReport.quarter == str(quarter),
+                                                           PerformanceReport.scope == scope)
+                           .order_by(PerformanceReport.revision)))
+
+
 def make(db: Session, quarter: Quarter, agency_code: str | None = None) -> PerformanceReport:
     """The report of ``quarter`` for an agency (``None``: national): the latest revision when nothing it
     says changed, otherwise a new signed revision with its two PDFs."""
@@ -158,6 +165,22 @@ def verify(db: Session, row: PerformanceReport, data: bytes | None = None) -> Ch
     if data is not None and hashlib.sha256(data).hexdigest() not in (row.pdf_fa_sha256, row.pdf_en_sha256):
         return Check(False, N_("This PDF is not the one issued for this report."), signer, row)
     return Check(True, N_("The signature is valid and the report is unchanged."), signer, row)
+
+
+def verify_pdf(db: Session, data: bytes) -> Check:
+    """An uploaded PDF: the signed record it carries names a stored revision, and the file is that one's."""
+    record = pdf.record_of(data)
+    document = record.get("document") if record else None
+    if not isinstance(document, dict):
+        return Check(False, N_("This is not a smartgov performance report."))
+    try:
+        stored = revisions(db, str(document.get("quarter", ""))[:8], str(document.get("scope", ""))[:64])
+        found = next((r for r in stored if r.revision == document.get("revision")), None)
+    except (TypeError, ValueError):
+        found = None
+    if found is None or found.record != record:
+        return Check(False, N_("No such report was issued."))
+    return verify(db, found, data)
 
 
 def due(today: dt.date) -> Quarter | None:
