@@ -2,9 +2,12 @@
 
 Other modules use only this surface. The platform publishes its own datasets (from rollups, with
 small cells suppressed by the caller) through :func:`publish_platform_dataset`, idempotently.
+``reports`` (quarterly performance reports) and ``platform_data`` (the datasets published from the
+rollups, ``suppression``) are made by the worker.
 """
 
 from smartgov.transparency import demo as _demo  # noqa: F401 - registers the demo loader
+from smartgov.transparency import reports  # registers the quarterly job, its tables and pages
 from smartgov.transparency.datastore import TYPES as DATASTORE_TYPES
 from smartgov.transparency.events import DATASET_CREATED, DATASET_DELETED, DATASET_UPDATED, RESOURCE_UPLOADED
 from smartgov.transparency.licenses import LICENSES
@@ -18,4 +21,5 @@ __all__ = [
     "LICENSES",
     "RESOURCE_UPLOADED",
     "publish_platform_dataset",
+    "reports",
 ]

@@ -1,7 +1,7 @@
 """transparency: performance reports and the platform datasets' refresh runs
 
 Revision ID: 0017_reports
-Revises: 0014_analytics
+Revises: 0016_transparency
 Create Date: 2026-12-08 10:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0017_reports'
-down_revision = '0014_analytics'
+down_revision = '0016_transparency'
 branch_labels = None
 depends_on = None
 
