@@ -28,6 +28,7 @@ from smartgov.settings import get_settings
 from .. import suppression
 from ..figures import Figures
 from . import content, pdf
+from .events import REPORT_ISSUED
 from .models import PerformanceReport
 from .quarters import Quarter
 
@@ -100,8 +101,6 @@ def make(db: Session, quarter: Quarter, agency_code: str | None = None) -> Perfo
                             pdf_en_sha256=hashlib.sha256(pdf_en).hexdigest(), created_at=clock.now())
     db.add(row)
     db.flush()
-    from .events import REPORT_ISSUED
-
     events.publish(db, REPORT_ISSUED, report_id=row.id, quarter=row.quarter, scope=scope, revision=revision,
                    key_id=record["key_id"], pdf_fa_sha256=row.pdf_fa_sha256, pdf_en_sha256=row.pdf_en_sha256)
     return row
