@@ -267,6 +267,20 @@ def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str =
     return points
 
 
+def value(db: Session, code: str, *, start: dt.date, end: dt.date, service: str | None = None,
+          agency_id: int | None = None, branch_id: int | None = None, channel: str | None = None) -> Point:
+    """``code`` over the whole of [start, end] as one period (a quarter, a year): exact for every kind,
+    percentiles included, which a sum of ``series`` points cannot give."""
+    _check_range(start, end)
+    k = kpi(db, code)
+    filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
+    rows = _rows(db, _measures(k), None, start=start, end=end, **filters)
+    opening = _rows(db, _measures(k), None, start=None, end=start - dt.timedelta(days=1),
+                    **filters) if _is_stock(k) else []
+    found, count = value_of(k, rows, opening=opening, at=end)
+    return Point(start, found, count)
+
+
 _GROUPS = {"service": Rollup.service, "agency": Rollup.agency_id, "branch": Rollup.branch_id,
            "channel": Rollup.channel}
 
