@@ -257,3 +257,27 @@ PostalCode = Annotated[str, BeforeValidator(_postal)]
 """Ten digits."""
 Date = Annotated[dt.date, BeforeValidator(_date)]
 """A date: ISO, or Jalali text such as ``۱۴۰۳/۰۵/۱۲``, in accepted digits."""
+
+
+# --------------------------------------------------------------------------- search
+
+
+_SEARCH_LETTERS = str.maketrans({
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
+    "\u0640": None,  # tatweel (kashida), a stretch of the line, not a letter
+})
+
+
+def search_text(text: str) -> str:
+    """Text as searches compare it: the one normalization for every search box and search column.
+
+    Arabic look-alikes become Persian letters (ي→ی, ك→ک …), ZWNJ and other joiners are dropped
+    (people write «می‌خواهم», «میخواهم» or «می خواهم»: searched word by word as substrings, all
+    three find each other), diacritics and tatweel are dropped, Persian and
+    Arabic-Indic digits become Latin, letters are lower case and runs of spaces collapse; so a
+    stored column and a typed query normalized here match however either was written.
+    """
+    text = unicodedata.normalize("NFKC", to_latin_digits(text)).translate(_SEARCH_LETTERS)
+    text = text.replace("\u200c", "").replace("\u200d", "").replace("\u00ad", "")
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     worker_batch: int = Field(100, description="Outbox messages the worker takes per round.", ge=1)
     worker_max_attempts: int = Field(8, description="Delivery attempts before a message is marked dead.", ge=1)
     demo_people: int = Field(200, description="Insured people created by `smartgov demo`.", ge=0)
+    suppress_below: int = Field(
+        5, ge=1, description="Small-cell suppression: public dashboards, open data and reports show no figure made "
+        "from fewer than this many cases or events (a count of 1 to this minus 1 could point at a person).")
 
     @field_validator("timezone")
     @classmethod

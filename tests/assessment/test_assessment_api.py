@@ -197,7 +197,7 @@ def test_framework_pages_show_network_tree_and_table(client) -> None:  # type: i
     en = client.get("/assessment/frameworks/dg-sso?lang=en")
     assert "Extroversion" in en.text and 'direction="ltr"' in en.text
     assert client.get("/assessment").status_code == 200
-    js = client.get("/assessment/plotly.min.js")
+    js = client.get("/charts/plotly.min.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript") and len(js.content) > 1e6
 
 

@@ -253,3 +253,11 @@ def test_result_charts_are_valid_plotly_figures(db, agency) -> None:  # type: ig
         shown = charts.figures(results, lang)
         assert all(json.loads(text) == json.loads(json.dumps(specs[key])) for key, text in shown.items())
     assert go.Figure(charts.specs(results, "en")["alphas"]).layout.shapes[0].y0 == 0.7
+    # Persian pages: every axis and hover text in Persian digits (plotly.js would write Latin ones)
+    fa = charts.specs(results, "fa")
+    assert fa["bars"]["layout"]["xaxis"]["ticktext"][-1] == "۱۰۰"
+    assert fa["alphas"]["layout"]["yaxis"]["ticktext"] == ["۰٫۰۰", "۰٫۲۵", "۰٫۵۰", "۰٫۷۵", "۱٫۰۰"]
+    assert fa["radar"]["layout"]["polar"]["radialaxis"]["ticktext"][1] == "۲۵"
+    assert fa["radar"]["layout"]["separators"] == "٫٬"
+    hovers = [t for spec in fa.values() for trace in spec["data"] for t in trace["hovertext"]]
+    assert hovers and not any(ch.isascii() and ch.isdigit() for t in hovers for ch in t.split(": ")[-1])

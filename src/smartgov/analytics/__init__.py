@@ -5,6 +5,7 @@ The surface other parts use (dashboards, forecasts, open data, reports), and not
 (watermark, buckets, rebuild) in README.md.
 """
 
+from . import demo as _demo  # noqa: F401 - registers the demo history
 from .catalogue import Kpi, kpi, kpis
 from .service import GRAINS, Point, breakdown, read_session, series
 

@@ -2,55 +2,43 @@
 
 Figures are plotly.js figure specs (``{"data": [...], "layout": {...}}``) written as plain
 dicts and sent to the page as JSON; the page loads plotly's own JavaScript from the installed
-package (``/assessment/plotly.min.js``). Building them as ``plotly.graph_objects`` figures
-validated every property in Python and took half of a results page's time; the tests check
-these specs with that validator instead. Every chart has a table with the same numbers next to it.
+package (``web.charts``). Building them as ``plotly.graph_objects`` figures validated every
+property in Python and took half of a results page's time; the tests check these specs with that
+validator instead. Axis ticks and hover texts are written on the server in the page's language
+(``web.charts``: Persian digits on Persian pages). Every chart has a table with the same numbers next to it.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import plotly
-
 from smartgov.assessment.schemas import RoundResults
-from smartgov.i18n import gettext
+from smartgov.i18n import format_number, gettext
+from smartgov.web import charts as shared
+from smartgov.web.charts import PLOTLY_JS, style_ids
 
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-FONT = "Vazirmatn, Tahoma, DejaVu Sans, sans-serif"
+__all__ = ["PLOTLY_JS", "alphas", "bars", "figures", "radar", "specs", "style_ids"]
+
 BLUE, ORANGE, RED = "#0b5394", "#b45f06", "#990000"
 LABEL_CHARS = 34  # what the bar chart's left margin holds
 
 Figure = dict[str, Any]
 
 
-@cache
-def style_ids() -> tuple[str, ...]:
-    """Ids of the ``<style>`` elements plotly.js makes at run time, which the page makes first instead.
-
-    The Content-Security-Policy refuses a ``<style>`` element a script adds without the page's
-    nonce. plotly.js uses an element it finds by id, so the chart pages render these empty with
-    the nonce: plotly's own rules (``plotly.js-style-global``) then arrive through the CSSOM,
-    which the policy allows; the maplibre stylesheet (ids are hashes, read from the installed
-    plotly.min.js) stays empty, because no chart here is a map.
-    """
-    text = PLOTLY_JS.read_text(encoding="utf-8", errors="replace")
-    bundled = re.findall(r'getElementById\("([0-9a-f]{64})"\)\)\{var \w+=document\.createElement\("style"\)', text)
-    return ("plotly.js-style-global", *dict.fromkeys(bundled))
-
-
-def _figure(data: list[dict[str, Any]], title: str, **layout: Any) -> Figure:
-    return {"data": data, "layout": {
-        "title": {"text": title}, "font": {"family": FONT, "size": 13}, "margin": {"l": 40, "r": 40, "t": 60, "b": 40},
-        "paper_bgcolor": "#fff", "height": 480, "legend": {"orientation": "h"}, **layout}}
+def _figure(data: list[dict[str, Any]], title: str, lang: str, **layout: Any) -> Figure:
+    return {"data": data, "layout": shared.layout(
+        title, lang, **{"margin": {"l": 40, "r": 40, "t": 60, "b": 40}, "height": 480, **layout})}
 
 
 def _label(s: object, lang: str) -> str:
     return getattr(s, "label_en" if lang == "en" else "label_fa")
+
+
+def _hover(labels: list[str], values: list[float | None], lang: str, places: int) -> list[str]:
+    """One hover text per point, in the page's digits (the radar's closing point repeats the first)."""
+    texts = [f"{label}: {'—' if v is None else format_number(v, lang, places)}"
+             for label, v in zip(labels, values, strict=True)]
+    return texts + texts[:1]
 
 
 def radar(results: RoundResults, lang: str) -> Figure:
@@ -59,6 +47,7 @@ def radar(results: RoundResults, lang: str) -> Figure:
     labels = [_label(s, lang) for s in parts]
     data = [{"type": "scatterpolar", "r": [round(s.percent, 1) for s in parts] + [round(parts[0].percent, 1)],
              "theta": labels + labels[:1], "fill": "toself", "name": gettext("This round", lang),
+             "hovertext": _hover(labels, [s.percent for s in parts], lang, 1), "hoverinfo": "text",
              "line": {"color": BLUE}}]
     if results.comparison:
         before = {c.code: c.before for c in results.comparison.changes}
@@ -66,8 +55,10 @@ def radar(results: RoundResults, lang: str) -> Figure:
             data.append({"type": "scatterpolar",
                          "r": [round(before[s.code], 1) for s in parts] + [round(before[parts[0].code], 1)],
                          "theta": labels + labels[:1], "name": gettext("Previous round", lang),
+                         "hovertext": _hover(labels, [before[s.code] for s in parts], lang, 1), "hoverinfo": "text",
                          "line": {"color": ORANGE, "dash": "dot"}})
-    return _figure(data, gettext("Maturity by dimension (0–100)", lang), polar={"radialaxis": {"range": [0, 100]}})
+    return _figure(data, gettext("Maturity by dimension (0–100)", lang), lang,
+                   polar={"radialaxis": shared.number_axis(0, 100, lang)})
 
 
 def bars(results: RoundResults, lang: str) -> Figure:
@@ -78,9 +69,10 @@ def bars(results: RoundResults, lang: str) -> Figure:
     # to fit it (the whole name is in the tooltip and in the table beside the chart)
     data = [{"type": "bar", "x": [round(s.percent, 1) for s in parts],
              "y": [n if len(n) <= LABEL_CHARS else n[:LABEL_CHARS - 1] + "…" for n in names],
-             "hovertext": names, "hoverinfo": "text+x", "orientation": "h", "marker": {"color": BLUE}}]
-    return _figure(data, gettext("Component scores (0–100)", lang), height=max(360, 22 * len(parts) + 120),
-                   xaxis={"range": [0, 100]}, yaxis={"automargin": True},
+             "hovertext": _hover(names, [s.percent for s in parts], lang, 1)[:-1], "hoverinfo": "text",
+             "orientation": "h", "marker": {"color": BLUE}}]
+    return _figure(data, gettext("Component scores (0–100)", lang), lang, height=max(360, 22 * len(parts) + 120),
+                   xaxis=shared.number_axis(0, 100, lang), yaxis={"automargin": True},
                    margin={"l": 240, "r": 40, "t": 60, "b": 40})
 
 
@@ -89,14 +81,16 @@ def alphas(results: RoundResults, lang: str) -> Figure:
     rows = [a for a in results.alphas if a.alpha is not None]
     codes = [a.component for a in rows]
     data = [{"type": "bar", "x": codes, "y": [round(a.alpha or 0, 3) for a in rows],
+             "hovertext": _hover(codes, [a.alpha or 0 for a in rows], lang, 3)[:-1], "hoverinfo": "text",
              "name": gettext("This round", lang), "marker": {"color": BLUE}}]
     if any(a.reference_alpha is not None for a in rows):
         data.append({"type": "bar", "x": codes, "y": [a.reference_alpha for a in rows],
-                     "name": gettext("Published (seed 004)", lang), "marker": {"color": ORANGE}})
+                     "hovertext": _hover(codes, [a.reference_alpha for a in rows], lang, 3)[:-1],
+                     "hoverinfo": "text", "name": gettext("Published (seed 004)", lang), "marker": {"color": ORANGE}})
     threshold = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0.7, "y1": 0.7,
                  "line": {"dash": "dash", "color": RED}}
-    return _figure(data, gettext("Cronbach's alpha per component", lang), barmode="group",
-                   yaxis={"range": [0, 1]}, shapes=[threshold])
+    return _figure(data, gettext("Cronbach's alpha per component", lang), lang, barmode="group",
+                   yaxis=shared.number_axis(0, 1, lang), shapes=[threshold])
 
 
 def specs(results: RoundResults, lang: str) -> dict[str, Figure]:
@@ -108,5 +102,4 @@ def specs(results: RoundResults, lang: str) -> dict[str, Figure]:
 
 def figures(results: RoundResults, lang: str) -> dict[str, str]:
     """Figure JSON by chart id, ready for a ``<script type="application/json">`` element."""
-    # the JSON goes inside a <script> element: never let a label close it
-    return {key: json.dumps(fig, ensure_ascii=False).replace("</", "<\\/") for key, fig in specs(results, lang).items()}
+    return {key: shared.to_json(fig) for key, fig in specs(results, lang).items()}

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -57,14 +57,6 @@ STATUS_LABELS = {
 
 
 # --------------------------------------------------------------------------- frameworks
-
-
-@router.get("/assessment/plotly.min.js")
-def plotly_js() -> FileResponse:
-    """Plotly's JavaScript straight from the installed Python package (nothing vendored)."""
-    return FileResponse(
-        charts.PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
-    )
 
 
 def _agency_rounds(db: DbSession, principal: Principal | None) -> list[AssessmentRound]:

@@ -103,7 +103,6 @@ def localize_digits(text: str, lang: str | None = None) -> str:
 
 
 
-
 def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
     """Grouped by thousands, with ``places`` decimals if given: ``۱۲٬۳۴۵٫۶۷`` in Persian, ``12,345.67`` in English."""
     lang = lang or _current.get()

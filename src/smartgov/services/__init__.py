@@ -24,6 +24,10 @@ A domain module plugs in at import time:
 * ``register_document_issued(template, fn)`` — ``fn(ActionContext, IssuedDocument)`` in the issuing
   transaction when such a document is issued.
 
+Dashboards read the staff's scope (``branch_scope``: the branches whose cases the caller may see,
+``None`` for every branch) and the cases behind a number (``cases_behind``), both by the inbox's rule;
+``catalog`` lists the published services.
+
 Workflow conventions: the role ``applicant`` is the person who applied; every other role a
 definition names is held by the staff of the branch the case was routed to: its officials, and
 the agency admins above it (supervisors), who may also transfer it to another branch
@@ -34,6 +38,8 @@ every invoice is paid, so ``condition: application.paid`` moves a case on after 
 """
 
 from . import demo as _demo  # noqa: F401 - registers the demo loader
+from .cases import CASE_BASES, CaseRow, cases_behind
+from .catalog import catalog
 from .definitions import (
     DefinitionInvalid,
     ServiceDefinition,
@@ -50,6 +56,7 @@ from .fees import compute_fee
 from .forms import SummaryItem, clean_answers, clean_documents, summarize
 from .models import Application, Definition, DefinitionStatus, IssuedDocument
 from .payments import PaymentGateway, register_gateway
+from .permissions import branch_scope
 from .registry import (
     ActionContext,
     ApplicantContext,
@@ -76,9 +83,11 @@ from .service import (
 from .workflow import Workflow, is_breached, time_left
 
 __all__ = [
+    "CASE_BASES",
     "ActionContext",
     "ApplicantContext",
     "Application",
+    "CaseRow",
     "Definition",
     "DefinitionInvalid",
     "DefinitionStatus",
@@ -95,7 +104,10 @@ __all__ = [
     "SummaryItem",
     "Workflow",
     "application_by_reference",
+    "branch_scope",
     "bundled_definitions",
+    "cases_behind",
+    "catalog",
     "clean_answers",
     "clean_documents",
     "compute_fee",

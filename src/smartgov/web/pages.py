@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
 from smartgov import clock, identity
 from smartgov.i18n import LANGUAGES
+from smartgov.web import charts
 from smartgov.web.deps import DbSession, OptionalPrincipal
 from smartgov.web.forms import safe_next
 from smartgov.web.templating import render
@@ -23,6 +24,13 @@ def home(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLR
     for org in agencies:
         children.setdefault(org.parent_id, []).append(org)
     return render(request, "web/home.html", {"today": clock.now(), "tree": children})
+
+
+@router.get(charts.PLOTLY_URL)
+def plotly_js() -> FileResponse:
+    """Plotly's JavaScript straight from the installed Python package (nothing vendored), for every chart page."""
+    return FileResponse(charts.PLOTLY_JS, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/lang/{code}")
