@@ -32,9 +32,7 @@ METHOD_NAMES = {"ets": N_("Exponential smoothing (damped trend)"),
 
 
 def _styles() -> tuple[str, ...]:
-    from smartgov.assessment import charts as plotly_charts  # plotly's style elements, found once
-
-    return plotly_charts.style_ids()
+    return charts.style_ids()
 
 
 def _viewer(principal: Principal) -> bool:
@@ -88,7 +86,7 @@ def demand_page(service_code: str, request: Request, db: DbSession, principal: C
     run = service.latest_run(db, service_code)
     lang = get_language()
     return render(request, "analytics/forecast/demand.html", {
-        "run": run, "figure": charts.as_json(charts.demand(run, lang)), "plotly_styles": _styles(),
+        "run": run, "figure": charts.to_json(charts.demand(run, lang)), "plotly_styles": _styles(),
         "method_names": METHOD_NAMES, "backtest_horizon": demand.BACKTEST_HORIZON, "iso": dt.date.fromisoformat})
 
 
@@ -106,7 +104,7 @@ def fund_page(request: Request, db: DbSession, principal: CurrentPrincipal) -> H
     balances = {(i, r.year): r.balance for i, (_t, p) in enumerate(titled) for r in p.rows}
     return render(request, "analytics/forecast/fund.html", {
         "population": population, "projections": projections, "can_edit": can_edit, "years": years,
-        "balances": balances, "figure": charts.as_json(charts.fund(titled, lang)) if titled else None,
+        "balances": balances, "figure": charts.to_json(charts.fund(titled, lang)) if titled else None,
         "plotly_styles": _styles(),
         "contributors": sum(g.count for g in population.contributors),
         "pensioners": sum(g.count for g in population.pensioners)})
