@@ -296,7 +296,7 @@ def _consultation_form(request: Request, db: Session, principal: Principal, c: C
         "c": c, "values": values, "errors": errors or {}, "kinds": KINDS, "phase_names": PHASE_NAMES,
         "section_count": row_count(values, "section_count", 3), "editable": editable, "phase": phase,
         "phase_labels": PHASE_LABELS,
-        "notice": request.query_params.get("done", ""),
+        "done": request.query_params.get("done", ""),
     }, status_code)
 
 
@@ -404,7 +404,7 @@ def _box_form(request: Request, db: Session, principal: Principal, kind: str, bo
         "box": box, "values": values, "errors": errors or {}, "state": state, "box_states": BOX_STATES,
         "editable": box is None or (state == "upcoming" and not _has_voters(db, box)), "results": results,
         "rows": row_count(values, "option_count" if kind == "poll" else "project_count", 3), "styles": STYLES,
-        "notice": request.query_params.get("done", ""),
+        "done": request.query_params.get("done", ""),
     }, status_code)
 
 
@@ -565,7 +565,7 @@ def _item_form(request: Request, db: Session, principal: Principal, item: Accoun
         "item": item, "values": values, "errors": errors or {}, "item_kinds": ITEM_KINDS,
         "item_statuses": ITEM_STATUSES, "rows": row_count(values, "milestone_count", 2),
         "missed": service.milestone_missed, "overdue": service.item_overdue(item) if item else False,
-        "notice": request.query_params.get("done", ""), "shown_day": shown_day,
+        "done": request.query_params.get("done", ""), "shown_day": shown_day,
     }, status_code)
 
 
