@@ -3,6 +3,8 @@
 from smartgov.events import declare
 
 CONSULTATION_CREATED = declare("participation.consultation_created", "A consultation on a draft was opened.")
+CONSULTATION_UPDATED = declare("participation.consultation_updated",
+                               "A consultation's draft, phases or sections were edited before comments opened.")
 PHASE_CHANGED = declare("participation.phase_changed", "A consultation moved to another phase.")
 COMMENT_POSTED = declare("participation.comment_posted", "A comment was posted (maybe held for moderation).")
 COMMENT_EDITED = declare("participation.comment_edited", "A comment was edited by its author.")
@@ -17,6 +19,11 @@ PROPOSAL_ANSWERED = declare("participation.proposal_answered", "The agency answe
 ELECTION_KEY_CREATED = declare("participation.election_key_created", "A box's election key was made.")
 VOTE_CAST = declare("participation.vote_cast", "An encrypted ballot was cast (tracker only, never the choice).")
 POLL_CREATED = declare("participation.poll_created", "A poll was created.")
+POLL_UPDATED = declare("participation.poll_updated",
+                       "A poll's question, options or window were edited before it opened.")
+BUDGET_UPDATED = declare("participation.budget_updated",
+                         "A participatory budget's projects, rules or window were edited before it opened.")
+VOTING_CLOSED = declare("participation.voting_closed", "Staff closed a poll or budget before its planned closing time.")
 BUDGET_CREATED = declare("participation.budget_created", "A participatory budget was created.")
 TALLY_DECRYPTED = declare("participation.tally_decrypted", "A trustee gave its share of a box's tally.")
 TALLY_PUBLISHED = declare("participation.tally_published", "A box's tally was decrypted and published.")

@@ -666,3 +666,9 @@ def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form:
             status_code=exc.status)
     db.commit()
     return RedirectResponse("/participation/moderation", status_code=303)
+
+
+# The back office (``admin_pages``) is mounted with the public pages: one router per module.
+from smartgov.participation import admin_pages  # noqa: E402 - after the public routes, which it links to
+
+router.include_router(admin_pages.router)

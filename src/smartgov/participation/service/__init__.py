@@ -22,6 +22,7 @@ from .ballots import (
     budget_by_ref,
     budget_results,
     check_receipt,
+    close_voting,
     create_budget,
     create_poll,
     current_election_key,
@@ -38,6 +39,8 @@ from .ballots import (
     results_published,
     tally_result,
     trustees_dir,
+    update_budget,
+    update_poll,
     vote_in_budget,
     vote_in_poll,
 )
@@ -80,6 +83,7 @@ from .consultations import (
     publish_response,
     section_by_number,
     section_diffs,
+    update_consultation,
 )
 from .exports import (
     DIMENSIONS,
@@ -166,6 +170,7 @@ __all__ = [
     "budget_results_csv",
     "check_receipt",
     "checked_text",
+    "close_voting",
     "comment_by_id",
     "comments_csv",
     "comments_for",
@@ -248,7 +253,10 @@ __all__ = [
     "trustees_dir",
     "unblock_account",
     "unfollow",
+    "update_budget",
+    "update_consultation",
     "update_item",
+    "update_poll",
     "verification_level",
     "vote_in_budget",
     "vote_in_poll",

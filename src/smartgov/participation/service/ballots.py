@@ -20,7 +20,15 @@ from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import budgeting, election, verify_ballots
-from smartgov.participation.events import BUDGET_CREATED, ELECTION_KEY_CREATED, POLL_CREATED, VOTE_CAST
+from smartgov.participation.events import (
+    BUDGET_CREATED,
+    BUDGET_UPDATED,
+    ELECTION_KEY_CREATED,
+    POLL_CREATED,
+    POLL_UPDATED,
+    VOTE_CAST,
+    VOTING_CLOSED,
+)
 from smartgov.participation.models import (
     Ballot,
     Budget,
@@ -346,3 +354,80 @@ def budget_results(db: Session, budget: Budget) -> list[budgeting.ResultLine]:
     votes = _result(db, budget)
     return budgeting.allocate(budget.total, _costs(budget),
                               Counter({p.id: n for p, n in zip(budget.projects, votes, strict=True)}))
+
+
+# --------------------------------------------------------------------------- staff: edit before opening, close early
+
+
+def _editable(db: Session, box: Box) -> None:
+    """A box is edited only before it opens and while nobody has voted (a ballot is bound to its options)."""
+    voted = db.scalar(select(Voter.person_id).where(Voter.box_kind == kind_of(box), Voter.box_id == box.id).limit(1))
+    if now() >= box.opens_at or voted is not None:
+        raise Conflict("already_open", N_("Voting has started; the question and options can no longer change."))
+
+
+def _future_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
+    _check_window(opens_at, closes_at)
+    if closes_at <= now():
+        raise DomainError("invalid_dates", N_("The closing time must be in the future."), field="closes_at")
+
+
+def update_poll(db: Session, poll: Poll, *, question_fa: str, question_en: str, options: Sequence[tuple[str, str]],
+                opens_at: dt.datetime, closes_at: dt.datetime, actor_id: int | None) -> Poll:
+    """Correct a poll before it opens: the options are replaced, numbered from 1 in the given order."""
+    _editable(db, poll)
+    if len(options) < 2:
+        raise DomainError("few_options", N_("Give at least two options."), field="options")
+    _future_window(opens_at, closes_at)
+    poll.question_fa, poll.question_en = question_fa, question_en
+    poll.opens_at, poll.closes_at = opens_at, closes_at
+    poll.options.clear()
+    db.flush()  # the old positions go before the new ones take them (unique per poll)
+    for i, (fa, en) in enumerate(options, start=1):
+        poll.options.append(PollOption(position=i, label_fa=fa, label_en=en))
+    db.flush()
+    events.publish(db, POLL_UPDATED, actor_id=actor_id, poll_id=poll.id, options=len(options))
+    return poll
+
+
+def update_budget(db: Session, budget: Budget, *, title_fa: str, title_en: str, total: int,
+                  style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
+                  closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None) -> Budget:
+    """Correct a participatory budget before it opens: the projects are replaced in the given order."""
+    _editable(db, budget)
+    if total <= 0:
+        raise DomainError("invalid_total", N_("This value is too small."), field="total")
+    if not projects:
+        raise DomainError("no_projects", N_("Give at least one project."), field="projects")
+    if any(cost <= 0 for _fa, _en, cost in projects):
+        raise DomainError("invalid_cost", N_("Every project needs a cost above zero."), field="projects")
+    _future_window(opens_at, closes_at)
+    budget.title_fa, budget.title_en, budget.total = title_fa, title_en, total
+    budget.style, budget.max_choices = BudgetStyle(style), max_choices
+    budget.opens_at, budget.closes_at = opens_at, closes_at
+    budget.projects.clear()
+    db.flush()
+    for i, (fa, en, cost) in enumerate(projects, start=1):
+        budget.projects.append(BudgetProject(position=i, title_fa=fa, title_en=en, cost=cost))
+    db.flush()
+    events.publish(db, BUDGET_UPDATED, actor_id=actor_id, budget_id=budget.id, projects=len(projects))
+    return budget
+
+
+def close_voting(db: Session, box: Box, *, actor_id: int | None) -> Box:
+    """Close an open box now rather than at its planned time; the count follows as for any closed box.
+
+    The row is locked first, so a vote that already passed the window check is within ``TALLY_GRACE``
+    of the new closing time and is counted.
+    """
+    lock(db, box)
+    if now() < box.opens_at:
+        raise Conflict("not_open_yet", N_("Voting has not started yet."))
+    if now() >= box.closes_at:
+        raise Conflict("closed", N_("Voting has closed."))
+    planned = box.closes_at
+    box.closes_at = now()
+    db.flush()
+    events.publish(db, VOTING_CLOSED, actor_id=actor_id, box_kind=kind_of(box), box_id=box.id,
+                   planned_close=planned.isoformat())
+    return box

@@ -18,6 +18,7 @@ from smartgov.identity import OrganizationRef
 from smartgov.participation import diffing
 from smartgov.participation.events import (
     CONSULTATION_CREATED,
+    CONSULTATION_UPDATED,
     FINAL_VERSION_PUBLISHED,
     PHASE_CHANGED,
     RESPONSE_PUBLISHED,
@@ -74,6 +75,59 @@ def create_consultation(
     db.flush()
     events.publish(db, CONSULTATION_CREATED, actor_id=actor_id, consultation_id=consultation.id,
                    organization=organization.code, slug=slug)
+    return consultation
+
+
+def update_consultation(
+    db: Session,
+    consultation: Consultation,
+    *,
+    kind: DraftKind | str,
+    title_fa: str,
+    title_en: str,
+    summary_fa: str,
+    summary_en: str,
+    phases: dict[str, dt.datetime],
+    sections: Sequence[dict[str, str]],
+    actor_id: int | None,
+) -> Consultation:
+    """Correct a draft, its phases and its sections while nobody can have commented yet.
+
+    Once the consultation phase has started, comments point at sections and people have read the
+    text: from then on only ``advance_phase``, the response and the final version change it (409).
+    """
+    if current_phase(consultation) not in (Phase.UPCOMING, Phase.INFORMATION):
+        raise Conflict("already_open", N_("The draft can be edited only until the consultation phase starts."))
+    starts = []
+    for phase in PHASES:
+        if phase.value not in phases:
+            raise DomainError("missing_phase", N_("Give the start of every phase."), field=f"phases.{phase.value}")
+        starts.append(phases[phase.value])
+    if any(b <= a for a, b in itertools.pairwise(starts)):
+        raise DomainError("phase_order", N_("Each phase must start after the one before it."), field="phases")
+    if starts[1] <= now():
+        raise DomainError("phase_past", N_("The consultation phase must start in the future; to open it now, "
+                                           "start the next phase."), field="phases.consultation")
+    if not sections:
+        raise DomainError("no_sections", N_("A draft needs at least one section."), field="sections")
+    consultation.kind = DraftKind(kind)
+    consultation.title_fa, consultation.title_en = title_fa.strip(), title_en.strip()
+    consultation.summary_fa, consultation.summary_en = summary_fa, summary_en
+    for phase, start in zip(PHASES, starts, strict=True):
+        setattr(consultation, f"{phase.value}_starts_at", start)
+    existing = {s.number: s for s in consultation.sections}
+    for number, sec in enumerate(sections, start=1):
+        row = existing.pop(number, None)
+        if row is None:
+            row = Section(number=number)
+            consultation.sections.append(row)
+        row.heading_fa, row.heading_en = sec["heading_fa"], sec["heading_en"]
+        row.body_fa, row.body_en = sec["body_fa"], sec["body_en"]
+    for row in existing.values():
+        consultation.sections.remove(row)
+    db.flush()
+    events.publish(db, CONSULTATION_UPDATED, actor_id=actor_id, consultation_id=consultation.id,
+                   sections=len(sections))
     return consultation
 
 
