@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     suppress_below: int = Field(
         5, ge=1, description="Small-cell suppression: public dashboards, open data and reports show no figure made "
         "from fewer than this many cases or events (a count of 1 to this minus 1 could point at a person).")
+    platform_publisher: str | None = Field(
+        None, description="Code of the agency that publishes the platform's own open datasets and signs the national "
+        "performance reports; unset: the first top-level agency by code.")
 
     @field_validator("timezone")
     @classmethod

@@ -16,7 +16,6 @@ from ckanapi import NotAuthorized, NotFound, RemoteCKAN, ValidationError
 from smartgov.identity import Role
 from tests.exchange.support import serve
 from tests.factories import api_token, create_account, create_agency
-from tests.transparency.conftest import drop_datastore_indexes
 from tests.transparency.helpers import PRICES, agencies_and_officials, xlsx_bytes
 
 BIN = Path(sys.executable).parent
@@ -92,4 +91,3 @@ def test_ckanapi_command_line_action_search_dump_and_load_between_instances(
         # loading again updates in place (no duplicates)
         ckanapi("load", "datasets", "-I", str(dump), "-r", url_b, "-a", token_b, "-p", "1")
         assert RemoteCKAN(url_b).action.package_list() == ["set-0", "set-1", "set-2"]
-    drop_datastore_indexes(peer.database)

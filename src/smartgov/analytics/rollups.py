@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -160,13 +161,24 @@ def _upsert(db: Session, cells: dict[Key, list[float]]) -> None:
     db.execute(stmt, rows)
 
 
+_generation = itertools.count()
+_applied = 0
+
+
+def generation() -> int:
+    """How many times this process applied events to the rollups (cached figures are keyed by it)."""
+    return _applied
+
+
 def apply(db: Session, batch: Iterable[events.Event]) -> int:
     """Add the increments of ``batch`` (events in id order) to the rollups; returns how many events."""
+    global _applied
     from .models import ReturnedCase
 
     found = list(batch)
     if not found:
         return 0
+    _applied = next(_generation) + 1
     case_ids = {_int(e.data.get("application_id")) for e in found if e.name == TRANSITIONED}
     returned = set(db.scalars(select(ReturnedCase.application_id)
                               .where(ReturnedCase.application_id.in_(case_ids)))) if case_ids else set()
@@ -224,7 +236,8 @@ def roll(db: Session, *, batch: int = BATCH, grace: dt.timedelta = GAP_GRACE) ->
     if fresh:
         mark.position = int(fresh[-1].id or 0)
     mark.gaps = {str(k): v for k, v in sorted(gaps.items())}
-    mark.updated_at = now
+    if fresh or late:  # moved only when figures changed: dashboards' cached figures are keyed by it
+        mark.updated_at = now
     db.flush()
     return len(fresh)
 

@@ -7,15 +7,18 @@ read-only database URL) when called from dashboards, open data and reports.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import functools
 import math
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import jdatetime
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from smartgov import db as kernel_db
@@ -25,7 +28,7 @@ from smartgov.settings import get_settings
 
 from . import rollups
 from .catalogue import Kpi, kpi
-from .models import Rollup
+from .models import Rollup, Watermark
 
 GRAINS = ("day", "week", "month")
 BY = ("service", "agency", "branch", "channel")
@@ -53,8 +56,49 @@ def read_session() -> Iterator[Session]:
             session.rollback()
 
 
+#: Results of ``series`` and ``breakdown`` by (database, rollup version, call): rollups change only
+#: when the rollup job applies events, so a dashboard viewed by many people is computed once per
+#: change. The version is the watermark's (position, updated_at: moved only when events were
+#: applied) and this process's own ``rollups.generation`` (``apply`` called directly).
+_RESULTS: collections.OrderedDict[tuple[Any, ...], Any] = collections.OrderedDict()
+_RESULTS_MAX = 2048
+_RESULTS_LOCK = threading.Lock()
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _rollup_version(db: Session) -> tuple[Any, ...]:
+    mark = db.execute(select(Watermark.position, Watermark.updated_at)
+                      .where(Watermark.name == rollups.WATERMARK)).first()
+    return (str(db.get_bind().url), tuple(mark) if mark else None, rollups.generation())
+
+
+def _cached(fn: _F) -> _F:
+    """Remember ``fn``'s answers until the rollups change (see ``_RESULTS``)."""
+
+    @functools.wraps(fn)
+    def wrapper(db: Session, *args: Any, **kwargs: Any) -> Any:
+        key = (fn.__name__, _rollup_version(db), args, tuple(sorted(kwargs.items())))
+        with _RESULTS_LOCK:
+            if key in _RESULTS:
+                _RESULTS.move_to_end(key)
+                return list(_RESULTS[key])  # a list of its own: a caller may sort or extend it
+        found = fn(db, *args, **kwargs)
+        with _RESULTS_LOCK:
+            _RESULTS[key] = found
+            while len(_RESULTS) > _RESULTS_MAX:
+                _RESULTS.popitem(last=False)
+        return list(found)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=16384)
 def period_of(day: dt.date, grain: str) -> dt.date:
-    """The first day of ``day``'s period: itself, its week (from Saturday) or its Jalali month."""
+    """The first day of ``day``'s period: itself, its week (from Saturday) or its Jalali month.
+
+    Cached: a series maps every rollup row's day to its period, and jdatetime's conversion (which
+    asks the C library's locale each time) was most of a dashboard's time."""
     if grain == "day":
         return day
     if grain == "week":
@@ -90,12 +134,22 @@ Row = tuple[Any, str, int, str, int, float]
 
 
 def _rows(db: Session, measures: tuple[str, ...], group: Any, *, start: dt.date | None, end: dt.date,
-          service: str | None, agency_id: int | None, branch_id: int | None, channel: str | None) -> list[Row]:
-    keys = [Rollup.channel, Rollup.bucket, Rollup.measure]
+          service: str | None, agency_id: int | None, branch_id: int | None, channel: str | None,
+          kind: str | None = None) -> list[Row]:
+    """The rollup cells of ``measures`` summed per ``group`` (and per channel and bucket only when
+    ``kind`` reads them: a share its channels, a percentile its buckets). Summing the rest in SQL keeps
+    a year of a count to a row a day, not a row a day × channel × bucket (a dashboard asks for 21)."""
+    channels = kind is None or kind == "share"
+    buckets = kind is None or kind == "percentile"
+    keys: list[Any] = [Rollup.channel if channels else literal("").label("channel"),
+                       Rollup.bucket if buckets else literal(rollups.NO_BUCKET).label("bucket"), Rollup.measure]
+    grouped: list[Any] = [Rollup.measure, *([Rollup.channel] if channels else []),
+                          *([Rollup.bucket] if buckets else [])]
     if group is not None:  # None: no grouping beyond the keys (an opening balance)
         keys.insert(0, group)
+        grouped.insert(0, group)
     stmt = (select(*keys, func.sum(Rollup.count), func.sum(Rollup.total))
-            .where(Rollup.measure.in_(measures), Rollup.day <= end).group_by(*keys))
+            .where(Rollup.measure.in_(measures), Rollup.day <= end).group_by(*grouped))
     if start is not None:
         stmt = stmt.where(Rollup.day >= start)
     for column, value in ((Rollup.service, service), (Rollup.agency_id, agency_id), (Rollup.branch_id, branch_id),
@@ -106,6 +160,16 @@ def _rows(db: Session, measures: tuple[str, ...], group: Any, *, start: dt.date 
     if group is None:
         found = [(None, *row) for row in found]
     return [(g, c, int(b), m, int(n or 0), float(t or 0.0)) for g, c, b, m, n, t in found]
+
+
+def _collapsed(rows: list[Row]) -> list[Row]:
+    """Rows summed per measure: all a stock reads of what came before a period, so a long series
+    carries one row a measure forward instead of every earlier row."""
+    sums: dict[str, tuple[int, float]] = {}
+    for r in rows:
+        n, t = sums.get(r[3], (0, 0.0))
+        sums[r[3]] = (n + r[4], t + r[5])
+    return [(None, "", rollups.NO_BUCKET, m, n, t) for m, (n, t) in sums.items()]
 
 
 def _percentile(buckets: dict[int, tuple[int, float]], q: float) -> float | None:
@@ -174,6 +238,7 @@ def _is_stock(k: Kpi) -> bool:
     return k.compute["kind"] in ("stock", "stock_age")
 
 
+@_cached
 def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str = "day", service: str | None = None,
            agency_id: int | None = None, branch_id: int | None = None, channel: str | None = None) -> list[Point]:
     """``code``'s value per period from ``start``'s period to ``end`` (an empty period: count 0, and value
@@ -182,8 +247,9 @@ def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str =
     k = kpi(db, code)
     first = period_of(start, grain)
     filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
-    rows = _rows(db, _measures(k), Rollup.day, start=first, end=end, **filters)
-    opening = _rows(db, _measures(k), None, start=None, end=first - dt.timedelta(days=1),
+    kind = k.compute["kind"]
+    rows = _rows(db, _measures(k), Rollup.day, start=first, end=end, kind=kind, **filters)
+    opening = _rows(db, _measures(k), None, start=None, end=first - dt.timedelta(days=1), kind=kind,
                     **filters) if _is_stock(k) else []
     by_period: dict[dt.date, list[Row]] = {}
     for row in rows:
@@ -196,15 +262,30 @@ def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str =
         value, count = value_of(k, found, opening=opening, at=min(following - dt.timedelta(days=1), end))
         points.append(Point(period, value, count))
         if _is_stock(k):
-            opening = [*opening, *found]
+            opening = _collapsed([*opening, *found])
         period = following
     return points
+
+
+def value(db: Session, code: str, *, start: dt.date, end: dt.date, service: str | None = None,
+          agency_id: int | None = None, branch_id: int | None = None, channel: str | None = None) -> Point:
+    """``code`` over the whole of [start, end] as one period (a quarter, a year): exact for every kind,
+    percentiles included, which a sum of ``series`` points cannot give."""
+    _check_range(start, end)
+    k = kpi(db, code)
+    filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
+    rows = _rows(db, _measures(k), None, start=start, end=end, **filters)
+    opening = _rows(db, _measures(k), None, start=None, end=start - dt.timedelta(days=1),
+                    **filters) if _is_stock(k) else []
+    found, count = value_of(k, rows, opening=opening, at=end)
+    return Point(start, found, count)
 
 
 _GROUPS = {"service": Rollup.service, "agency": Rollup.agency_id, "branch": Rollup.branch_id,
            "channel": Rollup.channel}
 
 
+@_cached
 def breakdown(db: Session, code: str, *, by: str, start: dt.date, end: dt.date, agency_id: int | None = None,
               branch_id: int | None = None) -> list[tuple[str, Point]]:
     """``code`` over [start, end] split by service, agency, branch or channel (the key as text), biggest
@@ -216,7 +297,8 @@ def breakdown(db: Session, code: str, *, by: str, start: dt.date, end: dt.date, 
     k = kpi(db, code)
     group = _GROUPS[by]
     filters = {"service": None, "agency_id": agency_id, "branch_id": branch_id, "channel": None}
-    rows = _rows(db, _measures(k), group, start=None if _is_stock(k) else start, end=end, **filters)
+    rows = _rows(db, _measures(k), group, start=None if _is_stock(k) else start, end=end, kind=k.compute["kind"],
+                 **filters)
     keyed: dict[str, list[Row]] = {}
     for row in rows:
         key = str(row[0])

@@ -1,22 +1,22 @@
 """Exports of a round: scores as CSV and XLSX, and the assessment report as PDF.
 
-The PDF is drawn with fpdf2: DejaVu Sans (which covers Persian) with HarfBuzz text shaping
-(``set_text_shaping``), right-to-left in Persian, tables, and the radar and bar charts drawn
-with fpdf's own primitives so the report needs no browser.
+The PDF is drawn with ``smartgov.pdfdraw`` (fpdf2, DejaVu Sans with HarfBuzz shaping, right-to-left
+in Persian, tables, radar and bar charts drawn with fpdf's own primitives: no browser needed).
 """
 
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from smartgov import files, fonts
+from smartgov import files
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.models import AssessmentRound, RoadmapAction
 from smartgov.assessment.schemas import RoundResults
-from smartgov.i18n import format_date, format_number, gettext, localize_digits
+from smartgov.i18n import format_date, gettext, localize_digits
+from smartgov.pdfdraw import ReportPdf as _Report
+from smartgov.pdfdraw import number as _num
 
 SCORE_COLUMNS = [
     "level",
@@ -106,135 +106,6 @@ def roadmap_csv(actions: Sequence[RoadmapAction]) -> bytes:
 
 
 # --------------------------------------------------------------------------- PDF
-
-
-def _num(value: float | None, lang: str, digits: int = 2) -> str:
-    if value is None:
-        return "—"
-    return format_number(value, lang, places=digits)
-
-
-class _Report:
-    def __init__(self, lang: str) -> None:
-        from fpdf import FPDF
-
-        self.lang = lang
-        self.rtl = lang == "fa"
-        pdf = FPDF(orientation="P", unit="mm", format="A4")
-        pdf.set_auto_page_break(auto=True, margin=15)
-        pdf.add_font("DejaVu", "", str(fonts.dejavu()))
-        pdf.add_font("DejaVu", "B", str(fonts.dejavu(bold=True)))
-        pdf.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
-        pdf.set_font("DejaVu", size=10)
-        self.pdf = pdf
-        self.align = "R" if self.rtl else "L"
-
-    def gettext(self, text: str, **params: Any) -> str:
-        """``text`` in the report's language."""
-        return gettext(text, self.lang, **params)
-
-    def label(self, item: Any) -> str:
-        """A framework node's label (score, alpha, stage) in the report's language."""
-        return str(item.label_en if self.lang == "en" else item.label_fa)
-
-    def heading(self, text: str, size: int = 14) -> None:
-        pdf = self.pdf
-        pdf.ln(3)
-        pdf.set_font("DejaVu", "B", size)
-        pdf.multi_cell(0, size * 0.55, text, align=self.align, new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("DejaVu", "", 10)
-        pdf.ln(1)
-
-    def para(self, text: str) -> None:
-        self.pdf.multi_cell(0, 5.5, text, align=self.align, new_x="LMARGIN", new_y="NEXT")
-
-    def table(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...] | None = None) -> None:
-        pdf = self.pdf
-        if self.rtl:  # first column on the right
-            header = header[::-1]
-            rows = [r[::-1] for r in rows]
-            widths = widths[::-1] if widths else None
-        pdf.set_font("DejaVu", size=8.5)
-        with pdf.table(
-            col_widths=widths,
-            text_align=self.align.replace("R", "RIGHT").replace("L", "LEFT"),
-            line_height=5,
-            first_row_as_headings=True,
-        ) as table:
-            for cells in [header, *rows]:
-                row = table.row()
-                for c in cells:
-                    row.cell(c)
-        pdf.set_font("DejaVu", size=10)
-        pdf.ln(2)
-
-    def radar(self, labels: list[str], values: list[float], before: list[float] | None = None) -> None:
-        """A radar chart (0–100) with grid rings, drawn with lines and polygons."""
-        pdf = self.pdf
-        if len(values) < 3:
-            return
-        if pdf.get_y() > 180:
-            pdf.add_page()
-        cx, cy, radius = pdf.w / 2, pdf.get_y() + 55, 42
-        n = len(values)
-
-        def point(i: int, v: float) -> tuple[float, float]:
-            theta = -math.pi / 2 + 2 * math.pi * i / n * (-1 if self.rtl else 1)
-            return cx + radius * v / 100 * math.cos(theta), cy + radius * v / 100 * math.sin(theta)
-
-        pdf.set_draw_color(180, 180, 180)
-        pdf.set_line_width(0.2)
-        for ring in (25, 50, 75, 100):
-            pdf.polygon([point(i, ring) for i in range(n)], style="D")
-        for i in range(n):
-            pdf.line(cx, cy, *point(i, 100))
-        if before:
-            pdf.set_draw_color(180, 95, 6)
-            pdf.set_line_width(0.5)
-            pdf.polygon([point(i, v) for i, v in enumerate(before)], style="D")
-        pdf.set_draw_color(11, 83, 148)
-        pdf.set_fill_color(190, 210, 235)
-        pdf.set_line_width(0.6)
-        pdf.polygon([point(i, v) for i, v in enumerate(values)], style="DF")
-        pdf.set_font("DejaVu", size=7.5)
-        for i, label in enumerate(labels):
-            x, y = point(i, 118)
-            text = f"{label} ({_num(values[i], self.lang, 0)})"
-            w = pdf.get_string_width(text) + 2
-            pdf.set_xy(x - w / 2, y - 2)
-            pdf.cell(w, 4, text, align="C")
-        pdf.set_font("DejaVu", size=10)
-        pdf.set_draw_color(0, 0, 0)
-        pdf.set_y(cy + radius + 14)
-
-    def bars(self, labels: list[str], values: list[float]) -> None:
-        """Horizontal bars (0–100): label column, then the bar growing in the reading direction."""
-        pdf = self.pdf
-        pdf.set_font("DejaVu", size=7.5)
-        label_w, bar_w, h = 70, pdf.w - pdf.l_margin - pdf.r_margin - 70 - 12, 4.6
-        for label, value in zip(labels, values, strict=True):
-            if pdf.get_y() > pdf.h - 20:
-                pdf.add_page()
-            y = pdf.get_y()
-            length = bar_w * max(0.0, min(value, 100)) / 100
-            if self.rtl:
-                right = pdf.w - pdf.r_margin
-                pdf.set_xy(right - label_w, y)
-                pdf.cell(label_w, h, label[:48], align="R")
-                pdf.set_fill_color(11, 83, 148)
-                pdf.rect(right - label_w - 2 - length, y + 0.6, length, h - 1.2, style="F")
-                pdf.set_xy(right - label_w - 2 - length - 12, y)
-                pdf.cell(11, h, _num(value, self.lang, 0), align="R")
-            else:
-                pdf.set_xy(pdf.l_margin, y)
-                pdf.cell(label_w, h, label[:48], align="L")
-                pdf.set_fill_color(11, 83, 148)
-                pdf.rect(pdf.l_margin + label_w + 2, y + 0.6, length, h - 1.2, style="F")
-                pdf.set_xy(pdf.l_margin + label_w + 3 + length, y)
-                pdf.cell(11, h, _num(value, self.lang, 0))
-            pdf.set_y(y + h)
-        pdf.set_font("DejaVu", size=10)
-        pdf.ln(3)
 
 
 def report_pdf(

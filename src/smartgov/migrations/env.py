@@ -27,17 +27,11 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate leaves alone the datastore's per-resource indexes (``ix_tds_…``), made at run time
-    for each uploaded table (``transparency/datastore.py``): no migration owns them."""
-    return not (type_ == "index" and name is not None and name.startswith("ix_tds_"))
-
-
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                          compare_type=True, include_name=include_name)
+                          compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -48,7 +48,7 @@ from .definitions import (
     load_definition,
     parse_definition,
 )
-from .documents import rotate_key, signed_record, verify_document_id, verify_upload
+from .documents import rotate_key, sign_record, signed_record, signer_of, verify_document_id, verify_upload
 from .eligibility import NotEligible, ensure_eligible, failed_rules
 from .expressions import Expression, ExpressionError
 from .expressions import parse as parse_expression
@@ -129,7 +129,9 @@ __all__ = [
     "register_prefill_provider",
     "register_routing_rule",
     "rotate_key",
+    "sign_record",
     "signed_record",
+    "signer_of",
     "submit_application",
     "summarize",
     "sync_bundled_definitions",

@@ -442,6 +442,35 @@ def _render_issued(db: Session, evt: events.Event, _outbox_id: int) -> None:
 events.subscribe_async(DOCUMENT_ISSUED, "services.render_pdf", _render_issued)
 
 
+def sign_record(db: Session, agency: OrganizationRef, payload: dict[str, Any]) -> dict[str, Any]:
+    """Sign any record with ``agency``'s current document key, for other modules' signed publications
+    (performance reports): ``{"document": payload + key_id, "signature", "key_id", "algorithm"}``, the
+    shape of :func:`signed_record`, checked with :func:`signer_of`. Key handling stays here."""
+    key = active_key(db, agency)
+    body = {**payload, "key_id": key.key_id}
+    return {"document": body, "signature": _b64(_private(key).sign(canonical(body))), "key_id": key.key_id,
+            "algorithm": ALGORITHM}
+
+
+def signer_of(db: Session, record: Any) -> str | None:
+    """The code of the agency whose key signed ``record`` (made by :func:`sign_record`), or ``None`` when the
+    record is malformed, the key unknown or the signature does not match the content."""
+    if not isinstance(record, dict) or not isinstance(record.get("document"), dict):
+        return None
+    key_id = record.get("key_id")
+    key = db.scalar(select(SigningKey).where(SigningKey.key_id == key_id)) if isinstance(key_id, str) else None
+    if key is None or record["document"].get("key_id") != key_id:
+        return None
+    try:
+        signature = base64.b64decode(str(record.get("signature", "")), validate=True)
+        Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)).verify(
+            signature, canonical(record["document"]))
+    except (InvalidSignature, binascii.Error, ValueError):
+        return None
+    agency = identity.organization_view(db, key.agency_id)
+    return agency.code if agency is not None else None
+
+
 # --------------------------------------------------------------------------- verifying
 
 

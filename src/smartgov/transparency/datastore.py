@@ -3,26 +3,22 @@
 Every resource's rows live in one table (``transparency_datastore_row``), one JSON object per row.
 A column is a *field* ``{"id", "type", "key", "info"}``: ``id`` is the header as the agency wrote
 it (Persian, spaces, anything), ``key`` is what the row's JSON uses: the type's letter and the
-column's position (``n0``, ``t1``, ``d2`` …). Because a key's letter fixes its type everywhere,
-``CAST(data->>'n0' AS NUMERIC)`` never meets a text cell, whatever resource a row belongs to; and
-no header an agency typed ever reaches SQL text. Each resource gets partial expression indexes
-(``WHERE resource_id = '…'``) on its columns, so a filter or a sort on a million rows reads an
-index, on PostgreSQL and on SQLite alike; the query names the resource as a literal so the
-planner can match the partial index.
+column's position (``n0``, ``t1``, ``d2`` …), so no header an agency typed ever reaches SQL.
+Filters, counts and sorts read the narrow cell index (``transparency_datastore_cell``: one entry
+per cell of the first ``INDEXED_FIELDS`` columns, ordered by resource, column, value, row): an
+equality filter is one index range, several filters intersect, a total is counted on the index
+alone, and only the page shown is read from the rows (``README.md`` says why this layout).
 """
-
 from __future__ import annotations
 
 import datetime as dt
-import re
-import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, delete, func, insert, intersect, or_, select, text
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from smartgov import digits
@@ -30,17 +26,16 @@ from smartgov.digits import search_text
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
 
-from .models import DatastoreRow, Resource
+from .models import TEXT_PREFIX, DatastoreCell, DatastoreRow, Resource
 
 #: CKAN's datastore types we keep, and the letter their keys start with.
 TYPES: dict[str, str] = {"int": "n", "numeric": "n", "text": "t", "date": "d", "timestamp": "s", "bool": "b"}
-_KEY = re.compile(r"[ntdsb][0-9]{1,4}")
 _TRUE = {"true", "yes", "y", "1", "بله", "بلی", "درست"}
 _FALSE = {"false", "no", "n", "0", "خیر", "نه", "نادرست"}
 MAX_FIELDS = 200
-INDEXED_FIELDS = 32  # a resource's first columns get an index each; wider tables filter the rest by scan
+INDEXED_FIELDS = 32  # a resource's first columns are in the cell index; wider tables filter the rest by scan
 BATCH = 5_000
-ANALYZE_AFTER = 20_000  # rows loaded at once after which the table's statistics are refreshed
+ANALYZE_AFTER = 20_000  # rows loaded at once after which the tables' statistics are refreshed
 
 
 class CellRefused(DomainError):
@@ -71,11 +66,6 @@ def fields_of(resource: Resource) -> list[Field]:
 
 def key_for(position: int, type_: str) -> str:
     return f"{TYPES[type_]}{position}"
-
-
-def uuid_text(value: str) -> str:
-    """A resource id as the literal the indexes name (a canonical UUID, never anything else)."""
-    return str(uuid.UUID(value))
 
 
 # --------------------------------------------------------------------------- typing cells
@@ -212,57 +202,51 @@ def _row_search(fields: Sequence[Field], record: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- storing
 
 
+def _cell(f: Field, value: Any) -> tuple[Any, str | None]:
+    """``(num, txt)`` of a cell in the cell index."""
+    if value is None:
+        return None, None
+    if f.key[0] == "n":
+        return value, None
+    if f.key[0] == "b":
+        return None, "true" if value else "false"
+    return None, str(value)[:TEXT_PREFIX]
+
+
 def replace_rows(db: Session, resource: Resource, fields: Sequence[Field], records: Sequence[dict[str, Any]]) -> None:
-    """The resource's table becomes ``records`` under ``fields``: old rows and indexes go, new ones come."""
+    """The resource's table becomes ``records`` under ``fields``: rows and cell index replaced at once."""
     drop(db, resource)
     resource.fields = [f.as_dict() for f in fields]
     resource.row_count = len(records)
     resource.datastore_active = True
     db.flush()
-    table = DatastoreRow.__table__
+    indexed = list(fields)[:INDEXED_FIELDS]
+    rows, cells = DatastoreRow.__table__, DatastoreCell.__table__
     for start in range(0, len(records), BATCH):
         chunk = records[start:start + BATCH]
-        db.execute(insert(table), [
+        db.execute(insert(rows), [
             {"resource_id": resource.id, "row_no": start + i + 1, "data": rec, "search_text": _row_search(fields, rec)}
             for i, rec in enumerate(chunk)
         ])
-    create_indexes(db, resource, fields)
+        values = []
+        for i, rec in enumerate(chunk):
+            for f in indexed:
+                num, txt = _cell(f, rec.get(f.key))
+                values.append({"resource_id": resource.id, "key": f.key, "row_no": start + i + 1, "num": num,
+                               "txt": txt})
+        db.execute(insert(cells), values)
     if len(records) >= ANALYZE_AFTER and db.get_bind().dialect.name == "postgresql":
-        # The new expression indexes have no statistics until ANALYZE; without them the planner guesses
-        # how many rows a filter matches and may scan the table instead (it runs inside the transaction).
+        # Fresh statistics for the planner after a big load (ANALYZE runs inside the transaction).
         db.execute(text("ANALYZE transparency_datastore_row"))
+        db.execute(text("ANALYZE transparency_datastore_cell"))
 
 
 def drop(db: Session, resource: Resource) -> None:
-    """Forget the resource's rows and their indexes."""
-    for f in fields_of(resource):
-        db.execute(text(f'DROP INDEX IF EXISTS "{_index_name(resource.id, f.key)}"'))
+    """Forget the resource's rows and cells."""
+    db.execute(delete(DatastoreCell).where(DatastoreCell.resource_id == resource.id))
     db.execute(delete(DatastoreRow).where(DatastoreRow.resource_id == resource.id))
     resource.row_count = 0
     resource.datastore_active = False
-
-
-def _index_name(resource_id: str, key: str) -> str:
-    if not _KEY.fullmatch(key):
-        raise ValueError(key)
-    return f"ix_tds_{uuid.UUID(resource_id).hex}_{key}"
-
-
-def _expression(db: Session, key: str) -> str:
-    """SQL for a field's value in a row: the same text in the index and in the query."""
-    if not _KEY.fullmatch(key):  # keys are made here; never a name from outside
-        raise ValueError(key)
-    if db.get_bind().dialect.name == "postgresql":
-        return f"CAST((data ->> '{key}') AS NUMERIC)" if key[0] == "n" else f"(data ->> '{key}')"
-    return f"json_extract(data, '$.{key}')"
-
-
-def create_indexes(db: Session, resource: Resource, fields: Sequence[Field]) -> None:
-    rid = uuid_text(resource.id)
-    for f in list(fields)[:INDEXED_FIELDS]:
-        db.execute(text(
-            f'CREATE INDEX IF NOT EXISTS "{_index_name(rid, f.key)}" ON transparency_datastore_row '
-            f"(({_expression(db, f.key)})) WHERE resource_id = '{rid}'"))
 
 
 def retype(db: Session, resource: Resource, changes: dict[str, dict[str, str]], *, field: str = "fields") -> None:
@@ -321,12 +305,30 @@ def _bad(code: str, message: str, field: str, **params: Any) -> CellRefused:
     return CellRefused(code, message, field=field, **params)
 
 
+def _value_condition(cell: Any, f: Field, values: list[Any]) -> ColumnElement[bool]:
+    present = [v for v in values if v is not None]
+    if f.key[0] == "n":
+        column, wanted = cell.num, [Decimal(str(v)) for v in present]
+        clause = column.in_(wanted) if len(wanted) != 1 else column == wanted[0]
+        return clause if len(present) == len(values) else or_(clause, column.is_(None))
+    texts = [("true" if v else "false") if f.key[0] == "b" else str(v)[:TEXT_PREFIX] for v in present]
+    clause = cell.txt.in_(texts) if len(texts) != 1 else cell.txt == texts[0]
+    if len(present) != len(values):
+        clause = or_(clause, cell.txt.is_(None))
+    return and_(cell.num.is_(None), clause)  # num is always NULL for these keys: it keeps the index in order
+
+
 def search(db: Session, resource: Resource, query: Query) -> Result:
-    """Rows matching ``query`` (filters are equality on typed values, several values: any of them)."""
+    """Rows matching ``query`` (filters are equality on typed values, several values: any of them).
+
+    Each filter is a range of the cell index (row numbers in order); several filters intersect;
+    the total is counted on the index alone; then one page of rows is read by primary key.
+    """
     by_id = {f.id: f for f in fields_of(resource)}
-    rid = uuid_text(resource.id)
-    where: list[ColumnElement[bool]] = [text(f"resource_id = '{rid}'")]
-    postgres = db.get_bind().dialect.name == "postgresql"
+    indexed = {f.key for f in list(by_id.values())[:INDEXED_FIELDS]}
+    rid = resource.id
+    selections: list[Select[Any]] = []
+    recheck: list[ColumnElement[bool]] = []  # conditions on the row itself (long text, unindexed columns)
     for name, values in query.filters.items():
         f = _field(by_id, name, "filters")
         typed = []
@@ -336,49 +338,69 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
             except (ValueError, ArithmeticError, DomainError) as exc:
                 raise _bad("datastore_bad_filter", N_("The filter on {column} is not a {type}."), "filters",
                            column=name, type=f.type) from exc
-        expr = literal_column(_expression(db, f.key))
-        if postgres and f.type == "bool":
-            typed = ["true" if v else "false" for v in typed]
-        if postgres and f.key[0] == "n":
-            typed = [Decimal(str(v)) for v in typed]
-        present = [v for v in typed if v is not None]
-        clause = expr.in_(present) if len(present) != 1 else expr == present[0]
-        where.append(clause if len(present) == len(typed) else (clause | expr.is_(None)))
+        if not typed:
+            continue
+        if f.key in indexed:
+            cell = aliased(DatastoreCell)
+            selections.append(select(cell.row_no).where(cell.resource_id == rid, cell.key == f.key,
+                                                        _value_condition(cell, f, typed)))
+        if f.key not in indexed or any(isinstance(v, str) and len(v) > TEXT_PREFIX for v in typed):
+            expr = DatastoreRow.data[f.key].as_string() if f.key[0] != "n" else DatastoreRow.data[f.key].as_float()
+            recheck.append(expr.in_([v for v in typed if v is not None]))
     if isinstance(query.q, str) and query.q.strip():
         for word in search_text(query.q).split()[:8]:
-            where.append(DatastoreRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
+            recheck.append(DatastoreRow.search_text.like(f"%{_escape(word)}%", escape="\\"))
     elif isinstance(query.q, dict):
         for name, value in query.q.items():
             f = _field(by_id, name, "q")
-            expr = literal_column(_expression(db, f.key))
-            where.append(func.lower(expr).like(f"%{_escape(str(value).lower())}%", escape="\\"))
-    order = []
-    for name, desc in query.sort or []:
+            recheck.append(func.lower(DatastoreRow.data[f.key].as_string()).like(
+                f"%{_escape(str(value).lower())}%", escape="\\"))
+    if recheck:
+        selections.append(select(DatastoreRow.row_no).where(DatastoreRow.resource_id == rid, *recheck))
+    matched = None
+    if selections:
+        matched = (selections[0] if len(selections) == 1 else intersect(*selections)).subquery()
+    sort = [(name, desc) for name, desc in (query.sort or [])]
+    stmt = select(DatastoreRow.row_no, DatastoreRow.data).where(DatastoreRow.resource_id == rid)
+    order: list[Any] = []
+    for name, desc in sort[:1]:  # the first sort column is read in index order; more are tie-breakers
         if name == "_id":
             order.append(DatastoreRow.row_no.desc() if desc else DatastoreRow.row_no)
             continue
-        expr = literal_column(_expression(db, _field(by_id, name, "sort").key))
-        order.append(expr.desc() if desc else expr.asc())
-    order.append(DatastoreRow.row_no)
-    stmt = select(DatastoreRow.row_no, DatastoreRow.data).where(*where).order_by(*order)
-    rows = db.execute(stmt.limit(query.limit).offset(query.offset)).all()
-    shown = [by_id[name] for name in query.fields if name != "_id"] if query.fields else list(by_id.values())
+        f = _field(by_id, name, "sort")
+        if f.key not in indexed:
+            raise _bad("datastore_unsorted", N_("The table cannot be sorted by {column}."), "sort", column=name)
+        s = aliased(DatastoreCell)
+        stmt = stmt.join(s, and_(s.resource_id == rid, s.key == f.key, s.row_no == DatastoreRow.row_no))
+        stmt = stmt.where(s.resource_id == rid, s.key == f.key)
+        value = s.num if f.key[0] == "n" else s.txt
+        if f.key[0] != "n":
+            stmt = stmt.where(s.num.is_(None))
+        order.append(value.desc() if desc else value.asc())
+    for name, _desc in sort[1:]:
+        _field(by_id, name, "sort")
+    if matched is not None:
+        stmt = stmt.join(matched, matched.c.row_no == DatastoreRow.row_no)
+        order.append(matched.c.row_no if not order else DatastoreRow.row_no)
+    else:
+        order.append(DatastoreRow.row_no)
+    rows = db.execute(stmt.order_by(*order).limit(query.limit).offset(query.offset)).all()
     for name in query.fields or []:
         if name != "_id":
             _field(by_id, name, "fields")
+    shown = [by_id[name] for name in query.fields if name != "_id"] if query.fields else list(by_id.values())
     records = []
     for row_no, data in rows:
         record: dict[str, Any] = {"_id": row_no} if not query.fields or "_id" in query.fields else {}
         for f in shown:
             record[f.id] = data.get(f.key)
         records.append(record)
-    unfiltered = len(where) == 1
     if not query.include_total:
         total = -1
-    elif unfiltered:
+    elif matched is None:
         total = resource.row_count
     else:
-        total = db.scalar(select(func.count()).select_from(DatastoreRow).where(*where)) or 0
+        total = db.scalar(select(func.count()).select_from(matched)) or 0
     return Result(fields=shown, records=records, total=total)
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartgov.db import Base
 
+#: How much of a text cell the cell index keeps (btree entries have a size limit; longer values re-check the row).
+TEXT_PREFIX = 200
 #: Row data: JSONB on PostgreSQL (``->>`` without re-parsing text), JSON text on SQLite.
 ROW_JSON = JSON().with_variant(JSONB(), "postgresql")
 
@@ -104,9 +106,8 @@ class ResourceFile(Base):
 class DatastoreRow(Base):
     """One row of a resource's table: ``data`` maps each field's ``key`` to its typed value.
 
-    Keys carry the column's type (``i3``, ``t0`` …, see ``datastore.py``), so an expression such as
-    ``(data->>'n2')::numeric`` is valid on every row of every resource, and each resource gets its
-    own partial expression indexes for filters and sorting.
+    Keys carry the column's type (``n1``, ``t0`` …, see ``datastore.py``). Filters, counts and sorts
+    read :class:`DatastoreCell` instead; a page of records is then read here by primary key.
     """
 
     __tablename__ = "transparency_datastore_row"
@@ -116,3 +117,25 @@ class DatastoreRow(Base):
     row_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)  # CKAN's _id
     data: Mapped[dict[str, Any]] = mapped_column(ROW_JSON)
     search_text: Mapped[str] = mapped_column(Text, default="")  # the row's text cells, for datastore_search q
+
+
+class DatastoreCell(Base):
+    """One cell of an indexed column, narrow, for filters, counts and sorting (``README.md``).
+
+    Numbers are in ``num``; text, dates (ISO), timestamps (ISO) and booleans in ``txt`` (a prefix of
+    long text; a filter on a longer value re-checks the row). ``ix_…_value`` orders a column's cells
+    by value and then row: an equality filter is one index range whose row numbers come out sorted,
+    and a count is an index-only scan.
+    """
+
+    __tablename__ = "transparency_datastore_cell"
+    __table_args__ = (
+        Index("ix_transparency_datastore_cell_value", "resource_id", "key", "num", "txt", "row_no"),
+    )
+
+    resource_id: Mapped[str] = mapped_column(ForeignKey("transparency_resource.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    key: Mapped[str] = mapped_column(String(6), primary_key=True)
+    row_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    num: Mapped[Any] = mapped_column(Numeric, nullable=True)
+    txt: Mapped[str | None] = mapped_column(String(TEXT_PREFIX))

@@ -96,6 +96,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['resource_id'], ['transparency_resource.id'], name=op.f('fk_transparency_datastore_row_resource_id_transparency_resource'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('resource_id', 'row_no', name=op.f('pk_transparency_datastore_row'))
     )
+    op.create_table('transparency_datastore_cell',
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=6), nullable=False),
+    sa.Column('row_no', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('num', sa.Numeric(), nullable=True),
+    sa.Column('txt', sa.String(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['resource_id'], ['transparency_resource.id'], name=op.f('fk_transparency_datastore_cell_resource_id_transparency_resource'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('resource_id', 'key', 'row_no', name=op.f('pk_transparency_datastore_cell'))
+    )
+    with op.batch_alter_table('transparency_datastore_cell', schema=None) as batch_op:
+        batch_op.create_index('ix_transparency_datastore_cell_value', ['resource_id', 'key', 'num', 'txt', 'row_no'], unique=False)
+
     op.create_table('transparency_resource_file',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
     sa.Column('filename', sa.String(length=255), nullable=False),
@@ -106,8 +118,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The datastore's per-resource indexes go with their table.
     op.drop_table('transparency_resource_file')
+    with op.batch_alter_table('transparency_datastore_cell', schema=None) as batch_op:
+        batch_op.drop_index('ix_transparency_datastore_cell_value')
+
+    op.drop_table('transparency_datastore_cell')
     op.drop_table('transparency_datastore_row')
     with op.batch_alter_table('transparency_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transparency_tag_name'))

@@ -1,0 +1,90 @@
+"""A report's PDF in Persian (shaped, right to left) or English, drawn with ``smartgov.pdfdraw``.
+
+Charts are drawn with fpdf2's own primitives (columns with a target line): Plotly's static export
+needs kaleido and a browser, which the platform does not install. The PDF carries its signed record
+in its keywords (``sgrep1:`` + base64), like the services' documents, and is made deterministically
+(fixed creation date), so the same record always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from smartgov.pdfdraw import ReportPdf
+from smartgov.settings import public_url
+
+from . import view
+
+MARKER = "sgrep1:"
+
+
+def verify_url(document: dict[str, Any]) -> str:
+    """Where anyone checks this revision's signature."""
+    return public_url(f"/transparency/reports/{document['quarter']}/{document['scope']}/verify"
+                      f"?revision={document['revision']}")
+
+
+def render(record: dict[str, Any], lang: str) -> bytes:
+    """The PDF of a signed report record in ``lang``."""
+    document = record["document"]
+    r = ReportPdf(lang)
+    pdf = r.pdf
+    head = view.heading(document, lang)
+    pdf.set_title(f"{head['title']} — {head['scope']} — {document['quarter']}")
+    pdf.set_author(head["issuer"])
+    pdf.set_creator("smartgov")
+    pdf.set_creation_date(dt.datetime.fromisoformat(document["generated_at"]))
+    blob = base64.b64encode(json.dumps(record, sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False).encode()).decode()
+    pdf.set_keywords(MARKER + blob)
+    pdf.add_page()
+    _ = r.gettext
+    r.heading(head["title"], 18)
+    r.heading(f"{head['scope']} — {head['quarter']}", 13)
+    r.para(head["period"])
+    r.para(_("Issued by {issuer} on {date} (revision {n}).", issuer=head["issuer"], date=head["generated"],
+             n=head["revision"]))
+    r.para(view.summary(document, lang))
+
+    rows = view.rows(document, lang)
+    r.heading(_("What was promised and what happened"))
+    r.table([_("Indicator"), _("Target"), _("This quarter"), head["previous"], _("Change"), _("Status")],
+            [[row.title, row.target, row.value, row.previous, row.change, row.status] for row in rows],
+            (52, 24, 28, 28, 26, 24))
+
+    r.heading(_("Service deadlines (SLA)"))
+    r.table([_("Measure"), _("Value")], [list(line) for line in view.sla(document, lang)], (110, 72))
+    answered = view.participation(document, lang)
+    if answered:
+        r.heading(_("Participation answered"))
+        r.table([_("Measure"), _("Value")], [list(line) for line in answered], (110, 72))
+
+    r.heading(_("Trends: the previous quarter's months (lighter) and this quarter's"))
+    for row in rows:
+        r.heading(row.title, 10)
+        r.columns(row.months, row.month_values, target=row.target_value, dim_before=3)
+
+    r.heading(_("About these figures"))
+    r.para(_("Every figure comes from the platform's rollups of recorded events. A figure made from fewer than "
+             "{n} cases or events is not published, nor is a second figure that would reveal it by subtraction.",
+             n=head["below"]))
+    r.para(_("Forecasts against actuals are not part of this report yet."))
+    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+    r.para(f"Signed (Ed25519) by key {record['key_id']} · {verify_url(document)}")
+    return bytes(pdf.output())
+
+
+def record_of(data: bytes) -> dict[str, Any] | None:
+    """The signed record a report PDF carries, if it carries one."""
+    match = re.search(rb"sgrep1:([A-Za-z0-9+/=]+)", data)
+    if match is None:
+        return None
+    try:
+        found = json.loads(base64.b64decode(match.group(1), validate=True))
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None

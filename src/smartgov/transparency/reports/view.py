@@ -1,0 +1,127 @@
+"""A report's record as the reader sees it, in one language: the same words for the page and the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import jdatetime
+
+from smartgov.i18n import N_, format_date, format_number, format_percent, gettext, localize_digits
+
+from .quarters import Quarter
+
+UNITS = {"days": N_("{n} days"), "rial": N_("{n} rial")}
+STATUS = {True: N_("Target met"), False: N_("Target missed"), None: N_("No target")}
+SUPPRESSED = N_("fewer than {n}")
+
+
+@dataclass
+class Row:
+    """One KPI's line and chart."""
+
+    code: str
+    title: str
+    definition: str
+    target: str
+    value: str
+    previous: str
+    change: str
+    status: str
+    met: bool | None
+    months: list[str] = field(default_factory=list)
+    month_values: list[float | None] = field(default_factory=list)
+    target_value: float | None = None
+
+
+def amount(value: float | None, unit: str, lang: str, below: int, *, suppressed: bool = False) -> str:
+    """A KPI value in its unit, or why there is none."""
+    if suppressed:
+        return gettext(SUPPRESSED, lang, n=localize_digits(str(below), lang))
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return format_percent(value, lang, 1)
+    if unit == "count":
+        return format_number(round(value), lang)
+    places = 0 if unit == "rial" else (2 if unit == "score" else 1)
+    shown = format_number(round(value) if unit == "rial" else value, lang, None if unit == "rial" else places)
+    return gettext(UNITS[unit], lang, n=shown) if unit in UNITS else shown
+
+
+def month_label(period: str, lang: str) -> str:
+    j = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(period))
+    names = jdatetime.date.j_months_fa if lang == "fa" else jdatetime.date.j_months_en
+    return names[j.month - 1]
+
+
+def _signed(value: float | None, unit: str, lang: str, below: int) -> str:
+    if value is None:
+        return "—"
+    text = amount(abs(value), unit, lang, below)
+    return ("+" if value > 0 else "−" if value < 0 else "") + text
+
+
+def rows(document: dict[str, Any], lang: str) -> list[Row]:
+    """Every KPI of the report, in catalogue order."""
+    below = int(document["suppress_below"])
+    out = []
+    for k in document["kpis"]:
+        unit = k["unit"]
+        out.append(Row(
+            code=k["code"], title=k["title"].get(lang) or k["title"]["en"], definition="",
+            target=amount(k["target"], unit, lang, below),
+            value=amount(k["value"], unit, lang, below, suppressed=k["suppressed"]),
+            previous=amount(k["previous"]["value"], unit, lang, below, suppressed=k["previous"]["suppressed"]),
+            change=_signed(k["change"], unit, lang, below), status=gettext(STATUS[k["met"]], lang), met=k["met"],
+            months=[month_label(m["period"], lang) for m in k["months"]],
+            month_values=[m["value"] for m in k["months"]], target_value=k["target"]))
+    return out
+
+
+def heading(document: dict[str, Any], lang: str) -> dict[str, str]:
+    """Title, scope, period and issuer lines."""
+    quarter = Quarter.parse(document["quarter"])
+    agency = document.get("agency")
+    scope = agency[f"name_{lang}"] if agency else gettext("All agencies (national)", lang)
+    issuer = document.get("issuer") or {}
+    return {
+        "title": gettext("Performance report", lang), "scope": scope, "quarter": quarter.label(lang),
+        "period": gettext("From {start} to {end}", lang,
+                          start=format_date(dt.date.fromisoformat(document["start"]), lang),
+                          end=format_date(dt.date.fromisoformat(document["end"]), lang)),
+        "previous": Quarter.parse(document["previous_quarter"]).label(lang),
+        "issuer": issuer.get(f"name_{lang}", ""),
+        "generated": format_date(dt.datetime.fromisoformat(document["generated_at"]), lang),
+        "revision": localize_digits(str(document.get("revision", 1)), lang),
+        "below": localize_digits(str(document["suppress_below"]), lang),
+    }
+
+
+def summary(document: dict[str, Any], lang: str) -> str:
+    """"3 of 5 targets met" and the SLA misses."""
+    met = sum(1 for k in document["kpis"] if k["met"] is True)
+    judged = sum(1 for k in document["kpis"] if k["met"] is not None)
+    return gettext("{met} of {judged} targets met this quarter.", lang, met=localize_digits(str(met), lang),
+                   judged=localize_digits(str(judged), lang))
+
+
+def sla(document: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The SLA section's lines: decided with a deadline, on time, missed."""
+    below = int(document["suppress_below"])
+    s = document["sla"]
+    missed = s.get("missed") or {"value": None, "suppressed": False}
+    return [
+        (gettext("Decided with a deadline", lang), amount(s["decided_with_deadline"], "count", lang, below,
+                                                          suppressed=s["decided_with_deadline"] is None)),
+        (gettext("Decided on time", lang), amount(s["on_time_percent"], "percent", lang, below)),
+        (gettext("Deadlines missed", lang), amount(missed["value"], "count", lang, below,
+                                                   suppressed=missed["suppressed"])),
+    ]
+
+
+def participation(document: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Participation answered: petitions on time, comments and votes (national)."""
+    by_code = {r.code: r for r in rows(document, lang)}
+    return [(by_code[c].title, by_code[c].value) for c in document.get("participation", []) if c in by_code]
