@@ -77,3 +77,46 @@ def test_the_cli_backtests_the_generated_history_and_prints_the_mape(database, s
             assert p["mean"] < max(q["mean"] for q in run.points) * 0.75
     unknown = CliRunner().invoke(cli, ["analytics", "forecast", "--service", "svc.none"])
     assert unknown.exit_code == 1 and "history" in unknown.output.lower()
+
+
+def test_backtests_on_the_demos_history_print_a_mape_for_every_service(database, settings, monkeypatch,  # type: ignore[no-untyped-def]
+                                                                       capsys) -> None:
+    """The analytics demo's two years of applications (its own loader, rolled up as live events are),
+    then the forecasts' demo loader, then ``smartgov analytics forecast``: a MAPE for each service."""
+    import random
+
+    from smartgov import settings as settings_module
+    from smartgov.analytics import demo as history_demo
+    from smartgov.analytics.forecast import demo as forecast_demo
+    from tests.factories import create_agency
+
+    monkeypatch.setattr(settings_module, "_current", settings)
+    with database.unit_of_work() as db:
+        create_agency(db, "sso")
+        for code, _share in history_demo.BRANCHES:
+            create_agency(db, code, parent="sso")
+    with database.unit_of_work() as db:
+        history_demo.load(db, random.Random(1405), 0)
+    with database.unit_of_work() as db:
+        forecast_demo.load_demo(db, random.Random(1405), 0)
+    with database.sessions() as db:
+        stored = {r.service: r for r in service.latest_runs(db)}
+    assert set(stored) == {code for code, _share in history_demo.SERVICES}
+
+    result = CliRunner().invoke(cli, ["analytics", "forecast", "--no-store"])
+    assert result.exit_code == 0, result.output
+    printed: dict[str, float] = {}
+    current = None
+    for line in result.output.splitlines():
+        if head := re.match(r"^(\S+): \d+ weeks of history", line):
+            current = head.group(1)
+        elif (mape := re.match(r"^  MAPE (\d+\.\d) %", line)) and current:
+            printed[current] = float(mape.group(1))
+    with capsys.disabled():
+        print("\nbacktest MAPE on the demo's history:", printed)
+    assert set(printed) == set(stored)
+    for code, run in stored.items():
+        assert printed[code] == round(run.mape, 1)  # the same history, the same seeded models: the same error
+        assert run.history_weeks >= 100
+    # the busiest service is forecast within 15 %; quiet ones sit near their Poisson noise floor
+    assert printed["insurance-record"] < 15
