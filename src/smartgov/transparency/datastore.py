@@ -379,9 +379,13 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
         page = select(s_.row_no.label("row_no"), value.label("v")).where(s_.resource_id == rid, s_.key == f.key)
         if matched is not None:
             page = page.where(s_.row_no.in_(matched.scalar_subquery()))
-        page = page.order_by(value.desc() if desc else value.asc(), s_.row_no.desc() if desc else s_.row_no.asc())
+        # PostgreSQL's own order (empty cells last going up, first going down: the index's order read
+        # either way), said explicitly so SQLite sorts the same.
+        page = page.order_by(value.desc().nulls_first() if desc else value.asc().nulls_last(),
+                             s_.row_no.desc() if desc else s_.row_no.asc())
         picked = page.limit(query.limit).offset(query.offset).subquery()
-        order = [picked.c.v.desc() if desc else picked.c.v.asc(), picked.c.row_no.desc() if desc else picked.c.row_no]
+        order = [picked.c.v.desc().nulls_first() if desc else picked.c.v.asc().nulls_last(),
+                 picked.c.row_no.desc() if desc else picked.c.row_no]
     else:
         desc = bool(sort) and sort[0][1]
         base = matched.subquery() if matched is not None else None
