@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, intersect, or_, select, text
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, text
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -313,9 +313,7 @@ def _value_condition(cell: Any, f: Field, values: list[Any]) -> ColumnElement[bo
         return clause if len(present) == len(values) else or_(clause, column.is_(None))
     texts = [("true" if v else "false") if f.key[0] == "b" else str(v)[:TEXT_PREFIX] for v in present]
     clause = cell.txt.in_(texts) if len(texts) != 1 else cell.txt == texts[0]
-    if len(present) != len(values):
-        clause = or_(clause, cell.txt.is_(None))
-    return and_(cell.num.is_(None), clause)  # num is always NULL for these keys: it keeps the index in order
+    return clause if len(present) == len(values) else or_(clause, cell.txt.is_(None))
 
 
 def search(db: Session, resource: Resource, query: Query) -> Result:
@@ -327,8 +325,8 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
     by_id = {f.id: f for f in fields_of(resource)}
     indexed = {f.key for f in list(by_id.values())[:INDEXED_FIELDS]}
     rid = resource.id
-    selections: list[Select[Any]] = []
-    recheck: list[ColumnElement[bool]] = []  # conditions on the row itself (long text, unindexed columns)
+    ranges: list[tuple[Any, ColumnElement[bool]]] = []  # (cell alias, its condition): one index range each
+    recheck: list[ColumnElement[bool]] = []  # conditions on the row itself (long text, unindexed columns, q)
     for name, values in query.filters.items():
         f = _field(by_id, name, "filters")
         typed = []
@@ -342,8 +340,7 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
             continue
         if f.key in indexed:
             cell = aliased(DatastoreCell)
-            selections.append(select(cell.row_no).where(cell.resource_id == rid, cell.key == f.key,
-                                                        _value_condition(cell, f, typed)))
+            ranges.append((cell, and_(cell.resource_id == rid, cell.key == f.key, _value_condition(cell, f, typed))))
         if f.key not in indexed or any(isinstance(v, str) and len(v) > TEXT_PREFIX for v in typed):
             expr = DatastoreRow.data[f.key].as_string() if f.key[0] != "n" else DatastoreRow.data[f.key].as_float()
             recheck.append(expr.in_([v for v in typed if v is not None]))
@@ -355,36 +352,56 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
             f = _field(by_id, name, "q")
             recheck.append(func.lower(DatastoreRow.data[f.key].as_string()).like(
                 f"%{_escape(str(value).lower())}%", escape="\\"))
-    if recheck:
-        selections.append(select(DatastoreRow.row_no).where(DatastoreRow.resource_id == rid, *recheck))
-    matched = None
-    if selections:
-        matched = (selections[0] if len(selections) == 1 else intersect(*selections)).subquery()
-    sort = [(name, desc) for name, desc in (query.sort or [])]
-    stmt = select(DatastoreRow.row_no, DatastoreRow.data).where(DatastoreRow.resource_id == rid)
-    order: list[Any] = []
-    for name, desc in sort[:1]:  # the first sort column is read in index order; more are tie-breakers
-        if name == "_id":
-            order.append(DatastoreRow.row_no.desc() if desc else DatastoreRow.row_no)
-            continue
-        f = _field(by_id, name, "sort")
+    # The matching row numbers: the first range joined to the others on row_no (each range comes out of
+    # the index in row order, so the planner can merge them), then the conditions on the rows.
+    matched: Select[Any] | None = None
+    if ranges:
+        first, cond = ranges[0]
+        matched = select(first.row_no.label("row_no")).where(cond)
+        for cell, other in ranges[1:]:
+            matched = matched.join(cell, and_(cell.row_no == first.row_no, other))
+        if recheck:
+            matched = matched.join(DatastoreRow, and_(DatastoreRow.resource_id == rid,
+                                                      DatastoreRow.row_no == first.row_no, *recheck))
+    elif recheck:
+        matched = select(DatastoreRow.row_no.label("row_no")).where(DatastoreRow.resource_id == rid, *recheck)
+    sort = list(query.sort or [])
+    for name, _desc in sort:
+        if name != "_id":
+            _field(by_id, name, "sort")
+    # One page of row numbers, in order, from the indexes; then those rows by primary key.
+    if sort and sort[0][0] != "_id":
+        f = by_id[sort[0][0]]
         if f.key not in indexed:
-            raise _bad("datastore_unsorted", N_("The table cannot be sorted by {column}."), "sort", column=name)
-        s = aliased(DatastoreCell)
-        stmt = stmt.join(s, and_(s.resource_id == rid, s.key == f.key, s.row_no == DatastoreRow.row_no))
-        stmt = stmt.where(s.resource_id == rid, s.key == f.key)
-        value = s.num if f.key[0] == "n" else s.txt
-        if f.key[0] != "n":
-            stmt = stmt.where(s.num.is_(None))
-        order.append(value.desc() if desc else value.asc())
-    for name, _desc in sort[1:]:
-        _field(by_id, name, "sort")
-    if matched is not None:
-        stmt = stmt.join(matched, matched.c.row_no == DatastoreRow.row_no)
-        order.append(matched.c.row_no if not order else DatastoreRow.row_no)
+            raise _bad("datastore_unsorted", N_("The table cannot be sorted by {column}."), "sort", column=f.id)
+        desc = sort[0][1]
+        s_ = aliased(DatastoreCell)
+        value = s_.num if f.key[0] == "n" else s_.txt
+        page = select(s_.row_no.label("row_no"), value.label("v")).where(s_.resource_id == rid, s_.key == f.key)
+        if matched is not None:
+            page = page.where(s_.row_no.in_(matched.scalar_subquery()))
+        # PostgreSQL's own order (empty cells last going up, first going down: the index's order read
+        # either way), said explicitly so SQLite sorts the same.
+        page = page.order_by(value.desc().nulls_first() if desc else value.asc().nulls_last(),
+                             s_.row_no.desc() if desc else s_.row_no.asc())
+        picked = page.limit(query.limit).offset(query.offset).subquery()
+        order = [picked.c.v.desc().nulls_first() if desc else picked.c.v.asc().nulls_last(),
+                 picked.c.row_no.desc() if desc else picked.c.row_no]
     else:
-        order.append(DatastoreRow.row_no)
-    rows = db.execute(stmt.order_by(*order).limit(query.limit).offset(query.offset)).all()
+        desc = bool(sort) and sort[0][1]
+        base = matched.subquery() if matched is not None else None
+        if base is not None:
+            row_no = base.c.row_no
+            page = select(row_no.label("row_no")).order_by(row_no.desc() if desc else row_no)
+        else:
+            page = select(DatastoreRow.row_no.label("row_no")).where(DatastoreRow.resource_id == rid).order_by(
+                DatastoreRow.row_no.desc() if desc else DatastoreRow.row_no)
+        picked = page.limit(query.limit).offset(query.offset).subquery()
+        order = [picked.c.row_no.desc() if desc else picked.c.row_no]
+    stmt = (select(DatastoreRow.row_no, DatastoreRow.data)
+            .join(picked, and_(DatastoreRow.resource_id == rid, DatastoreRow.row_no == picked.c.row_no))
+            .order_by(*order))
+    rows = _run(db, stmt)
     for name in query.fields or []:
         if name != "_id":
             _field(by_id, name, "fields")
@@ -400,8 +417,25 @@ def search(db: Session, resource: Resource, query: Query) -> Result:
     elif matched is None:
         total = resource.row_count
     else:
-        total = db.scalar(select(func.count()).select_from(matched)) or 0
+        total = int(_run(db, select(func.count()).select_from(matched.subquery()))[0][0] or 0)
     return Result(fields=shown, records=records, total=total)
+
+
+def _run(db: Session, stmt: Select[Any]) -> list[Any]:
+    """Rows of ``stmt``, on PostgreSQL never as a prepared statement.
+
+    psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any
+    values (a generic plan): for these queries it cannot tell a filter matching 1/31 of a million
+    rows from one matching a handful, and chose plans five times slower than the plan for the
+    values at hand (bench/RESULTS.md, open data). So each is planned for its values, in the
+    request's transaction.
+    """
+    if db.get_bind().dialect.name != "postgresql":
+        return list(db.execute(stmt).all())
+    compiled = stmt.compile(dialect=db.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    raw = db.connection().connection.driver_connection
+    assert raw is not None
+    return list(raw.execute(compiled.string, compiled.params, prepare=False).fetchall())
 
 
 def _field(by_id: dict[str, Field], name: str, param: str) -> Field:

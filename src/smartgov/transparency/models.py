@@ -123,14 +123,15 @@ class DatastoreCell(Base):
     """One cell of an indexed column, narrow, for filters, counts and sorting (``README.md``).
 
     Numbers are in ``num``; text, dates (ISO), timestamps (ISO) and booleans in ``txt`` (a prefix of
-    long text; a filter on a longer value re-checks the row). ``ix_…_value`` orders a column's cells
-    by value and then row: an equality filter is one index range whose row numbers come out sorted,
-    and a count is an index-only scan.
+    long text; a filter on a longer value re-checks the row). Each index orders a column's cells by
+    value and then row: an equality filter is one index range whose row numbers come out sorted (two
+    filters merge-join), a count is an index-only scan, a sort walks the index.
     """
 
     __tablename__ = "transparency_datastore_cell"
     __table_args__ = (
-        Index("ix_transparency_datastore_cell_value", "resource_id", "key", "num", "txt", "row_no"),
+        Index("ix_transparency_datastore_cell_num", "resource_id", "key", "num", "row_no"),
+        Index("ix_transparency_datastore_cell_txt", "resource_id", "key", "txt", "row_no"),
     )
 
     resource_id: Mapped[str] = mapped_column(ForeignKey("transparency_resource.id", ondelete="CASCADE"),

@@ -106,7 +106,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('resource_id', 'key', 'row_no', name=op.f('pk_transparency_datastore_cell'))
     )
     with op.batch_alter_table('transparency_datastore_cell', schema=None) as batch_op:
-        batch_op.create_index('ix_transparency_datastore_cell_value', ['resource_id', 'key', 'num', 'txt', 'row_no'], unique=False)
+        batch_op.create_index('ix_transparency_datastore_cell_num', ['resource_id', 'key', 'num', 'row_no'], unique=False)
+        batch_op.create_index('ix_transparency_datastore_cell_txt', ['resource_id', 'key', 'txt', 'row_no'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Datastore queries are short index walks under a LIMIT: parallel workers cost more to start than
+        # they save, and take cores from other requests (bench/RESULTS.md, open data).
+        op.execute('ALTER TABLE transparency_datastore_cell SET (parallel_workers = 0)')
+        op.execute('ALTER TABLE transparency_datastore_row SET (parallel_workers = 0)')
 
     op.create_table('transparency_resource_file',
     sa.Column('resource_id', sa.String(length=36), nullable=False),
@@ -120,7 +126,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('transparency_resource_file')
     with op.batch_alter_table('transparency_datastore_cell', schema=None) as batch_op:
-        batch_op.drop_index('ix_transparency_datastore_cell_value')
+        batch_op.drop_index('ix_transparency_datastore_cell_txt')
+        batch_op.drop_index('ix_transparency_datastore_cell_num')
 
     op.drop_table('transparency_datastore_cell')
     op.drop_table('transparency_datastore_row')
