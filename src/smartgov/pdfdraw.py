@@ -51,6 +51,11 @@ class ReportPdf:
         pdf.set_font("DejaVu", "", 10)
         pdf.ln(1)
 
+    def keep(self, height: float) -> None:
+        """Start a new page unless ``height`` mm still fit on this one (a heading stays with its chart)."""
+        if self.pdf.get_y() + height > self.pdf.h - self.pdf.b_margin:
+            self.pdf.add_page()
+
     def para(self, text: str) -> None:
         self.pdf.multi_cell(0, 5.5, text, align=self.align, new_x="LMARGIN", new_y="NEXT")
 
@@ -143,17 +148,16 @@ class ReportPdf:
         pdf.ln(3)
 
     def columns(self, labels: list[str], values: list[float | None], *, target: float | None = None,
-                height: float = 36, dim_before: int = 0) -> None:
+                height: float = 36, dim_before: int = 0, places: int | None = None) -> None:
         """Vertical columns, one per period in reading order (right to left in Persian), scaled to the
         largest value or the target, the target as a dashed line; a missing value (suppressed or nothing
         to compute from) leaves an empty slot marked "—". The first ``dim_before`` columns (an earlier
-        period, for comparison) are drawn lighter."""
+        period, for comparison) are drawn lighter. Labels have ``places`` decimals (default: one below 100)."""
         pdf = self.pdf
         n = len(values)
         if n == 0:
             return
-        if pdf.get_y() + height + 14 > pdf.h - pdf.b_margin:
-            pdf.add_page()
+        self.keep(height + 14)
         top = pdf.get_y() + 4
         base = top + height
         width = pdf.w - pdf.l_margin - pdf.r_margin
@@ -176,7 +180,7 @@ class ReportPdf:
                 else:
                     pdf.set_fill_color(11, 83, 148)
                 pdf.rect(left, base - length, bar, length, style="F")
-                shown = number(value, self.lang, 0 if value >= 100 else 1)
+                shown = number(value, self.lang, places if places is not None else 0 if value >= 100 else 1)
                 pdf.set_xy(x, base - length - 4)
             else:
                 shown = number(value, self.lang, 0) if value is not None else "—"

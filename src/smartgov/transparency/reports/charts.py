@@ -33,8 +33,15 @@ class Chart:
     height: int = HEIGHT
 
 
+def _places(value: float, places: int | None) -> int:
+    """A column's label: whole counts, otherwise one decimal below 100 (the PDF's rule too)."""
+    if places is not None:
+        return places
+    return 0 if value >= 100 or value == 0 else 1
+
+
 def columns(title: str, labels: list[str], values: list[float | None], lang: str, *, target: float | None,
-            dim_before: int = 3) -> Chart:
+            dim_before: int = 3, places: int | None = None) -> Chart:
     """Columns in reading order (right to left in Persian), the target as a dashed line."""
     n = len(values)
     slot = WIDTH / max(n, 1)
@@ -45,7 +52,7 @@ def columns(title: str, labels: list[str], values: list[float | None], lang: str
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = (n - 1 - i if lang == "fa" else i) * slot
         length = room * value / scale if value is not None and value > 0 else 0.0
-        shown = "—" if value is None else format_number(value, lang, 0 if value >= 100 or value == 0 else 1)
+        shown = "—" if value is None else format_number(value, lang, _places(value, places))
         out.append(Column(round(x + slot * 0.2, 1), round(base - length, 1), round(slot * 0.6, 1), round(length, 1),
                           round(x + slot / 2, 1), shown, round(base - length - 4, 1), label, i < dim_before))
     target_y = round(base - room * target / scale, 1) if target is not None and target > 0 else None

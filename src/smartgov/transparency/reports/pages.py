@@ -43,7 +43,8 @@ def _context(row: PerformanceReport, lang: str) -> dict[str, Any]:
     return {
         "row": row, "head": view.heading(document, lang), "summary": view.summary(document, lang), "rows": rows,
         "sla": view.sla(document, lang), "participation": view.participation(document, lang),
-        "charts": [(r, charts.columns(r.title, r.months, r.month_values, lang, target=r.target_value))
+        "charts": [(r, charts.columns(r.title, r.months, r.month_values, lang, target=r.target_value,
+                                  places=r.places))
                    for r in rows],
         "base": f"/transparency/reports/{row.quarter}/{row.scope}", "key_id": row.record["key_id"],
     }

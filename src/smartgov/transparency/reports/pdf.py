@@ -20,6 +20,7 @@ from smartgov.settings import public_url
 from . import view
 
 MARKER = "sgrep1:"
+CHART = 36 + 14 + 4  # mm a column chart takes (pdfdraw.ReportPdf.columns)
 
 
 def verify_url(document: dict[str, Any]) -> str:
@@ -54,7 +55,7 @@ def render(record: dict[str, Any], lang: str) -> bytes:
     r.heading(_("What was promised and what happened"))
     r.table([_("Indicator"), _("Target"), _("This quarter"), head["previous"], _("Change"), _("Status")],
             [[row.title, row.target, row.value, row.previous, row.change, row.status] for row in rows],
-            (52, 24, 28, 28, 26, 24))
+            (48, 24, 26, 34, 26, 24))
 
     r.heading(_("Service deadlines (SLA)"))
     r.table([_("Measure"), _("Value")], [list(line) for line in view.sla(document, lang)], (110, 72))
@@ -63,18 +64,25 @@ def render(record: dict[str, Any], lang: str) -> bytes:
         r.heading(_("Participation answered"))
         r.table([_("Measure"), _("Value")], [list(line) for line in answered], (110, 72))
 
+    r.keep(20 + 12 + CHART)  # the section's title is not left alone at a page's foot
     r.heading(_("Trends: the previous quarter's months (lighter) and this quarter's"))
     for row in rows:
+        r.keep(12 + (CHART if row.drawn else 6))  # a chart's title stays on its chart's page
         r.heading(row.title, 10)
-        r.columns(row.months, row.month_values, target=row.target_value, dim_before=3)
+        if row.drawn:
+            r.columns(row.months, row.month_values, target=row.target_value, dim_before=3, places=row.places)
+        else:
+            r.para(_(view.NOTHING_DRAWN))
 
     r.heading(_("About these figures"))
     r.para(_("Every figure comes from the platform's rollups of recorded events. A figure made from fewer than "
              "{n} cases or events is not published, nor is a second figure that would reveal it by subtraction.",
              n=head["below"]))
     r.para(_("Forecasts against actuals are not part of this report yet."))
+    r.para(_("Signed with Ed25519 by key {key}.", key=record["key_id"]))
+    r.para(_("Check it at:"))
     pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
-    r.para(f"Signed (Ed25519) by key {record['key_id']} · {verify_url(document)}")
+    r.para(verify_url(document))
     return bytes(pdf.output())
 
 

@@ -15,6 +15,8 @@ from .quarters import Quarter
 UNITS = {"days": N_("{n} days"), "rial": N_("{n} rial")}
 STATUS = {True: N_("Target met"), False: N_("Target missed"), None: N_("No target")}
 SUPPRESSED = N_("fewer than {n}")
+NOTHING_DRAWN = N_("Nothing to draw: no figure above zero in these months.")
+LRI, PDI = "\u2066", "\u2069"  # left-to-right isolate: a signed number keeps its sign on the left
 
 
 @dataclass
@@ -33,20 +35,31 @@ class Row:
     months: list[str] = field(default_factory=list)
     month_values: list[float | None] = field(default_factory=list)
     target_value: float | None = None
+    places: int | None = None  # decimals of the chart's labels (None: one below 100)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the chart has a column to draw (not every month empty or zero)."""
+        return any(v for v in self.month_values if v)
 
 
-def amount(value: float | None, unit: str, lang: str, below: int, *, suppressed: bool = False) -> str:
-    """A KPI value in its unit, or why there is none."""
+def amount(value: float | None, unit: str, lang: str, below: int, *, suppressed: bool = False,
+           sign: str = "") -> str:
+    """A KPI value in its unit, or why there is none; ``sign`` goes before the number, isolated left to
+    right in Persian so that "+۲۰" reads the same on the page and in the PDF."""
     if suppressed:
         return gettext(SUPPRESSED, lang, n=localize_digits(str(below), lang))
     if value is None:
         return "—"
     if unit == "percent":
-        return format_percent(value, lang, 1)
-    if unit == "count":
-        return format_number(round(value), lang)
-    places = 0 if unit == "rial" else (2 if unit == "score" else 1)
-    shown = format_number(round(value) if unit == "rial" else value, lang, None if unit == "rial" else places)
+        shown = format_percent(value, lang, 1)
+    elif unit == "count":
+        shown = format_number(round(value), lang)
+    else:
+        places = 0 if unit == "rial" else (2 if unit == "score" else 1)
+        shown = format_number(round(value) if unit == "rial" else value, lang, None if unit == "rial" else places)
+    if sign:
+        shown = f"{LRI}{sign}{shown}{PDI}" if lang == "fa" else sign + shown
     return gettext(UNITS[unit], lang, n=shown) if unit in UNITS else shown
 
 
@@ -59,8 +72,7 @@ def month_label(period: str, lang: str) -> str:
 def _signed(value: float | None, unit: str, lang: str, below: int) -> str:
     if value is None:
         return "—"
-    text = amount(abs(value), unit, lang, below)
-    return ("+" if value > 0 else "−" if value < 0 else "") + text
+    return amount(abs(value), unit, lang, below, sign="+" if value > 0 else "−" if value < 0 else "")
 
 
 def rows(document: dict[str, Any], lang: str) -> list[Row]:
@@ -76,7 +88,8 @@ def rows(document: dict[str, Any], lang: str) -> list[Row]:
             previous=amount(k["previous"]["value"], unit, lang, below, suppressed=k["previous"]["suppressed"]),
             change=_signed(k["change"], unit, lang, below), status=gettext(STATUS[k["met"]], lang), met=k["met"],
             months=[month_label(m["period"], lang) for m in k["months"]],
-            month_values=[m["value"] for m in k["months"]], target_value=k["target"]))
+            month_values=[m["value"] for m in k["months"]], target_value=k["target"],
+            places=0 if unit in ("count", "rial") else None))
     return out
 
 
