@@ -96,6 +96,11 @@ def check(data: Mapping[str, Any], source: str = "designer") -> ServiceDefinitio
     return parse_definition(dump_yaml(data), source)
 
 
+def builder_yaml(data: Mapping[str, Any]) -> str:
+    """What the builder stores: the data checked by the engine, written in the schema's order."""
+    return dump_yaml(to_data(check(data)))
+
+
 def canonical(text: str, source: str = "designer") -> tuple[ServiceDefinition, dict[str, Any]]:
     """A YAML text read by the engine, and its plain data (raises :class:`DefinitionInvalid`)."""
     defn = parse_definition(text, source)
