@@ -167,6 +167,7 @@ def save_item(definition_id: Id, request: Request, db: DbSession, principal: Cur
     path, adding = ctx["path"], bool(ctx["add"])
     values, errors = designer.read_item(ctx["props"], form, lang, field_type=ctx["ftype"] or None)
     issues: list[str] = []
+    status = 422
     if not errors:
         new, where = designer.put_item(ctx["data"], path, values, add=adding)
         if adding and path == ("workflow", "states") and form.get("via_from"):
@@ -183,15 +184,16 @@ def save_item(definition_id: Id, request: Request, db: DbSession, principal: Cur
         except DefinitionInvalid as exc:
             db.rollback()
             mine, others = designer.issues_for(exc, where, ctx["props"])
-            errors.update({k: gettext("The engine refused this value: {message}", message=v) for k, v in mine.items()})
+            errors.update({k: gettext("The engine refused this value: {reason}", reason=v) for k, v in mine.items()})
             issues = [f"{i.field or '(document)'}: {i.message}" for i in others]
         except DomainError as exc:
             db.rollback()
             errors.update(field_errors(exc))
+            status = exc.status
     shown = {p.key: ("yes" if form.get(p.key) == "yes" else "") if p.kind == "bool" else form.get(p.key, "")
              for p in ctx["props"]}
     return render(request, "services/designer/item.html", {**ctx, "values": shown, "errors": errors,
-                                                           "issues": issues, "posted": form}, status_code=422)
+                                                           "issues": issues, "posted": form}, status_code=status)
 
 
 def _change(db: DbSession, principal: Any, row: Definition, new: dict[str, Any], change: str, at: str,
@@ -289,7 +291,7 @@ def _read_when(form: dict[str, str]) -> dt.datetime:
         local = dt.datetime.combine(day, dt.time(int(hh), int(mm or 0)), tzinfo=clock.zone())
     except (ValueError, DigitsRefused):
         raise DomainError("designer_schedule_date", N_("Enter a date such as 1404/01/15 and a time such as 08:00."),
-                          field="publish_at") from None
+                          field="publish_at", status=422) from None
     return local.astimezone(dt.UTC)
 
 

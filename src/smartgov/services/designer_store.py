@@ -172,7 +172,8 @@ def schedule(db: Session, principal: Principal, row: Definition, at: dt.datetime
     """Have the worker publish a draft at ``at`` (in the future)."""
     _draft(row)
     if at <= clock.now():
-        raise DomainError("designer_schedule_past", N_("Choose a time in the future."), field="publish_at")
+        raise DomainError("designer_schedule_past", N_("Choose a time in the future."), field="publish_at",
+                          status=422)
     found = db.get(DefinitionSchedule, row.id)
     if found is None:
         found = DefinitionSchedule(definition_id=row.id, publish_at=at, scheduled_by=principal.id,
