@@ -7,15 +7,14 @@ the admins of the owning agency (or an agency above it) may open or post any des
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlalchemy import select
 
 from smartgov import clock, events
+from smartgov.identity import Role
 from smartgov.services import designer_store
 from smartgov.services.models import Definition, DefinitionSchedule
-from tests.factories import create_account, create_agency
-from smartgov.identity import Role
+from tests.factories import create_account
 
 from .helpers import arrange
 from .test_services_pages import login, post
