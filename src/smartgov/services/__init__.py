@@ -38,6 +38,7 @@ every invoice is paid, so ``condition: application.paid`` moves a case on after 
 """
 
 from . import demo as _demo  # noqa: F401 - registers the demo loader
+from . import designer_store as _designer_store  # noqa: F401 - registers the scheduled publishing job
 from .cases import CASE_BASES, CaseRow, cases_behind
 from .catalog import catalog
 from .definitions import (

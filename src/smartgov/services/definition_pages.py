@@ -18,10 +18,11 @@ from smartgov.web.fields import Id
 from smartgov.web.forms import PostedFiles, PostedForm
 from smartgov.web.templating import render
 
-from . import permissions, service
+from . import designer_pages, permissions, service
 from .definitions import DefinitionInvalid
 
 router = APIRouter(include_in_schema=False)
+router.include_router(designer_pages.router)  # the service designer: the same admins, in the browser
 
 
 def _text(form: FormData, name: str) -> str:

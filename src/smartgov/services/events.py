@@ -18,3 +18,7 @@ PAYMENT_SETTLED = declare("services.payment_settled", "An application's invoice 
 
 #: Declared by ``exchange`` (its privacy log subscribes); services publishes it without importing exchange.
 PERSON_DATA_ACCESSED = "privacy.person_data_accessed"
+DEFINITION_CHANGED = declare("services.definition_changed",
+                             "A draft version of a service was created or changed in the service designer.")
+DEFINITION_SCHEDULED = declare("services.definition_scheduled",
+                               "A draft version of a service was scheduled to go online at a date.")

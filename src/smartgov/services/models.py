@@ -256,3 +256,15 @@ class IssuedDocument(Base):
     # a typed code, and sealed with a key derived from the platform secret to print it again.
     verify_code_hash: Mapped[str | None] = mapped_column(String(64))
     verify_code_sealed: Mapped[str | None] = mapped_column(String(120))
+
+
+class DefinitionSchedule(Base):
+    """A draft version the worker publishes at ``publish_at`` (the service designer's "schedule")."""
+
+    __tablename__ = "services_definition_schedule"
+
+    definition_id: Mapped[int] = mapped_column(ForeignKey("services_definition.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    publish_at: Mapped[dt.datetime] = mapped_column(index=True)
+    scheduled_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    scheduled_at: Mapped[dt.datetime]

@@ -136,3 +136,8 @@ def can_read_document(db: Session, principal: Principal | None, doc: IssuedDocum
 
 def can_view_reconciliation(principal: Principal) -> bool:
     return bool(principal.roles & {Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN, Role.AUDITOR})
+
+
+def can_design_definition(db: Session, principal: Principal, agency: OrganizationRef) -> bool:
+    """The service designer: agency admins of the owning agency (or an agency above it), platform admins."""
+    return can_publish_definition(db, principal, agency)
