@@ -148,6 +148,9 @@ def test_invitation_forms_name_the_field_and_change_nothing(client, db, database
     assert r.status_code == 422
     for f in ("username", "password", "password_again"):
         assert f'id="f-{f}-error"' in r.text, f
+    r = client.post(link, data={"csrf_token": csrf_of(page), "username": "admin-a", "password": PASSWORD,
+                                "password_again": PASSWORD})
+    assert r.status_code == 409 and 'id="f-username-error"' in r.text  # taken
     assert client.get(link).status_code == 200  # still usable
 
 

@@ -379,6 +379,14 @@ def _open_reset(db: Session, principal: Principal, reset_id: int) -> tuple[MfaRe
     return reset, account
 
 
+def reset_subject(db: Session, principal: Principal, reset_id: int) -> int:
+    """The account a reset request is about, if the caller may manage it (404 otherwise)."""
+    reset = db.get(MfaReset, reset_id)
+    if reset is None:
+        raise NotFound("request")
+    return colleague(db, principal, reset.account_id).id
+
+
 def approve_mfa_reset(db: Session, principal: Principal, reset_id: int) -> Account:
     """A second admin approves: the colleague's TOTP is cleared, their sessions and tokens end, and
     the next sign-in enrols a new authenticator. The admin who asked cannot approve."""

@@ -196,9 +196,10 @@ def request_mfa_reset(request: Request, account_id: Id, principal: CurrentPrinci
 
 @router.post("/staff/mfa-resets/{reset_id}/{decision}")
 def decide_mfa_reset(request: Request, reset_id: Id, decision: str, principal: CurrentPrincipal, db: DbSession,
-                     form: PostedForm) -> Response:
+                     _form: PostedForm) -> Response:
     """``approve`` (a second admin) or ``cancel`` a request to clear a colleague's second factor."""
-    account_id = posted_number(form.get("account", ""), "account") or 0
+    _screen(principal)
+    account_id = staff.reset_subject(db, principal, reset_id)
     if decision == "approve":
         return _act(request, db, principal, account_id,
                     lambda: staff.approve_mfa_reset(db, principal, reset_id), "approved")
