@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Index, String, Text, func, inspect, select
+from sqlalchemy import Index, String, Text, cast, func, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from smartgov import clock
@@ -249,6 +249,43 @@ def by_ids(db: Session, ids: list[int]) -> list[Event]:
                              EventRecord.occurred_at).where(EventRecord.id.in_(ids)).order_by(EventRecord.id)).all()
     return [Event(name, payload, actor_id, occurred_at, known_id=event_id)
             for event_id, name, payload, actor_id, occurred_at in rows]
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What an auditor narrows the event store to (every part optional, all of them together)."""
+
+    actor_id: int | None = None
+    name_prefix: str | None = None  # "identity." or "identity.role_"
+    record_key: str | None = None  # a key of the payload naming a record: "account_id", "reference"
+    record_value: str | None = None  # its value, compared as text
+    since: dt.datetime | None = None  # inclusive
+    until: dt.datetime | None = None  # exclusive
+
+
+def search(db: Session, flt: EventFilter, *, limit: int, offset: int = 0) -> tuple[list[Event], int]:
+    """Stored events matching ``flt``, newest first, one page of them and how many match in all.
+
+    For the audit log: who did what to which record and when. The record is found in the payload
+    (``payload[record_key]`` as text), the same on SQLite and PostgreSQL.
+    """
+    conditions: list[Any] = []
+    if flt.actor_id is not None:
+        conditions.append(EventRecord.actor_id == flt.actor_id)
+    if flt.name_prefix:
+        conditions.append(EventRecord.name.startswith(flt.name_prefix, autoescape=True))
+    if flt.record_key and flt.record_value is not None:
+        conditions.append(cast(EventRecord.payload[flt.record_key].as_string(), String) == flt.record_value)
+    if flt.since is not None:
+        conditions.append(EventRecord.occurred_at >= flt.since)
+    if flt.until is not None:
+        conditions.append(EventRecord.occurred_at < flt.until)
+    total = int(db.scalar(select(func.count(EventRecord.id)).where(*conditions)) or 0)
+    rows = db.execute(select(EventRecord.id, EventRecord.name, EventRecord.payload, EventRecord.actor_id,
+                             EventRecord.occurred_at).where(*conditions)
+                      .order_by(EventRecord.id.desc()).limit(limit).offset(offset)).all()
+    return [Event(name, payload, actor_id, occurred_at, known_id=event_id)
+            for event_id, name, payload, actor_id, occurred_at in rows], total
 
 
 def last_id(db: Session) -> int:

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     )
     login_window_minutes: int = Field(15, description="Window for counting failed logins.", ge=1)
     reset_token_minutes: int = Field(30, description="Minutes a password-reset link stays valid.", ge=1)
+    invitation_hours: int = Field(72, description="Hours a staff invitation link stays valid.", ge=1)
+    mfa_reset_hours: int = Field(24, description="Hours a request to reset a colleague's MFA waits for approval.", ge=1)
     proof_registry_client: str = Field(
         "IR/GOV/sso/identity",
         description="Exchange subsystem through which sign-up asks the population registry for a person's mobile "

@@ -23,3 +23,21 @@ RESET_LINK_FAILED = declare("identity.reset_link_failed", "A password reset link
 PROOF_CODE_FAILED = declare("identity.proof_code_failed", "A proof-of-person code check failed.")
 TOKEN_FAILED = declare("identity.token_failed", "An API token check failed.")
 DOCUMENT_CODE_FAILED = declare("identity.document_code_failed", "A signed document's printed code check failed.")
+
+# Staff and agencies (``staff.py``), the audit log (``audit_pages.py``).
+INVITATION_SENT = declare("identity.invitation_sent", "An agency admin invited an official by e-mail.")
+INVITATION_REVOKED = declare("identity.invitation_revoked", "An unused staff invitation was withdrawn.")
+INVITATION_ACCEPTED = declare("identity.invitation_accepted", "An invitee chose a password: their account exists.")
+ROLE_GRANTED = declare("identity.role_granted", "An admin gave an account a role in an agency or branch.")
+ROLE_REVOKED = declare("identity.role_revoked", "An admin took a role in an agency or branch from an account.")
+ACCOUNT_DEACTIVATED = declare(
+    "identity.account_deactivated", "An admin deactivated a staff account; its sessions and tokens ended."
+)
+MFA_RESET_REQUESTED = declare("identity.mfa_reset_requested", "An admin asked to clear a colleague's second factor.")
+MFA_RESET_CANCELLED = declare("identity.mfa_reset_cancelled", "A request to clear a second factor was withdrawn.")
+MFA_RESET_APPROVED = declare("identity.mfa_reset_approved", "A second admin approved: the colleague enrols TOTP anew.")
+ORGANIZATION_CREATED = declare("identity.organization_created", "A platform admin created an agency.")
+ORGANIZATION_RENAMED = declare("identity.organization_renamed", "A platform admin renamed an agency.")
+ORGANIZATION_MOVED = declare("identity.organization_moved", "A platform admin moved an agency in the tree.")
+ORGANIZATION_DEACTIVATED = declare("identity.organization_deactivated", "A platform admin deactivated an agency.")
+AUDIT_EXPORTED = declare("identity.audit_exported", "An auditor exported the audit log as CSV.")

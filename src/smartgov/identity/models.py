@@ -80,6 +80,8 @@ class Organization(Base):
     registration_number: Mapped[str | None] = mapped_column(String(30), unique=True)
     province: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime]
+    #: A deactivated agency takes no new staff; it keeps its history (``identity.staff``).
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
 
@@ -224,3 +226,42 @@ class ProofCode(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     replaced_at: Mapped[dt.datetime | None]
+
+
+class Invitation(Base):
+    """An agency admin's invitation of an official: a single-use, expiring link sent by e-mail.
+
+    Only the link's SHA-256 is kept; the invitee chooses a username and password and enrols TOTP.
+    """
+
+    __tablename__ = "identity_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("identity_organization.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int] = mapped_column(ForeignKey("identity_account.id"), index=True)
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    revoked_at: Mapped[dt.datetime | None]
+
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class MfaReset(Base):
+    """A request to clear a colleague's second factor; it takes effect only when a different admin approves."""
+
+    __tablename__ = "identity_mfa_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id", ondelete="CASCADE"), index=True)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("identity_account.id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    requested_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    approved_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]

@@ -424,3 +424,10 @@ def official_proof(request: Request, principal: CurrentPrincipal, db: DbSession,
     db.commit()
     return render(request, "identity/official_proof.html", {
         "methods": OFFICIAL_PROOF_METHODS, "labels": PROOF_LABELS, "proven_username": account.username})
+
+
+# People and roles, agencies and the audit log: their own files, mounted with identity's pages.
+from smartgov.identity import audit_pages, staff_pages  # noqa: E402 - after this router exists
+
+router.include_router(staff_pages.router)
+router.include_router(audit_pages.router)
