@@ -1,7 +1,7 @@
 """identity: staff invitations, two-person MFA resets, agencies deactivated
 
-Revision ID: 0020_identity_staff
-Revises: 0017_reports
+Revision ID: 0019_identity_staff
+Revises: 0018_services_designer
 Create Date: 2026-12-07 10:26:19.173723
 
 Chained after 0017_reports on this branch; the lead re-chains it after the other helpers' migrations.
@@ -14,8 +14,8 @@ from alembic import op
 
 import smartgov.db
 
-revision = '0020_identity_staff'
-down_revision = '0017_reports'
+revision = '0019_identity_staff'
+down_revision = '0018_services_designer'
 branch_labels = None
 depends_on = None
 
