@@ -4,7 +4,7 @@ Revision ID: 0019_identity_staff
 Revises: 0018_services_designer
 Create Date: 2026-12-07 10:26:19.173723
 
-Chained after 0017_reports on this branch; the lead re-chains it after the other helpers' migrations.
+Follows the service designer's schedule table (0018).
 """
 
 from __future__ import annotations
