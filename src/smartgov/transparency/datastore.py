@@ -221,24 +221,41 @@ def replace_rows(db: Session, resource: Resource, fields: Sequence[Field], recor
     resource.datastore_active = True
     db.flush()
     indexed = list(fields)[:INDEXED_FIELDS]
-    rows, cells = DatastoreRow.__table__, DatastoreCell.__table__
-    for start in range(0, len(records), BATCH):
-        chunk = records[start:start + BATCH]
-        db.execute(insert(rows), [
-            {"resource_id": resource.id, "row_no": start + i + 1, "data": rec, "search_text": _row_search(fields, rec)}
-            for i, rec in enumerate(chunk)
-        ])
-        values = []
-        for i, rec in enumerate(chunk):
-            for f in indexed:
-                num, txt = _cell(f, rec.get(f.key))
-                values.append({"resource_id": resource.id, "key": f.key, "row_no": start + i + 1, "num": num,
-                               "txt": txt})
-        db.execute(insert(cells), values)
+    if db.get_bind().dialect.name == "postgresql":
+        _copy(db, resource.id, fields, indexed, records)
+    else:
+        rows, cells = DatastoreRow.__table__, DatastoreCell.__table__
+        for start in range(0, len(records), BATCH):
+            chunk = records[start:start + BATCH]
+            db.execute(insert(rows), [
+                {"resource_id": resource.id, "row_no": start + i + 1, "data": rec,
+                 "search_text": _row_search(fields, rec)} for i, rec in enumerate(chunk)])
+            db.execute(insert(cells), [
+                {"resource_id": resource.id, "key": f.key, "row_no": start + i + 1,
+                 "num": _cell(f, rec.get(f.key))[0], "txt": _cell(f, rec.get(f.key))[1]}
+                for i, rec in enumerate(chunk) for f in indexed])
     if len(records) >= ANALYZE_AFTER and db.get_bind().dialect.name == "postgresql":
         # Fresh statistics for the planner after a big load (ANALYZE runs inside the transaction).
         db.execute(text("ANALYZE transparency_datastore_row"))
         db.execute(text("ANALYZE transparency_datastore_cell"))
+
+
+def _copy(db: Session, resource_id: str, fields: Sequence[Field], indexed: Sequence[Field],
+          records: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL: rows and cells with COPY, in the session's transaction (ten times an INSERT's speed)."""
+    from psycopg.types.json import Jsonb
+
+    raw = db.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        with cur.copy("COPY transparency_datastore_row (resource_id, row_no, data, search_text) FROM STDIN") as copy:
+            for i, rec in enumerate(records, 1):
+                copy.write_row((resource_id, i, Jsonb(rec), _row_search(fields, rec)))
+        with cur.copy("COPY transparency_datastore_cell (resource_id, key, row_no, num, txt) FROM STDIN") as copy:
+            for i, rec in enumerate(records, 1):
+                for f in indexed:
+                    num, txt = _cell(f, rec.get(f.key))
+                    copy.write_row((resource_id, f.key, i, num, txt))
 
 
 def drop(db: Session, resource: Resource) -> None:
