@@ -7,6 +7,7 @@ Shared by the assessment report and the transparency performance reports.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -196,7 +197,7 @@ class ReportPdf:
             pdf.set_draw_color(180, 95, 6)
             pdf.set_fill_color(180, 95, 6)
             pdf.set_line_width(0.4)
-            for (x0, y0), (x1, y1) in zip(dots, dots[1:], strict=False):
+            for (x0, y0), (x1, y1) in itertools.pairwise(dots):
                 pdf.line(x0, y0, x1, y1)
             for x, y in dots:
                 pdf.circle(x=x, y=y, radius=0.8, style="F")

@@ -191,11 +191,13 @@ def forecasts(document: dict[str, Any], lang: str) -> tuple[str, list[Accuracy]]
         lines = []
         for w in s["weeks"]:
             predicted = w["predicted"]
+            interval = "—" if predicted is None else \
+                f"{format_number(w['low'], lang, 1)} – {format_number(w['high'], lang, 1)}"
             lines.append([
                 format_date(dt.date.fromisoformat(w["week"]), lang),
                 amount(w["actual"], "count", lang, below, suppressed=w["suppressed"]),
                 "—" if predicted is None else format_number(predicted, lang, 1),
-                "—" if predicted is None else f"{format_number(w['low'], lang, 1)} – {format_number(w['high'], lang, 1)}",
+                interval,
                 "—" if w["ape"] is None else format_percent(w["ape"], lang, 1),
             ])
         out.append(Accuracy(title, "—" if s["mape"] is None else format_percent(s["mape"], lang, 1), note, lines,
