@@ -7,6 +7,7 @@ Shared by the assessment report and the transparency performance reports.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -148,11 +149,13 @@ class ReportPdf:
         pdf.ln(3)
 
     def columns(self, labels: list[str], values: list[float | None], *, target: float | None = None,
-                height: float = 36, dim_before: int = 0, places: int | None = None) -> None:
+                height: float = 36, dim_before: int = 0, places: int | None = None,
+                line: list[float | None] | None = None) -> None:
         """Vertical columns, one per period in reading order (right to left in Persian), scaled to the
         largest value or the target, the target as a dashed line; a missing value (suppressed or nothing
         to compute from) leaves an empty slot marked "—". The first ``dim_before`` columns (an earlier
-        period, for comparison) are drawn lighter. Labels have ``places`` decimals (default: one below 100)."""
+        period, for comparison) are drawn lighter. Labels have ``places`` decimals (default: one below 100).
+        ``line``: a second series (a forecast) drawn as dots joined by a line over the columns."""
         pdf = self.pdf
         n = len(values)
         if n == 0:
@@ -162,7 +165,7 @@ class ReportPdf:
         base = top + height
         width = pdf.w - pdf.l_margin - pdf.r_margin
         slot = width / n
-        known = [v for v in values if v is not None]
+        known = [v for v in [*values, *(line or [])] if v is not None]
         scale = max([*known, target or 0.0, 0.0]) or 1.0
         pdf.set_draw_color(160, 160, 160)
         pdf.set_line_width(0.2)
@@ -188,6 +191,16 @@ class ReportPdf:
             pdf.cell(slot, 4, shown, align="C")
             pdf.set_xy(x, base + 0.5)
             pdf.cell(slot, 4, label, align="C")
+        if line:
+            dots = sorted((pdf.l_margin + ((n - 1 - i) if self.rtl else i) * slot + slot / 2, base - height * v / scale)
+                          for i, v in enumerate(line[:n]) if v is not None)
+            pdf.set_draw_color(180, 95, 6)
+            pdf.set_fill_color(180, 95, 6)
+            pdf.set_line_width(0.4)
+            for (x0, y0), (x1, y1) in itertools.pairwise(dots):
+                pdf.line(x0, y0, x1, y1)
+            for x, y in dots:
+                pdf.circle(x=x, y=y, radius=0.8, style="F")
         if target is not None and target > 0:
             y = base - height * target / scale
             pdf.set_draw_color(180, 95, 6)

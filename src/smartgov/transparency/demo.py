@@ -73,4 +73,17 @@ def load(db: Session, rng: random.Random, people: int) -> None:
                                 (f"{name}.xlsx", _xlsx(table)))
 
 
+def load_reports(db: Session, rng: random.Random, people: int) -> None:
+    """The performance reports of the last finished quarter, once the demo's history and forecasts are
+    committed (after ``analytics.forecast``'s loader): what the worker would have made."""
+    from smartgov import clock
+
+    from . import reports
+
+    quarter = reports.Quarter.last_finished(clock.today())
+    if reports.latest(db, quarter, reports.NATIONAL) is None:
+        reports.make_quarter(db, quarter)
+
+
 demo.register("transparency", load, order=70)
+demo.register("transparency.reports", load_reports, order=97)

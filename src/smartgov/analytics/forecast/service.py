@@ -7,7 +7,7 @@ a forecast rests on publishes an event naming the account that made it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import jdatetime
@@ -25,6 +25,7 @@ from .models import DemandRun, FundScenario, Holiday
 
 HISTORY_WEEKS = 104  # two years of weeks are fitted
 SHOWN_WEEKS = 26  # of which the last half year is drawn before the forecast
+MAX_HORIZON = 26  # the furthest a run forecasts (the API's and the command's limit)
 KPI = "applications_received"
 
 
@@ -225,8 +226,11 @@ def make_demand_forecast(db: Session, actor_id: int | None, service: str, *, hor
 
 
 def record_forecast(db: Session, actor_id: int | None, service: str, history: pd.Series, *,
-                    horizon: int = 8) -> DemandRun:
-    """Forecast ``history`` (weekly demand by week start) with the stored holidays; store the run and say so."""
+                    horizon: int = 8, made_at: dt.datetime | None = None) -> DemandRun:
+    """Forecast ``history`` (weekly demand by week start) with the stored holidays; store the run and say so.
+
+    ``made_at`` (default now): when the forecast counts as made, for a run made from the history
+    before an earlier day (the demo's forecasts of a past quarter)."""
     try:
         result = demand.forecast_demand(history, [h.day for h in holidays(db)], horizon=horizon)
     except demand.TooShort:
@@ -235,7 +239,7 @@ def record_forecast(db: Session, actor_id: int | None, service: str, history: pd
                        weeks=len(history), needed=demand.MIN_WEEKS) from None
     shown = history.iloc[-SHOWN_WEEKS:]
     run = DemandRun(
-        service=service, made_at=clock.now(), method=result.method, history_weeks=result.history_weeks,
+        service=service, made_at=made_at or clock.now(), method=result.method, history_weeks=result.history_weeks,
         test_weeks=result.test_weeks, horizon=horizon, mape=result.accuracy.mape, smape=result.accuracy.smape,
         wape=result.accuracy.wape, candidates=[asdict(c) for c in result.candidates],
         history=[[ts.date().isoformat(), float(v)] for ts, v in shown.items()],
@@ -265,3 +269,46 @@ def run_summary(run: DemandRun) -> dict[str, Any]:
     return {"service": run.service, "made_at": run.made_at, "method": run.method, "history_weeks": run.history_weeks,
             "test_weeks": run.test_weeks, "horizon": run.horizon, "mape": run.mape, "smape": run.smape,
             "wape": run.wape, "candidates": run.candidates, "history": run.history, "points": run.points}
+
+
+@dataclass(frozen=True)
+class WeekForecast:
+    """One week's demand as forecast before the week began (``low``/``high``: the 80 % interval)."""
+
+    week: dt.date
+    predicted: float
+    low: float
+    high: float
+    model: str
+    made_at: dt.datetime
+
+
+def forecast_for(db: Session, service: str, start: dt.date, end: dt.date) -> list[WeekForecast]:
+    """What was forecast for each week (from Saturday) of ``service`` beginning in [start, end]: the
+    point of the latest stored run made on a day before that week began and reaching it. Weeks no
+    such run reached are left out, so a caller can say that no forecast was stored for them."""
+    first = calendar.week_start(start)
+    if first < start:
+        first += dt.timedelta(weeks=1)
+    weeks = []
+    while first <= end:
+        weeks.append(first)
+        first += dt.timedelta(weeks=1)
+    if not weeks:
+        return []
+    runs = list(db.scalars(
+        select(DemandRun).where(DemandRun.service == service,
+                                DemandRun.made_at >= clock.day_start(weeks[0] - dt.timedelta(weeks=MAX_HORIZON + 1)),
+                                DemandRun.made_at < clock.day_start(weeks[-1]))
+        .order_by(DemandRun.made_at.desc(), DemandRun.id.desc())))
+    points = [(run, {p["week"]: p for p in run.points}) for run in runs]
+    found = []
+    for week in weeks:
+        began = clock.day_start(week)
+        made = next(((run, p[week.isoformat()]) for run, p in points
+                     if run.made_at < began and week.isoformat() in p), None)
+        if made is not None:
+            run, point = made
+            found.append(WeekForecast(week, float(point["mean"]), float(point["lo80"]), float(point["hi80"]),
+                                      run.method, run.made_at))
+    return found

@@ -29,6 +29,8 @@ class Chart:
     columns: list[Column]
     base: float
     target_y: float | None
+    line: str = ""  # SVG polyline points of a second series (a forecast), "" for none
+    dots: tuple[tuple[float, float], ...] = ()
     width: int = WIDTH
     height: int = HEIGHT
 
@@ -41,11 +43,14 @@ def _places(value: float, places: int | None) -> int:
 
 
 def columns(title: str, labels: list[str], values: list[float | None], lang: str, *, target: float | None,
-            dim_before: int = 3, places: int | None = None) -> Chart:
-    """Columns in reading order (right to left in Persian), the target as a dashed line."""
+            dim_before: int = 3, places: int | None = None, line: list[float | None] | None = None,
+            described: str | None = None) -> Chart:
+    """Columns in reading order (right to left in Persian), the target as a dashed line; ``line``: a
+    second series drawn as a line with dots over the columns (a forecast against the actuals)."""
     n = len(values)
     slot = WIDTH / max(n, 1)
-    scale = max([*(v for v in values if v is not None), target or 0.0, 0.0]) or 1.0
+    scale = max([*(v for v in values if v is not None), *(v for v in line or [] if v is not None), target or 0.0,
+                 0.0]) or 1.0
     base = HEIGHT - BOTTOM
     room = base - TOP
     out = []
@@ -56,5 +61,8 @@ def columns(title: str, labels: list[str], values: list[float | None], lang: str
         out.append(Column(round(x + slot * 0.2, 1), round(base - length, 1), round(slot * 0.6, 1), round(length, 1),
                           round(x + slot / 2, 1), shown, round(base - length - 4, 1), label, i < dim_before))
     target_y = round(base - room * target / scale, 1) if target is not None and target > 0 else None
-    described = gettext("{title}: the previous quarter's months, then this quarter's", lang, title=title)
-    return Chart(described, out, base, target_y)
+    dots = tuple((col.middle, round(base - room * v / scale, 1)) for col, v in zip(out, line or [], strict=False)
+                 if v is not None)
+    points = " ".join(f"{x},{y}" for x, y in sorted(dots))
+    label = described or gettext("{title}: the previous quarter's months, then this quarter's", lang, title=title)
+    return Chart(label, out, base, target_y, points, dots)

@@ -3,8 +3,8 @@
 Read only through ``smartgov.analytics``' surface (``kpis``, ``value``, ``breakdown``), with the
 platform's small-cell suppression (``transparency.figures``): the report of an agency shows its
 figures as parts of the national ones, so a figure hidden in one report cannot be had by
-subtracting the others. Forecasts vs actuals are not reported yet: the analytics surface offers no
-forecasts (``README.md``).
+subtracting the others. Forecasts against actuals: ``accuracy.py``. The caller passes a session on
+the read-only database (``analytics.read_session``): everything here is a read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from smartgov.identity import OrganizationView
 
 from ..figures import Figures
 from ..suppression import Cell
+from . import accuracy
 from .quarters import Quarter
 
 KIND = "smartgov.performance_report.v1"
@@ -55,7 +56,7 @@ def active_agencies(figures: Figures, quarter: Quarter) -> list[int]:
 def build(db: Session, quarter: Quarter, agency: OrganizationView | None, *, below: int) -> dict[str, Any]:
     """The report of ``quarter`` for ``agency`` (``None``: national): targets against what happened per
     public KPI, the change from the previous quarter, the quarter's months beside the previous
-    quarter's, SLA misses and participation answered."""
+    quarter's, SLA misses, participation answered, and forecasts against actuals."""
     figures = Figures(db, below)
     previous = quarter.previous
     months = [*previous.months(), *quarter.months()]
@@ -91,4 +92,5 @@ def build(db: Session, quarter: Quarter, agency: OrganizationView | None, *, bel
         "sla": {"kpi": SLA, "decided_with_deadline": sla["count"] if sla else None,
                 "on_time_percent": sla["value"] if sla else None, "missed": missed},
         "participation": [code for code in PARTICIPATION if code in by_code],
+        "forecasts": accuracy.build(db, quarter, agency, below=below),
     }

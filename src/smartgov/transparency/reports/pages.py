@@ -40,12 +40,17 @@ def _one(db: DbSession, quarter: str, scope: str, revision: int | None) -> Perfo
 def _context(row: PerformanceReport, lang: str) -> dict[str, Any]:
     document = row.record["document"]
     rows = view.rows(document, lang)
+    intro, accuracy = view.forecasts(document, lang)
     return {
         "row": row, "head": view.heading(document, lang), "summary": view.summary(document, lang), "rows": rows,
         "sla": view.sla(document, lang), "participation": view.participation(document, lang),
         "charts": [(r, charts.columns(r.title, r.months, r.month_values, lang, target=r.target_value,
                                   places=r.places))
                    for r in rows],
+        "forecast_intro": intro,
+        "accuracy": [(a, charts.columns(a.title, a.labels, a.actual, lang, target=None, dim_before=0, places=0,
+                                        line=a.predicted, described=view.accuracy_label(a, lang)) if a.weeks else None)
+                     for a in accuracy],
         "base": f"/transparency/reports/{row.quarter}/{row.scope}", "key_id": row.record["key_id"],
     }
 

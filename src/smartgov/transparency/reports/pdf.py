@@ -74,11 +74,22 @@ def render(record: dict[str, Any], lang: str) -> bytes:
         else:
             r.para(_(view.NOTHING_DRAWN))
 
+    intro, accuracy = view.forecasts(document, lang)
+    r.keep(20 + 20)
+    r.heading(_("Forecasts against actuals"))
+    r.para(intro)
+    for a in accuracy:
+        r.keep(12 + 10 + (CHART if a.weeks else 0))
+        r.heading(a.title, 10)
+        r.para(f"{a.note} {_('MAPE this quarter: {mape}', mape=a.mape)}" if a.weeks else a.note)
+        if a.weeks:
+            r.columns(a.labels, a.actual, places=0, line=a.predicted)
+            r.table([_(h) for h in view.ACCURACY_HEADER], a.weeks, (40, 30, 30, 50, 32))
+
     r.heading(_("About these figures"))
     r.para(_("Every figure comes from the platform's rollups of recorded events. A figure made from fewer than "
              "{n} cases or events is not published, nor is a second figure that would reveal it by subtraction.",
              n=head["below"]))
-    r.para(_("Forecasts against actuals are not part of this report yet."))
     r.para(_("Signed with Ed25519 by key {key}.", key=record["key_id"]))
     r.para(_("Check it at:"))
     pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")

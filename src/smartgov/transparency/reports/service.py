@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events, identity, services
+from smartgov import analytics, clock, events, identity, services
 from smartgov.db import Database
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
@@ -83,7 +83,8 @@ def make(db: Session, quarter: Quarter, agency_code: str | None = None) -> Perfo
     agency = _agency(db, agency_code) if agency_code else None
     scope = agency.code if agency else NATIONAL
     below = suppression.threshold()
-    document = content.build(db, quarter, agency, below=below)
+    with analytics.read_session() as figures_db:  # figures from the read-only URL (a replica); records below
+        document = content.build(figures_db, quarter, agency, below=below)
     digest = _content_hash(document)
     current = latest(db, quarter, scope)
     if current is not None and current.content_sha256 == digest:
@@ -107,12 +108,14 @@ def make(db: Session, quarter: Quarter, agency_code: str | None = None) -> Perfo
 
 
 def make_quarter(db: Session, quarter: Quarter, agency_code: str | None = None) -> list[PerformanceReport]:
-    """The national report and one per agency with applications in the quarter (or the one named)."""
+    """The national report and one per agency with applications in the quarter (or the one named); the
+    agencies are found, like every figure, through the read-only database."""
     if agency_code:
         return [make(db, quarter, agency_code)]
-    figures = Figures(db, suppression.threshold())
+    with analytics.read_session() as figures_db:
+        active = content.active_agencies(Figures(figures_db, suppression.threshold()), quarter)
     made = [make(db, quarter)]
-    views = identity.organization_views(db, content.active_agencies(figures, quarter))
+    views = identity.organization_views(db, active)
     made.extend(make(db, quarter, view.code) for view in sorted(views.values(), key=lambda v: v.code)
                 if view.kind == OrgKind.AGENCY)
     return made

@@ -138,3 +138,78 @@ def participation(document: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     """Participation answered: petitions on time, comments and votes (national)."""
     by_code = {r.code: r for r in rows(document, lang)}
     return [(by_code[c].title, by_code[c].value) for c in document.get("participation", []) if c in by_code]
+
+
+MODELS = {"ets": N_("Exponential smoothing (damped trend)"),
+          "ets_holiday": N_("Exponential smoothing on holiday-adjusted demand"),
+          "sarimax_holiday": N_("SARIMAX with holidays as a regressor")}
+NO_SECTION = N_("Forecasts against actuals are not part of this report yet.")
+
+
+@dataclass
+class Accuracy:
+    """One service's weeks: forecast (made before the week) against applications received."""
+
+    title: str
+    mape: str
+    note: str
+    weeks: list[list[str]]  # week, actual, forecast, 80 % interval, error
+    labels: list[str] = field(default_factory=list)  # the chart's weeks
+    actual: list[float | None] = field(default_factory=list)
+    predicted: list[float | None] = field(default_factory=list)
+
+
+def _week_label(week: str, lang: str) -> str:
+    j = jdatetime.date.fromgregorian(date=dt.date.fromisoformat(week))
+    return localize_digits(f"{j.month}/{j.day}", lang)
+
+
+def forecasts(document: dict[str, Any], lang: str) -> tuple[str, list[Accuracy]]:
+    """The section's introduction and each service's weeks; a report made before the section existed
+    says it has none."""
+    section = document.get("forecasts")
+    if section is None:
+        return gettext(NO_SECTION, lang), []
+    below = int(document["suppress_below"])
+    intro = gettext("Applications received each whole week from {first} to {last}, against the demand forecast "
+                    "made before that week began. Error: |actual − forecast| ÷ actual; MAPE: its mean over the "
+                    "weeks compared (not over weeks with no applications or with a hidden figure).", lang,
+                    first=format_date(dt.date.fromisoformat(section["first_week"]), lang),
+                    last=format_date(dt.date.fromisoformat(section["last_day"]), lang))
+    out = []
+    for s in section["services"]:
+        title = s["title"].get(lang) or s["service"]
+        if not s["weeks"]:
+            out.append(Accuracy(title, "—", gettext("No forecast was stored before these weeks.", lang), []))
+            continue
+        models = sorted({gettext(MODELS.get(w["model"], w["model"]), lang) for w in s["weeks"] if w["model"]})
+        note = gettext("Forecast for {n} of {total} weeks; compared in {compared}. Model: {models}.", lang,
+                       n=localize_digits(str(s["forecast_weeks"]), lang),
+                       total=localize_digits(str(len(s["weeks"])), lang),
+                       compared=localize_digits(str(s["compared_weeks"]), lang), models="، ".join(models)
+                       if lang == "fa" else ", ".join(models))
+        lines = []
+        for w in s["weeks"]:
+            predicted = w["predicted"]
+            interval = "—" if predicted is None else \
+                f"{format_number(w['low'], lang, 1)} – {format_number(w['high'], lang, 1)}"
+            lines.append([
+                format_date(dt.date.fromisoformat(w["week"]), lang),
+                amount(w["actual"], "count", lang, below, suppressed=w["suppressed"]),
+                "—" if predicted is None else format_number(predicted, lang, 1),
+                interval,
+                "—" if w["ape"] is None else format_percent(w["ape"], lang, 1),
+            ])
+        out.append(Accuracy(title, "—" if s["mape"] is None else format_percent(s["mape"], lang, 1), note, lines,
+                            [_week_label(w["week"], lang) for w in s["weeks"]],
+                            [w["actual"] for w in s["weeks"]], [w["predicted"] for w in s["weeks"]]))
+    return intro, out
+
+
+def accuracy_label(a: Accuracy, lang: str) -> str:
+    """What a screen reader says of a service's forecast chart."""
+    return gettext("{title}: applications received each week (columns) and the forecast (line)", lang,
+                   title=a.title)
+
+
+ACCURACY_HEADER = (N_("Week from"), N_("Received"), N_("Forecast"), N_("80 % interval"), N_("Forecast error"))
