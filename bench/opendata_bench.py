@@ -87,7 +87,8 @@ def populate(url: str, datasets: int, rows: int) -> str:
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         from sqlalchemy import text
 
-        for table in ("transparency_datastore_row", "transparency_datastore_cell", "transparency_dataset"):
+        for table in ("transparency_datastore_row", "transparency_datastore_cell", "transparency_dataset",
+                      "transparency_tag", "transparency_resource"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))  # what autovacuum does soon after a big insert
     database.dispose()
     return rid

@@ -299,6 +299,7 @@ def resource_patch(call: Call) -> dict[str, Any]:
     service._resource_fields(res, call.params, patch=True, field="")
     if call.upload is not None:
         service.store_upload(call.db, principal, res, *call.upload)
+    service.changed(call.db, dataset)
     return dictize.resource_dict(res)
 
 

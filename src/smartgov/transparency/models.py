@@ -140,3 +140,12 @@ class DatastoreCell(Base):
     row_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     num: Mapped[Any] = mapped_column(Numeric, nullable=True)
     txt: Mapped[str | None] = mapped_column(String(TEXT_PREFIX))
+
+
+class CatalogueVersion(Base):
+    """One row whose number moves with every change to any dataset (``search.run`` keeps counts per version)."""
+
+    __tablename__ = "transparency_catalogue"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

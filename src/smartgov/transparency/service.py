@@ -7,11 +7,12 @@ pages both build one), is validated here, and is refused with a localized 422/40
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, files, identity
@@ -24,7 +25,7 @@ from smartgov.settings import public_url
 from . import datastore, permissions
 from .events import DATASET_CREATED, DATASET_DELETED, DATASET_UPDATED, RESOURCE_UPLOADED
 from .licenses import BY_ID as LICENSES
-from .models import Dataset, DatasetTag, Resource, ResourceFile
+from .models import CatalogueVersion, Dataset, DatasetTag, Resource, ResourceFile
 
 NAME = re.compile(r"[a-z0-9_\-]{2,100}")
 TAG = re.compile(r"[\w \-.]{1,100}")
@@ -35,6 +36,17 @@ MAX_UPLOAD = 40 * files.MB
 FORMATS = {".csv": ("CSV", "text/csv"), ".txt": ("CSV", "text/csv"),
            ".xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
            ".xlsm": ("XLSX", "application/vnd.ms-excel.sheet.macroEnabled.12")}
+
+
+def changed(db: Session, dataset: Dataset) -> None:
+    """Mark ``dataset`` modified now, and move the catalogue's version (cached search counts are dropped)."""
+    dataset.metadata_modified = clock.now()
+    bump = update(CatalogueVersion).where(CatalogueVersion.id == 1).values(version=CatalogueVersion.version + 1)
+    if db.execute(bump).rowcount == 0:  # type: ignore[attr-defined]
+        # The migration makes the row; a database emptied since (the tests do) starts at a random
+        # number, so that counts cached for what it held before can never match again.
+        db.add(CatalogueVersion(id=1, version=secrets.randbits(48)))
+        db.flush()
 
 
 def invalid(field: str, message: str, code: str = "invalid", **params: Any) -> DomainError:
@@ -283,6 +295,7 @@ def create_dataset(db: Session, principal: Principal | None, data: dict[str, Any
     for position, res in enumerate(data.get("resources") or []):
         _resource_from(db, row, res, position, principal, field=f"resources.{position}")
     _refresh_search(db, row)
+    changed(db, row)
     events.publish(db, DATASET_CREATED, actor_id=principal.id if principal else None, dataset_id=row.id,
                    dataset_name=row.name, organization=org.code)
     return row
@@ -313,7 +326,7 @@ def update_dataset(db: Session, principal: Principal | None, data: dict[str, Any
         _set_tags(db, row, _tags(data))
     if not patch or "resources" in data:
         _replace_resources(db, row, data.get("resources") or [], principal)
-    row.metadata_modified = clock.now()
+    changed(db, row)
     _refresh_search(db, row)
     events.publish(db, DATASET_UPDATED, actor_id=principal.id if principal else None, dataset_id=row.id,
                    dataset_name=row.name)
@@ -349,7 +362,7 @@ def delete_dataset(db: Session, principal: Principal, ref: str) -> Dataset:
     if not permissions.can_publish_for(db, principal, org_of(db, row)):
         raise Forbidden(N_("You may only publish datasets for your own agency."))
     row.state = "deleted"
-    row.metadata_modified = clock.now()
+    changed(db, row)
     for res in resources_of(db, [row.id])[row.id]:
         datastore.drop(db, res)
     events.publish(db, DATASET_DELETED, actor_id=principal.id, dataset_id=row.id, dataset_name=row.name)
@@ -402,7 +415,7 @@ def create_resource(db: Session, principal: Principal | None, data: dict[str, An
                          principal, field="")
     if upload is not None:
         store_upload(db, principal, res, *upload)
-    dataset.metadata_modified = clock.now()
+    changed(db, dataset)
     events.publish(db, DATASET_UPDATED, actor_id=principal.id if principal else None, dataset_id=dataset.id,
                    dataset_name=dataset.name)
     return res
@@ -445,7 +458,8 @@ def edit_schema(db: Session, principal: Principal, resource_id: str, changes: di
     if not permissions.can_publish_for(db, principal, org_of(db, dataset)):
         raise Forbidden(N_("You may only publish datasets for your own agency."))
     datastore.retype(db, res, changes)
-    res.last_modified = dataset.metadata_modified = clock.now()
+    res.last_modified = clock.now()
+    changed(db, dataset)
     events.publish(db, DATASET_UPDATED, actor_id=principal.id, dataset_id=dataset.id, dataset_name=dataset.name)
     return res
 
@@ -503,5 +517,6 @@ def publish_platform_dataset(db: Session, *, name: str, title: str, title_en: st
     else:
         stored.filename, stored.data = filename, csv_bytes
     datastore.replace_rows(db, res, fields, records)
-    res.last_modified = row.metadata_modified = clock.now()
+    res.last_modified = clock.now()
+    changed(db, row)
     return row

@@ -24,6 +24,12 @@ def upgrade() -> None:
         # Trigram index for package_search's LIKE on the normalized text (a trusted extension since PG 13:
         # the database owner may create it).
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    op.create_table('transparency_catalogue',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transparency_catalogue'))
+    )
+    op.execute('INSERT INTO transparency_catalogue (id, version) VALUES (1, 0)')
     op.create_table('transparency_dataset',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
@@ -145,3 +151,4 @@ def downgrade() -> None:
         batch_op.drop_index('ix_transparency_dataset_modified')
 
     op.drop_table('transparency_dataset')
+    op.drop_table('transparency_catalogue')
