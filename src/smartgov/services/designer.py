@@ -33,7 +33,7 @@ from .expressions import Expression, ExpressionError, parse
 #: Field types of the engine, in the order the builder offers them (``definitions.FormField``).
 FIELD_TYPES: dict[str, str] = {
     "text": N_("Text"),
-    "number": N_("Number"),
+    "number": N_("A number"),
     "money": N_("Amount in rial"),
     "jalali_date": N_("Date"),
     "national_code": N_("National code"),

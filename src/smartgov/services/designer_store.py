@@ -37,7 +37,8 @@ from .events import DEFINITION_CHANGED, DEFINITION_PUBLISHED, DEFINITION_RETIRED
 from .models import Definition, DefinitionSchedule, DefinitionStatus
 
 SOURCE = "designer.yaml"
-HISTORY = (DEFINITION_CHANGED, DEFINITION_SCHEDULED, DEFINITION_PUBLISHED, DEFINITION_RETIRED)
+#: What a service's history shows, read back from the event store (declared here, at import, for the catalogue).
+HISTORY = events.reads(DEFINITION_CHANGED, DEFINITION_SCHEDULED, DEFINITION_PUBLISHED, DEFINITION_RETIRED)
 
 
 def design_agencies(db: Session, principal: Principal) -> list[OrganizationView]:
@@ -230,7 +231,7 @@ def history(db: Session, service_id: str, limit: int = 200) -> list[Change]:
     """The designer's and publishing events of a service, newest first."""
     rows = db.execute(select(events.EventRecord.name, events.EventRecord.payload, events.EventRecord.actor_id,
                              events.EventRecord.occurred_at)
-                      .where(events.EventRecord.name.in_(events.reads(*HISTORY)))
+                      .where(events.EventRecord.name.in_(HISTORY))
                       .order_by(events.EventRecord.id.desc()).limit(5000)).all()
     mine = [r for r in rows if r.payload.get("service_id") == service_id][:limit]
     names = identity.account_views(db, {r.actor_id for r in mine if r.actor_id is not None})

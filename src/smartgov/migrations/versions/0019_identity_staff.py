@@ -61,13 +61,15 @@ def upgrade() -> None:
     with op.batch_alter_table('identity_mfa_reset', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_mfa_reset_account_id'), ['account_id'], unique=False)
 
-    with op.batch_alter_table('identity_organization', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
+    # Not a batch: on SQLite a batch may copy the table, and dropping identity_organization for the copy
+    # fails the foreign keys of every table that references it once it holds rows.
+    op.add_column('identity_organization', sa.Column('active', sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('identity_organization', schema=None) as batch_op:
-        batch_op.drop_column('active')
+    # Not a batch (a copy of the table on SQLite): identity_organization is referenced by many tables,
+    # and dropping it for the copy fails their foreign keys. SQLite drops a column itself since 3.35.
+    op.drop_column('identity_organization', 'active')
 
     with op.batch_alter_table('identity_mfa_reset', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_mfa_reset_account_id'))
