@@ -16,22 +16,19 @@ import datetime as dt
 import os
 import random
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 from fastapi.testclient import TestClient
+from harness import in_process
 from sqlalchemy import func, select
 
 from smartgov import clock
-from smartgov import db as kernel_db
 from smartgov.analytics import rollups
 from smartgov.analytics.models import Rollup
 from smartgov.app import create_app
 from smartgov.db import Database
 from smartgov.events import Event
 from smartgov.services.events import SUBMITTED, TRANSITIONED
-from smartgov.settings import Settings, use_settings
 
 TEHRAN = dt.timezone(dt.timedelta(hours=3, minutes=30))
 
@@ -86,13 +83,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="dash-bench-"))
-    url = args.database_url or f"sqlite:///{folder / 'bench.sqlite'}"
-    kernel_db.migrate(url)
-    settings = use_settings(Settings(environment="test", database_url=url, data_dir=folder / "data",
-                                     secret_key="bench-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
-                                     base_url="http://testserver"))
-    database = Database(url)
+    settings, database = in_process(args.database_url, "dash-bench-")
     end = clock.today()
     seconds = seed(database, args.applications, end)
     with database.sessions() as db:

@@ -80,6 +80,23 @@ def scratch_postgres(base_url: str = DEFAULT_PG) -> Iterator[str]:
         admin.dispose()
 
 
+def in_process(database_url: str | None, prefix: str) -> tuple[Any, Any]:
+    """(settings, database) for an in-process benchmark: the given database, else a fresh SQLite file in
+    a temporary folder, migrated, with test settings in force."""
+    import tempfile
+
+    from smartgov import db as kernel_db
+    from smartgov.settings import Settings, use_settings
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    url = database_url or f"sqlite:///{folder / 'bench.sqlite'}"
+    kernel_db.migrate(url)
+    settings = use_settings(Settings(environment="test", database_url=url, data_dir=folder / "data",
+                                     secret_key="bench-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
+                                     base_url="http://testserver"))
+    return settings, kernel_db.Database(url)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -15,18 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-from pathlib import Path
 
+from harness import in_process
 from sqlalchemy import func, select
 
 from smartgov import clock, demo
-from smartgov import db as kernel_db
 from smartgov.app import create_app
-from smartgov.db import Database
 from smartgov.events import EventRecord
-from smartgov.settings import Settings, use_settings
 from smartgov.transparency import platform_data, reports
 from smartgov.transparency.models import Resource
 
@@ -37,19 +33,13 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="reports-bench-"))
-    url = args.database_url or f"sqlite:///{folder / 'bench.sqlite'}"
-    kernel_db.migrate(url)
-    settings = use_settings(Settings(environment="test", database_url=url, data_dir=folder / "data",
-                                     secret_key="bench-secret-key-that-is-long-enough-0123456789",  # type: ignore[arg-type]
-                                     base_url="http://testserver"))
-    database = Database(url)
+    settings, database = in_process(args.database_url, "reports-bench-")
     create_app(settings, database)  # every module imported: events declared, subscribers known
     started = time.perf_counter()
     demo.load(database, people=args.people)
     with database.sessions() as db:
         events = db.scalar(select(func.count()).select_from(EventRecord))
-    print(f"demo loaded in {time.perf_counter() - started:.1f} s; {events:,} events; database {url.split(':')[0]}")
+    print(f"demo loaded in {time.perf_counter() - started:.1f} s; {events:,} events; database {settings.database_url.split(':')[0]}")
     print(f"load average before timing: {os.getloadavg()}")
 
     quarter = reports.Quarter.last_finished(clock.today())
