@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
+import threading
 from typing import Any
 
 import pyotp
@@ -11,6 +13,17 @@ from sqlalchemy.orm import Session
 
 from smartgov.identity import nationalcode, service
 from smartgov.identity.models import Account, Organization, OrgKind, Person, Role
+
+
+def in_a_loop_of_its_own(run: Any) -> Any:
+    """``asyncio.run(run())`` on a thread of its own (the browser tests leave a loop running on this one)."""
+    found: list[Any] = []
+    thread = threading.Thread(target=lambda: found.append(asyncio.run(run())))
+    thread.start()
+    thread.join(timeout=60)
+    assert found, "the coroutine did not finish"
+    return found[0]
+
 
 PASSWORD = "Strong-pass-2024"
 _seq = itertools.count(100)

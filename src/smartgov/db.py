@@ -6,6 +6,7 @@ changes go only through Alembic (``smartgov migrate``), never ``create_all``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+import anyio.to_thread
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import namedtuple_row
@@ -273,6 +275,18 @@ class Database:
         with self.reader.connect() as conn:
             return list(conn.execute(statement, params))
 
+    async def afirst(self, statement: Any, params: dict[str, Any]) -> Any | None:
+        """:meth:`first` for a request handler on the event loop."""
+        rows = await self.aall(statement, params)
+        return rows[0] if rows else None
+
+    async def aall(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """:meth:`all` for a request handler on the event loop: ``HotReads.aall`` on PostgreSQL; on
+        SQLite, whose reads take the database's lock, in a thread."""
+        if self.hot_reads is not None:
+            return await self.hot_reads.aall(statement, params)
+        return await anyio.to_thread.run_sync(self.all, statement, params)
+
     def on_dispose(self, fn: Callable[[], None]) -> None:
         """Have ``dispose`` call ``fn`` first (a helper thread that writes through this database)."""
         self._on_dispose.append(fn)
@@ -312,10 +326,14 @@ class HotReads:
     engine on SQLite), compiled once; rows come back as named tuples. The connections are
     autocommit (a plain read needs no transaction), in UTC (the datetimes ``UTCDateTime`` gives),
     with generic plans (psycopg prepares a statement run five times; planning it anew each time was
-    two thirds of a read's server time) and bounded by a statement and a connect timeout, because
-    callers may run on the event loop; at most
-    ``KEEP`` idle ones are kept. Made for the event loop, where a process runs one read at a time;
-    called from many threads at once it works, but opens a connection for each read beyond those.
+    two thirds of a read's server time) and bounded by a statement and a connect timeout.
+
+    Request handlers on the event loop use :meth:`aall`: an asynchronous connection of that loop,
+    so the loop serves other requests while PostgreSQL works. (The synchronous read blocked the
+    loop for the server's whole answer; under load, with the server's processes waiting for the
+    same two cores, that was half of a worker's time: ``bench/RESULTS.md``, services.) :meth:`all`
+    is for threads and scripts. At most ``KEEP`` idle connections are kept, per event loop for
+    :meth:`aall`; beyond those a read opens its own.
     """
 
     KEEP = 4
@@ -330,6 +348,7 @@ class HotReads:
         self._idle: list[Any] = []
         self._lock = threading.Lock()
         self._compiled: dict[int, tuple[Any, str, dict[str, Any]]] = {}
+        self._aidle: dict[asyncio.AbstractEventLoop, list[Any]] = {}
 
     def all(self, statement: Any, params: dict[str, Any]) -> list[Any]:
         """Every row of ``statement`` (a prebuilt Core statement).
@@ -342,16 +361,31 @@ class HotReads:
             conn = self._checkout()
             try:
                 rows = conn.execute(sql, {**defaults, **params}).fetchall()
-            except psycopg.OperationalError:
-                lost = conn.broken  # the connection died (not, say, the statement timeout)
+            except BaseException as exc:
+                again = _retried(exc, conn, attempt)  # before the close, which ends "broken"
                 conn.close()
-                if attempt == 2 or not lost:
-                    raise
-                continue
-            except BaseException:
-                conn.close()
+                if again:
+                    continue
                 raise
             self._checkin(conn)
+            return rows
+        raise AssertionError("unreachable")
+
+    async def aall(self, statement: Any, params: dict[str, Any]) -> list[Any]:
+        """:meth:`all` for the event loop: the loop runs other requests while the server answers."""
+        sql, defaults = self._sql(statement)
+        for attempt in (1, 2):
+            conn = await self._acheckout()
+            try:
+                cursor = await conn.execute(sql, {**defaults, **params})
+                rows = await cursor.fetchall()
+            except BaseException as exc:  # cancelled too: the connection's state is unknown
+                again = _retried(exc, conn, attempt)
+                conn.pgconn.finish()  # what AsyncConnection.close does, without awaiting in a cancelled task
+                if again:
+                    continue
+                raise
+            self._acheckin(conn)
             return rows
         raise AssertionError("unreachable")
 
@@ -375,11 +409,41 @@ class HotReads:
                 return
         conn.close()
 
+    async def _acheckout(self) -> Any:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            idle = self._aidle.get(loop)
+            if idle:
+                return idle.pop()
+            gone = [old for old in self._aidle if old.is_closed()]  # a test's or a script's loop that ended
+            dead = [conn for old in gone for conn in self._aidle.pop(old)]
+        for conn in dead:
+            conn.pgconn.finish()
+        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True, row_factory=namedtuple_row)
+
+    def _acheckin(self, conn: Any) -> None:
+        with self._lock:
+            idle = self._aidle.setdefault(asyncio.get_running_loop(), [])
+            if len(idle) < self.KEEP:
+                idle.append(conn)
+                return
+        conn.pgconn.finish()
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
+            aidle, self._aidle = self._aidle, {}
         for conn in idle:
             conn.close()
+        for conns in aidle.values():  # closed from any thread: finishing the socket needs no event loop
+            for conn in conns:
+                conn.pgconn.finish()
+
+
+def _retried(exc: BaseException, conn: Any, attempt: int) -> bool:
+    """Whether a hot read that raised ``exc`` on ``conn`` is tried once more: only a first attempt whose
+    connection died (a database restart, a killed backend), never a statement that ran too long."""
+    return attempt == 1 and isinstance(exc, psycopg.OperationalError) and bool(conn.broken)
 
 
 def database_of(session: Session) -> Database | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import threading
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from smartgov.identity import Principal
 from smartgov.identity.models import Account, ApiToken
 from smartgov.services import documents, intake, pipeline, service
 from smartgov.services.models import Application, Draft, IssuedDocument, StoredFile, TransitionLog
-from tests.factories import api_token, auth
+from tests.factories import api_token, auth, in_a_loop_of_its_own
 
 from .conftest import MINIMAL
 from .helpers import address_answers, arrange
@@ -36,16 +35,6 @@ def tenant_body(client, headers, account: Account) -> dict[str, Any]:  # type: i
     answers["lease_contract"] = upload(client, headers, "lease_contract", name="lease.pdf")
     return {"service_id": "address-change", "answers": answers,
             "documents": {"proof_of_address": upload(client, headers, "documents.proof_of_address")}}
-
-
-def in_a_loop_of_its_own(run: Any) -> Any:
-    """``asyncio.run(run())`` on a thread of its own (the browser tests leave a loop running on this one)."""
-    found: list[Any] = []
-    thread = threading.Thread(target=lambda: found.append(asyncio.run(run())))
-    thread.start()
-    thread.join(timeout=60)
-    assert found, "the coroutine did not finish"
-    return found[0]
 
 
 def written(database) -> int:  # type: ignore[no-untyped-def]
@@ -150,8 +139,8 @@ def test_checks_answer_as_the_general_path_does(client, db, database, monkeypatc
     planned: list[str] = []
     read = intake.read
 
-    def reading(*a: Any) -> intake.HotRead:
-        found = read(*a)
+    async def reading(*a: Any) -> intake.HotRead:
+        found = await read(*a)
         if found.facts is not None:
             planned.append(found.facts.key)
         return found
@@ -160,7 +149,10 @@ def test_checks_answer_as_the_general_path_does(client, db, database, monkeypatc
     fast = answers()
     assert len(planned) == 4  # the four bad answers were planned from the hot read (and refused by the plan)
     # now every request is read with the session
-    monkeypatch.setattr(intake, "read", lambda *_a: intake.HotRead(pipeline.Route.SESSION_CALLER))
+    async def to_the_unit_of_work(*_a: Any) -> intake.HotRead:
+        return intake.HotRead(pipeline.Route.SESSION_CALLER)
+
+    monkeypatch.setattr(intake, "read", to_the_unit_of_work)
     assert fast == answers()
     assert len(planned) == 4
     assert [status for status, _ in fast] == [422, 422, 422, 422, 404, 403, 401, 422]
@@ -204,7 +196,8 @@ def test_a_group_is_one_transaction_and_its_failures_go_alone(client, db, databa
     citizen = accounts["citizen"]
     raw = api_token(client, citizen)
     bodies = [tenant_body(client, auth(raw), citizen) for _ in range(5)]
-    items = [intake.prepare(database, raw, b["service_id"], b["answers"], b["documents"], f"key-{i}")
+    items = [in_a_loop_of_its_own(lambda b=b, i=i: intake.prepare(database, raw, b["service_id"], b["answers"],
+                                                                  b["documents"], f"key-{i}"))
              for i, b in enumerate(bodies)]
     assert all(items)
     r = client.post(f"{API}/applications", headers={**auth(raw), "Idempotency-Key": "key-1"},

@@ -21,7 +21,7 @@ from smartgov.events import EventRecord, OutboxMessage
 from smartgov.identity import Principal
 from smartgov.services import intake, pipeline, service
 from smartgov.services.models import Application, StoredFile, TransitionLog
-from tests.factories import api_token, auth
+from tests.factories import api_token, auth, in_a_loop_of_its_own
 
 from .conftest import definition_with
 from .helpers import arrange
@@ -46,8 +46,8 @@ def test_a_rule_added_to_the_checking_step_refuses_the_same_request_on_both_writ
     planned_hot: list[str] = []
     read = intake.read
 
-    def reading(*a: Any) -> intake.HotRead:
-        found = read(*a)
+    async def reading(*a: Any) -> intake.HotRead:
+        found = await read(*a)
         if found.facts is not None:
             planned_hot.append(found.facts.key)
         return found
@@ -61,7 +61,10 @@ def test_a_rule_added_to_the_checking_step_refuses_the_same_request_on_both_writ
     assert planned_hot == (["tabriz-1"] if database.is_postgres else [])
 
     # the same request, sent to the unit of work whatever the database
-    monkeypatch.setattr(intake, "read", lambda *_a: intake.HotRead(pipeline.Route.SESSION_CALLER))
+    async def to_the_unit_of_work(*_a: Any) -> intake.HotRead:
+        return intake.HotRead(pipeline.Route.SESSION_CALLER)
+
+    monkeypatch.setattr(intake, "read", to_the_unit_of_work)
     second = client.post(f"{API}/applications", headers={**headers, "Idempotency-Key": "tabriz-1"}, json=body)
     assert (second.status_code, second.json()) == (first.status_code, first.json())
     with pytest.raises(DomainError):  # and the use case itself, as pages and other modules call it
@@ -135,7 +138,8 @@ def test_each_writer_stores_the_rows_of_its_plan(client, db, database) -> None: 
         return
     # the group writer, from facts read in one statement
     other = tenant_body(client, auth(raw), citizen)
-    group_plan = intake.prepare(database, raw, "address-change", other["answers"], other["documents"], "group-1")
+    group_plan = in_a_loop_of_its_own(lambda: intake.prepare(database, raw, "address-change", other["answers"],
+                                                             other["documents"], "group-1"))
     assert group_plan is not None
     channel = intake._Channel(database)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 from typing import Any
 
@@ -161,6 +163,39 @@ def test_a_hot_read_past_its_timeout_fails_at_once(database, monkeypatch) -> Non
         assert hot.all(select(literal(7).label("seven")), {})[0].seven == 7
     finally:
         hot.close()
+
+
+def test_a_hot_read_leaves_the_event_loop_free_and_a_cancelled_one_its_connection_dropped(database) -> None:  # type: ignore[no-untyped-def]
+    """While PostgreSQL answers one request's read, the worker's loop runs the others; a read whose
+    request is cancelled gives up its connection (its state is unknown) and the next read is served."""
+    if not database.is_postgres:
+        pytest.skip("hot reads are PostgreSQL's")
+    from sqlalchemy import func, literal
+
+    from tests.factories import in_a_loop_of_its_own
+
+    hot = database.hot_reads
+
+    async def run() -> tuple[int, int, int]:
+        turns = 0
+        slow = asyncio.ensure_future(hot.aall(select(func.pg_sleep(0.3)), {}))
+        while not slow.done():
+            turns += 1  # the loop ran this coroutine while the read was in flight
+            await asyncio.sleep(0.01)
+        await slow
+        cancelled = asyncio.ensure_future(hot.aall(select(func.pg_sleep(5)), {}))
+        await asyncio.sleep(0.1)
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        seven = (await hot.aall(select(literal(7).label("seven")), {}))[0].seven
+        return turns, seven, len(hot._aidle[asyncio.get_running_loop()])
+
+    turns, seven, idle = in_a_loop_of_its_own(run)
+    assert turns > 1 and seven == 7 and idle == 1
+    # the connections of a loop that ended are closed by the next loop's first read
+    assert in_a_loop_of_its_own(lambda: hot.aall(select(literal(1).label("one")), {}))[0].one == 1
+    assert len(hot._aidle) == 1
 
 
 def test_a_page_of_applications_costs_the_same_queries_for_five_cases_as_for_one(client, db, database) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -76,7 +75,6 @@ from .schemas import (
 from .workflow import Workflow
 
 router = ModuleRouter(prefix="/api/v1/services", tags=["services"])
-T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- shaping
@@ -204,35 +202,30 @@ def visible_application(db: DbSession, principal: Any, reference: str) -> Applic
 async def get_application(reference: str, request: Request) -> Any:
     """One application: state, SLA, invoices, documents and what you may do now."""
     # An applicant's own case with a token (the read citizens repeat) is one statement, two more
-    # for a case with invoices or documents: on PostgreSQL lock-free ones under a timeout
-    # (``HotReads``), cheaper on the event loop than the hand-off to a thread. The token's usage
-    # stamp (a write), SQLite (whose reads take the database lock) and every other caller go to
-    # the thread pool.
+    # for a case with invoices or documents: on PostgreSQL lock-free ones under a timeout, awaited
+    # on the event loop (``HotReads.aall``: cheaper than the hand-off to a thread; on SQLite, whose
+    # reads take the database lock, each goes to a thread). The token's usage stamp (a write) and
+    # every other caller go to the thread pool.
     raw_token = bearer_token(request)
     if raw_token is not None:
         database = request.app.state.db
-        own = await _hot(database, status.own_case, database, raw_token, reference)
+        own = await status.own_case(database, raw_token, reference)
         if own is not None:
-            shown = await _hot(database, _own_answer, database, own)
+            shown = await _own_answer(database, own)
             if own.stamp_due:
                 await run_in_threadpool(identity.store_token_use, database, own.token_id, clock.now())
             return Response(shown.model_dump_json(), media_type="application/json")
     return await run_in_threadpool(_application_view, request, reference)
 
 
-async def _hot(database: Database, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` on the event loop where it only reads through ``HotReads`` (PostgreSQL), else in a thread."""
-    return fn(*args) if database.hot_reads is not None else await run_in_threadpool(fn, *args)
-
-
-def _own_answer(database: Database, own: status.OwnCase) -> ApplicationPublic:
+async def _own_answer(database: Database, own: status.OwnCase) -> ApplicationPublic:
     """The answer for the caller's own case (``status.own_case``), as ``application_public`` gives it."""
     case = own.case
     defn = status.definition(database, case.definition_id)
     return present_application(
         case, defn, case.agency_code, own.facts, service.applicant_actions(defn, case),
-        invoices=status.invoices(database, case.id) if case.fee else [],
-        issued=status.issued_documents(database, case.id) if own.facts.has_documents else [])
+        invoices=await status.invoices(database, case.id) if case.fee else [],
+        issued=await status.issued_documents(database, case.id) if own.facts.has_documents else [])
 
 
 def _application_view(request: Request, reference: str) -> ApplicationPublic:
@@ -278,7 +271,7 @@ async def submit(request: Request) -> Any:
     raw_token = bearer_token(request)
     hot = None
     if raw_token is not None and database.hot_reads is not None:
-        hot = intake.read(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
+        hot = await intake.read(database, raw_token, body.service_id, body.answers, body.documents, idempotency_key)
         now = clock.now()
         if hot.stamp_due(now):
             await run_in_threadpool(identity.store_token_use, database, hot.token_id, now)

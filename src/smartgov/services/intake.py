@@ -111,17 +111,18 @@ class HotRead:
         return self.token_id is not None and identity.token_stamp_due(self.last_used_at, now)
 
 
-def read(database: Database, raw_token: str, service_id: str, answers: Any, documents: Any,
-         idempotency_key: str | None) -> HotRead:
-    """The facts of a submission read in one statement (``db.HotReads``), when the group writer may
-    take it; otherwise the route (``pipeline.route``) that says why the unit of work does."""
+async def read(database: Database, raw_token: str, service_id: str, answers: Any, documents: Any,
+               idempotency_key: str | None) -> HotRead:
+    """The facts of a submission read in one statement (``db.HotReads``, the event loop free meanwhile),
+    when the group writer may take it; otherwise the route (``pipeline.route``) that says why the unit
+    of work does."""
     if database.hot_reads is None:
         return HotRead(pipeline.route(None, group_writer=False))
     key = pipeline.clean_key(idempotency_key)
     offered = pipeline.offered_refs(answers, documents)
     if len(offered) > MAX_UPLOADS:
         return HotRead(pipeline.route(None, caller=pipeline.Route.MANY_UPLOADS))
-    row = database.first(_applicant_query(), {
+    row = await database.afirst(_applicant_query(), {
         "token_hash": identity.sha256(raw_token), "service_id": service_id, "key": key,
         "published": DefinitionStatus.PUBLISHED.value, "refs": offered})
     now = clock.now()
@@ -156,10 +157,10 @@ def read(database: Database, raw_token: str, service_id: str, answers: Any, docu
     return HotRead(found, facts, row.token_id, row.last_used_at)
 
 
-def prepare(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
-            documents: dict[str, Any], idempotency_key: str | None) -> pipeline.Plan | None:
+async def prepare(database: Database, raw_token: str, service_id: str, answers: dict[str, Any],
+                  documents: dict[str, Any], idempotency_key: str | None) -> pipeline.Plan | None:
     """Read and plan a submission the group writer takes (tests and benchmarks); ``None``: it does not."""
-    found = read(database, raw_token, service_id, answers, documents, idempotency_key)
+    found = await read(database, raw_token, service_id, answers, documents, idempotency_key)
     if found.facts is None:
         return None
     plan = pipeline.plan(found.facts)

@@ -5,7 +5,8 @@ costs two ORM queries (the token with its account and roles, then the case), the
 work and two hand-offs to a thread: about ten times what the stack itself needs for a read
 (``bench/ceiling_bench.py``). Here the token, its account and the case are one joined Core
 statement over the columns the answer shows, and only the caller's own case can match it. On
-PostgreSQL it runs through ``db.HotReads`` on the event loop (``api.get_application``).
+PostgreSQL it runs through ``db.HotReads`` from the event loop (``api.get_application``), which serves
+other requests while the server answers.
 
 A miss is not an answer: an unknown or dead token, someone else's case (an official's view,
 which must be recorded), or no such case all return ``None``, and the caller takes the general
@@ -66,11 +67,12 @@ class OwnCase:
         return service.CaseFacts(open_question=self.case.open_question, has_documents=bool(self.case.has_documents))
 
 
-def own_case(database: Database, raw_token: str, reference: str, now: dt.datetime | None = None) -> OwnCase | None:
+async def own_case(database: Database, raw_token: str, reference: str,
+                   now: dt.datetime | None = None) -> OwnCase | None:
     """The case if ``raw_token`` is live and its account, having proven its person, applied for it;
     ``None`` means "ask the general path" (which answers the 401, 403 or 404)."""
-    row = database.first(own_case_query(), {"token_hash": identity.sha256(raw_token),
-                                             "reference": reference.strip().upper()})
+    row = await database.afirst(own_case_query(), {"token_hash": identity.sha256(raw_token),
+                                                    "reference": reference.strip().upper()})
     now = now or clock.now()
     if row is None or not permissions.token_allows(row, now):
         return None
@@ -107,11 +109,11 @@ def _documents_query() -> Select[Any]:
             .where(IssuedDocument.application_id == bindparam("case_id")).order_by(IssuedDocument.issued_at))
 
 
-def invoices(database: Database, case_id: int) -> list[Any]:
+async def invoices(database: Database, case_id: int) -> list[Any]:
     """The case's invoices as rows (``service.invoices_of`` without the ORM)."""
-    return database.all(_invoices_query(), {"case_id": case_id})
+    return await database.aall(_invoices_query(), {"case_id": case_id})
 
 
-def issued_documents(database: Database, case_id: int) -> list[Any]:
+async def issued_documents(database: Database, case_id: int) -> list[Any]:
     """The case's signed documents as rows (``documents.documents_of`` without the ORM)."""
-    return database.all(_documents_query(), {"case_id": case_id})
+    return await database.aall(_documents_query(), {"case_id": case_id})
