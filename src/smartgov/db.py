@@ -332,11 +332,14 @@ class HotReads:
     so the loop serves other requests while PostgreSQL works. (The synchronous read blocked the
     loop for the server's whole answer; under load, with the server's processes waiting for the
     same two cores, that was half of a worker's time: ``bench/RESULTS.md``, services.) :meth:`all`
-    is for threads and scripts. At most ``KEEP`` idle connections are kept, per event loop for
-    :meth:`aall`; beyond those a read opens its own.
+    is for threads and scripts: at most ``KEEP`` idle connections are kept for it, beyond those a
+    read opens its own. An event loop has at most ``IN_FLIGHT`` connections of its own, all kept:
+    further reads wait for one (opening a connection costs more than any of these reads, and
+    PostgreSQL on a few cores gains nothing from more statements at once).
     """
 
     KEEP = 4
+    IN_FLIGHT = 8
     TIMEOUT = "2s"  # these reads take a millisecond; a stuck one must not hold an event loop for long
     NAME = "smartgov-hot-reads"  # pg_stat_activity.application_name
 
@@ -348,7 +351,7 @@ class HotReads:
         self._idle: list[Any] = []
         self._lock = threading.Lock()
         self._compiled: dict[int, tuple[Any, str, dict[str, Any]]] = {}
-        self._aidle: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        self._loops: dict[asyncio.AbstractEventLoop, _LoopConnections] = {}
 
     def all(self, statement: Any, params: dict[str, Any]) -> list[Any]:
         """Every row of ``statement`` (a prebuilt Core statement).
@@ -374,19 +377,22 @@ class HotReads:
     async def aall(self, statement: Any, params: dict[str, Any]) -> list[Any]:
         """:meth:`all` for the event loop: the loop runs other requests while the server answers."""
         sql, defaults = self._sql(statement)
-        for attempt in (1, 2):
-            conn = await self._acheckout()
-            try:
-                cursor = await conn.execute(sql, {**defaults, **params})
-                rows = await cursor.fetchall()
-            except BaseException as exc:  # cancelled too: the connection's state is unknown
-                again = _retried(exc, conn, attempt)
-                conn.pgconn.finish()  # what AsyncConnection.close does, without awaiting in a cancelled task
-                if again:
-                    continue
-                raise
-            self._acheckin(conn)
-            return rows
+        mine = self._of_loop()
+        async with mine.free:
+            for attempt in (1, 2):
+                conn = mine.idle.pop() if mine.idle else await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, row_factory=namedtuple_row)
+                try:
+                    cursor = await conn.execute(sql, {**defaults, **params})
+                    rows = await cursor.fetchall()
+                except BaseException as exc:  # cancelled too: the connection's state is unknown
+                    again = _retried(exc, conn, attempt)
+                    conn.pgconn.finish()  # what AsyncConnection.close does, without awaiting in a cancelled task
+                    if again:
+                        continue
+                    raise
+                mine.idle.append(conn)
+                return rows
         raise AssertionError("unreachable")
 
     def _sql(self, statement: Any) -> tuple[str, dict[str, Any]]:
@@ -409,35 +415,36 @@ class HotReads:
                 return
         conn.close()
 
-    async def _acheckout(self) -> Any:
+    def _of_loop(self) -> _LoopConnections:
         loop = asyncio.get_running_loop()
         with self._lock:
-            idle = self._aidle.get(loop)
-            if idle:
-                return idle.pop()
-            gone = [old for old in self._aidle if old.is_closed()]  # a test's or a script's loop that ended
-            dead = [conn for old in gone for conn in self._aidle.pop(old)]
+            found = self._loops.get(loop)
+            if found is not None:
+                return found
+            gone = [old for old in self._loops if old.is_closed()]  # a test's or a script's loop that ended
+            dead = [conn for old in gone for conn in self._loops.pop(old).idle]
+            found = self._loops[loop] = _LoopConnections(self.IN_FLIGHT)
         for conn in dead:
             conn.pgconn.finish()
-        return await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True, row_factory=namedtuple_row)
-
-    def _acheckin(self, conn: Any) -> None:
-        with self._lock:
-            idle = self._aidle.setdefault(asyncio.get_running_loop(), [])
-            if len(idle) < self.KEEP:
-                idle.append(conn)
-                return
-        conn.pgconn.finish()
+        return found
 
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-            aidle, self._aidle = self._aidle, {}
+            loops, self._loops = self._loops, {}
         for conn in idle:
             conn.close()
-        for conns in aidle.values():  # closed from any thread: finishing the socket needs no event loop
-            for conn in conns:
+        for mine in loops.values():  # closed from any thread: finishing the socket needs no event loop
+            for conn in mine.idle:
                 conn.pgconn.finish()
+
+
+class _LoopConnections:
+    """An event loop's hot-read connections: at most ``size`` in use, every one kept when done."""
+
+    def __init__(self, size: int) -> None:
+        self.free = asyncio.Semaphore(size)  # bound to the loop that first waits on it
+        self.idle: list[Any] = []
 
 
 def _retried(exc: BaseException, conn: Any, attempt: int) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 from typing import Any
 
@@ -189,13 +188,13 @@ def test_a_hot_read_leaves_the_event_loop_free_and_a_cancelled_one_its_connectio
         with pytest.raises(asyncio.CancelledError):
             await cancelled
         seven = (await hot.aall(select(literal(7).label("seven")), {}))[0].seven
-        return turns, seven, len(hot._aidle[asyncio.get_running_loop()])
+        return turns, seven, len(hot._loops[asyncio.get_running_loop()].idle)
 
     turns, seven, idle = in_a_loop_of_its_own(run)
     assert turns > 1 and seven == 7 and idle == 1
     # the connections of a loop that ended are closed by the next loop's first read
     assert in_a_loop_of_its_own(lambda: hot.aall(select(literal(1).label("one")), {}))[0].one == 1
-    assert len(hot._aidle) == 1
+    assert len(hot._loops) == 1
 
 
 def test_a_page_of_applications_costs_the_same_queries_for_five_cases_as_for_one(client, db, database) -> None:  # type: ignore[no-untyped-def]
