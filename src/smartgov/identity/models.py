@@ -18,13 +18,14 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"
     AGENCY_ADMIN = "agency_admin"
     AUDITOR = "auditor"
+    ANALYST = "analyst"  # qualitative analysis (insight) within one agency
     PLATFORM_ADMIN = "platform_admin"
 
 
 #: Roles whose holders must pass TOTP before they can act.
-MFA_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN})
+MFA_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.ANALYST, Role.PLATFORM_ADMIN})
 #: Roles that only make sense within an organization.
-SCOPED_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.EMPLOYER})
+SCOPED_ROLES = frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.ANALYST, Role.EMPLOYER})
 
 #: How an account's holder was shown to be its person: a code sent to the registry's mobile ("sms");
 #: an official who saw the national card ("in_person"), checked a letter ("letter") or the registry

@@ -1,0 +1,29 @@
+"""Insight: thematic analysis of any text corpus (interviews, consultation comments) — code system,
+coded segments, basic → organizing → global themes, saturation, inter-coder agreement, assisted
+themes in Persian, and REFI-QDA (.qdpx/.qdc) exchange with MAXQDA, ATLAS.ti, NVivo and QualCoder.
+
+Other modules use only this surface: the events it publishes. It reads participation's comments
+through ``participation.export_documents`` and the CSF master data through ``assessment``.
+"""
+
+from smartgov.insight.events import (
+    CODE_CHANGED,
+    CODING_CHANGED,
+    MEMO_WRITTEN,
+    PROJECT_CHANGED,
+    SOURCE_ADDED,
+    SUGGESTION_DECIDED,
+    SUGGESTIONS_MADE,
+    THEME_CHANGED,
+)
+
+__all__ = [
+    "CODE_CHANGED",
+    "CODING_CHANGED",
+    "MEMO_WRITTEN",
+    "PROJECT_CHANGED",
+    "SOURCE_ADDED",
+    "SUGGESTIONS_MADE",
+    "SUGGESTION_DECIDED",
+    "THEME_CHANGED",
+]
