@@ -18,6 +18,7 @@ from smartgov.assessment.maturity import (
     score,
     tgov_stage,
 )
+from smartgov.assessment.network import network_svg
 from smartgov.assessment.psychometrics import (
     AdequacyResult,
     AlphaResult,
@@ -58,6 +59,7 @@ __all__ = [
     "list_frameworks",
     "load_framework",
     "measurement_from_framework",
+    "network_svg",
     "parallel_analysis",
     "sampling_adequacy",
     "score",
