@@ -12,8 +12,6 @@ from smartgov.insight.events import (
     MEMO_WRITTEN,
     PROJECT_CHANGED,
     SOURCE_ADDED,
-    SUGGESTION_DECIDED,
-    SUGGESTIONS_MADE,
     THEME_CHANGED,
 )
 
@@ -23,7 +21,5 @@ __all__ = [
     "MEMO_WRITTEN",
     "PROJECT_CHANGED",
     "SOURCE_ADDED",
-    "SUGGESTIONS_MADE",
-    "SUGGESTION_DECIDED",
     "THEME_CHANGED",
 ]

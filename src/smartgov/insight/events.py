@@ -8,5 +8,3 @@ CODE_CHANGED = declare("insight.code_changed", "A code of a project's code syste
 CODING_CHANGED = declare("insight.coding_changed", "A segment was coded or a coding was removed.")
 MEMO_WRITTEN = declare("insight.memo_written", "A memo was written on a project, code, source or segment.")
 THEME_CHANGED = declare("insight.theme_changed", "A theme of the thematic network was created or regrouped.")
-SUGGESTION_DECIDED = declare("insight.suggestion_decided", "An analyst approved or rejected an assisted suggestion.")
-SUGGESTIONS_MADE = declare("insight.suggestions_made", "Assisted analysis proposed themes, codes or duplicates.")

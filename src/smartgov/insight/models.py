@@ -1,5 +1,5 @@
 """Tables of the insight module: a project's coders, sources, case variables, code system, coded
-selections, memos, themes and the assisted suggestions with their decisions.
+selections, memos and themes.
 
 Every row that REFI-QDA knows carries the GUID it was exported or imported with, so a project
 that goes to MAXQDA/ATLAS.ti/NVivo/QualCoder and comes back is the same project.
@@ -9,7 +9,6 @@ Offsets are in Unicode code points of the source's text, as REFI-QDA counts them
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -131,7 +130,7 @@ class Selection(Base):
 
 
 class Coding(Base):
-    """One code applied to one selection; ``suggestion_id`` when it came from an approved suggestion."""
+    """One code applied to one selection."""
 
     __tablename__ = "insight_coding"
     __table_args__ = (UniqueConstraint("selection_id", "code_id"), Index("ix_insight_coding_code", "code_id"))
@@ -141,7 +140,6 @@ class Coding(Base):
     selection_id: Mapped[int] = mapped_column(ForeignKey("insight_selection.id", ondelete="CASCADE"), index=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("insight_code.id", ondelete="CASCADE"))
     coder_id: Mapped[int | None] = mapped_column(ForeignKey("insight_coder.id"))
-    suggestion_id: Mapped[int | None] = mapped_column(ForeignKey("insight_suggestion.id"))
     created_at: Mapped[dt.datetime]
 
 
@@ -187,24 +185,3 @@ class ThemeCode(Base):
 
     theme_id: Mapped[int] = mapped_column(ForeignKey("insight_theme.id", ondelete="CASCADE"), primary_key=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("insight_code.id", ondelete="CASCADE"), primary_key=True)
-
-
-class Suggestion(Base):
-    """An assisted suggestion (candidate theme, code for a segment, duplicate group) and its decision.
-
-    ``method`` and ``payload`` are the provenance: what produced it, from which inputs, with which
-    parameters; ``decided_by``/``decided_at``/``status`` record the human who approved or rejected it.
-    """
-
-    __tablename__ = "insight_suggestion"
-    __table_args__ = (Index("ix_insight_suggestion_project", "project_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("insight_project.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(12))  # theme | code | duplicate
-    method: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | approved | rejected
-    created_at: Mapped[dt.datetime]
-    decided_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
-    decided_at: Mapped[dt.datetime | None]

@@ -35,7 +35,7 @@ def can_view_project(db: Session, principal: Principal, project: Project) -> boo
 
 
 def can_code_project(db: Session, principal: Principal, project: Project) -> bool:
-    """Add sources, code, write memos, group themes, decide suggestions: the same analysts, with write scope."""
+    """Add sources, code, write memos, group themes: the same analysts, with write scope."""
     return can_write(principal) and can_view_project(db, principal, project)
 
 

@@ -319,7 +319,7 @@ def code_tree(db: Session, project: Project) -> list[tuple[int, Code]]:
 
 
 def code_span(db: Session, project: Project, principal: Principal | None, source: Source, start: int, end: int,
-              code_ids: Sequence[int], *, coder: Coder | None = None, suggestion_id: int | None = None) -> Selection:
+              code_ids: Sequence[int], *, coder: Coder | None = None) -> Selection:
     """Apply ``code_ids`` to ``source[start:end]``; the same coder's same span gains codes, not a twin."""
     if not 0 <= start < end <= len(source.text):
         raise DomainError("span_invalid", N_("Select a part of the text to code."), field="start", status=422)
@@ -341,7 +341,7 @@ def code_span(db: Session, project: Project, principal: Principal | None, source
     for code in chosen:
         if code.id not in have:
             db.add(Coding(guid=new_guid(), selection_id=selection.id, code_id=code.id, coder_id=coder_id,
-                          suggestion_id=suggestion_id, created_at=clock.now()))
+                          created_at=clock.now()))
     db.flush()
     events.publish(db, CODING_CHANGED, actor_id=principal.id if principal else None, project=project.id,
                    source=source.id, selection=selection.id, codes=[c.id for c in chosen], action="coded")

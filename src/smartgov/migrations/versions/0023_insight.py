@@ -2,7 +2,7 @@
 
 Revision ID: 0023_insight
 Revises: 0019_identity_staff
-Create Date: 2026-12-07 13:07:17.547780
+Create Date: 2026-12-07 13:13:24.613596
 """
 
 from __future__ import annotations
@@ -94,23 +94,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('insight_source', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_insight_source_project_id'), ['project_id'], unique=False)
-
-    op.create_table('insight_suggestion',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('project_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.String(length=12), nullable=False),
-    sa.Column('method', sa.String(length=200), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', smartgov.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('decided_by', sa.Integer(), nullable=True),
-    sa.Column('decided_at', smartgov.db.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['decided_by'], ['identity_account.id'], name=op.f('fk_insight_suggestion_decided_by_identity_account')),
-    sa.ForeignKeyConstraint(['project_id'], ['insight_project.id'], name=op.f('fk_insight_suggestion_project_id_insight_project'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_suggestion'))
-    )
-    with op.batch_alter_table('insight_suggestion', schema=None) as batch_op:
-        batch_op.create_index('ix_insight_suggestion_project', ['project_id', 'status'], unique=False)
 
     op.create_table('insight_theme',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,12 +187,10 @@ def upgrade() -> None:
     sa.Column('selection_id', sa.Integer(), nullable=False),
     sa.Column('code_id', sa.Integer(), nullable=False),
     sa.Column('coder_id', sa.Integer(), nullable=True),
-    sa.Column('suggestion_id', sa.Integer(), nullable=True),
     sa.Column('created_at', smartgov.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['code_id'], ['insight_code.id'], name=op.f('fk_insight_coding_code_id_insight_code'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['coder_id'], ['insight_coder.id'], name=op.f('fk_insight_coding_coder_id_insight_coder')),
     sa.ForeignKeyConstraint(['selection_id'], ['insight_selection.id'], name=op.f('fk_insight_coding_selection_id_insight_selection'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['suggestion_id'], ['insight_suggestion.id'], name=op.f('fk_insight_coding_suggestion_id_insight_suggestion')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_insight_coding')),
     sa.UniqueConstraint('selection_id', 'code_id', name=op.f('uq_insight_coding_selection_id_code_id'))
     )
@@ -248,10 +229,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_insight_theme_parent_id'))
 
     op.drop_table('insight_theme')
-    with op.batch_alter_table('insight_suggestion', schema=None) as batch_op:
-        batch_op.drop_index('ix_insight_suggestion_project')
-
-    op.drop_table('insight_suggestion')
     with op.batch_alter_table('insight_source', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_insight_source_project_id'))
 
