@@ -29,18 +29,10 @@ class KpiSetting(Base):
     updated_by: Mapped[int | None]
 
 
-class Rollup(Base):
-    """One cell: a measure on a day for a service × agency × branch × channel (× histogram bucket).
-
-    ``count`` is how many events made it, ``total`` the sum of their values (seconds, rial, a
-    score, a day number); ``bucket`` is -1 except for duration histograms (see ``rollups.BUCKETS``).
-    """
-
-    __tablename__ = "analytics_rollup"
-    __table_args__ = (
-        UniqueConstraint("measure", "day", "service", "agency_id", "branch_id", "channel", "bucket",
-                         name="uq_analytics_rollup_cell"),
-    )  # queries name the measure first: the unique index serves them
+class _Cells:
+    """The columns of a rollup cell: a measure in a period for a service × agency × branch × channel
+    (× histogram bucket). ``count`` is how many events made it, ``total`` the sum of their values
+    (seconds, rial, a score, a day number); ``bucket`` is -1 except for duration histograms."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     measure: Mapped[str] = mapped_column(String(40))
@@ -52,6 +44,25 @@ class Rollup(Base):
     bucket: Mapped[int]
     count: Mapped[int] = mapped_column(BigInteger)
     total: Mapped[float] = mapped_column(Float)
+
+
+CELL_KEY = ("measure", "day", "service", "agency_id", "branch_id", "channel", "bucket")
+
+
+class Rollup(_Cells, Base):
+    """One cell of a day (``day``)."""
+
+    __tablename__ = "analytics_rollup"
+    __table_args__ = (UniqueConstraint(*CELL_KEY, name="uq_analytics_rollup_cell"),)
+    # queries name the measure first: the unique index serves them
+
+
+class RollupMonth(_Cells, Base):
+    """The same cells summed over a Jalali month (``day`` is the month's first day), kept by the same
+    upsert: a year's dashboard reads twelve of these instead of 365 days of cells (``service._cells``)."""
+
+    __tablename__ = "analytics_rollup_month"
+    __table_args__ = (UniqueConstraint(*CELL_KEY, name="uq_analytics_rollup_month_cell"),)
 
 
 class Watermark(Base):

@@ -1,4 +1,5 @@
-"""Rollups: the event store read incrementally into cells (day × measure × service × agency × branch × channel).
+"""Rollups: the event store read incrementally into cells (day × measure × service × agency × branch × channel),
+and the same cells per Jalali month (``analytics_rollup_month``), kept by the same upsert.
 
 One periodic job (``roll_pending``, run by ``smartgov worker``) reads ``kernel_event`` past a
 watermark in batches, turns each event into increments (``increments``) and adds them to
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 from collections.abc import Iterable
 from typing import Any
 
+import jdatetime
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -32,7 +35,7 @@ from smartgov.participation.events import COMMENT_POSTED, PETITION_OVERDUE, PETI
 from smartgov.services.events import PAYMENT_SETTLED, RATED, SUBMITTED, TRANSITIONED
 
 from .events import OPERATING_COST_SET
-from .models import Rollup, Watermark
+from .models import CELL_KEY, Rollup, RollupMonth, Watermark
 
 #: Upper edges (seconds) of the duration histogram's buckets; bucket ``i`` holds [EDGES[i-1], EDGES[i]),
 #: the last one everything from a year up. Fixed, so cells of any days and services add up.
@@ -66,6 +69,12 @@ def bucket_of(seconds: float) -> int:
 def day_of(at: dt.datetime) -> dt.date:
     """The platform's local day of an instant (``SMARTGOV_TIMEZONE``): days people see."""
     return clock.local(at).date()
+
+
+@functools.lru_cache(maxsize=16384)
+def month_of(day: dt.date) -> dt.date:
+    """The first day of ``day``'s Jalali month (cached: jdatetime's conversion asks the C library's locale)."""
+    return jdatetime.date.fromgregorian(date=day).replace(day=1).togregorian()
 
 
 def _int(value: Any) -> int:
@@ -148,17 +157,22 @@ def increments(evt: events.Event, returned: set[int]) -> list[tuple[Key, int, fl
 
 
 def _upsert(db: Session, cells: dict[Key, list[float]]) -> None:
-    """Add ``cells`` to the stored rollups: one statement (an upsert of every cell)."""
+    """Add ``cells`` to the stored rollups, the day's and the month's: one upsert statement each."""
     if not cells:
         return
+    months: dict[Key, list[float]] = {}
+    for k, v in cells.items():
+        cell = months.setdefault((k[0], month_of(k[1]), *k[2:]), [0, 0.0])  # type: ignore[arg-type]
+        cell[0] += v[0]
+        cell[1] += v[1]
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Rollup)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["measure", "day", "service", "agency_id", "branch_id", "channel", "bucket"],
-        set_={"count": Rollup.count + stmt.excluded.count, "total": Rollup.total + stmt.excluded.total})
-    rows = [{"measure": k[0], "day": k[1], "service": k[2], "agency_id": k[3], "branch_id": k[4], "channel": k[5],
-             "bucket": k[6], "count": int(v[0]), "total": v[1]} for k, v in sorted(cells.items())]
-    db.execute(stmt, rows)
+    for table, found in ((Rollup, cells), (RollupMonth, months)):
+        stmt = dialect.insert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(CELL_KEY),
+            set_={"count": table.count + stmt.excluded.count, "total": table.total + stmt.excluded.total})
+        rows = [dict(zip(CELL_KEY, k, strict=True), count=int(v[0]), total=v[1]) for k, v in sorted(found.items())]
+        db.execute(stmt, rows)
 
 
 _generation = itertools.count()
@@ -260,6 +274,7 @@ def rebuild(database: Database, *, batch: int = BATCH) -> int:
     with database.unit_of_work() as db:
         mark = _watermark(db)
         db.execute(delete(Rollup))
+        db.execute(delete(RollupMonth))
         db.execute(delete(ReturnedCase))
         mark.position, mark.gaps, mark.updated_at = 0, {}, clock.now()
     return roll_pending(database, batch=batch)

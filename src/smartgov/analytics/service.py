@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import jdatetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from smartgov.settings import get_settings
 
 from . import rollups
 from .catalogue import Kpi, kpi
-from .models import Rollup, Watermark
+from .models import Rollup, RollupMonth, Watermark
 
 GRAINS = ("day", "week", "month")
 BY = ("service", "agency", "branch", "channel")
@@ -97,13 +96,12 @@ def _cached(fn: _F) -> _F:
 def period_of(day: dt.date, grain: str) -> dt.date:
     """The first day of ``day``'s period: itself, its week (from Saturday) or its Jalali month.
 
-    Cached: a series maps every rollup row's day to its period, and jdatetime's conversion (which
-    asks the C library's locale each time) was most of a dashboard's time."""
+    Cached: a series maps every rollup row's day to its period."""
     if grain == "day":
         return day
     if grain == "week":
         return day - dt.timedelta(days=(day.weekday() - 5) % 7)
-    return jdatetime.date.fromgregorian(date=day).replace(day=1).togregorian()
+    return rollups.month_of(day)
 
 
 def _next_period(period: dt.date, grain: str) -> dt.date:
@@ -133,33 +131,60 @@ def _measures(k: Kpi) -> tuple[str, ...]:
 Row = tuple[Any, str, int, str, int, float]
 
 
-def _rows(db: Session, measures: tuple[str, ...], group: Any, *, start: dt.date | None, end: dt.date,
+def _rows(db: Session, measures: tuple[str, ...], group: str | None, *, start: dt.date | None, end: dt.date,
           service: str | None, agency_id: int | None, branch_id: int | None, channel: str | None,
-          kind: str | None = None) -> list[Row]:
-    """The rollup cells of ``measures`` summed per ``group`` (and per channel and bucket only when
-    ``kind`` reads them: a share its channels, a percentile its buckets). Summing the rest in SQL keeps
-    a year of a count to a row a day, not a row a day × channel × bucket (a dashboard asks for 21)."""
+          kind: str | None = None, table: type[Rollup] | type[RollupMonth] = Rollup) -> list[Row]:
+    """The cells of ``table`` of ``measures`` summed per ``group`` (a cell column's name; and per channel
+    and bucket only when ``kind`` reads them: a share its channels, a percentile its buckets). Summing the
+    rest in SQL keeps a year of a count to a row a day, not a row a day × channel × bucket."""
     channels = kind is None or kind == "share"
     buckets = kind is None or kind == "percentile"
-    keys: list[Any] = [Rollup.channel if channels else literal("").label("channel"),
-                       Rollup.bucket if buckets else literal(rollups.NO_BUCKET).label("bucket"), Rollup.measure]
-    grouped: list[Any] = [Rollup.measure, *([Rollup.channel] if channels else []),
-                          *([Rollup.bucket] if buckets else [])]
+    keys: list[Any] = [table.channel if channels else literal("").label("channel"),
+                       table.bucket if buckets else literal(rollups.NO_BUCKET).label("bucket"), table.measure]
+    grouped: list[Any] = [table.measure, *([table.channel] if channels else []),
+                          *([table.bucket] if buckets else [])]
     if group is not None:  # None: no grouping beyond the keys (an opening balance)
-        keys.insert(0, group)
-        grouped.insert(0, group)
-    stmt = (select(*keys, func.sum(Rollup.count), func.sum(Rollup.total))
-            .where(Rollup.measure.in_(measures), Rollup.day <= end).group_by(*grouped))
+        keys.insert(0, getattr(table, group))
+        grouped.insert(0, getattr(table, group))
+    stmt = (select(*keys, func.sum(table.count), func.sum(table.total))
+            .where(table.measure.in_(measures), table.day <= end).group_by(*grouped))
     if start is not None:
-        stmt = stmt.where(Rollup.day >= start)
-    for column, value in ((Rollup.service, service), (Rollup.agency_id, agency_id), (Rollup.branch_id, branch_id),
-                          (Rollup.channel, channel)):
+        stmt = stmt.where(table.day >= start)
+    for column, value in ((table.service, service), (table.agency_id, agency_id), (table.branch_id, branch_id),
+                          (table.channel, channel)):
         if value is not None:
             stmt = stmt.where(column == value)
     found = db.execute(stmt).all()
     if group is None:
         found = [(None, *row) for row in found]
     return [(g, c, int(b), m, int(n or 0), float(t or 0.0)) for g, c, b, m, n, t in found]
+
+
+def whole_months(start: dt.date | None, end: dt.date) -> tuple[dt.date | None, dt.date]:
+    """The whole Jalali months inside [start, end] as [first, after): ``first`` the first day of the first
+    of them (``None``: every month before ``after``), ``after`` the first day past the last; none when
+    ``first >= after``."""
+    first = None if start is None else start if rollups.month_of(start) == start else \
+        rollups.month_of(rollups.month_of(start) + dt.timedelta(days=32))
+    past = end + dt.timedelta(days=1)
+    after = past if rollups.month_of(past) == past else rollups.month_of(end)
+    return first, after
+
+
+def _cells(db: Session, measures: tuple[str, ...], group: str | None, *, start: dt.date | None, end: dt.date,
+           months: bool, **filters: Any) -> list[Row]:
+    """The rows of [start, end]: with ``months``, the month cells of the whole Jalali months inside it and
+    the day cells of the days around them (a year: twelve cells' worth instead of 365 days'); ``group``
+    ``"day"`` then gives a month's first day for its month cells, so only a monthly series asks for it."""
+    first, after = whole_months(start, end)
+    if not months or (first is not None and first >= after):
+        return _rows(db, measures, group, start=start, end=end, **filters)
+    found = _rows(db, measures, group, start=first, end=after - dt.timedelta(days=1), table=RollupMonth, **filters)
+    if start is not None and first is not None and start < first:
+        found += _rows(db, measures, group, start=start, end=first - dt.timedelta(days=1), **filters)
+    if after <= end:
+        found += _rows(db, measures, group, start=after, end=end, **filters)
+    return found
 
 
 def _collapsed(rows: list[Row]) -> list[Row]:
@@ -248,9 +273,9 @@ def series(db: Session, code: str, *, start: dt.date, end: dt.date, grain: str =
     first = period_of(start, grain)
     filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
     kind = k.compute["kind"]
-    rows = _rows(db, _measures(k), Rollup.day, start=first, end=end, kind=kind, **filters)
-    opening = _rows(db, _measures(k), None, start=None, end=first - dt.timedelta(days=1), kind=kind,
-                    **filters) if _is_stock(k) else []
+    rows = _cells(db, _measures(k), "day", start=first, end=end, months=grain == "month", kind=kind, **filters)
+    opening = _cells(db, _measures(k), None, start=None, end=first - dt.timedelta(days=1), months=True, kind=kind,
+                     **filters) if _is_stock(k) else []
     by_period: dict[dt.date, list[Row]] = {}
     for row in rows:
         by_period.setdefault(period_of(row[0], grain), []).append(row)
@@ -274,15 +299,14 @@ def value(db: Session, code: str, *, start: dt.date, end: dt.date, service: str 
     _check_range(start, end)
     k = kpi(db, code)
     filters = {"service": service, "agency_id": agency_id, "branch_id": branch_id, "channel": channel}
-    rows = _rows(db, _measures(k), None, start=start, end=end, **filters)
-    opening = _rows(db, _measures(k), None, start=None, end=start - dt.timedelta(days=1),
-                    **filters) if _is_stock(k) else []
+    rows = _cells(db, _measures(k), None, start=start, end=end, months=True, **filters)
+    opening = _cells(db, _measures(k), None, start=None, end=start - dt.timedelta(days=1), months=True,
+                     **filters) if _is_stock(k) else []
     found, count = value_of(k, rows, opening=opening, at=end)
     return Point(start, found, count)
 
 
-_GROUPS = {"service": Rollup.service, "agency": Rollup.agency_id, "branch": Rollup.branch_id,
-           "channel": Rollup.channel}
+_GROUPS = {"service": "service", "agency": "agency_id", "branch": "branch_id", "channel": "channel"}
 
 
 @_cached
@@ -297,8 +321,8 @@ def breakdown(db: Session, code: str, *, by: str, start: dt.date, end: dt.date, 
     k = kpi(db, code)
     group = _GROUPS[by]
     filters = {"service": None, "agency_id": agency_id, "branch_id": branch_id, "channel": None}
-    rows = _rows(db, _measures(k), group, start=None if _is_stock(k) else start, end=end, kind=k.compute["kind"],
-                 **filters)
+    rows = _cells(db, _measures(k), group, start=None if _is_stock(k) else start, end=end, months=True,
+                  kind=k.compute["kind"], **filters)
     keyed: dict[str, list[Row]] = {}
     for row in rows:
         key = str(row[0])

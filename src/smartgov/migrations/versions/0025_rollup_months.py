@@ -1,0 +1,64 @@
+"""analytics: rollup cells per Jalali month, filled from the day cells already stored
+
+Revision ID: 0025_rollup_months
+Revises: 0019_identity_staff
+Create Date: 2026-12-07 13:20:00
+
+A dashboard of a year read 365 days of cells for every KPI; the same cells summed per month are
+kept beside them by the rollup job's upsert from now on. Existing day cells are summed here, one
+``INSERT … SELECT`` per Jalali month they cover (months are contiguous ranges of days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import jdatetime
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0025_rollup_months'
+down_revision = '0019_identity_staff'
+branch_labels = None
+depends_on = None
+
+def _month(day: dt.date) -> dt.date:
+    return jdatetime.date.fromgregorian(date=day).replace(day=1).togregorian()
+
+
+def upgrade() -> None:
+    op.create_table('analytics_rollup_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('measure', sa.String(length=40), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('service', sa.String(length=100), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.Column('total', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_analytics_rollup_month')),
+    sa.UniqueConstraint('measure', 'day', 'service', 'agency_id', 'branch_id', 'channel', 'bucket',
+                        name='uq_analytics_rollup_month_cell')
+    )
+    bind = op.get_bind()
+    low, high = bind.execute(sa.text("SELECT min(day), max(day) FROM analytics_rollup")).one()
+    if low is None:
+        return
+    low, high = (dt.date.fromisoformat(str(v)) for v in (low, high))
+    month = _month(low)
+    while month <= high:
+        after = _month(month + dt.timedelta(days=32))
+        bind.execute(sa.text(
+            "INSERT INTO analytics_rollup_month (measure, day, service, agency_id, branch_id, channel, bucket, count, "
+            "total) "
+            "SELECT measure, :month, service, agency_id, branch_id, channel, bucket, sum(count), sum(total) "
+            "FROM analytics_rollup WHERE day >= :month AND day < :after "
+            "GROUP BY measure, service, agency_id, branch_id, channel, bucket"),
+            {"month": month, "after": after})
+        month = after
+
+
+def downgrade() -> None:
+    op.drop_table('analytics_rollup_month')
