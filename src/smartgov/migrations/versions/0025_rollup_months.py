@@ -1,7 +1,7 @@
 """analytics: rollup cells per Jalali month, filled from the day cells already stored
 
 Revision ID: 0025_rollup_months
-Revises: 0019_identity_staff
+Revises: 0023_insight
 Create Date: 2026-12-07 13:20:00
 
 A dashboard of a year read 365 days of cells for every KPI; the same cells summed per month are
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0025_rollup_months'
-down_revision = '0019_identity_staff'
+down_revision = '0023_insight'
 branch_labels = None
 depends_on = None
 
