@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from smartgov import db as kernel_db
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
 from smartgov.notifications import admin_pages, inbox, preferences
@@ -30,9 +31,13 @@ register(NavItem("/notifications", N_("Notifications"), signed_in=True, order=15
 
 
 def _unread_badge(request: Request, principal: Any) -> dict[str, int]:
-    """The header's count of unread messages, read on a session of its own (the page's may be closed)."""
-    with request.app.state.db.read_sessions() as db:
-        return {"/notifications": inbox.unread_count(db, principal.id)}
+    """The header's count of unread messages, on a read-only session of its own: the page's may be
+    closed (a refusal is drawn after it), and on SQLite a reader must not queue behind the page's write."""
+    with kernel_db.read_database(request.app.state.db.url).read_sessions() as db:
+        try:
+            return {"/notifications": inbox.unread_count(db, principal.id)}
+        finally:
+            db.rollback()
 
 
 register_badges(_unread_badge)
