@@ -13,8 +13,7 @@ for dir in src/smartgov/*/; do
   case "$module" in i18n|migrations|__pycache__) continue ;; esac
   paths=("$dir")
   # Kernel files share the web catalog.
-  [ "$module" = web ] && paths+=(src/smartgov/errors.py src/smartgov/app.py src/smartgov/fonts.py src/smartgov/digits.py src/smartgov/files.py src/smartgov/notifications)
-  [ "$module" = notifications ] && continue
+  [ "$module" = web ] && paths+=(src/smartgov/errors.py src/smartgov/app.py src/smartgov/fonts.py src/smartgov/digits.py src/smartgov/files.py)
   "$BABEL" -q extract --no-location --no-wrap -F babel.cfg "${KEYWORDS[@]}" -o "$tmp/$module.pot" "${paths[@]}"
   po="$LOCALES/fa/LC_MESSAGES/$module.po"
   if [ -f "$po" ]; then

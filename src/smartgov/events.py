@@ -52,7 +52,9 @@ class OutboxMessage(Base):
     """Work for one asynchronous subscriber, written in the publishing transaction."""
 
     __tablename__ = "kernel_outbox"
-    __table_args__ = (Index("ix_kernel_outbox_due", "status", "available_at"),)
+    __table_args__ = (Index("ix_kernel_outbox_due", "status", "available_at"),
+                      # a handler's messages by date: the notifications' delivery status page
+                      Index("ix_kernel_outbox_handler", "handler", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handler: Mapped[str] = mapped_column(String(100))
@@ -60,8 +62,8 @@ class OutboxMessage(Base):
     event_id: Mapped[int | None]
     payload: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | delivered | dead
-    attempts: Mapped[int] = mapped_column(default=0)
-    available_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)  # tries so far (a failed one sets last_error)
+    available_at: Mapped[dt.datetime]  # not before: the next try of a message that failed
     created_at: Mapped[dt.datetime]
     delivered_at: Mapped[dt.datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

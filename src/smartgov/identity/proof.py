@@ -49,6 +49,8 @@ register_template(MessageTemplate(
     subject_fa="کد تأیید", subject_en="Confirmation code",
     body_fa="کد تأیید دولت هوشمند: {code}\nاین کد را به هیچ‌کس ندهید؛ تا {minutes} دقیقه معتبر است.",
     body_en="smartgov confirmation code: {code}\nDo not give it to anyone; it is valid for {minutes} minutes.",
+    title_fa="کد تأیید شخص", title_en="Proof of person code", mandatory=True,
+    examples={"code": "123456", "minutes": 10},
 ))
 
 
@@ -176,7 +178,7 @@ def send_code(db: Session, account: Account) -> Pending:
                     mobile_masked=mask_mobile(mobile), created_at=now,
                     expires_at=now + dt.timedelta(minutes=s.proof_code_minutes))
     db.add(row)
-    queue_sms(db, to=mobile, template="identity.proof_code", lang=account.language,
+    queue_sms(db, to=mobile, template="identity.proof_code", lang=account.language, account_id=account.id,
               context={"minutes": s.proof_code_minutes}, secret={"code": code})
     events.publish(db, PROOF_CODE_SENT, actor_id=account.id, account_id=account.id)
     return Pending(row.mobile_masked, row.expires_at, now + dt.timedelta(seconds=s.proof_code_resend_seconds))

@@ -81,6 +81,8 @@ register_template(
             "Hello {name},\n\nOpen this link to set a new password (valid for {minutes} minutes, works"
             " once):\n{link}\n\nIf you did not ask for this, ignore this message."
         ),
+        title_fa="بازیابی گذرواژه", title_en="Password reset", mandatory=True,
+        examples={"name": "مریم احمدی", "minutes": 30, "link": "https://smartgov.example/password/reset/…"},
     )
 )
 
@@ -672,7 +674,7 @@ def request_password_reset(db: Session, identifier: str) -> None:
     db.add(PasswordResetToken(account_id=account.id, token_hash=sha256(raw), created_at=now,
                               expires_at=now + dt.timedelta(minutes=minutes)))
     lang = account.language
-    queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang,
+    queue_email(db, to=account.person.email, template="identity.password_reset", lang=lang, account_id=account.id,
                 context={"name": account.person.full_name(lang), "minutes": minutes},
                 secret={"link": public_url(f"/password/reset/{raw}")})
     events.publish(db, PASSWORD_RESET_REQUESTED, actor_id=account.id, account_id=account.id)

@@ -61,6 +61,9 @@ register_template(
             " choose a username and password and set up two-step sign-in (valid for {hours} hours, works"
             " once):\n{link}\n\nIf you did not expect this, ignore this message."
         ),
+        title_fa="دعوت کارکنان", title_en="Staff invitation", mandatory=True,
+        examples={"agency": "سازمان تأمین اجتماعی", "role": "کارشناس", "hours": 72,
+                  "link": "https://smartgov.example/invitation/…"},
     )
 )
 

@@ -51,6 +51,9 @@ register_template(MessageTemplate(
     subject_en="Application {reference} received",
     body_fa="درخواست «{service_fa}» شما با شمارهٔ پیگیری {reference} ثبت شد.\nپیگیری: {link}",
     body_en="We received your application for “{service_en}”. Reference: {reference}.\nTrack it: {link}",
+    title_fa="ثبت درخواست", title_en="Application received",
+    examples={"reference": "SSO-1405-000123", "service_fa": "مستمری بازنشستگی", "service_en": "Retirement pension",
+              "link": "https://smartgov.example/services/applications/SSO-1405-000123"},
 ))
 register_template(MessageTemplate(
     key="services.info_requested",
@@ -58,6 +61,9 @@ register_template(MessageTemplate(
     subject_en="More information needed for {reference}",
     body_fa="کارشناس برای بررسی درخواست {reference} پرسیده است:\n{question}\nپاسخ دهید: {link}",
     body_en="To continue with application {reference}, the official asks:\n{question}\nReply here: {link}",
+    title_fa="درخواست اطلاعات بیشتر", title_en="More information requested",
+    examples={"reference": "SSO-1405-000123", "question": "لطفاً فیش حقوقی آخر را بفرستید.",
+              "link": "https://smartgov.example/services/applications/SSO-1405-000123"},
 ))
 register_template(MessageTemplate(
     key="services.decided",
@@ -65,6 +71,9 @@ register_template(MessageTemplate(
     subject_en="A decision on application {reference}",
     body_fa="وضعیت درخواست {reference}: {state_fa}\n{reason}\nجزئیات: {link}",
     body_en="Application {reference} is now: {state_en}\n{reason}\nDetails: {link}",
+    title_fa="تصمیم دربارهٔ درخواست", title_en="Decision on an application",
+    examples={"reference": "SSO-1405-000123", "state_fa": "پذیرفته شد", "state_en": "Approved", "reason": "",
+              "link": "https://smartgov.example/services/applications/SSO-1405-000123"},
 ))
 register_template(MessageTemplate(
     key="services.document_issued",
@@ -72,6 +81,10 @@ register_template(MessageTemplate(
     subject_en="Your document for {reference} is ready",
     body_fa="«{title_fa}» صادر و امضا شد. دریافت: {link}\nاستعلام اصالت: {verify}",
     body_en="“{title_en}” has been issued and signed. Download: {link}\nCheck it: {verify}",
+    title_fa="صدور سند", title_en="Document issued",
+    examples={"reference": "SSO-1405-000123", "title_fa": "حکم مستمری", "title_en": "Pension award",
+              "link": "https://smartgov.example/services/applications/SSO-1405-000123",
+              "verify": "https://smartgov.example/verify/42"},
 ))
 
 
@@ -82,7 +95,7 @@ def notify_applicant(db: Session, app: Application, template: str, **context: An
     if account is None or person is None:
         return
     for name, data in applicant_messages(account.language, person.email, person.phone, app.reference, template,
-                                         context):
+                                         context, account_id=account.id):
         events.publish(db, name, **data)
 
 

@@ -414,7 +414,8 @@ class Plan:
     def _messages(self, reference: str, template: str, context: dict[str, Any]) -> list[events.Event]:
         facts = self.facts
         return [events.Event(name, data, occurred_at=self.case.submitted_at) for name, data in applicant_messages(
-            facts.account.language, facts.email, facts.phone, reference, template, context)]
+            facts.account.language, facts.email, facts.phone, reference, template, context,
+            account_id=facts.account.id)]
 
     def event_count(self) -> int:
         """How many events ``events`` makes (a writer takes their ids before building them)."""
@@ -497,15 +498,18 @@ def submitted_context(defn: ServiceDefinition) -> dict[str, Any]:
 
 
 def applicant_messages(language: str, email: str | None, phone: str | None, reference: str, template: str,
-                       context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """The (event name, data) of the e-mail and SMS an applicant is sent about their case."""
+                       context: dict[str, Any], *, account_id: int | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """The (event name, data) of the e-mail and SMS an applicant is sent about their case (``account_id``:
+    theirs, so both also land in their notification centre)."""
     context.setdefault("reference", reference)
     context.setdefault("link", public_url(f"/services/applications/{reference}"))
     found: list[tuple[str, dict[str, Any]]] = []
     if email:
-        found.append((EMAIL_REQUESTED, email_request(to=email, template=template, lang=language, context=context)))
+        found.append((EMAIL_REQUESTED, email_request(to=email, template=template, lang=language, context=context,
+                                                     account_id=account_id)))
     if phone:
-        found.append((SMS_REQUESTED, sms_request(to=phone, template=template, lang=language, context=context)))
+        found.append((SMS_REQUESTED, sms_request(to=phone, template=template, lang=language, context=context,
+                                                 account_id=account_id)))
     return found
 
 

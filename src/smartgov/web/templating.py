@@ -6,6 +6,7 @@ make Persian pages RTL with Jalali dates and Persian digits, English pages LTR/G
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,28 @@ from smartgov import clock, i18n
 from smartgov.web import csp, csrf, nav
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+#: Counts shown beside navigation entries for the signed-in viewer, by path (e.g. unread messages).
+BadgeProvider = Callable[[Request, Any], dict[str, int]]
+_badges: list[BadgeProvider] = []
+
+
+def register_badges(provider: BadgeProvider) -> None:
+    """Have every page ask ``provider(request, principal)`` for counts beside its navigation entries.
+
+    The shell cannot import the modules that own the counts (they import the shell), so they plug in.
+    """
+    if provider not in _badges:
+        _badges.append(provider)
+
+
+def _nav_badges(request: Request, principal: Any) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if principal is None:
+        return found
+    for provider in _badges:
+        found.update(provider(request, principal))
+    return found
 
 
 @cache
@@ -56,6 +79,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "other_lang_name": "English" if other == "en" else "فارسی",
         "principal": principal,
         "nav_items": nav.items_for(roles),
+        "nav_badges": _nav_badges(request, principal),
         "csrf_token": csrf.token_for(request),
         "csrf_field": csrf.FIELD,
         "csp_nonce": lambda: csp.nonce(request.scope.setdefault("state", {})),

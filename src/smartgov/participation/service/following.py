@@ -33,6 +33,9 @@ register_template(MessageTemplate(
     body_fa=("سلام،\n\n{what}\n\nبرای دیدن آن به این نشانی بروید:\n{link}\n\n"
              "برای قطع این پیام‌ها، دنبال کردن را در همان صفحه لغو کنید."),
     body_en="Hello,\n\n{what}\n\nSee it here:\n{link}\n\nTo stop these messages, unfollow on that page.",
+    title_fa="خبر از آنچه دنبال می‌کنید", title_en="News about what you follow",
+    examples={"title": "طرح بازآفرینی محله", "what": "مرحلهٔ تازه‌ای آغاز شد.",
+              "link": "https://smartgov.example/participation/consultations/1"},
 ))
 
 
@@ -118,7 +121,7 @@ def notify_followers(db: Session, evt: events.Event, outbox_id: int) -> None:
                                  outbox_id=outbox_id, created_at=now()))
         person = identity.person_profile(db, account.person_id)
         if person is not None and person.email:
-            queue_email(db, to=person.email, template="participation.followed_update", lang=lang,
+            queue_email(db, to=person.email, template="participation.followed_update", lang=lang, account_id=account_id,
                         context={"title": title, "what": gettext(message, lang, title=title), "link": public_url(link)})
 
 
