@@ -40,6 +40,9 @@ class EventRecord(Base):
     """Every domain event, in publication order; never updated or deleted."""
 
     __tablename__ = "kernel_event"
+    # The audit log's filters: one person's actions in a period, and a period alone.
+    __table_args__ = (Index("ix_kernel_event_actor_occurred", "actor_id", "occurred_at"),
+                      Index("ix_kernel_event_occurred", "occurred_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), index=True)

@@ -12,9 +12,10 @@ import pyotp
 import pytest
 
 from smartgov import clock, events
+from smartgov.i18n import localize_digits
 from smartgov.identity.models import Role
 from tests.browser.conftest import serious_violations, sign_in
-from tests.factories import PASSWORD, create_account, create_agency, sent_mail
+from tests.factories import PASSWORD, create_account, create_agency, national_code, sent_mail
 
 
 @pytest.fixture
@@ -54,6 +55,13 @@ def test_an_agency_admin_invites_an_official_who_signs_in_with_totp(page: Any, p
     page.context.clear_cookies()
     page.goto(link)
     assert "شعبهٔ اصفهان" in page.locator("main").inner_text()
+    # who she is, the national code typed in Persian digits: her person record, where a reset link goes
+    page.locator("#f-national_code").fill(localize_digits(national_code(), "fa"))
+    page.locator("#f-first_name_fa").fill("لیلا")
+    page.locator("#f-last_name_fa").fill("رضایی")
+    page.locator("#f-first_name_en").fill("Leila")
+    page.locator("#f-last_name_en").fill("Rezaei")
+    page.locator("#f-birth_date").fill("۱۳۶۸/۰۴/۱۲")
     page.get_by_label("نام کاربری").fill("leila")
     page.locator("#f-password").fill(PASSWORD)
     page.locator("#f-password_again").fill(PASSWORD)

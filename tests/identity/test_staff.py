@@ -14,7 +14,23 @@ from sqlalchemy import func, select
 from smartgov import clock, events
 from smartgov.events import EventRecord
 from smartgov.identity.models import Account, ApiToken, Invitation, LoginSession, Organization, Role
-from tests.factories import PASSWORD, api_token, auth, create_account, create_agency, csrf_of, page_login, sent_mail
+from tests.factories import (
+    PASSWORD,
+    api_token,
+    auth,
+    create_account,
+    create_agency,
+    csrf_of,
+    national_code,
+    page_login,
+    sent_mail,
+)
+
+
+def about(**kw: str) -> dict[str, str]:
+    """What an invitee types about themselves on the invitation's page (a fresh national code each time)."""
+    return {"national_code": national_code(), "first_name_fa": "نرگس", "last_name_fa": "کریمی",
+            "first_name_en": "Narges", "last_name_en": "Karimi", "birth_date": "۱۳۶۵/۰۲/۱۰", **kw}
 
 
 def arrange(db: Any) -> dict[str, Any]:
@@ -85,7 +101,7 @@ def test_an_invitation_is_mailed_accepted_once_and_the_official_enrols_totp(clie
     page = client.get(link)
     assert page.status_code == 200 and "سازمان agency-a1" in page.text
     r = client.post(link, data={"csrf_token": csrf_of(page.text), "username": "new.official",
-                                "password": PASSWORD, "password_again": PASSWORD}, follow_redirects=False)
+                                "password": PASSWORD, "password_again": PASSWORD, **about()}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/mfa/setup")
     # signed in with the password only: nothing until the second factor is enrolled
     assert client.get("/account", follow_redirects=False).status_code in (303, 401)
@@ -144,12 +160,14 @@ def test_invitation_forms_name_the_field_and_change_nothing(client, db, database
     client.cookies.clear()
     page = client.get(link).text
     r = client.post(link, data={"csrf_token": csrf_of(page), "username": "a b", "password": "short",
-                                "password_again": "other"})
+                                "password_again": "other", **about(national_code="۱۲۳۴۵۶۷۸۹۰", birth_date="",
+                                                                   last_name_en="")})
     assert r.status_code == 422
-    for f in ("username", "password", "password_again"):
+    for f in ("username", "password", "password_again", "national_code", "birth_date", "last_name_en"):
         assert f'id="f-{f}-error"' in r.text, f
+    assert "نرگس" in r.text and "short" not in r.text  # what was typed is kept, passwords are not
     r = client.post(link, data={"csrf_token": csrf_of(page), "username": "admin-a", "password": PASSWORD,
-                                "password_again": PASSWORD})
+                                "password_again": PASSWORD, **about()})
     assert r.status_code == 409 and 'id="f-username-error"' in r.text  # taken
     assert client.get(link).status_code == 200  # still usable
 
@@ -325,3 +343,72 @@ def test_platform_admins_manage_the_agency_tree(client, db) -> None:  # type: ig
         "identity.organization_deactivated"]
     # nobody is invited into a deactivated agency
     assert invite(client, db, "y@example.ir", "tax").status_code == 422
+
+
+# --------------------------------------------------------------------------- the invitee's person
+
+
+def test_an_invited_official_has_a_person_record_and_resets_a_forgotten_password(client, db, database,  # type: ignore[no-untyped-def]
+                                                                                  settings) -> None:
+    """The invitee says who they are; the national code is read in any accepted digit script (and its
+    check digit checked); the account has its person, so the normal reset flow reaches them."""
+    from smartgov.identity.models import Person
+    from tests.factories import national_code as fresh_code
+
+    a = arrange(db)
+    signed_in_as(client, a["admin_a"])
+    invite(client, db, "narges@example.ir", "agency-a1")
+    link = invitation_link(database, settings, "narges@example.ir")
+    client.cookies.clear()
+    page = client.get(link).text
+    assert '<label for="f-national_code">' in page and '<label for="f-birth_date">' in page
+    code = fresh_code()
+    wrong = code[:9] + str((int(code[9]) + 1) % 10)
+    persian, arabic = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"), str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    for typed in (wrong.translate(persian), wrong.translate(arabic), "12345"):
+        r = client.post(link, data={"csrf_token": csrf_of(page), "username": "narges", "password": PASSWORD,
+                                    "password_again": PASSWORD, **about(national_code=typed)})
+        assert r.status_code == 422 and 'href="#f-national_code"' in r.text, typed
+    assert db.scalar(select(func.count()).select_from(Person).where(Person.national_code == code)) == 0
+    r = client.post(link, data={"csrf_token": csrf_of(page), "username": "narges", "password": PASSWORD,
+                                "password_again": PASSWORD, **about(national_code=code.translate(arabic))},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    account = db.scalar(select(Account).where(Account.username == "narges"))
+    assert account.person.national_code == code and account.person.email == "narges@example.ir"
+    assert account.person.full_name("fa") == "نرگس کریمی" and account.person.birth_date == dt.date(1986, 4, 30)
+    # the normal flow: she forgot her password; the link goes to the invitation's address and works
+    client.cookies.clear()
+    forgot = client.get("/password/forgot").text
+    client.post("/password/forgot", data={"csrf_token": csrf_of(forgot), "username_or_email": "narges"})
+    events.drain_outbox(database)
+    mail = [m for m in sent_mail(settings.data_dir) if m[0] == "narges@example.ir"][-1]
+    reset = re.search(r"http://testserver(/password/reset/\S+)", mail[2]).group(1)  # type: ignore[union-attr]
+    form = client.get(reset).text
+    r = client.post(reset, data={"csrf_token": csrf_of(form), "password": "New-password-2026",
+                                 "password_again": "New-password-2026"}, follow_redirects=False)
+    assert r.status_code in (200, 303) and "identity.password_reset" in " ".join(names(db))
+    r = client.post("/login", data={"csrf_token": csrf_of(client.get("/login").text), "username": "narges",
+                                    "password": "New-password-2026", "next": "/"}, follow_redirects=False)
+    assert r.status_code == 303 and "/mfa/" in r.headers["location"]  # the password worked; TOTP comes next
+
+
+def test_an_invitee_claiming_a_known_person_must_match_the_birth_date_and_is_not_proven_by_it(  # type: ignore[no-untyped-def]
+        client, db, database, settings) -> None:
+    a = arrange(db)
+    known = create_account(db, username="insured", email="insured@example.ir")
+    db.commit()
+    signed_in_as(client, a["admin_a"])
+    invite(client, db, "claimer@example.ir", "agency-a1")
+    link = invitation_link(database, settings, "claimer@example.ir")
+    client.cookies.clear()
+    page = client.get(link).text
+    data = {"csrf_token": csrf_of(page), "username": "claimer", "password": PASSWORD, "password_again": PASSWORD,
+            **about(national_code=known.person.national_code)}
+    r = client.post(link, data={**data, "birth_date": "1990-01-01"})
+    assert r.status_code == 422 and 'id="f-birth_date-error"' in r.text
+    r = client.post(link, data={**data, "birth_date": known.person.birth_date.isoformat()}, follow_redirects=False)
+    assert r.status_code == 303
+    claimer = db.scalar(select(Account).where(Account.username == "claimer"))
+    assert claimer.person_id == known.person_id and claimer.proven_at is None
+    assert claimer.person.email == "insured@example.ir"  # the person's own address stays

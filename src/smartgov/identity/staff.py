@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import TypeAdapter, ValidationError
@@ -16,7 +17,7 @@ from pydantic.networks import EmailStr
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from smartgov import clock, events
+from smartgov import clock, digits, events
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import permissions
@@ -39,10 +40,20 @@ from smartgov.identity.models import (
     MfaReset,
     Organization,
     OrgKind,
+    Person,
     Role,
     RoleGrant,
 )
-from smartgov.identity.service import Principal, check_password, check_username, create_account, descendants, sha256
+from smartgov.identity.service import (
+    Principal,
+    check_national_code,
+    check_password,
+    check_username,
+    create_account,
+    create_person,
+    descendants,
+    sha256,
+)
 from smartgov.notifications import MessageTemplate, queue_email, register_template
 from smartgov.settings import get_settings, public_url
 
@@ -244,13 +255,67 @@ def open_invitation(db: Session, raw: str) -> Invitation:
     return invitation
 
 
-def accept_invitation(db: Session, raw: str, *, username: str, password: str, password_again: str) -> Account:
-    """The invitee chooses a username and password; the account exists, proven by the inviting admin.
+#: What an invitee says about themselves: the person record behind the official's account.
+PERSON_FIELDS = ("national_code", "first_name_fa", "last_name_fa", "first_name_en", "last_name_en", "birth_date")
+
+
+def _invitee(person: Mapping[str, str], errors: list[DomainError]) -> dict[str, object]:
+    """The invitee's person fields, checked: every one required, names at most 100 characters, the national
+    code in any accepted digits with its check digit, the birth date Jalali or ISO."""
+    data: dict[str, object] = {f: (person.get(f) or "").strip() for f in PERSON_FIELDS}
+    for name in PERSON_FIELDS:
+        if not data[name]:
+            errors.append(DomainError("required", N_("This field is required."), field=name))
+        elif name.startswith(("first_", "last_")) and len(str(data[name])) > 100:
+            errors.append(DomainError("too_long", N_("At most {n} characters."), field=name, n=100))
+    if data["national_code"]:
+        try:
+            data["national_code"] = check_national_code(str(data["national_code"]))
+        except DomainError as exc:
+            errors.append(exc)
+    if data["birth_date"]:
+        try:
+            born = digits.parse_date(str(data["birth_date"]))
+            if born > clock.today() or born.year < 1900:
+                raise ValueError(born)
+            data["birth_date"] = born
+        except ValueError:
+            errors.append(DomainError("invalid_date", N_("Enter a real date, for example {example}."),
+                                      field="birth_date", example="1370/06/31"))
+    return data
+
+
+def _person_for(db: Session, data: dict[str, object], email: str) -> tuple[Person, bool]:
+    """The invitee's person: a new record (known through the invitation: proven by the admin), or the
+    one already holding this national code when the birth date matches (not proven: anyone could
+    type both, so the account proves the person as a citizen does before seeing their records)."""
+    existing = db.scalar(select(Person).where(Person.national_code == data["national_code"]))
+    if existing is None:
+        person = create_person(
+            db, national_code=str(data["national_code"]), first_name_fa=str(data["first_name_fa"]),
+            last_name_fa=str(data["last_name_fa"]), first_name_en=str(data["first_name_en"]),
+            last_name_en=str(data["last_name_en"]), birth_date=data["birth_date"],  # type: ignore[arg-type]
+            email=email)
+        return person, True
+    if existing.birth_date != data["birth_date"]:
+        raise DomainError("identity_mismatch", N_("The national code and birth date do not match our records."),
+                          field="birth_date")
+    if not existing.email:
+        existing.email = email  # where a forgotten password's link goes
+    return existing, False
+
+
+def accept_invitation(db: Session, raw: str, *, username: str, password: str, password_again: str,
+                      person: Mapping[str, str]) -> Account:
+    """The invitee says who they are (names, national code, birth date) and chooses a username and
+    password; the account exists with its person, so the normal password reset reaches them at the
+    invitation's address.
 
     The second factor is enrolled next (``/mfa/setup``): staff cannot act before it.
     """
     invitation = open_invitation(db, raw)
     errors: list[DomainError] = []
+    data = _invitee(person, errors)
     name = username
     try:
         name = check_username(username)
@@ -264,13 +329,15 @@ def accept_invitation(db: Session, raw: str, *, username: str, password: str, pa
         errors.append(DomainError("password_mismatch", N_("The two passwords differ."), field="password_again"))
     if errors:
         raise ValidationFailed(errors)
+    record, new = _person_for(db, data, invitation.email)
     account = create_account(db, username=name, password=password, role=invitation.role,
-                             organization_code=invitation.organization.code, proof="admin",
-                             actor_id=invitation.invited_by)
+                             organization_code=invitation.organization.code, person=record,
+                             proof="admin" if new else None, actor_id=invitation.invited_by)
     invitation.accepted_at = clock.now()
     invitation.account_id = account.id
     events.publish(db, INVITATION_ACCEPTED, actor_id=account.id, invitation_id=invitation.id, account_id=account.id,
-                   invited_by=invitation.invited_by, organization=invitation.organization.code)
+                   invited_by=invitation.invited_by, organization=invitation.organization.code,
+                   person_created=new)
     return account
 
 

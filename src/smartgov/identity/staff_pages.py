@@ -107,14 +107,16 @@ def accept(request: Request, token: str, db: DbSession, form: PostedForm) -> Res
     try:
         account = staff.accept_invitation(db, token, username=form.get("username", ""),
                                           password=form.get("password", ""),
-                                          password_again=form.get("password_again", ""))
+                                          password_again=form.get("password_again", ""),
+                                          person={f: form.get(f, "") for f in staff.PERSON_FIELDS})
     except DomainError as exc:
         db.rollback()
         if exc.code == "invalid_invitation":
             return render(request, "identity/staff/accept.html", {"invalid": exc.localized()}, status_code=exc.status)
         return render(request, "identity/staff/accept.html", {
             "invitation": staff.open_invitation(db, token), "token": token, "errors": field_errors(exc),
-            "values": {"username": form.get("username", "")}}, status_code=exc.status if exc.status != 400 else 422)
+            "values": {k: v for k, v in form.items() if "password" not in k and k != "csrf_token"}},
+            status_code=exc.status if exc.status != 400 else 422)
     # Signed in with the password; the second factor is enrolled on the next page before anything else.
     raw, _sess = service.start_session(db, account, ip=client_ip(request), user_agent=request.headers.get("user-agent"),
                                        mfa_passed=False)

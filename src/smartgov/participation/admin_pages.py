@@ -113,6 +113,21 @@ class Collected:
             return None
         return value
 
+    def coordinate(self, form: dict[str, str], name: str, limit: int) -> float | None:
+        """A latitude or longitude in decimal degrees (any digits, ``.`` or ``٫``), within ±``limit``."""
+        raw = digits.to_latin_digits(form.get(name, "")).strip().replace("٫", ".")
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not -limit <= value <= limit:  # NaN fails too
+            self.add(name, N_("Enter a number of degrees from {low} to {high}, like {example}."), low=-limit,
+                     high=limit, example="35.6892")
+            return None
+        return value
+
     def check(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
@@ -377,7 +392,8 @@ BOX_FIELDS = {"options": "o1_fa", "projects": "p1_fa", "opens_at": "opens_at", "
 def _poll_values(p: Poll) -> dict[str, str]:
     values = {"slug": p.slug, "question_fa": p.question_fa, "question_en": p.question_en,
               "opens_at": shown_moment(p.opens_at), "closes_at": shown_moment(p.closes_at),
-              "option_count": str(len(p.options))}
+              "option_count": str(len(p.options)), "eligibility": p.eligibility or "",
+              "eligibility_note_fa": p.eligibility_note_fa or "", "eligibility_note_en": p.eligibility_note_en or ""}
     for o in p.options:
         values.update({f"o{o.position}_fa": o.label_fa, f"o{o.position}_en": o.label_en})
     return values
@@ -389,7 +405,13 @@ def _read_poll(form: dict[str, str], found: Collected) -> dict[str, Any]:
         options.append((found.text(form, f"o{i}_fa"), found.text(form, f"o{i}_en")))
     if len(options) < 2:
         found.add("o1_fa", N_("Give at least two options."))
-    return {"question_fa": found.text(form, "question_fa", max_len=500),
+    eligibility = None
+    try:
+        eligibility = service.checked_eligibility(form.get("eligibility", ""), form.get("eligibility_note_fa", ""),
+                                                  form.get("eligibility_note_en", ""))
+    except ValidationFailed as exc:
+        found.errors.extend(exc.errors)
+    return {"question_fa": found.text(form, "question_fa", max_len=500), "eligibility": eligibility,
             "question_en": found.text(form, "question_en", max_len=500), "options": options,
             "opens_at": found.when(form, "opens_at"), "closes_at": found.when(form, "closes_at")}
 
@@ -500,21 +522,44 @@ def close_poll(poll_id: Id, request: Request, db: DbSession, principal: CurrentP
     return _close_box(request, db, principal, "poll", poll_id, _poll_values)
 
 
+PROJECT_FIELDS = ("fa", "en", "cost", "place_fa", "place_en", "lat", "lon")
+
+
 def _budget_values(b: Budget) -> dict[str, str]:
     values = {"slug": b.slug, "title_fa": b.title_fa, "title_en": b.title_en, "total": str(b.total),
               "style": b.style.value, "max_choices": str(b.max_choices or ""), "opens_at": shown_moment(b.opens_at),
               "closes_at": shown_moment(b.closes_at), "project_count": str(len(b.projects))}
     for p in b.projects:
         values.update({f"p{p.position}_fa": p.title_fa, f"p{p.position}_en": p.title_en,
-                       f"p{p.position}_cost": str(p.cost)})
+                       f"p{p.position}_cost": str(p.cost), f"p{p.position}_place_fa": p.place_fa or "",
+                       f"p{p.position}_place_en": p.place_en or "",
+                       f"p{p.position}_lat": "" if p.latitude is None else f"{p.latitude:g}",
+                       f"p{p.position}_lon": "" if p.longitude is None else f"{p.longitude:g}"})
     return values
+
+
+def _place(form: dict[str, str], i: int, found: Collected) -> service.ProjectPlace | None:
+    """A project's place: a name in both languages (or neither) and an optional point, each checked on its field."""
+    fa = found.text(form, f"p{i}_place_fa", required=False, max_len=200)
+    en = found.text(form, f"p{i}_place_en", required=False, max_len=200)
+    point = [found.coordinate(form, f"p{i}_{axis}", limit) for axis, limit in (("lat", 90), ("lon", 180))]
+    if bool(fa) != bool(en):
+        found.add(f"p{i}_place_{'en' if fa else 'fa'}", N_("Name the place in both languages, or in neither."))
+    raw = [form.get(f"p{i}_{axis}", "").strip() for axis in ("lat", "lon")]
+    if bool(raw[0]) != bool(raw[1]):
+        found.add(f"p{i}_{'lon' if raw[0] else 'lat'}", N_("Give both latitude and longitude, or neither."))
+    elif raw[0] and not fa:
+        found.add(f"p{i}_place_fa", N_("A point needs the place's name."))
+    if not fa:
+        return None
+    return service.ProjectPlace(fa, en, point[0], point[1])
 
 
 def _read_budget(form: dict[str, str], found: Collected) -> dict[str, Any]:
     projects = []
-    for i, _row in rows(form, "p", row_count(form, "project_count", 3), ("fa", "en", "cost")):
+    for i, _row in rows(form, "p", row_count(form, "project_count", 3), PROJECT_FIELDS):
         projects.append((found.text(form, f"p{i}_fa"), found.text(form, f"p{i}_en"),
-                         found.number(form, f"p{i}_cost", low=1) or 0))
+                         found.number(form, f"p{i}_cost", low=1) or 0, _place(form, i, found)))
     if not projects:
         found.add("p1_fa", N_("Give at least one project."))
     style = form.get("style", "")

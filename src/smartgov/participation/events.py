@@ -31,6 +31,8 @@ PETITION_CREATED = declare("participation.petition_created", "A petition was sta
 PETITION_SIGNED = declare("participation.petition_signed", "A petition was signed.")
 PETITION_THRESHOLD_REACHED = declare("participation.petition_threshold_reached", "A petition needs an answer.")
 PETITION_RESPONDED = declare("participation.petition_responded", "The agency responded to a petition.")
+PETITION_TERMS_SET = declare("participation.petition_terms_set",
+                             "Staff set a petition's signature threshold, response time or signing deadline.")
 PETITION_OVERDUE = declare("participation.petition_overdue", "A petition's response is past its deadline.")
 SURVEY_RESPONSE_SUBMITTED = declare("participation.survey_response_submitted", "A satisfaction survey was answered.")
 ACCOUNTABILITY_CREATED = declare("participation.accountability_created", "A decision is tracked for accountability.")

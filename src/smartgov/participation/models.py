@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Enum, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smartgov.db import Base
@@ -260,6 +260,11 @@ class Poll(Base):
     closes_at: Mapped[dt.datetime]
     # None only for a poll from before ballots were encrypted that nobody has voted in since
     election_key_id: Mapped[int | None] = mapped_column(ForeignKey("participation_election_key.id"))
+    #: Who may vote, in the services engine's expression language over ``voter.*`` (``None``: every
+    #: proven person), and the plain words a refused voter is shown; fixed once voting starts.
+    eligibility: Mapped[str | None] = mapped_column(Text)
+    eligibility_note_fa: Mapped[str | None] = mapped_column(String(300))
+    eligibility_note_en: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime]
 
     # joined: a vote encrypts under it, and this saves the vote a round trip
@@ -270,6 +275,9 @@ class Poll(Base):
 
     def question(self, lang: str) -> str:
         return self.question_fa if lang == "fa" else self.question_en
+
+    def eligibility_note(self, lang: str) -> str | None:
+        return self.eligibility_note_fa if lang == "fa" else self.eligibility_note_en
 
 
 class PollOption(Base):
@@ -398,9 +406,17 @@ class BudgetProject(Base):
     title_fa: Mapped[str] = mapped_column(String(300))
     title_en: Mapped[str] = mapped_column(String(300))
     cost: Mapped[int] = mapped_column(BigInteger)
+    #: Where the project would be built: a place name (both languages or neither) and an optional point (WGS 84).
+    place_fa: Mapped[str | None] = mapped_column(String(200))
+    place_en: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
 
     def title(self, lang: str) -> str:
         return self.title_fa if lang == "fa" else self.title_en
+
+    def place(self, lang: str) -> str | None:
+        return self.place_fa if lang == "fa" else self.place_en
 
 
 # --------------------------------------------------------------------------- petitions
@@ -420,6 +436,8 @@ class Petition(Base):
     status: Mapped[ContentStatus] = mapped_column(_enum(ContentStatus), default=ContentStatus.VISIBLE)
     threshold: Mapped[int]
     response_days: Mapped[int]
+    #: Set by the agency's staff: no signatures after this moment (``None``: open until answered).
+    signatures_close_at: Mapped[dt.datetime | None]
     signature_count: Mapped[int] = mapped_column(default=0)
     threshold_reached_at: Mapped[dt.datetime | None]
     response_due_at: Mapped[dt.datetime | None]

@@ -460,6 +460,7 @@ def _poll_page(request: Request, db: Session, principal: Principal | None, poll:
         "opened": service.now() >= poll.opens_at, "closed": service.now() >= poll.closes_at,
         "voted": service.has_voted(db, "poll", poll.id, person_id),
         "level": service.verification_level(db, principal.account if principal else None),
+        "eligible": service.may_vote(db, poll, person_id) if person_id is not None else None,
         "errors": errors or {}, "receipt": receipt,
     }, status_code=status_code)
 
@@ -669,6 +670,7 @@ def moderate(request: Request, db: DbSession, principal: CurrentPrincipal, form:
 
 
 # The back office (``admin_pages``) is mounted with the public pages: one router per module.
-from smartgov.participation import admin_pages  # noqa: E402 - after the public routes, which it links to
+from smartgov.participation import admin_outcomes, admin_pages  # noqa: E402 - after the public routes, which it links to
 
 router.include_router(admin_pages.router)
+router.include_router(admin_outcomes.router)

@@ -17,6 +17,7 @@ from .ballots import (
     DEMO_TRUSTEES,
     TALLY_GRACE,
     Box,
+    ProjectPlace,
     ReceiptCheck,
     allowed_totals,
     budget_by_ref,
@@ -85,6 +86,7 @@ from .consultations import (
     section_diffs,
     update_consultation,
 )
+from .eligibility import VOTER_FACTS, Eligibility, NotEligibleToVote, checked_eligibility, may_vote
 from .exports import (
     DIMENSIONS,
     Document,
@@ -109,12 +111,14 @@ from .moderation import (
     unblock_account,
 )
 from .petitions import (
+    THRESHOLD_MAX,
     answers_due,
     create_petition,
     flag_overdue,
     petition_by_id,
     petition_state,
     respond_to_petition,
+    set_petition_terms,
     sign_petition,
 )
 from .proposals import answer_overdue, answer_proposal, create_proposal, proposal_by_id, support_proposal
@@ -151,8 +155,13 @@ __all__ = [
     "SUBJECT_KINDS",
     "SWEEP_EVERY",
     "TALLY_GRACE",
+    "THRESHOLD_MAX",
+    "VOTER_FACTS",
     "Box",
     "Document",
+    "Eligibility",
+    "NotEligibleToVote",
+    "ProjectPlace",
     "QueueItem",
     "RateLimited",
     "ReceiptCheck",
@@ -169,6 +178,7 @@ __all__ = [
     "budget_results",
     "budget_results_csv",
     "check_receipt",
+    "checked_eligibility",
     "checked_text",
     "close_voting",
     "comment_by_id",
@@ -205,6 +215,7 @@ __all__ = [
     "list_consultations",
     "list_items",
     "mark_read",
+    "may_vote",
     "milestone_missed",
     "moderate",
     "moderation_log",
@@ -235,6 +246,7 @@ __all__ = [
     "results_published",
     "section_by_number",
     "section_diffs",
+    "set_petition_terms",
     "sign_petition",
     "subject_link",
     "subject_of",

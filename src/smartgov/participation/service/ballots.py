@@ -43,6 +43,7 @@ from smartgov.participation.models import (
 from smartgov.settings import get_settings
 
 from .common import LEVEL_VERIFIED, now, require_level
+from .eligibility import Eligibility, apply_eligibility, ensure_may_vote
 
 T = TypeVar("T")
 
@@ -215,8 +216,10 @@ def _check_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
 
 def create_poll(db: Session, *, organization: OrganizationRef, slug: str, question_fa: str, question_en: str,
                 options: Sequence[tuple[str, str]], opens_at: dt.datetime, closes_at: dt.datetime,
-                consultation_id: int | None = None, actor_id: int | None = None) -> Poll:
-    """A poll with two or more options, numbered from 1 in the given order, under the current election key."""
+                consultation_id: int | None = None, eligibility: Eligibility | None = None,
+                actor_id: int | None = None) -> Poll:
+    """A poll with two or more options, numbered from 1 in the given order, under the current election key;
+    ``eligibility`` (``checked_eligibility``) limits who may vote."""
     if len(options) < 2:
         raise DomainError("few_options", N_("Give at least two options."), field="options")
     _check_window(opens_at, closes_at)
@@ -225,11 +228,12 @@ def create_poll(db: Session, *, organization: OrganizationRef, slug: str, questi
     poll = Poll(slug=slug, organization_id=organization.id, consultation_id=consultation_id, question_fa=question_fa,
                 question_en=question_en, opens_at=opens_at, closes_at=closes_at,
                 election_key=current_election_key(db), created_at=now())
+    apply_eligibility(poll, eligibility)
     for i, (fa, en) in enumerate(options, start=1):
         poll.options.append(PollOption(position=i, label_fa=fa, label_en=en))
     db.add(poll)
     db.flush()
-    events.publish(db, POLL_CREATED, actor_id=actor_id, poll_id=poll.id)
+    events.publish(db, POLL_CREATED, actor_id=actor_id, poll_id=poll.id, eligibility=poll.eligibility)
     return poll
 
 
@@ -254,6 +258,7 @@ def vote_in_poll(db: Session, poll: Poll, account: AccountRef, option_position: 
     """Cast the account holder's secret ballot for option number ``option_position``; returns the tracker."""
     person_id = _voter(db, account)
     _open_window(poll.opens_at, poll.closes_at)
+    ensure_may_vote(db, poll, account)
     if not any(o.position == option_position for o in poll.options):
         raise DomainError("unknown_option", N_("Choose one of the options, from 1 to {n}."), field="option",
                           n=len(poll.options))
@@ -299,24 +304,54 @@ def poll_results(db: Session, poll: Poll) -> dict[str, Any]:
                                                                                                 strict=True)]}
 
 
-def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
-                  style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
-                  closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
-    """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
+@dataclass(frozen=True)
+class ProjectPlace:
+    """Where a budget's project would be: a place name in both languages and, optionally, a point (WGS 84)."""
+
+    name_fa: str
+    name_en: str
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+#: A project as the budget functions take it: ``(title_fa, title_en, cost)`` or with a place after the cost.
+ProjectRow = tuple[str, str, int] | tuple[str, str, int, ProjectPlace | None]
+
+
+def _project(position: int, row: ProjectRow) -> BudgetProject:
+    fa, en, cost, *rest = row
+    place = rest[0] if rest else None
+    if place is not None and ((place.latitude is None) != (place.longitude is None)
+                              or (place.latitude is not None and not -90 <= place.latitude <= 90)
+                              or (place.longitude is not None and not -180 <= place.longitude <= 180)):
+        raise DomainError("invalid_point", N_("Give both latitude and longitude, or neither."), field="projects")
+    return BudgetProject(position=position, title_fa=fa, title_en=en, cost=cost,
+                         place_fa=place.name_fa if place else None, place_en=place.name_en if place else None,
+                         latitude=place.latitude if place else None, longitude=place.longitude if place else None)
+
+
+def _check_projects(total: int, projects: Sequence[ProjectRow]) -> None:
     if total <= 0:
         raise DomainError("invalid_total", N_("This value is too small."), field="total")
     if not projects:
         raise DomainError("no_projects", N_("Give at least one project."), field="projects")
-    if any(cost <= 0 for _fa, _en, cost in projects):
+    if any(row[2] <= 0 for row in projects):
         raise DomainError("invalid_cost", N_("Every project needs a cost above zero."), field="projects")
+
+
+def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
+                  style: BudgetStyle | str, projects: Sequence[ProjectRow], opens_at: dt.datetime,
+                  closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
+    """A participatory budget with projects ``(title_fa, title_en, cost[, place])``, under the current election key."""
+    _check_projects(total, projects)
     _check_window(opens_at, closes_at)
     if db.scalar(select(Budget.id).where(Budget.slug == slug)):
         raise Conflict("duplicate_slug", N_("This short name is taken."), field="slug")
     budget = Budget(slug=slug, organization_id=organization.id, title_fa=title_fa, title_en=title_en, total=total,
                     style=BudgetStyle(style), max_choices=max_choices, opens_at=opens_at, closes_at=closes_at,
                     election_key=current_election_key(db), created_at=now())
-    for i, (fa, en, cost) in enumerate(projects, start=1):
-        budget.projects.append(BudgetProject(position=i, title_fa=fa, title_en=en, cost=cost))
+    for i, row in enumerate(projects, start=1):
+        budget.projects.append(_project(i, row))
     db.add(budget)
     db.flush()
     events.publish(db, BUDGET_CREATED, actor_id=actor_id, budget_id=budget.id, style=budget.style.value)
@@ -373,7 +408,8 @@ def _future_window(opens_at: dt.datetime, closes_at: dt.datetime) -> None:
 
 
 def update_poll(db: Session, poll: Poll, *, question_fa: str, question_en: str, options: Sequence[tuple[str, str]],
-                opens_at: dt.datetime, closes_at: dt.datetime, actor_id: int | None) -> Poll:
+                opens_at: dt.datetime, closes_at: dt.datetime, eligibility: Eligibility | None = None,
+                actor_id: int | None) -> Poll:
     """Correct a poll before it opens: the options are replaced, numbered from 1 in the given order."""
     _editable(db, poll)
     if len(options) < 2:
@@ -381,34 +417,31 @@ def update_poll(db: Session, poll: Poll, *, question_fa: str, question_en: str, 
     _future_window(opens_at, closes_at)
     poll.question_fa, poll.question_en = question_fa, question_en
     poll.opens_at, poll.closes_at = opens_at, closes_at
+    apply_eligibility(poll, eligibility)
     poll.options.clear()
     db.flush()  # the old positions go before the new ones take them (unique per poll)
     for i, (fa, en) in enumerate(options, start=1):
         poll.options.append(PollOption(position=i, label_fa=fa, label_en=en))
     db.flush()
-    events.publish(db, POLL_UPDATED, actor_id=actor_id, poll_id=poll.id, options=len(options))
+    events.publish(db, POLL_UPDATED, actor_id=actor_id, poll_id=poll.id, options=len(options),
+                   eligibility=poll.eligibility)
     return poll
 
 
 def update_budget(db: Session, budget: Budget, *, title_fa: str, title_en: str, total: int,
-                  style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
+                  style: BudgetStyle | str, projects: Sequence[ProjectRow], opens_at: dt.datetime,
                   closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None) -> Budget:
     """Correct a participatory budget before it opens: the projects are replaced in the given order."""
     _editable(db, budget)
-    if total <= 0:
-        raise DomainError("invalid_total", N_("This value is too small."), field="total")
-    if not projects:
-        raise DomainError("no_projects", N_("Give at least one project."), field="projects")
-    if any(cost <= 0 for _fa, _en, cost in projects):
-        raise DomainError("invalid_cost", N_("Every project needs a cost above zero."), field="projects")
+    _check_projects(total, projects)
     _future_window(opens_at, closes_at)
     budget.title_fa, budget.title_en, budget.total = title_fa, title_en, total
     budget.style, budget.max_choices = BudgetStyle(style), max_choices
     budget.opens_at, budget.closes_at = opens_at, closes_at
     budget.projects.clear()
     db.flush()
-    for i, (fa, en, cost) in enumerate(projects, start=1):
-        budget.projects.append(BudgetProject(position=i, title_fa=fa, title_en=en, cost=cost))
+    for i, row in enumerate(projects, start=1):
+        budget.projects.append(_project(i, row))
     db.flush()
     events.publish(db, BUDGET_UPDATED, actor_id=actor_id, budget_id=budget.id, projects=len(projects))
     return budget

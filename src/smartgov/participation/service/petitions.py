@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import events
 from smartgov.db import lock
-from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import AccountRef, OrganizationRef
 from smartgov.participation import integrity
@@ -19,6 +19,7 @@ from smartgov.participation.events import (
     PETITION_OVERDUE,
     PETITION_RESPONDED,
     PETITION_SIGNED,
+    PETITION_TERMS_SET,
     PETITION_THRESHOLD_REACHED,
 )
 from smartgov.participation.models import AnswerStatus, ContentStatus, Petition, Proposal, Signature
@@ -77,6 +78,8 @@ def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: s
     if petition.status != ContentStatus.VISIBLE:
         raise NotFound("petition")
     assert account.person_id is not None
+    if petition.signatures_close_at is not None and now() >= petition.signatures_close_at:
+        raise Conflict("signing_closed", N_("This petition no longer takes signatures."))
     if ip:
         rate_limit(db, account_id=None, ip=ip)
     try:
@@ -89,6 +92,16 @@ def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: s
     db.refresh(petition)
     record_activity(db, account, "petition", petition.id, "sign")
     events.publish(db, PETITION_SIGNED, actor_id=account.id, petition_id=petition.id)
+    _reach_threshold(db, petition)
+    return petition
+
+
+#: The largest threshold staff may set (a guard against a typo with many zeros).
+THRESHOLD_MAX = 100_000_000
+
+
+def _reach_threshold(db: Session, petition: Petition) -> None:
+    """Once the signatures reach the threshold: start the response deadline (once, whoever gets there first)."""
     if petition.signature_count >= petition.threshold and petition.threshold_reached_at is None:
         reached = now()
         due = reached + dt.timedelta(days=petition.response_days)
@@ -98,6 +111,40 @@ def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: s
             db.refresh(petition)
             events.publish(db, PETITION_THRESHOLD_REACHED, petition_id=petition.id,
                            organization_id=petition.organization_id, response_due_at=due.isoformat())
+
+
+def set_petition_terms(db: Session, petition: Petition, *, threshold: int, response_days: int,
+                       signatures_close_at: dt.datetime | None, actor_id: int | None) -> Petition:
+    """The agency's staff set how many signatures oblige a response, how many days the response may take,
+    and when signing ends. Until it is answered; a threshold already reached cannot be raised (the
+    obligation stands), and a new response time moves the deadline from when it was reached."""
+    lock(db, petition)
+    if petition.responded_at is not None:
+        raise Conflict("already_responded", N_("The agency has already responded."))
+    errors: list[DomainError] = []
+    if not 1 <= threshold <= THRESHOLD_MAX:
+        errors.append(DomainError("invalid_threshold", N_("Enter a whole number from {low} to {high}."),
+                                  field="threshold", low=1, high=THRESHOLD_MAX))
+    elif petition.threshold_reached_at is not None and threshold > petition.threshold:
+        errors.append(DomainError("threshold_reached", N_("The threshold was reached; it cannot be raised now."),
+                                  field="threshold"))
+    if not 1 <= response_days <= 365:
+        errors.append(DomainError("invalid_days", N_("Give between 1 and 365 days."), field="response_days"))
+    if (signatures_close_at is not None and signatures_close_at != petition.signatures_close_at
+            and signatures_close_at <= now()):
+        errors.append(DomainError("invalid_dates", N_("The closing time must be in the future."),
+                                  field="signatures_close_at"))
+    if errors:
+        raise ValidationFailed(errors)
+    petition.threshold, petition.response_days = threshold, response_days
+    petition.signatures_close_at = signatures_close_at
+    if petition.threshold_reached_at is not None:
+        petition.response_due_at = petition.threshold_reached_at + dt.timedelta(days=response_days)
+    db.flush()
+    events.publish(db, PETITION_TERMS_SET, actor_id=actor_id, petition_id=petition.id, threshold=threshold,
+                   response_days=response_days,
+                   signatures_close_at=signatures_close_at.isoformat() if signatures_close_at else None)
+    _reach_threshold(db, petition)
     return petition
 
 
