@@ -299,16 +299,21 @@ def poll_results(db: Session, poll: Poll) -> dict[str, Any]:
                                                                                                 strict=True)]}
 
 
-def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
-                  style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
-                  closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
-    """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
+def _check_budget(total: int, projects: Sequence[tuple[str, str, int]]) -> None:
+    """A budget's total and its projects' costs are above zero, and it has a project (new or corrected)."""
     if total <= 0:
         raise DomainError("invalid_total", N_("This value is too small."), field="total")
     if not projects:
         raise DomainError("no_projects", N_("Give at least one project."), field="projects")
     if any(cost <= 0 for _fa, _en, cost in projects):
         raise DomainError("invalid_cost", N_("Every project needs a cost above zero."), field="projects")
+
+
+def create_budget(db: Session, *, organization: OrganizationRef, slug: str, title_fa: str, title_en: str, total: int,
+                  style: BudgetStyle | str, projects: Sequence[tuple[str, str, int]], opens_at: dt.datetime,
+                  closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None = None) -> Budget:
+    """A participatory budget with projects ``(title_fa, title_en, cost)``, under the current election key."""
+    _check_budget(total, projects)
     _check_window(opens_at, closes_at)
     if db.scalar(select(Budget.id).where(Budget.slug == slug)):
         raise Conflict("duplicate_slug", N_("This short name is taken."), field="slug")
@@ -395,12 +400,7 @@ def update_budget(db: Session, budget: Budget, *, title_fa: str, title_en: str, 
                   closes_at: dt.datetime, max_choices: int | None = None, actor_id: int | None) -> Budget:
     """Correct a participatory budget before it opens: the projects are replaced in the given order."""
     _editable(db, budget)
-    if total <= 0:
-        raise DomainError("invalid_total", N_("This value is too small."), field="total")
-    if not projects:
-        raise DomainError("no_projects", N_("Give at least one project."), field="projects")
-    if any(cost <= 0 for _fa, _en, cost in projects):
-        raise DomainError("invalid_cost", N_("Every project needs a cost above zero."), field="projects")
+    _check_budget(total, projects)
     _future_window(opens_at, closes_at)
     budget.title_fa, budget.title_en, budget.total = title_fa, title_en, total
     budget.style, budget.max_choices = BudgetStyle(style), max_choices
