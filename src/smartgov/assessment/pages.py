@@ -62,12 +62,10 @@ STATUS_LABELS = {
 def _agency_rounds(db: DbSession, principal: Principal | None) -> list[AssessmentRound]:
     if principal is None:
         return []
-    if permissions.can_list_all_rounds(principal):
-        return list(db.scalars(service.rounds_for(db, None).limit(50)))
-    org_ids: set[int] = set()
-    for org_id in principal.org_ids(Role.AGENCY_ADMIN):
-        org_ids |= service.subtree(db, org_id)
-    return list(db.scalars(service.rounds_for(db, org_ids).limit(50))) if org_ids else []
+    org_ids = permissions.listed_org_ids(db, principal)
+    if org_ids is not None and not org_ids:
+        return []
+    return list(db.scalars(service.rounds_for(db, org_ids).limit(50)))
 
 
 @router.get("/assessment", response_class=HTMLResponse)
@@ -98,22 +96,8 @@ def framework_page(framework_id: str, request: Request) -> HTMLResponse:
 # --------------------------------------------------------------------------- rounds
 
 
-def _viewable(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_view_round(db, principal, rnd))
-    return rnd
-
-
-def _managed(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_manage_round(db, principal, rnd))
-    return rnd
-
-
 def _admin_agencies(db: DbSession, principal: Principal) -> list[OrganizationView]:
-    ids: set[int] = set()
-    for org_id in principal.org_ids(Role.AGENCY_ADMIN):
-        ids |= service.subtree(db, org_id)
+    ids = permissions.administered_org_ids(db, principal)
     return sorted(identity.organization_views(db, ids).values(), key=lambda o: o.code)
 
 
@@ -198,13 +182,13 @@ def _round_page(
 
 @router.get("/assessment/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    return _round_page(request, db, principal, _viewable(db, principal, round_id))
+    return _round_page(request, db, principal, permissions.round_to_view(db, principal, round_id))
 
 
 @router.post("/assessment/rounds/{round_id}/open")
 def open_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
     db.commit()
     return RedirectResponse(f"/assessment/rounds/{rnd.id}", status_code=303)
@@ -213,7 +197,7 @@ def open_round(round_id: Id, request: Request, db: DbSession, principal: Current
 @router.post("/assessment/rounds/{round_id}/close")
 def close_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                 _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     results = service.close_round(db, rnd, principal.id)
     service.build_roadmap(db, rnd, results)
     db.commit()
@@ -223,7 +207,7 @@ def close_round(round_id: Id, request: Request, db: DbSession, principal: Curren
 @router.post("/assessment/rounds/{round_id}/invitations", response_class=HTMLResponse)
 def invite(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
            form: PostedForm) -> HTMLResponse:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         count = int(to_latin_digits(form.get("count", "0") or "0"))
         labels = [line for line in form.get("labels", "").splitlines() if line.strip()]
@@ -252,7 +236,7 @@ def invite(round_id: Id, request: Request, db: DbSession, principal: CurrentPrin
 @router.post("/assessment/rounds/{round_id}/import", response_class=HTMLResponse)
 def import_responses(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                      form: PostedFiles) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     upload = form.get("file")
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
@@ -271,7 +255,7 @@ def import_responses(round_id: Id, request: Request, db: DbSession, principal: C
 
 @router.get("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
 def items_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return render(
         request,
         "assessment/items.html",
@@ -286,7 +270,7 @@ def items_page(round_id: Id, request: Request, db: DbSession, principal: Current
 @router.post("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
 def save_items(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         for item in rnd.instrument.items:
             service.update_item(
@@ -338,7 +322,7 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
 
 @router.get("/assessment/rounds/{round_id}/results", response_class=HTMLResponse)
 def results_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return render(
         request,
         "assessment/results.html",
@@ -353,7 +337,7 @@ def _yes_no(value: str | None) -> bool | None:
 @router.post("/assessment/rounds/{round_id}/settings", response_class=HTMLResponse)
 def save_settings(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     values: dict[str, Any] = {f"tgov_{k}": _yes_no(form.get(f"tgov_{k}")) for k in service.TGOV_KEYS}
     values |= {f"gartner_{k}": _yes_no(form.get(f"gartner_{k}")) for k in service.GARTNER_KEYS}
     try:
@@ -381,7 +365,7 @@ def save_settings(round_id: Id, request: Request, db: DbSession, principal: Curr
 
 @router.get("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
 def roadmap_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return render(
         request,
         "assessment/roadmap.html",
@@ -392,7 +376,7 @@ def roadmap_page(round_id: Id, request: Request, db: DbSession, principal: Curre
 @router.post("/assessment/rounds/{round_id}/roadmap/build")
 def build_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.build_roadmap(db, rnd, service.results_for(db, rnd))
     db.commit()
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/roadmap", status_code=303)
@@ -415,7 +399,7 @@ def _date(text: str, field: str) -> dt.date | None:
 @router.post("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
 def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                  form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         for action in service.roadmap_of(db, rnd):
             service.update_action(
@@ -443,7 +427,7 @@ def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: Curre
 
 @router.get("/assessment/rounds/{round_id}/report", response_class=HTMLResponse)
 def report_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return render(request, "assessment/report.html", {**_results_context(db, rnd), "can_manage": False})
 
 
@@ -453,7 +437,7 @@ def _download(content: bytes, media: str, name: str) -> Response:
 
 @router.get("/assessment/rounds/{round_id}/report.pdf")
 def report_pdf(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     lang = get_language()
     org = service.organization_of(db, rnd)
     content = reports.report_pdf(
@@ -469,7 +453,7 @@ def report_pdf(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Resp
 
 @router.get("/assessment/rounds/{round_id}/export.csv")
 def export_csv(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return _download(
         reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
     )
@@ -477,7 +461,7 @@ def export_csv(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Resp
 
 @router.get("/assessment/rounds/{round_id}/export.xlsx")
 def export_xlsx(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     content = reports.scores_xlsx(
         service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
     )
@@ -488,7 +472,7 @@ def export_xlsx(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Res
 
 @router.get("/assessment/rounds/{round_id}/roadmap.csv")
 def export_roadmap(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return _download(
         reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
     )
