@@ -320,14 +320,21 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
     }
 
 
+def _results_page(request: Request, db: DbSession, rnd: AssessmentRound, template: str, *, can_manage: bool,
+                  refused: DomainError | None = None, values: Any = None) -> HTMLResponse:
+    """A page built on the round's results (results, roadmap, report); with ``refused``, again with the
+    form's values and errors (422)."""
+    ctx = {**_results_context(db, rnd), "can_manage": can_manage}
+    if refused is None:
+        return render(request, template, ctx)
+    return render(request, template, {**ctx, "errors": field_errors(refused), "values": values}, status_code=422)
+
+
 @router.get("/assessment/rounds/{round_id}/results", response_class=HTMLResponse)
 def results_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = permissions.round_to_view(db, principal, round_id)
-    return render(
-        request,
-        "assessment/results.html",
-        {**_results_context(db, rnd), "can_manage": permissions.can_manage_round(db, principal, rnd)},
-    )
+    return _results_page(request, db, rnd, "assessment/results.html",
+                         can_manage=permissions.can_manage_round(db, principal, rnd))
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -351,12 +358,7 @@ def save_settings(round_id: Id, request: Request, db: DbSession, principal: Curr
         db.commit()
     except DomainError as exc:
         db.rollback()
-        return render(
-            request,
-            "assessment/results.html",
-            {**_results_context(db, rnd), "can_manage": True, "errors": field_errors(exc), "values": form},
-            status_code=422,
-        )
+        return _results_page(request, db, rnd, "assessment/results.html", can_manage=True, refused=exc, values=form)
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/results#stages", status_code=303)
 
 
@@ -366,11 +368,8 @@ def save_settings(round_id: Id, request: Request, db: DbSession, principal: Curr
 @router.get("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
 def roadmap_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = permissions.round_to_view(db, principal, round_id)
-    return render(
-        request,
-        "assessment/roadmap.html",
-        {**_results_context(db, rnd), "can_manage": permissions.can_manage_round(db, principal, rnd)},
-    )
+    return _results_page(request, db, rnd, "assessment/roadmap.html",
+                         can_manage=permissions.can_manage_round(db, principal, rnd))
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap/build")
@@ -413,12 +412,7 @@ def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: Curre
         db.commit()
     except DomainError as exc:
         db.rollback()
-        return render(
-            request,
-            "assessment/roadmap.html",
-            {**_results_context(db, rnd), "can_manage": True, "errors": field_errors(exc), "values": form},
-            status_code=422,
-        )
+        return _results_page(request, db, rnd, "assessment/roadmap.html", can_manage=True, refused=exc, values=form)
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/roadmap?saved=1", status_code=303)
 
 
@@ -428,7 +422,7 @@ def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: Curre
 @router.get("/assessment/rounds/{round_id}/report", response_class=HTMLResponse)
 def report_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     rnd = permissions.round_to_view(db, principal, round_id)
-    return render(request, "assessment/report.html", {**_results_context(db, rnd), "can_manage": False})
+    return _results_page(request, db, rnd, "assessment/report.html", can_manage=False)
 
 
 def _download(content: bytes, media: str, name: str) -> Response:
