@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from smartgov import identity
-from smartgov.assessment import permissions, reports, service
+from smartgov.assessment import downloads, permissions, service
 from smartgov.assessment.frameworks import Framework, Node, list_frameworks, load_framework
 from smartgov.assessment.models import AssessmentRound, SurveyResponse
 from smartgov.assessment.schemas import (
@@ -329,38 +329,25 @@ def update_action(
     return RoadmapActionPublic.model_validate(action)
 
 
-def _download(content: bytes, media: str, name: str) -> Response:
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @router.get("/rounds/{round_id}/export.csv", response_class=Response)
 def export_csv(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """All scores with alphas as CSV (UTF-8 with BOM)."""
     rnd = permissions.round_to_view(db, principal, round_id)
-    return _download(
-        reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
-    )
+    return downloads.scores_csv(db, rnd)
 
 
 @router.get("/rounds/{round_id}/export.xlsx", response_class=Response)
 def export_xlsx(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """Scores, item statistics, roadmap and indicators as an Excel workbook."""
     rnd = permissions.round_to_view(db, principal, round_id)
-    content = reports.scores_xlsx(
-        service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
-    )
-    return _download(
-        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"assessment-{rnd.id}.xlsx"
-    )
+    return downloads.scores_xlsx(db, rnd)
 
 
 @router.get("/rounds/{round_id}/roadmap.csv", response_class=Response)
 def export_roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """The roadmap as CSV."""
     rnd = permissions.round_to_view(db, principal, round_id)
-    return _download(
-        reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
-    )
+    return downloads.roadmap_csv(db, rnd)
 
 
 @router.get("/rounds/{round_id}/report.pdf", response_class=Response)
@@ -373,16 +360,7 @@ def report_pdf(
     """The assessment report as PDF (Persian right-to-left, or English)."""
     rnd = permissions.round_to_view(db, principal, round_id)
     language = lang if lang in ("fa", "en") else get_language()
-    org = service.organization_of(db, rnd)
-    content = reports.report_pdf(
-        rnd,
-        org.name(language),
-        service.results_for(db, rnd),
-        service.roadmap_of(db, rnd),
-        service.live_indicators(db, rnd),
-        language,
-    )
-    return _download(content, "application/pdf", f"assessment-{rnd.id}-{language}.pdf")
+    return downloads.report_pdf(db, rnd, language)
 
 
 # --------------------------------------------------------------------------- respondents

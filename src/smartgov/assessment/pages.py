@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from smartgov import demo, digits, identity
-from smartgov.assessment import charts, permissions, reports, service
+from smartgov.assessment import charts, downloads, permissions, service
 from smartgov.assessment import demo as assessment_demo
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.frameworks import list_frameworks, load_framework
@@ -425,51 +425,29 @@ def report_page(round_id: Id, request: Request, db: DbSession, principal: Curren
     return _results_page(request, db, rnd, "assessment/report.html", can_manage=False)
 
 
-def _download(content: bytes, media: str, name: str) -> Response:
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @router.get("/assessment/rounds/{round_id}/report.pdf")
 def report_pdf(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = permissions.round_to_view(db, principal, round_id)
     lang = get_language()
-    org = service.organization_of(db, rnd)
-    content = reports.report_pdf(
-        rnd,
-        org.name(lang),
-        service.results_for(db, rnd),
-        service.roadmap_of(db, rnd),
-        service.live_indicators(db, rnd),
-        lang,
-    )
-    return _download(content, "application/pdf", f"assessment-{rnd.id}-{lang}.pdf")
+    return downloads.report_pdf(db, rnd, lang)
 
 
 @router.get("/assessment/rounds/{round_id}/export.csv")
 def export_csv(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = permissions.round_to_view(db, principal, round_id)
-    return _download(
-        reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
-    )
+    return downloads.scores_csv(db, rnd)
 
 
 @router.get("/assessment/rounds/{round_id}/export.xlsx")
 def export_xlsx(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = permissions.round_to_view(db, principal, round_id)
-    content = reports.scores_xlsx(
-        service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
-    )
-    return _download(
-        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"assessment-{rnd.id}.xlsx"
-    )
+    return downloads.scores_xlsx(db, rnd)
 
 
 @router.get("/assessment/rounds/{round_id}/roadmap.csv")
 def export_roadmap(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
     rnd = permissions.round_to_view(db, principal, round_id)
-    return _download(
-        reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
-    )
+    return downloads.roadmap_csv(db, rnd)
 
 
 # --------------------------------------------------------------------------- answering
