@@ -124,7 +124,8 @@ def _visible(db: DbSession, principal: Any, reference: str) -> Application:
 
 def _own(db: DbSession, principal: Any, reference: str) -> Application:
     """The application ``reference`` if the caller may act on it as its applicant (answer, withdraw, rate, pay)."""
-    app = _own(db, principal, reference)
+    app = _visible(db, principal, reference)
+    require(permissions.can_act_as_applicant(principal, app))
     return app
 
 
