@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from smartgov import identity
-from smartgov.assessment import permissions, reports, service
+from smartgov.assessment import downloads, permissions, service
 from smartgov.assessment.frameworks import Framework, Node, list_frameworks, load_framework
 from smartgov.assessment.models import AssessmentRound, SurveyResponse
 from smartgov.assessment.schemas import (
@@ -38,7 +38,7 @@ from smartgov.assessment.schemas import (
 )
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, get_language
-from smartgov.identity import Principal, Role, organization_by_code, require
+from smartgov.identity import organization_by_code, require
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
@@ -124,29 +124,10 @@ def round_public(db: DbSession, rnd: AssessmentRound) -> RoundPublic:
     )
 
 
-def _viewable(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_view_round(db, principal, rnd))
-    return rnd
-
-
-def _managed(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_manage_round(db, principal, rnd))
-    return rnd
-
-
 @router.get("/rounds", response_model=Page[RoundPublic])
 def list_rounds(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Rounds you may see: your agencies' (agency admins), or all (auditors, platform admins)."""
-    if permissions.can_list_all_rounds(principal):
-        stmt = service.rounds_for(db, None)
-    else:
-        org_ids: set[int] = set()
-        for org_id in principal.org_ids(Role.AGENCY_ADMIN):
-            org_ids |= service.subtree(db, org_id)
-        stmt = service.rounds_for(db, org_ids)
-    rows, total = paginate(db, stmt, pagination)
+    rows, total = paginate(db, service.rounds_for(db, permissions.listed_org_ids(db, principal)), pagination)
     return page_of([round_public(db, r) for r in rows], total, pagination)
 
 
@@ -155,7 +136,7 @@ def create_round(body: RoundCreate, principal: CurrentPrincipal, db: DbSession) 
     """Start a draft round with a questionnaire generated from a framework (or reuse an earlier round's)."""
     org = organization_by_code(db, body.organization)
     require(permissions.can_create_round(db, principal, org))
-    reuse = _managed(db, principal, body.reuse_round) if body.reuse_round else None
+    reuse = permissions.round_to_manage(db, principal, body.reuse_round) if body.reuse_round else None
     rnd = service.create_round(
         db,
         organization=org,
@@ -176,13 +157,13 @@ def create_round(body: RoundCreate, principal: CurrentPrincipal, db: DbSession) 
 @router.get("/rounds/{round_id}", response_model=RoundPublic)
 def get_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """One round with its answer counts."""
-    return round_public(db, _viewable(db, principal, round_id))
+    return round_public(db, permissions.round_to_view(db, principal, round_id))
 
 
 @router.post("/rounds/{round_id}/open", response_model=RoundPublic)
 def open_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Start collecting answers; items are fixed from now on."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
     db.commit()
     return round_public(db, rnd)
@@ -191,7 +172,7 @@ def open_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Roun
 @router.post("/rounds/{round_id}/close", response_model=RoundPublic)
 def close_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Stop answers and store the results; the CFA follows from the worker (`cfa_pending` until then)."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.close_round(db, rnd, principal.id)
     db.commit()
     return round_public(db, rnd)
@@ -200,7 +181,7 @@ def close_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Rou
 @router.put("/rounds/{round_id}/settings", response_model=RoundPublic)
 def round_settings(round_id: Id, body: RoundSettings, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """T-Gov and Gartner answers, number of services and operating cost (invalid T-Gov answers: 400)."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.update_settings(db, rnd, body.model_dump())
     db.commit()
     return round_public(db, rnd)
@@ -209,7 +190,7 @@ def round_settings(round_id: Id, body: RoundSettings, principal: CurrentPrincipa
 @router.get("/rounds/{round_id}/items", response_model=Page[ItemPublic])
 def items(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """The questionnaire's items in order."""
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     all_items = rnd.instrument.items
     page = all_items[pagination.offset : pagination.offset + pagination.per_page]
     return page_of([ItemPublic.model_validate(i) for i in page], len(all_items), pagination)
@@ -218,7 +199,7 @@ def items(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: 
 @router.patch("/rounds/{round_id}/items/{code}", response_model=ItemPublic)
 def update_item(round_id: Id, code: str, body: ItemUpdate, principal: CurrentPrincipal, db: DbSession) -> ItemPublic:
     """Edit an item's fa/en text or reverse flag while the round is a draft without answers."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     item = service.update_item(db, rnd, code, text_fa=body.text_fa, text_en=body.text_en, reverse=body.reverse)
     db.commit()
     return ItemPublic.model_validate(item)
@@ -229,7 +210,7 @@ def invite(
     round_id: Id, body: InvitationCreate, request: Request, principal: CurrentPrincipal, db: DbSession
 ) -> InvitationCreated:
     """Make single-use links (shown once) and/or invite accounts by username."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     links = []
     if body.count or body.labels:
         raws = service.invite_links(db, rnd, body.count, body.labels)
@@ -244,7 +225,7 @@ def invite(
 @router.get("/rounds/{round_id}/responses", response_model=Page[ResponsePublic])
 def responses(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Responses of a round (respondent keys only; anonymous rounds never show names)."""
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     stmt = select(SurveyResponse).where(SurveyResponse.round_id == rnd.id).order_by(SurveyResponse.id)
     rows, total = paginate(db, stmt, pagination)
     return page_of(
@@ -279,7 +260,7 @@ def import_responses(
     ],
 ) -> Any:
     """Import submitted responses; nothing is stored if any cell is wrong (422 with every problem)."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     content = file.file.read(service.MAX_IMPORT_BYTES + 1)
     try:
         n = service.import_responses(db, rnd, file.filename or "", content)
@@ -307,19 +288,19 @@ def import_responses(
 @router.get("/rounds/{round_id}/results", response_model=RoundResults)
 def results(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundResults:
     """Scores, alphas (with published reference), KMO/Bartlett, EFA, CFA, comparison and stages."""
-    return service.results_for(db, _viewable(db, principal, round_id))
+    return service.results_for(db, permissions.round_to_view(db, principal, round_id))
 
 
 @router.get("/rounds/{round_id}/indicators", response_model=list[IndicatorOut])
 def indicators(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> list[dict[str, Any]]:
     """Live platform indicators of the round's agency, with definitions (``value: null`` = no data yet)."""
-    return service.live_indicators(db, _viewable(db, principal, round_id))
+    return service.live_indicators(db, permissions.round_to_view(db, principal, round_id))
 
 
 @router.get("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
 def roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """Roadmap actions for the weakest components, by phase."""
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     actions = service.roadmap_of(db, rnd)
     page = actions[pagination.offset : pagination.offset + pagination.per_page]
     return page_of([RoadmapActionPublic.model_validate(a) for a in page], len(actions), pagination)
@@ -328,7 +309,7 @@ def roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination
 @router.post("/rounds/{round_id}/roadmap", response_model=Page[RoadmapActionPublic])
 def build_roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
     """(Re)build the roadmap from the current results; owners and dates already set are kept."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     actions = service.build_roadmap(db, rnd, service.results_for(db, rnd))
     db.commit()
     page = actions[pagination.offset : pagination.offset + pagination.per_page]
@@ -340,7 +321,7 @@ def update_action(
     round_id: Id, action_id: Id, body: RoadmapActionUpdate, principal: CurrentPrincipal, db: DbSession
 ) -> RoadmapActionPublic:
     """Set the owner, due date, status or phase of one action."""
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     action = service.update_action(
         db, rnd, action_id, owner=body.owner, due_date=body.due_date, status=body.status, phase=body.phase
     )
@@ -348,38 +329,25 @@ def update_action(
     return RoadmapActionPublic.model_validate(action)
 
 
-def _download(content: bytes, media: str, name: str) -> Response:
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
 @router.get("/rounds/{round_id}/export.csv", response_class=Response)
 def export_csv(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """All scores with alphas as CSV (UTF-8 with BOM)."""
-    rnd = _viewable(db, principal, round_id)
-    return _download(
-        reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.scores_csv(db, rnd)
 
 
 @router.get("/rounds/{round_id}/export.xlsx", response_class=Response)
 def export_xlsx(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """Scores, item statistics, roadmap and indicators as an Excel workbook."""
-    rnd = _viewable(db, principal, round_id)
-    content = reports.scores_xlsx(
-        service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
-    )
-    return _download(
-        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"assessment-{rnd.id}.xlsx"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.scores_xlsx(db, rnd)
 
 
 @router.get("/rounds/{round_id}/roadmap.csv", response_class=Response)
 def export_roadmap(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Response:
     """The roadmap as CSV."""
-    rnd = _viewable(db, principal, round_id)
-    return _download(
-        reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.roadmap_csv(db, rnd)
 
 
 @router.get("/rounds/{round_id}/report.pdf", response_class=Response)
@@ -390,18 +358,9 @@ def report_pdf(
     lang: Annotated[str | None, Query(description="fa or en (default: the request's language)")] = None,
 ) -> Response:
     """The assessment report as PDF (Persian right-to-left, or English)."""
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     language = lang if lang in ("fa", "en") else get_language()
-    org = service.organization_of(db, rnd)
-    content = reports.report_pdf(
-        rnd,
-        org.name(language),
-        service.results_for(db, rnd),
-        service.roadmap_of(db, rnd),
-        service.live_indicators(db, rnd),
-        language,
-    )
-    return _download(content, "application/pdf", f"assessment-{rnd.id}-{language}.pdf")
+    return downloads.report_pdf(db, rnd, language)
 
 
 # --------------------------------------------------------------------------- respondents

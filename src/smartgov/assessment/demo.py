@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smartgov import clock, identity
-from smartgov.assessment.models import AssessmentRound, ResponseStatus, SurveyInstrument, SurveyResponse
+from smartgov import identity
+from smartgov.assessment.models import AssessmentRound, SurveyInstrument
 from smartgov.errors import NotFound
 
 DEMO_TITLE_EN = "Digital maturity self-assessment 1404"
@@ -66,22 +66,9 @@ def load(db: Session, rng: random.Random, people: int) -> None:
     )
     service.open_round(db, rnd)
     frame = simulated_frame(rnd.instrument, DEMO_RESPONDENTS, seed=rng.randrange(1 << 30))
-    now = clock.now()
-    for n, row in enumerate(frame.itertuples(index=False), start=1):
-        answers = {code: int(v) for code, v in zip(frame.columns, row, strict=True)}
-        db.add(
-            SurveyResponse(
-                round_id=rnd.id,
-                respondent_key=f"demo-{n:03d}",
-                answers=answers,
-                status=ResponseStatus.SUBMITTED,
-                source="import",
-                created_at=now,
-                updated_at=now,
-                submitted_at=now,
-            )
-        )
-    db.flush()
+    rows = ((f"demo-{n:03d}", {code: int(v) for code, v in zip(frame.columns, row, strict=True)})
+            for n, row in enumerate(frame.itertuples(index=False), start=1))
+    service.add_imported(db, rnd, rows)
     service.update_settings(
         db,
         rnd,

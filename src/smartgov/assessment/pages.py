@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from smartgov import demo, digits, identity
-from smartgov.assessment import charts, permissions, reports, service
+from smartgov.assessment import charts, downloads, permissions, service
 from smartgov.assessment import demo as assessment_demo
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.frameworks import list_frameworks, load_framework
@@ -62,12 +62,10 @@ STATUS_LABELS = {
 def _agency_rounds(db: DbSession, principal: Principal | None) -> list[AssessmentRound]:
     if principal is None:
         return []
-    if permissions.can_list_all_rounds(principal):
-        return list(db.scalars(service.rounds_for(db, None).limit(50)))
-    org_ids: set[int] = set()
-    for org_id in principal.org_ids(Role.AGENCY_ADMIN):
-        org_ids |= service.subtree(db, org_id)
-    return list(db.scalars(service.rounds_for(db, org_ids).limit(50))) if org_ids else []
+    org_ids = permissions.listed_org_ids(db, principal)
+    if org_ids is not None and not org_ids:
+        return []
+    return list(db.scalars(service.rounds_for(db, org_ids).limit(50)))
 
 
 @router.get("/assessment", response_class=HTMLResponse)
@@ -98,22 +96,8 @@ def framework_page(framework_id: str, request: Request) -> HTMLResponse:
 # --------------------------------------------------------------------------- rounds
 
 
-def _viewable(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_view_round(db, principal, rnd))
-    return rnd
-
-
-def _managed(db: DbSession, principal: Principal, round_id: int) -> AssessmentRound:
-    rnd = service.get_round(db, round_id)
-    require(permissions.can_manage_round(db, principal, rnd))
-    return rnd
-
-
 def _admin_agencies(db: DbSession, principal: Principal) -> list[OrganizationView]:
-    ids: set[int] = set()
-    for org_id in principal.org_ids(Role.AGENCY_ADMIN):
-        ids |= service.subtree(db, org_id)
+    ids = permissions.administered_org_ids(db, principal)
     return sorted(identity.organization_views(db, ids).values(), key=lambda o: o.code)
 
 
@@ -198,13 +182,13 @@ def _round_page(
 
 @router.get("/assessment/rounds/{round_id}", response_class=HTMLResponse)
 def round_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    return _round_page(request, db, principal, _viewable(db, principal, round_id))
+    return _round_page(request, db, principal, permissions.round_to_view(db, principal, round_id))
 
 
 @router.post("/assessment/rounds/{round_id}/open")
 def open_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.open_round(db, rnd, principal.id)
     db.commit()
     return RedirectResponse(f"/assessment/rounds/{rnd.id}", status_code=303)
@@ -213,7 +197,7 @@ def open_round(round_id: Id, request: Request, db: DbSession, principal: Current
 @router.post("/assessment/rounds/{round_id}/close")
 def close_round(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                 _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     results = service.close_round(db, rnd, principal.id)
     service.build_roadmap(db, rnd, results)
     db.commit()
@@ -223,7 +207,7 @@ def close_round(round_id: Id, request: Request, db: DbSession, principal: Curren
 @router.post("/assessment/rounds/{round_id}/invitations", response_class=HTMLResponse)
 def invite(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
            form: PostedForm) -> HTMLResponse:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         count = int(to_latin_digits(form.get("count", "0") or "0"))
         labels = [line for line in form.get("labels", "").splitlines() if line.strip()]
@@ -252,7 +236,7 @@ def invite(round_id: Id, request: Request, db: DbSession, principal: CurrentPrin
 @router.post("/assessment/rounds/{round_id}/import", response_class=HTMLResponse)
 def import_responses(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                      form: PostedFiles) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     upload = form.get("file")
     try:
         if upload is None or isinstance(upload, str) or not upload.filename:
@@ -271,7 +255,7 @@ def import_responses(round_id: Id, request: Request, db: DbSession, principal: C
 
 @router.get("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
 def items_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     return render(
         request,
         "assessment/items.html",
@@ -286,7 +270,7 @@ def items_page(round_id: Id, request: Request, db: DbSession, principal: Current
 @router.post("/assessment/rounds/{round_id}/items", response_class=HTMLResponse)
 def save_items(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         for item in rnd.instrument.items:
             service.update_item(
@@ -336,14 +320,21 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
     }
 
 
+def _results_page(request: Request, db: DbSession, rnd: AssessmentRound, template: str, *, can_manage: bool,
+                  refused: DomainError | None = None, values: Any = None) -> HTMLResponse:
+    """A page built on the round's results (results, roadmap, report); with ``refused``, again with the
+    form's values and errors (422)."""
+    ctx = {**_results_context(db, rnd), "can_manage": can_manage}
+    if refused is None:
+        return render(request, template, ctx)
+    return render(request, template, {**ctx, "errors": field_errors(refused), "values": values}, status_code=422)
+
+
 @router.get("/assessment/rounds/{round_id}/results", response_class=HTMLResponse)
 def results_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
-    return render(
-        request,
-        "assessment/results.html",
-        {**_results_context(db, rnd), "can_manage": permissions.can_manage_round(db, principal, rnd)},
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return _results_page(request, db, rnd, "assessment/results.html",
+                         can_manage=permissions.can_manage_round(db, principal, rnd))
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -353,7 +344,7 @@ def _yes_no(value: str | None) -> bool | None:
 @router.post("/assessment/rounds/{round_id}/settings", response_class=HTMLResponse)
 def save_settings(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     values: dict[str, Any] = {f"tgov_{k}": _yes_no(form.get(f"tgov_{k}")) for k in service.TGOV_KEYS}
     values |= {f"gartner_{k}": _yes_no(form.get(f"gartner_{k}")) for k in service.GARTNER_KEYS}
     try:
@@ -367,12 +358,7 @@ def save_settings(round_id: Id, request: Request, db: DbSession, principal: Curr
         db.commit()
     except DomainError as exc:
         db.rollback()
-        return render(
-            request,
-            "assessment/results.html",
-            {**_results_context(db, rnd), "can_manage": True, "errors": field_errors(exc), "values": form},
-            status_code=422,
-        )
+        return _results_page(request, db, rnd, "assessment/results.html", can_manage=True, refused=exc, values=form)
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/results#stages", status_code=303)
 
 
@@ -381,18 +367,15 @@ def save_settings(round_id: Id, request: Request, db: DbSession, principal: Curr
 
 @router.get("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
 def roadmap_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
-    return render(
-        request,
-        "assessment/roadmap.html",
-        {**_results_context(db, rnd), "can_manage": permissions.can_manage_round(db, principal, rnd)},
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return _results_page(request, db, rnd, "assessment/roadmap.html",
+                         can_manage=permissions.can_manage_round(db, principal, rnd))
 
 
 @router.post("/assessment/rounds/{round_id}/roadmap/build")
 def build_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                   _form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     service.build_roadmap(db, rnd, service.results_for(db, rnd))
     db.commit()
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/roadmap", status_code=303)
@@ -415,7 +398,7 @@ def _date(text: str, field: str) -> dt.date | None:
 @router.post("/assessment/rounds/{round_id}/roadmap", response_class=HTMLResponse)
 def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal,
                  form: PostedForm) -> Response:
-    rnd = _managed(db, principal, round_id)
+    rnd = permissions.round_to_manage(db, principal, round_id)
     try:
         for action in service.roadmap_of(db, rnd):
             service.update_action(
@@ -429,12 +412,7 @@ def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: Curre
         db.commit()
     except DomainError as exc:
         db.rollback()
-        return render(
-            request,
-            "assessment/roadmap.html",
-            {**_results_context(db, rnd), "can_manage": True, "errors": field_errors(exc), "values": form},
-            status_code=422,
-        )
+        return _results_page(request, db, rnd, "assessment/roadmap.html", can_manage=True, refused=exc, values=form)
     return RedirectResponse(f"/assessment/rounds/{rnd.id}/roadmap?saved=1", status_code=303)
 
 
@@ -443,55 +421,33 @@ def save_roadmap(round_id: Id, request: Request, db: DbSession, principal: Curre
 
 @router.get("/assessment/rounds/{round_id}/report", response_class=HTMLResponse)
 def report_page(round_id: Id, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    rnd = _viewable(db, principal, round_id)
-    return render(request, "assessment/report.html", {**_results_context(db, rnd), "can_manage": False})
-
-
-def _download(content: bytes, media: str, name: str) -> Response:
-    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return _results_page(request, db, rnd, "assessment/report.html", can_manage=False)
 
 
 @router.get("/assessment/rounds/{round_id}/report.pdf")
 def report_pdf(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
+    rnd = permissions.round_to_view(db, principal, round_id)
     lang = get_language()
-    org = service.organization_of(db, rnd)
-    content = reports.report_pdf(
-        rnd,
-        org.name(lang),
-        service.results_for(db, rnd),
-        service.roadmap_of(db, rnd),
-        service.live_indicators(db, rnd),
-        lang,
-    )
-    return _download(content, "application/pdf", f"assessment-{rnd.id}-{lang}.pdf")
+    return downloads.report_pdf(db, rnd, lang)
 
 
 @router.get("/assessment/rounds/{round_id}/export.csv")
 def export_csv(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
-    return _download(
-        reports.scores_csv(service.results_for(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-scores.csv"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.scores_csv(db, rnd)
 
 
 @router.get("/assessment/rounds/{round_id}/export.xlsx")
 def export_xlsx(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
-    content = reports.scores_xlsx(
-        service.results_for(db, rnd), service.roadmap_of(db, rnd), service.live_indicators(db, rnd)
-    )
-    return _download(
-        content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"assessment-{rnd.id}.xlsx"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.scores_xlsx(db, rnd)
 
 
 @router.get("/assessment/rounds/{round_id}/roadmap.csv")
 def export_roadmap(round_id: Id, db: DbSession, principal: CurrentPrincipal) -> Response:
-    rnd = _viewable(db, principal, round_id)
-    return _download(
-        reports.roadmap_csv(service.roadmap_of(db, rnd)), "text/csv; charset=utf-8", f"assessment-{rnd.id}-roadmap.csv"
-    )
+    rnd = permissions.round_to_view(db, principal, round_id)
+    return downloads.roadmap_csv(db, rnd)
 
 
 # --------------------------------------------------------------------------- answering

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import identity
 from smartgov.assessment.models import AssessmentRound, Invitation
+from smartgov.assessment.service import get_round
 from smartgov.identity import (
     OrganizationRef,
     OrganizationView,
@@ -19,6 +20,7 @@ from smartgov.identity import (
     acts_for_agency,
     can_write,
     is_platform_admin,
+    require,
 )
 
 
@@ -47,6 +49,33 @@ def can_view_round(db: Session, principal: Principal, rnd: AssessmentRound) -> b
 
 def can_list_all_rounds(principal: Principal) -> bool:
     return is_platform_admin(principal) or principal.has_role(Role.AUDITOR)
+
+
+def administered_org_ids(db: Session, principal: Principal) -> set[int]:
+    """The agencies ``principal`` is an agency admin of, and every agency below them."""
+    ids: set[int] = set()
+    for org_id in principal.org_ids(Role.AGENCY_ADMIN):
+        ids |= identity.agency_subtree(db, org_id)
+    return ids
+
+
+def listed_org_ids(db: Session, principal: Principal) -> set[int] | None:
+    """Whose rounds ``principal`` may list: ``None`` for every agency (auditors, platform admins)."""
+    return None if can_list_all_rounds(principal) else administered_org_ids(db, principal)
+
+
+def round_to_view(db: Session, principal: Principal, round_id: int) -> AssessmentRound:
+    """The round ``round_id`` if ``principal`` may read its results (404 if none, 403 if not theirs)."""
+    rnd = get_round(db, round_id)
+    require(can_view_round(db, principal, rnd))
+    return rnd
+
+
+def round_to_manage(db: Session, principal: Principal, round_id: int) -> AssessmentRound:
+    """The round ``round_id`` if ``principal`` may change it (404 if none, 403 if not theirs)."""
+    rnd = get_round(db, round_id)
+    require(can_manage_round(db, principal, rnd))
+    return rnd
 
 
 def can_answer(principal: Principal | None, invitation: Invitation) -> bool:

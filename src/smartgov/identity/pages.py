@@ -58,6 +58,11 @@ def _refusal_headers(exc: DomainError) -> dict[str, str] | None:
     return getattr(exc, "headers", None)
 
 
+def _refusal_status(exc: DomainError) -> int:
+    """A refused code or form: 429 while throttled (with ``Retry-After``), otherwise 422."""
+    return 429 if exc.status == 429 else 422
+
+
 def _session_cookie(response: Response, request: Request, raw: str) -> None:
     settings = request.app.state.settings
     response.set_cookie(SESSION_COOKIE, raw, max_age=settings.session_hours * 3600, httponly=True,
@@ -196,6 +201,15 @@ def _qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
 
 
+def _mfa_passed(request: Request, db: DbSession, next_url: str | None) -> Response:
+    """The sign-in's second step is done (set up or verified): the session may act; on to ``next``."""
+    sess = getattr(request.state, "login_session", None)
+    if sess is not None:
+        sess.mfa_passed = True
+    db.commit()
+    return RedirectResponse(safe_next(next_url), status_code=303)
+
+
 @router.get("/mfa/setup", response_class=HTMLResponse)
 def mfa_setup_form(request: Request, account: PendingAccount, db: DbSession, next: str | None = None) -> Response:
     if account.mfa_enabled:
@@ -216,12 +230,8 @@ def mfa_setup(request: Request, account: PendingAccount, db: DbSession, form: Po
         return render(request, "identity/mfa_setup.html",
                       {"secret": account.mfa_secret, "qr": _qr_svg(service.provisioning_uri(account)),
                        "errors": field_errors(exc), "next": safe_next(form.get("next"))},
-                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
-    sess = getattr(request.state, "login_session", None)
-    if sess is not None:
-        sess.mfa_passed = True
-    db.commit()
-    return RedirectResponse(safe_next(form.get("next")), status_code=303)
+                      status_code=_refusal_status(exc), headers=_refusal_headers(exc))
+    return _mfa_passed(request, db, form.get("next"))
 
 
 @router.get("/mfa/verify", response_class=HTMLResponse)
@@ -238,12 +248,8 @@ def mfa_verify(request: Request, account: PendingAccount, db: DbSession, form: P
     except DomainError as exc:
         return render(request, "identity/mfa_verify.html",
                       {"errors": field_errors(exc), "next": safe_next(form.get("next"))},
-                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
-    sess = getattr(request.state, "login_session", None)
-    if sess is not None:
-        sess.mfa_passed = True
-    db.commit()
-    return RedirectResponse(safe_next(form.get("next")), status_code=303)
+                      status_code=_refusal_status(exc), headers=_refusal_headers(exc))
+    return _mfa_passed(request, db, form.get("next"))
 
 
 # --------------------------------------------------------------------------- password reset
@@ -280,7 +286,7 @@ def reset(request: Request, token: str, db: DbSession, form: PostedForm) -> Resp
     except DomainError as exc:
         db.rollback()  # a bad link's failure is already committed by the throttle
         return render(request, "identity/reset.html", {"token": token, "errors": field_errors(exc)},
-                      status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
+                      status_code=_refusal_status(exc), headers=_refusal_headers(exc))
     return render(request, "identity/login.html",
                   {"notice": gettext("Your password has been changed. Sign in with the new one."), "next": "/account"})
 
@@ -383,7 +389,7 @@ def prove(request: Request, principal: AccountPrincipal, db: DbSession, form: Po
         proof.confirm_code(db, principal.account, form.get("code", ""), client_ip(request))
     except DomainError as exc:  # a wrong code is already counted (and committed) by the throttle
         return _prove_page(request, db, principal.account, next_url, errors=field_errors(exc),
-                           status_code=429 if exc.status == 429 else 422, headers=_refusal_headers(exc))
+                           status_code=_refusal_status(exc), headers=_refusal_headers(exc))
     db.commit()
     return RedirectResponse(next_url, status_code=303)
 

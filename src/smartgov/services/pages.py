@@ -122,6 +122,13 @@ def _visible(db: DbSession, principal: Any, reference: str) -> Application:
     return app
 
 
+def _own(db: DbSession, principal: Any, reference: str) -> Application:
+    """The application ``reference`` if the caller may act on it as its applicant (answer, withdraw, rate, pay)."""
+    app = _visible(db, principal, reference)
+    require(permissions.can_act_as_applicant(principal, app))
+    return app
+
+
 # --------------------------------------------------------------------------- catalog and start page
 
 
@@ -460,8 +467,7 @@ def _render_application(request: Request, db: DbSession, principal: Any, app: Ap
 @router.post("/services/applications/{reference}/answer")
 def answer_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
                 form: PostedFiles) -> Response:
-    app = _visible(db, principal, reference)
-    require(permissions.can_act_as_applicant(principal, app))
+    app = _own(db, principal, reference)
     try:
         ids = []
         upload = form.get("file")
@@ -481,8 +487,7 @@ def answer_page(reference: str, request: Request, db: DbSession, principal: Curr
 @router.post("/services/applications/{reference}/withdraw")
 def withdraw_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
                   form: PostedForm) -> Response:
-    app = _visible(db, principal, reference)
-    require(permissions.can_act_as_applicant(principal, app))
+    app = _own(db, principal, reference)
     if form.get("confirm") != "yes":
         return _render_application(request, db, principal, app, status=422, errors={
             "confirm": gettext("Tick the box to confirm you want to withdraw.")})
@@ -494,8 +499,7 @@ def withdraw_page(reference: str, request: Request, db: DbSession, principal: Cu
 @router.post("/services/applications/{reference}/rate")
 def rate_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
               form: PostedForm) -> Response:
-    app = _visible(db, principal, reference)
-    require(permissions.can_act_as_applicant(principal, app))
+    app = _own(db, principal, reference)
     try:
         score = int(form.get("score", "0"))
     except ValueError:
@@ -514,8 +518,7 @@ def rate_page(reference: str, request: Request, db: DbSession, principal: Curren
 
 @router.get("/services/applications/{reference}/pay", response_class=HTMLResponse)
 def pay_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
-    app = _visible(db, principal, reference)
-    require(permissions.can_act_as_applicant(principal, app))
+    app = _own(db, principal, reference)
     return render(request, "services/pay.html", {"app": app, "defn": _defn(db, app),
                                                  "invoice": service.open_invoice(db, app)})
 
@@ -523,8 +526,7 @@ def pay_page(reference: str, request: Request, db: DbSession, principal: Current
 @router.post("/services/applications/{reference}/pay")
 def start_payment_page(reference: str, request: Request, db: DbSession, principal: CurrentPrincipal,
                        _form: PostedForm) -> Response:
-    app = _visible(db, principal, reference)
-    require(permissions.can_act_as_applicant(principal, app))
+    app = _own(db, principal, reference)
     invoice = service.open_invoice(db, app)
     if invoice is None:
         return RedirectResponse(f"/services/applications/{reference}", status_code=303)

@@ -436,19 +436,26 @@ def store_upload(db: Session, principal: Principal | None, res: Resource, filena
     fields = datastore.table_fields(table[0], table[1:], field=field)
     records = datastore.typed_rows(fields, table[1:], field=field)
     fmt, mime = FORMATS.get(suffix, ("CSV", "text/csv"))
-    res.format, res.mimetype, res.size, res.url_type = fmt, mime, len(data), "upload"
-    res.url = public_url(f"/dataset/{res.dataset_id}/resource/{res.id}/download/{filename}")
     if not res.name:
         res.name = filename
-    existing = db.get(ResourceFile, res.id)
-    if existing is None:
-        db.add(ResourceFile(resource_id=res.id, filename=filename, data=data))
-    else:
-        existing.filename, existing.data = filename, data
-    datastore.replace_rows(db, res, fields, records)
-    res.last_modified = clock.now()
+    _keep_file(db, res, filename, data, fmt, mime, fields, records)
     events.publish(db, RESOURCE_UPLOADED, actor_id=principal.id if principal else None, resource_id=res.id,
                    dataset_id=res.dataset_id, rows=len(records), format=fmt)
+
+
+def _keep_file(db: Session, res: Resource, filename: str, data: bytes, fmt: str, mime: str,
+               fields: Sequence[datastore.Field], records: Sequence[dict[str, Any]]) -> None:
+    """Make ``data`` the resource's downloadable file and ``records`` its datastore rows, replacing both
+    (an upload and a dataset the platform publishes itself are kept alike)."""
+    res.format, res.mimetype, res.size, res.url_type = fmt, mime, len(data), "upload"
+    res.url = public_url(f"/dataset/{res.dataset_id}/resource/{res.id}/download/{filename}")
+    stored = db.get(ResourceFile, res.id)
+    if stored is None:
+        db.add(ResourceFile(resource_id=res.id, filename=filename, data=data))
+    else:
+        stored.filename, stored.data = filename, data
+    datastore.replace_rows(db, res, fields, records)
+    res.last_modified = clock.now()
 
 
 def edit_schema(db: Session, principal: Principal, resource_id: str, changes: dict[str, dict[str, str]]) -> Resource:
@@ -508,15 +515,6 @@ def publish_platform_dataset(db: Session, *, name: str, title: str, title_en: st
     if res is None:
         res = _resource_from(db, row, {"name": resource_name}, 0, None, field="")
     csv_bytes = files.csv_text([f.id for f in fields], table, bom=True).encode("utf-8")
-    filename = f"{name}.csv"
-    res.format, res.mimetype, res.size, res.url_type = "CSV", "text/csv", len(csv_bytes), "upload"
-    res.url = public_url(f"/dataset/{row.id}/resource/{res.id}/download/{filename}")
-    stored = db.get(ResourceFile, res.id)
-    if stored is None:
-        db.add(ResourceFile(resource_id=res.id, filename=filename, data=csv_bytes))
-    else:
-        stored.filename, stored.data = filename, csv_bytes
-    datastore.replace_rows(db, res, fields, records)
-    res.last_modified = clock.now()
+    _keep_file(db, res, f"{name}.csv", csv_bytes, "CSV", "text/csv", fields, records)
     changed(db, row)
     return row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,6 +154,25 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+def add_imported(db: Session, rnd: AssessmentRound, rows: Iterable[tuple[str, dict[str, int]]]) -> None:
+    """Store ``(respondent key, answers)`` rows, already checked, as responses submitted by import."""
+    now = clock.now()
+    for key, answers in rows:
+        db.add(
+            SurveyResponse(
+                round_id=rnd.id,
+                respondent_key=key,
+                answers=answers,
+                status=ResponseStatus.SUBMITTED,
+                source="import",
+                created_at=now,
+                updated_at=now,
+                submitted_at=now,
+            )
+        )
+    db.flush()
+
+
 def import_responses(db: Session, rnd: AssessmentRound, filename: str, content: bytes) -> int:
     """Add submitted responses from CSV/XLSX: one row per respondent, a ``respondent`` column and
     one column per item code. All cells are checked first; on any problem nothing is stored."""
@@ -254,21 +273,7 @@ def import_responses(db: Session, rnd: AssessmentRound, filename: str, content: 
         raise ImportFailed(problems)
     if not parsed:
         raise DomainError("file_empty", N_("The file is empty."), field="file")
-    now = clock.now()
-    for key, answers in parsed:
-        db.add(
-            SurveyResponse(
-                round_id=rnd.id,
-                respondent_key=key,
-                answers=answers,
-                status=ResponseStatus.SUBMITTED,
-                source="import",
-                created_at=now,
-                updated_at=now,
-                submitted_at=now,
-            )
-        )
-    db.flush()
+    add_imported(db, rnd, parsed)
     events.publish(db, RESPONSES_IMPORTED, round_id=rnd.id, count=len(parsed))
     return len(parsed)
 

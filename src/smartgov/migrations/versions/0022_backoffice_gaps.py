@@ -1,7 +1,7 @@
 """back office gaps: budget projects' places, polls' eligibility, petitions' signing deadline, audit indexes
 
 Revision ID: 0022_backoffice_gaps
-Revises: 0019_identity_staff
+Revises: 0021_notifications
 Create Date: 2026-12-09 10:00:00.000000
 
 The kernel event table gets an index on (actor, time) and one on time, for the audit log viewer's
@@ -17,7 +17,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0022_backoffice_gaps'
-down_revision = '0019_identity_staff'
+down_revision = '0021_notifications'
 branch_labels = None
 depends_on = None
 

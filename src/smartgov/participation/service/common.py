@@ -8,11 +8,12 @@ import hashlib
 import hmac
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from smartgov import clock, identity
-from smartgov.errors import DomainError, Forbidden, NotFound
+from smartgov.errors import Conflict, DomainError, Forbidden, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import AccountRef, OrganizationView, can_use_personal_records, require_personal_records
 from smartgov.participation import integrity, statistics
@@ -160,6 +161,58 @@ def visible_or_own(found: Petition | Proposal | None, viewer_id: int | None, kin
     if found is None or (found.status != ContentStatus.VISIBLE and found.author_id != viewer_id):
         raise NotFound(kind)
     return found
+
+
+# --------------------------------------------------------------------------- calls backed by people
+
+
+def checked_call(db: Session, account: AccountRef, *, title: str, body: str, threshold: int,
+                 level: int = LEVEL_ACCOUNT) -> tuple[str, str]:
+    """A proposal's or petition's title and body, stripped, or the refusal: a blocked account, one below
+    ``level``, a text too short, too long or insulting, a threshold below one."""
+    ensure_can_post(db, account)
+    require_level(db, account, level)
+    title = checked_text(title, "title", min_len=5, max_len=200)
+    body = checked_text(body, "body", min_len=20)
+    if threshold < 1:
+        raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
+    return title, body
+
+
+def first_status(title: str, body: str) -> ContentStatus:
+    """New content is visible at once unless the spam check holds it for a moderator."""
+    return ContentStatus.PENDING if integrity.spam_verdict(f"{title}\n{body}").hold else ContentStatus.VISIBLE
+
+
+def count_backer(db: Session, call: Petition | Proposal, backer: Any, counter: InstrumentedAttribute[int],
+                 already: Conflict) -> None:
+    """Store one person's signature or support (the unique index refuses a second: ``already``) and
+    raise ``counter`` in SQL, so that people backing at the same moment are all counted."""
+    try:
+        with db.begin_nested():
+            db.add(backer)
+    except IntegrityError:
+        raise already from None
+    model = type(call)
+    db.execute(update(model).where(model.id == call.id).values({counter: counter + 1}))
+    db.refresh(call)
+
+
+def reach_threshold(db: Session, call: Petition | Proposal, backers: int, *, days: int,
+                    due: InstrumentedAttribute[dt.datetime | None]) -> dt.datetime | None:
+    """When ``backers`` first reach the threshold, record the moment and the agency's deadline ``due``
+    (``days`` later); the deadline if this call set it (of two people crossing it at once, one does)."""
+    if backers < call.threshold or call.threshold_reached_at is not None:
+        return None
+    reached = now()
+    deadline = reached + dt.timedelta(days=days)
+    model = type(call)
+    done = db.execute(update(model).where(model.id == call.id, model.threshold_reached_at.is_(None))
+                      .values({model.threshold_reached_at: reached, due: deadline}))
+    if not done.rowcount:  # type: ignore[attr-defined]
+        return None
+    db.refresh(call)
+    return deadline
 
 
 def subject_title(db: Session, kind: str, subject_id: int, lang: str) -> str:

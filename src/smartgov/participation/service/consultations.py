@@ -32,6 +32,18 @@ def current_phase(consultation: Consultation) -> Phase:
     return consultation.phase_at(now())
 
 
+def _phase_starts(phases: dict[str, dt.datetime]) -> list[dt.datetime]:
+    """The start of every phase in ``PHASES`` order, each after the one before (a new or corrected draft)."""
+    starts = []
+    for phase in PHASES:
+        if phase.value not in phases:
+            raise DomainError("missing_phase", N_("Give the start of every phase."), field=f"phases.{phase.value}")
+        starts.append(phases[phase.value])
+    if any(b <= a for a, b in itertools.pairwise(starts)):
+        raise DomainError("phase_order", N_("Each phase must start after the one before it."), field="phases")
+    return starts
+
+
 def create_consultation(
     db: Session,
     *,
@@ -52,13 +64,7 @@ def create_consultation(
         raise DomainError("invalid_slug", N_("Use Latin letters, digits and dashes."), field="slug")
     if db.scalar(select(Consultation.id).where(Consultation.slug == slug)):
         raise Conflict("duplicate_slug", N_("This short name is taken."), field="slug")
-    starts = []
-    for phase in PHASES:
-        if phase.value not in phases:
-            raise DomainError("missing_phase", N_("Give the start of every phase."), field=f"phases.{phase.value}")
-        starts.append(phases[phase.value])
-    if any(b <= a for a, b in itertools.pairwise(starts)):
-        raise DomainError("phase_order", N_("Each phase must start after the one before it."), field="phases")
+    starts = _phase_starts(phases)
     if not sections:
         raise DomainError("no_sections", N_("A draft needs at least one section."), field="sections")
     consultation = Consultation(
@@ -98,13 +104,7 @@ def update_consultation(
     """
     if current_phase(consultation) not in (Phase.UPCOMING, Phase.INFORMATION):
         raise Conflict("already_open", N_("The draft can be edited only until the consultation phase starts."))
-    starts = []
-    for phase in PHASES:
-        if phase.value not in phases:
-            raise DomainError("missing_phase", N_("Give the start of every phase."), field=f"phases.{phase.value}")
-        starts.append(phases[phase.value])
-    if any(b <= a for a, b in itertools.pairwise(starts)):
-        raise DomainError("phase_order", N_("Each phase must start after the one before it."), field="phases")
+    starts = _phase_starts(phases)
     if starts[1] <= now():
         raise DomainError("phase_past", N_("The consultation phase must start in the future; to open it now, "
                                            "start the next phase."), field="phases.consultation")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartgov import events
@@ -27,10 +26,12 @@ from smartgov.participation.models import AnswerStatus, ContentStatus, Petition,
 from .common import (
     LEVEL_VERIFIED,
     PETITION_RESPONSE_DAYS,
-    checked_text,
-    ensure_can_post,
+    checked_call,
+    count_backer,
+    first_status,
     now,
     rate_limit,
+    reach_threshold,
     record_activity,
     require_level,
     visible_or_own,
@@ -41,19 +42,13 @@ from .following import follow
 def create_petition(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int, response_days: int = PETITION_RESPONSE_DAYS, ip: str | None = None) -> Petition:
     """Start a petition to an agency; the author signs it first."""
-    ensure_can_post(db, account)
-    require_level(db, account, LEVEL_VERIFIED)
-    title = checked_text(title, "title", min_len=5, max_len=200)
-    body = checked_text(body, "body", min_len=20)
-    if threshold < 1:
-        raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
+    title, body = checked_call(db, account, title=title, body=body, threshold=threshold, level=LEVEL_VERIFIED)
     if not 1 <= response_days <= 365:
         raise DomainError("invalid_days", N_("Give between 1 and 365 days."), field="response_days")
     rate_limit(db, account_id=account.id, ip=ip)
-    held = integrity.spam_verdict(f"{title}\n{body}").hold
     petition = Petition(
         organization_id=organization.id, author_id=account.id, title=title, body=body,
-        language=integrity.detect_language(body), status=ContentStatus.PENDING if held else ContentStatus.VISIBLE,
+        language=integrity.detect_language(body), status=first_status(title, body),
         threshold=threshold, response_days=response_days, signature_count=0, created_at=now(),
     )
     db.add(petition)
@@ -82,14 +77,8 @@ def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: s
         raise Conflict("signing_closed", N_("This petition no longer takes signatures."))
     if ip:
         rate_limit(db, account_id=None, ip=ip)
-    try:
-        with db.begin_nested():
-            db.add(Signature(petition_id=petition.id, person_id=account.person_id, created_at=now()))
-    except IntegrityError:
-        raise Conflict("already_signed", N_("You have already signed this petition.")) from None
-    db.execute(update(Petition).where(Petition.id == petition.id)
-               .values(signature_count=Petition.signature_count + 1))
-    db.refresh(petition)
+    count_backer(db, petition, Signature(petition_id=petition.id, person_id=account.person_id, created_at=now()),
+                 Petition.signature_count, Conflict("already_signed", N_("You have already signed this petition.")))
     record_activity(db, account, "petition", petition.id, "sign")
     events.publish(db, PETITION_SIGNED, actor_id=account.id, petition_id=petition.id)
     _reach_threshold(db, petition)
@@ -102,15 +91,11 @@ THRESHOLD_MAX = 100_000_000
 
 def _reach_threshold(db: Session, petition: Petition) -> None:
     """Once the signatures reach the threshold: start the response deadline (once, whoever gets there first)."""
-    if petition.signature_count >= petition.threshold and petition.threshold_reached_at is None:
-        reached = now()
-        due = reached + dt.timedelta(days=petition.response_days)
-        done = db.execute(update(Petition).where(Petition.id == petition.id, Petition.threshold_reached_at.is_(None))
-                          .values(threshold_reached_at=reached, response_due_at=due))
-        if done.rowcount:  # type: ignore[attr-defined]
-            db.refresh(petition)
-            events.publish(db, PETITION_THRESHOLD_REACHED, petition_id=petition.id,
-                           organization_id=petition.organization_id, response_due_at=due.isoformat())
+    due = reach_threshold(db, petition, petition.signature_count, days=petition.response_days,
+                          due=Petition.response_due_at)
+    if due is not None:
+        events.publish(db, PETITION_THRESHOLD_REACHED, petition_id=petition.id,
+                       organization_id=petition.organization_id, response_due_at=due.isoformat())
 
 
 def set_petition_terms(db: Session, petition: Petition, *, threshold: int, response_days: int,

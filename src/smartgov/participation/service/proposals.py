@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import events
@@ -26,10 +22,12 @@ from .common import (
     LEVEL_VERIFIED,
     PROPOSAL_ANSWER_DAYS,
     PROPOSAL_THRESHOLD,
-    checked_text,
-    ensure_can_post,
+    checked_call,
+    count_backer,
+    first_status,
     now,
     rate_limit,
+    reach_threshold,
     record_activity,
     require_level,
     visible_or_own,
@@ -40,16 +38,11 @@ from .following import follow
 def create_proposal(db: Session, *, account: AccountRef, organization: OrganizationRef, title: str, body: str,
                     threshold: int = PROPOSAL_THRESHOLD, ip: str | None = None) -> Proposal:
     """A citizen proposes something to an agency; its author follows it."""
-    ensure_can_post(db, account)
-    title = checked_text(title, "title", min_len=5, max_len=200)
-    body = checked_text(body, "body", min_len=20)
-    if threshold < 1:
-        raise DomainError("invalid_threshold", N_("This value is too small."), field="threshold")
+    title, body = checked_call(db, account, title=title, body=body, threshold=threshold)
     rate_limit(db, account_id=account.id, ip=ip)
-    held = integrity.spam_verdict(f"{title}\n{body}").hold
     proposal = Proposal(
         organization_id=organization.id, author_id=account.id, title=title, body=body,
-        language=integrity.detect_language(body), status=ContentStatus.PENDING if held else ContentStatus.VISIBLE,
+        language=integrity.detect_language(body), status=first_status(title, body),
         threshold=threshold, support_count=0, created_at=now(),
     )
     db.add(proposal)
@@ -74,25 +67,13 @@ def support_proposal(db: Session, proposal: Proposal, account: AccountRef, *, ip
         raise NotFound("proposal")
     assert account.person_id is not None
     rate_limit(db, account_id=account.id, ip=ip)
-    try:
-        with db.begin_nested():
-            db.add(Support(proposal_id=proposal.id, person_id=account.person_id, created_at=now()))
-    except IntegrityError:
-        raise Conflict("already_supported", N_("You already support this proposal.")) from None
-    db.execute(update(Proposal).where(Proposal.id == proposal.id)
-               .values(support_count=Proposal.support_count + 1))
-    db.refresh(proposal)
+    count_backer(db, proposal, Support(proposal_id=proposal.id, person_id=account.person_id, created_at=now()),
+                 Proposal.support_count, Conflict("already_supported", N_("You already support this proposal.")))
     record_activity(db, account, "proposal", proposal.id, "support")
     events.publish(db, PROPOSAL_SUPPORTED, actor_id=account.id, proposal_id=proposal.id)
-    if proposal.support_count >= proposal.threshold and proposal.threshold_reached_at is None:
-        reached = now()
-        due = reached + dt.timedelta(days=PROPOSAL_ANSWER_DAYS)
-        done = db.execute(update(Proposal).where(Proposal.id == proposal.id, Proposal.threshold_reached_at.is_(None))
-                          .values(threshold_reached_at=reached, answer_due_at=due))
-        if done.rowcount:  # type: ignore[attr-defined]
-            db.refresh(proposal)
-            events.publish(db, PROPOSAL_THRESHOLD_REACHED, proposal_id=proposal.id,
-                           answer_due_at=due.isoformat())
+    due = reach_threshold(db, proposal, proposal.support_count, days=PROPOSAL_ANSWER_DAYS, due=Proposal.answer_due_at)
+    if due is not None:
+        events.publish(db, PROPOSAL_THRESHOLD_REACHED, proposal_id=proposal.id, answer_due_at=due.isoformat())
     return proposal
 
 

@@ -37,6 +37,17 @@ def _one(db: DbSession, quarter: str, scope: str, revision: int | None) -> Perfo
     return row
 
 
+def _missing(request: Request, exc: DomainError) -> HTMLResponse:
+    """The page saying the report asked for is not there (or the quarter is not one)."""
+    return render(request, "transparency/reports/missing.html", {"errors": field_errors(exc)}, status_code=exc.status)
+
+
+def _verdict(request: Request, check: service.Check, **more: Any) -> HTMLResponse:
+    """The check of a stored report or of an uploaded PDF, its reason in the reader's language."""
+    return render(request, "transparency/reports/verify.html",
+                  {"check": check, "reason": gettext(check.reason), "errors": {}, **more})
+
+
 def _context(row: PerformanceReport, lang: str) -> dict[str, Any]:
     document = row.record["document"]
     rows = view.rows(document, lang)
@@ -81,9 +92,7 @@ def verify_upload(request: Request, db: DbSession, form: PostedFiles) -> HTMLRes
     if error:
         return render(request, "transparency/reports/verify.html", {"check": None, "errors": {"file": error}},
                       status_code=422)
-    check = service.verify_pdf(db, data)
-    return render(request, "transparency/reports/verify.html",
-                  {"check": check, "reason": gettext(check.reason), "errors": {}})
+    return _verdict(request, service.verify_pdf(db, data))
 
 
 @router.get("/transparency/reports/{quarter}/{scope}", response_class=HTMLResponse)
@@ -93,8 +102,7 @@ def report_page(quarter: str, scope: str, request: Request, db: DbSession,
     try:
         row = _one(db, quarter, scope, revision)
     except DomainError as exc:
-        return render(request, "transparency/reports/missing.html", {"errors": field_errors(exc)},
-                      status_code=exc.status)
+        return _missing(request, exc)
     return render(request, "transparency/reports/report.html", _context(row, get_language()))
 
 
@@ -122,10 +130,6 @@ def verify_page(quarter: str, scope: str, request: Request, db: DbSession,
     try:
         row = _one(db, quarter, scope, revision)
     except DomainError as exc:
-        return render(request, "transparency/reports/missing.html", {"errors": field_errors(exc)},
-                      status_code=exc.status)
-    check = service.verify(db, row)
-    return render(request, "transparency/reports/verify.html",
-                  {"check": check, "reason": gettext(check.reason), "errors": {},
-                   "head": view.heading(row.record["document"], get_language())})
+        return _missing(request, exc)
+    return _verdict(request, service.verify(db, row), head=view.heading(row.record["document"], get_language()))
 
