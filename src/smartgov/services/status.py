@@ -86,7 +86,9 @@ def _source_query() -> Select[Any]:
 
 def definition(database: Database, definition_id: int) -> ServiceDefinition:
     """A stored version's parsed definition, kept per database: a version's source never changes once
-    stored (a new version is a new row), and reading its text with every status read cost more than the case."""
+    stored (a new version is a new row), and reading its text with every status read cost more than the case.
+    The one read of a version a process makes is synchronous, also on the event loop: it is followed by
+    parsing the YAML, which holds the loop longer than the read."""
     key = ("services.definition", definition_id)
     found = database.memo.get(key)
     if found is None:
