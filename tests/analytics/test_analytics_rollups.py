@@ -119,12 +119,15 @@ def test_incremental_equals_rebuild(database: Database) -> None:
 def _snapshot(database: Database) -> list[tuple]:
     from sqlalchemy import select
 
-    from smartgov.analytics.models import Rollup, RollupMonth
+    from smartgov.analytics.models import Rollup, RollupCut, RollupMonth
 
     with database.sessions() as db:
-        return sorted((table.__tablename__, r.measure, r.day, r.service, r.agency_id, r.branch_id, r.channel,
-                       r.bucket, r.count, round(r.total, 6)) for table in (Rollup, RollupMonth)
-                      for r in db.scalars(select(table)))
+        cells = [(table.__tablename__, r.measure, r.day, r.service, r.agency_id, r.branch_id, r.channel,
+                  r.bucket, r.count, round(r.total, 6)) for table in (Rollup, RollupMonth)
+                 for r in db.scalars(select(table))]
+        cuts = [("cut", r.measure, r.grain, r.dim, r.day, r.key, r.channel, r.bucket, r.count, round(r.total, 6))
+                for r in db.scalars(select(RollupCut))]
+        return sorted(cells, key=repr) + sorted(cuts, key=repr)
 
 
 def test_an_id_that_commits_late_is_counted_once(database: Database) -> None:

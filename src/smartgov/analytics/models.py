@@ -47,6 +47,7 @@ class _Cells:
 
 
 CELL_KEY = ("measure", "day", "service", "agency_id", "branch_id", "channel", "bucket")
+CUT_KEY = ("measure", "grain", "dim", "day", "key", "channel", "bucket")
 
 
 class Rollup(_Cells, Base):
@@ -63,6 +64,28 @@ class RollupMonth(_Cells, Base):
 
     __tablename__ = "analytics_rollup_month"
     __table_args__ = (UniqueConstraint(*CELL_KEY, name="uq_analytics_rollup_month_cell"),)
+
+
+class RollupCut(Base):
+    """A cell summed over every dimension but one (``dim``: ``""`` for none — the national figure —,
+    ``service``, ``agency`` or ``branch``, whose value is ``key`` as text), per day (``grain`` ``d``) or
+    Jalali month (``m``, ``day`` its first day). Dashboards mostly ask for the nation, one service, one
+    agency or one branch, or break a figure down by one of them: these few rows answer them, where the
+    cells would be summed over every other dimension at each view (``service._cells``)."""
+
+    __tablename__ = "analytics_rollup_cut"
+    __table_args__ = (UniqueConstraint(*CUT_KEY, name="uq_analytics_rollup_cut_cell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure: Mapped[str] = mapped_column(String(40))
+    grain: Mapped[str] = mapped_column(String(1))
+    dim: Mapped[str] = mapped_column(String(10))
+    day: Mapped[dt.date] = mapped_column(Date)
+    key: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(10))
+    bucket: Mapped[int]
+    count: Mapped[int] = mapped_column(BigInteger)
+    total: Mapped[float] = mapped_column(Float)
 
 
 class Watermark(Base):

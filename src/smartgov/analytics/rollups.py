@@ -1,5 +1,6 @@
 """Rollups: the event store read incrementally into cells (day × measure × service × agency × branch × channel),
-and the same cells per Jalali month (``analytics_rollup_month``), kept by the same upsert.
+and the same cells per Jalali month (``analytics_rollup_month``) and summed over all dimensions but one
+(``analytics_rollup_cut``), kept by the same upsert.
 
 One periodic job (``roll_pending``, run by ``smartgov worker``) reads ``kernel_event`` past a
 watermark in batches, turns each event into increments (``increments``) and adds them to
@@ -35,7 +36,7 @@ from smartgov.participation.events import COMMENT_POSTED, PETITION_OVERDUE, PETI
 from smartgov.services.events import PAYMENT_SETTLED, RATED, SUBMITTED, TRANSITIONED
 
 from .events import OPERATING_COST_SET
-from .models import CELL_KEY, Rollup, RollupMonth, Watermark
+from .models import CELL_KEY, CUT_KEY, Rollup, RollupCut, RollupMonth, Watermark
 
 #: Upper edges (seconds) of the duration histogram's buckets; bucket ``i`` holds [EDGES[i-1], EDGES[i]),
 #: the last one everything from a year up. Fixed, so cells of any days and services add up.
@@ -156,23 +157,34 @@ def increments(evt: events.Event, returned: set[int]) -> list[tuple[Key, int, fl
     return found
 
 
+#: The one dimension a cut keeps (``models.RollupCut``), and where it is in a cell's key.
+CUTS = (("", None), ("service", 2), ("agency", 3), ("branch", 4))
+
+
 def _upsert(db: Session, cells: dict[Key, list[float]]) -> None:
-    """Add ``cells`` to the stored rollups, the day's and the month's: one upsert statement each."""
+    """Add ``cells`` to the stored rollups — the day's cells, the month's and the cuts of both — with one
+    upsert statement each."""
     if not cells:
         return
-    months: dict[Key, list[float]] = {}
+    months: dict[tuple[Any, ...], list[float]] = {}
+    cuts: dict[tuple[Any, ...], list[float]] = {}
     for k, v in cells.items():
-        cell = months.setdefault((k[0], month_of(k[1]), *k[2:]), [0, 0.0])  # type: ignore[arg-type]
-        cell[0] += v[0]
-        cell[1] += v[1]
+        month = month_of(k[1])
+        found = [months.setdefault((k[0], month, *k[2:]), [0, 0.0])]
+        for grain, period in (("d", k[1]), ("m", month)):
+            for dim, at in CUTS:
+                found.append(cuts.setdefault((k[0], grain, dim, period, "" if at is None else str(k[at]), k[5], k[6]),
+                                             [0, 0.0]))
+        for cell in found:
+            cell[0] += v[0]
+            cell[1] += v[1]
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    for table, found in ((Rollup, cells), (RollupMonth, months)):
+    for table, key, rows in ((Rollup, CELL_KEY, cells), (RollupMonth, CELL_KEY, months), (RollupCut, CUT_KEY, cuts)):
         stmt = dialect.insert(table)
         stmt = stmt.on_conflict_do_update(
-            index_elements=list(CELL_KEY),
+            index_elements=list(key),
             set_={"count": table.count + stmt.excluded.count, "total": table.total + stmt.excluded.total})
-        rows = [dict(zip(CELL_KEY, k, strict=True), count=int(v[0]), total=v[1]) for k, v in sorted(found.items())]
-        db.execute(stmt, rows)
+        db.execute(stmt, [dict(zip(key, k, strict=True), count=int(v[0]), total=v[1]) for k, v in sorted(rows.items())])
 
 
 _generation = itertools.count()
@@ -275,6 +287,7 @@ def rebuild(database: Database, *, batch: int = BATCH) -> int:
         mark = _watermark(db)
         db.execute(delete(Rollup))
         db.execute(delete(RollupMonth))
+        db.execute(delete(RollupCut))
         db.execute(delete(ReturnedCase))
         mark.position, mark.gaps, mark.updated_at = 0, {}, clock.now()
     return roll_pending(database, batch=batch)

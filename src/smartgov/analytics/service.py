@@ -27,7 +27,7 @@ from smartgov.settings import get_settings
 
 from . import rollups
 from .catalogue import Kpi, kpi
-from .models import Rollup, RollupMonth, Watermark
+from .models import Rollup, RollupCut, RollupMonth, Watermark
 
 GRAINS = ("day", "week", "month")
 BY = ("service", "agency", "branch", "channel")
@@ -131,29 +131,24 @@ def _measures(k: Kpi) -> tuple[str, ...]:
 Row = tuple[Any, str, int, str, int, float]
 
 
-def _rows(db: Session, measures: tuple[str, ...], group: str | None, *, start: dt.date | None, end: dt.date,
-          service: str | None, agency_id: int | None, branch_id: int | None, channel: str | None,
-          kind: str | None = None, table: type[Rollup] | type[RollupMonth] = Rollup) -> list[Row]:
-    """The cells of ``table`` of ``measures`` summed per ``group`` (a cell column's name; and per channel
-    and bucket only when ``kind`` reads them: a share its channels, a percentile its buckets). Summing the
-    rest in SQL keeps a year of a count to a row a day, not a row a day × channel × bucket."""
+def _rows(db: Session, table: Any, measures: tuple[str, ...], group: Any, *, start: dt.date | None, end: dt.date,
+          kind: str | None, where: list[Any]) -> list[Row]:
+    """The cells of ``table`` of ``measures`` in [start, end] meeting ``where``, summed per ``group`` (a
+    column, or ``None``: no grouping beyond the keys), and per channel and bucket only when ``kind`` reads
+    them (a share its channels, a percentile its buckets): the rest is summed in SQL."""
     channels = kind is None or kind == "share"
     buckets = kind is None or kind == "percentile"
     keys: list[Any] = [table.channel if channels else literal("").label("channel"),
                        table.bucket if buckets else literal(rollups.NO_BUCKET).label("bucket"), table.measure]
     grouped: list[Any] = [table.measure, *([table.channel] if channels else []),
                           *([table.bucket] if buckets else [])]
-    if group is not None:  # None: no grouping beyond the keys (an opening balance)
-        keys.insert(0, getattr(table, group))
-        grouped.insert(0, getattr(table, group))
+    if group is not None:
+        keys.insert(0, group)
+        grouped.insert(0, group)
     stmt = (select(*keys, func.sum(table.count), func.sum(table.total))
-            .where(table.measure.in_(measures), table.day <= end).group_by(*grouped))
+            .where(table.measure.in_(measures), table.day <= end, *where).group_by(*grouped))
     if start is not None:
         stmt = stmt.where(table.day >= start)
-    for column, value in ((table.service, service), (table.agency_id, agency_id), (table.branch_id, branch_id),
-                          (table.channel, channel)):
-        if value is not None:
-            stmt = stmt.where(column == value)
     found = db.execute(stmt).all()
     if group is None:
         found = [(None, *row) for row in found]
@@ -171,19 +166,57 @@ def whole_months(start: dt.date | None, end: dt.date) -> tuple[dt.date | None, d
     return first, after
 
 
-def _cells(db: Session, measures: tuple[str, ...], group: str | None, *, start: dt.date | None, end: dt.date,
-           months: bool, **filters: Any) -> list[Row]:
-    """The rows of [start, end]: with ``months``, the month cells of the whole Jalali months inside it and
-    the day cells of the days around them (a year: twelve cells' worth instead of 365 days'); ``group``
-    ``"day"`` then gives a month's first day for its month cells, so only a monthly series asks for it."""
+def _pieces(start: dt.date | None, end: dt.date, months: bool) -> list[tuple[dt.date | None, dt.date, bool]]:
+    """[start, end] as (start, end, monthly) pieces: with ``months``, its whole Jalali months read from
+    month cells and the days around them from day cells."""
     first, after = whole_months(start, end)
     if not months or (first is not None and first >= after):
-        return _rows(db, measures, group, start=start, end=end, **filters)
-    found = _rows(db, measures, group, start=first, end=after - dt.timedelta(days=1), table=RollupMonth, **filters)
+        return [(start, end, False)]
+    found: list[tuple[dt.date | None, dt.date, bool]] = [(first, after - dt.timedelta(days=1), True)]
     if start is not None and first is not None and start < first:
-        found += _rows(db, measures, group, start=start, end=first - dt.timedelta(days=1), **filters)
+        found.append((start, first - dt.timedelta(days=1), False))
     if after <= end:
-        found += _rows(db, measures, group, start=after, end=end, **filters)
+        found.append((after, end, False))
+    return found
+
+
+_DIMS = {"service": "service", "agency_id": "agency", "branch_id": "branch"}
+
+
+def _cut(group: str | None, filters: dict[str, Any]) -> tuple[str, str | None] | None:
+    """The cut (``models.RollupCut``: dimension, and its value when filtered) that answers a grouping
+    and filters, or ``None`` when only the full cells can (two dimensions at once)."""
+    given = [(_DIMS[name], str(value)) for name, value in filters.items() if name in _DIMS and value is not None]
+    if group in _DIMS:
+        return None if given else (_DIMS[group], None)
+    if len(given) > 1:
+        return None
+    return given[0] if given else ("", None)
+
+
+def _cells(db: Session, measures: tuple[str, ...], group: str | None, *, start: dt.date | None, end: dt.date,
+           months: bool, kind: str | None = None, **filters: Any) -> list[Row]:
+    """The rows of [start, end], grouped by ``group`` (``"day"``, a dimension's column name, or ``None``),
+    read from the fewest rows that answer them: a cut where one serves (the nation, one service, agency
+    or branch, or a breakdown by one of them), month cells or cuts for whole Jalali months when
+    ``months`` (``"day"`` then gives a month's first day, so only a monthly series asks for it)."""
+    cut = _cut(group, filters)
+    found: list[Row] = []
+    for lo, hi, monthly in _pieces(start, end, months):
+        if cut is None:
+            table = RollupMonth if monthly else Rollup
+            where = [getattr(table, name) == value for name, value in filters.items() if value is not None]
+            found += _rows(db, table, measures, getattr(table, group) if group else None, start=lo, end=hi,
+                           kind=kind, where=where)
+            continue
+        dim, key = cut
+        where = [RollupCut.grain == ("m" if monthly else "d"), RollupCut.dim == dim]
+        if key is not None:
+            where.append(RollupCut.key == key)
+        if filters.get("channel") is not None:
+            where.append(RollupCut.channel == filters["channel"])
+        column = {"day": RollupCut.day, "channel": RollupCut.channel, None: None}.get(group, RollupCut.key)
+        found += _rows(db, RollupCut, measures, column, start=lo, end=hi, kind=kind, where=where)
     return found
 
 
