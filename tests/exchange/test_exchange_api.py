@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from smartgov.events import EventRecord
 from smartgov.exchange import envelope as env
 from smartgov.exchange import service
 from smartgov.exchange.models import ExchangeMessage
+from smartgov.i18n import gettext
 from smartgov.identity import Role
 from tests.exchange.support import login, member, registry, request
 from tests.factories import api_token, auth, create_account, create_person
@@ -100,10 +102,11 @@ def test_bad_messages_are_refused_logged_and_monitored(case, status, reason, cli
     assert person_status["refused"] >= 1 and person_status["reasons"][reason] == 1
     log = client.get("/api/v1/exchange/message-log?outcome=refused", headers=auth(token)).json()
     assert any(m["message_id"] == message["envelope"]["message_id"] and m["reason"] == reason for m in log["items"])
-    # and on the monitoring page
+    # and on the monitoring page, the reason in words (the raw code is only a filter's option value)
     login(client, admin, "/exchange/monitoring")
-    page = client.get("/exchange/monitoring", headers={"Accept-Language": "en"})
-    assert page.status_code == 200 and reason in page.text
+    page = client.get("/exchange/monitoring?outcome=refused")
+    assert page.status_code == 200 and gettext(service.REASONS[reason][1], "fa") in page.text
+    assert reason not in re.sub(r"<[^>]+>", "", page.text)
 
 
 def test_malformed_messages_are_refused_and_logged(client, db, setup) -> None:  # type: ignore[no-untyped-def]

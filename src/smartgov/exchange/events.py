@@ -17,3 +17,12 @@ ACCESS_FLAG_RESOLVED = declare("exchange.access_flag_resolved", "The data-protec
 ACCESS_HIDDEN = declare("exchange.access_hidden", "A read of a person's data was hidden as confidential.")
 PERSON_DATA_ACCESSED = declare(
     "privacy.person_data_accessed", "An official read a person's data: recorded in their access log.")
+MEMBER_UPDATED = declare("exchange.member_updated", "A member's names, agency or server address were changed.")
+MEMBER_DEACTIVATED = declare("exchange.member_deactivated", "A member was deactivated: it neither calls nor answers.")
+MEMBER_REACTIVATED = declare("exchange.member_reactivated", "A deactivated member was reactivated.")
+SUBSYSTEM_REGISTERED = declare("exchange.subsystem_registered", "A subsystem was added to a member.")
+SUBSYSTEM_DEACTIVATED = declare("exchange.subsystem_deactivated", "A subsystem was deactivated.")
+SUBSYSTEM_REACTIVATED = declare("exchange.subsystem_reactivated", "A deactivated subsystem was reactivated.")
+SERVICE_WITHDRAWN = declare("exchange.service_withdrawn", "A data service is no longer offered.")
+SERVICE_REOFFERED = declare("exchange.service_reoffered", "A withdrawn data service is offered again.")
+PURPOSE_REGISTERED = declare("exchange.purpose_registered", "A legal purpose was added to the purpose register.")

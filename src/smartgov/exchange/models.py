@@ -42,6 +42,8 @@ class ExchangeMember(Base):
     organization_code: Mapped[str | None] = mapped_column(String(40), index=True)  # identity Organization.code
     server_url: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime]
+    #: A deactivated member's subsystems neither call nor answer; its history and keys stay.
+    deactivated_at: Mapped[dt.datetime | None]
 
     subsystems: Mapped[list[ExchangeSubsystem]] = relationship(
         back_populates="member", order_by="ExchangeSubsystem.code", lazy="selectin"
@@ -54,6 +56,10 @@ class ExchangeMember(Base):
     @property
     def is_local(self) -> bool:
         return self.server_url is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.deactivated_at is None
 
     def name(self, lang: str) -> str:
         return self.name_fa if lang == "fa" else self.name_en
@@ -69,6 +75,7 @@ class ExchangeSubsystem(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("exchange_member.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime]
+    deactivated_at: Mapped[dt.datetime | None]
 
     member: Mapped[ExchangeMember] = relationship(back_populates="subsystems", lazy="joined")
     keys: Mapped[list[ExchangeKey]] = relationship(order_by="ExchangeKey.id", lazy="select")
@@ -76,6 +83,11 @@ class ExchangeSubsystem(Base):
     @property
     def address(self) -> str:
         return f"{self.member.address}/{self.code}"
+
+    @property
+    def is_active(self) -> bool:
+        """Neither it nor its member is deactivated."""
+        return self.deactivated_at is None and self.member.deactivated_at is None
 
 
 class ExchangeKey(Base):

@@ -1,5 +1,6 @@
-"""HTML pages: the citizen's "who read my data" with its flag form, the exchange registry,
-monitoring and the data-protection officer's queue."""
+"""HTML pages: the citizen's "who read my data" with its flag form, the exchange registry and the
+data-protection officer's queue. Monitoring and the admin screens are in ``rights_pages`` and
+``admin_pages``."""
 
 from __future__ import annotations
 
@@ -89,15 +90,6 @@ def registry(request: Request, principal: CurrentPrincipal, db: DbSession) -> HT
     })
 
 
-@router.get("/exchange/monitoring", response_class=HTMLResponse)
-def monitoring(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTMLResponse:
-    require(permissions.can_view_monitoring(principal))
-    recent = list(db.scalars(service.messages_stmt().limit(30)))
-    return render(request, "exchange/monitoring.html", {
-        "provider": service.monitoring(db, side="provider"), "client": service.monitoring(db, side="client"),
-        "recent": recent,
-    })
-
 
 # --------------------------------------------------------------------------- data-protection officer
 
@@ -168,3 +160,10 @@ def hide(access_id: Id, request: Request, principal: CurrentPrincipal, db: DbSes
                          values={"hidden_until": form.get("hidden_until", ""), "reason": form.get("reason", "")})
     return RedirectResponse("/exchange/data-protection?hidden=1", status_code=303)
 
+
+
+# The admin screens (``admin_pages``, ``rights_pages``: issue 18) are mounted with these pages: one router per module.
+from smartgov.exchange import admin_pages, rights_pages  # noqa: E402 - after the pages they link to
+
+router.include_router(admin_pages.router)
+router.include_router(rights_pages.router)

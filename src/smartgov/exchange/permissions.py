@@ -41,3 +41,9 @@ def can_resolve_flag(principal: Principal) -> bool:
 
 def can_hide_access(principal: Principal) -> bool:
     return is_platform_admin(principal) and can_write(principal)
+
+
+def can_administer_exchange(principal: Principal) -> bool:
+    """The exchange admin screens (members, subsystems, keys, services, rights, purposes): platform
+    admins acting as the exchange's central-server operator, with a write-capable credential."""
+    return is_platform_admin(principal) and can_write(principal)

@@ -40,6 +40,7 @@ from smartgov.exchange.events import (
     REQUEST_REFUSED,
     REQUEST_SERVED,
     SERVICE_REGISTERED,
+    SUBSYSTEM_REGISTERED,
 )
 from smartgov.exchange.models import (
     ExchangeAccessRight,
@@ -69,6 +70,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "malformed": (400, N_("The message is not a valid exchange envelope.")),
     "unknown_service": (404, N_("This service is not offered here.")),
     "unknown_client": (403, N_("The client subsystem is not a known member of the exchange.")),
+    "client_deactivated": (403, N_("The client subsystem is deactivated on the exchange.")),
     "bad_signature": (403, N_("The message signature does not verify.")),
     "issued_in_future": (400, N_("The message was issued too far in the future.")),
     "expired": (400, N_("The message has expired.")),
@@ -158,6 +160,7 @@ def create_subsystem(db: Session, member: ExchangeMember, code: str, *,
     db.add(sub)
     db.flush()
     db.refresh(sub)
+    events.publish(db, SUBSYSTEM_REGISTERED, actor_id=actor_id, subsystem=sub.address)
     if member.is_local:
         rotate_key(db, sub, actor_id=actor_id)
     return sub
@@ -443,7 +446,7 @@ def receive(db: Session, raw: Any) -> Outcome:
     """Check a signed request and, if every check passes, answer it with a signed response.
 
     Refusal reasons, in the order they are checked: ``malformed``, ``unknown_service``,
-    ``unknown_client``, ``bad_signature``, ``issued_in_future``, ``expired``, ``replayed``,
+    ``unknown_client``, ``client_deactivated``, ``bad_signature``, ``issued_in_future``, ``expired``, ``replayed``,
     ``no_access_right``, ``purpose_not_allowed``, ``invalid_person``; then ``not_found``,
     ``no_provider`` or ``provider_error`` from the provider. Every request is logged and
     published (``exchange.request_served`` / ``exchange.request_refused``).
@@ -475,11 +478,13 @@ def receive(db: Session, raw: Any) -> Outcome:
     if envelope.kind != "request" or envelope.issued_at.tzinfo is None or envelope.expires_at.tzinfo is None:
         return refuse("malformed")
     svc = find_service(db, envelope.service)
-    if svc is None or not svc.subsystem.member.is_local:
+    if svc is None or not svc.subsystem.member.is_local or not svc.subsystem.is_active:
         return refuse("unknown_service")
     client = find_subsystem(db, envelope.client)
     if client is None:
         return refuse("unknown_client")
+    if not client.is_active:
+        return refuse("client_deactivated")
     key = next((k for k in client.keys if k.key_id == message.signature.key_id), None)
     if key is None or not _key_accepts(key, envelope.issued_at) or not env.verify(message, key.public_key):
         return refuse("bad_signature")
