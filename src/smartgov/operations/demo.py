@@ -1,0 +1,1 @@
+"""Demo data of the operations centre (filled in below)."""
