@@ -7,6 +7,7 @@ Functions take a Session and never commit; the caller's transaction is the use c
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events
 
-from . import readings
+from . import readings, rules
 from .events import ENTITY_CHANGED
 from .models import Device, Entity
-from .ngsi import EntityIn, NgsiError, bad, check_attribute, location_of, parse_time
+from .ngsi import EntityIn, NgsiError, bad, check_attribute, location_of, numeric, parse_time
 from .query import GeoQuery, parse_q
+from .readings import Observation
 
 MAX_LIMIT = 1000
 
@@ -57,7 +59,7 @@ def create(db: Session, org_id: int, entity: EntityIn, actor_id: int | None) -> 
     _locate(row)
     db.add(row)
     db.flush()
-    readings.observe(db, row, entity.attrs, now)
+    _observe(db, row, entity.attrs, now)
     _changed(db, actor_id, row, "created", entity.attrs)
     return row
 
@@ -95,7 +97,7 @@ def _apply(db: Session, row: Entity, attrs: dict[str, Any], actor_id: int | None
     row.attrs = {**row.attrs, **attrs}
     row.modified_at = now
     _locate(row)
-    readings.observe(db, row, attrs, now)
+    _observe(db, row, attrs, now)
     _changed(db, actor_id, row, action, attrs)
 
 
@@ -158,6 +160,18 @@ def query(db: Session, orgs: set[int] | None, *, types: list[str] | None = None,
     return matched[offset:offset + limit], len(matched)
 
 
-def observed_at(attr: dict[str, Any]) -> str | None:
-    """An attribute's observedAt, checked (for callers that sort or compare instants)."""
-    return parse_time(attr["observedAt"]).isoformat() if "observedAt" in attr else None
+def _observe(db: Session, entity: Entity, attrs: dict[str, Any], now: dt.datetime) -> list[Observation]:
+    """Readings for the Properties of an NGSI-LD change (at observedAt, else now), then the rules."""
+    found = []
+    for name, attr in attrs.items():
+        if attr.get("type") != "Property":
+            continue
+        value = numeric(attr.get("value"))
+        text = attr["value"][:256] if isinstance(attr.get("value"), str) else None
+        if value is None and text is None:
+            continue
+        when = parse_time(attr["observedAt"]) if "observedAt" in attr else now
+        found.append(Observation(entity, name, when, value, text))
+    fresh = readings.store(db, found)
+    rules.evaluate(db, fresh)
+    return fresh

@@ -13,12 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, insert
+from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .models import Entity, Reading, Rollup
-from .ngsi import numeric, parse_time
 
 PERIODS = (60, 3600)
 
@@ -90,29 +89,7 @@ def add_to_rollups(db: Session, fresh: Iterable[Observation]) -> None:
         db.execute(stmt, rows[start:start + 500])
 
 
-def observe(db: Session, entity: Entity, attrs: dict[str, Any], now: dt.datetime) -> list[Observation]:
-    """Readings for the Properties of an NGSI-LD change (at observedAt, else now), then the rules."""
-    from . import rules
-
-    found = []
-    for name, attr in attrs.items():
-        if attr.get("type") != "Property":
-            continue
-        value = numeric(attr.get("value"))
-        text = attr["value"][:256] if isinstance(attr.get("value"), str) else None
-        if value is None and text is None:
-            continue
-        when = parse_time(attr["observedAt"]) if "observedAt" in attr else now
-        found.append(Observation(entity, name, when, value, text))
-    fresh = store(db, found)
-    rules.evaluate(db, fresh)
-    return fresh
-
-
 def forget(db: Session, entity_pk: int) -> None:
     """Drop an entity's readings and rollups (the entity is being deleted)."""
     db.execute(delete(Reading).where(Reading.entity_pk == entity_pk))
     db.execute(delete(Rollup).where(Rollup.entity_pk == entity_pk))
-
-
-__all__ = ["PERIODS", "Observation", "add_to_rollups", "forget", "insert", "observe", "store"]
