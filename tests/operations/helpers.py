@@ -44,3 +44,20 @@ def station(n: int, lon: float, lat: float, pm25: float = 12.0) -> dict[str, Any
     return {"id": f"urn:ngsi-ld:AirQualityObserved:{n}", "type": "AirQualityObserved",
             "pm25": {"type": "Property", "value": pm25, "unitCode": "GQ"},
             "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [lon, lat]}}}
+
+
+def provision(client: Any, headers: dict[str, str], code: str, entity: str,
+              mapping: dict[str, Any] | None = None) -> str:
+    """A device feeding ``entity``; returns its key."""
+    r = client.post("/api/v1/operations/devices", headers=headers,
+                    json={"code": code, "entity": entity, "mapping": mapping or {"pm25": {"attribute": "pm25"}}})
+    assert r.status_code == 201, r.text
+    return str(r.json()["key"])
+
+
+def work_order_setup(db: Any) -> None:
+    """The work-order service stored (its agency, thr-city, must exist)."""
+    from smartgov.services import sync_bundled_definitions
+
+    sync_bundled_definitions(db)
+    db.commit()

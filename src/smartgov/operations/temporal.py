@@ -115,7 +115,8 @@ def aggregated(db: Session, entity: Entity, attrs: list[str] | None, when: Windo
         stmt = stmt.where(Rollup.bucket < end)
     stmt = stmt.group_by(Rollup.attribute, slot).order_by(Rollup.attribute, slot)
     out: dict[str, dict[str, Any]] = {}
-    for name, at, count, total, low, high in db.execute(stmt):
+    for name, at, counted, total, low, high in db.execute(stmt):
+        count = int(counted)  # PostgreSQL sums a BIGINT as NUMERIC
         values = {"avg": total / count if count else None, "min": low, "max": high, "sum": total, "count": count}
         begin = dt.datetime.fromtimestamp(int(at), dt.UTC)
         finish = begin + dt.timedelta(seconds=period)
