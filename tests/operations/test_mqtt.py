@@ -134,7 +134,7 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_stores_nothing_twice(dat
         accepted = []
         for n in range(total):
             stamp = f"2024-05-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
-            accepted.append(publisher.publish("/json/%s/tank-1/attrs" % key,
+            accepted.append(publisher.publish(f"/json/{key}/tank-1/attrs",
                                               json.dumps({"level": n % 97, "TimeInstant": stamp}), qos=1))
         deadline = time.monotonic() + 60
         while _count(database) < 50 and time.monotonic() < deadline:
