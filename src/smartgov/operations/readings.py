@@ -1,0 +1,95 @@
+"""Readings and their rollups: stored once, summed per minute and per hour as they arrive.
+
+A reading's key is what it is (entity, attribute, instant): the insert skips one already stored
+(``ON CONFLICT DO NOTHING ... RETURNING``, the same statement on SQLite and PostgreSQL), and only
+the rows really inserted are added to the rollups, so a message delivered twice counts once.
+Rollups are upserted in key order (no two writers wait on each other in opposite orders).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import Entity, Reading, Rollup
+
+PERIODS = (60, 3600)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One value of one attribute of one entity at one instant."""
+
+    entity: Entity
+    attribute: str
+    observed_at: dt.datetime
+    value: float | None
+    text: str | None = None
+
+
+def _insert(db: Session, model: Any) -> Any:
+    dialect = db.get_bind().dialect.name
+    return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
+
+
+def store(db: Session, observations: Sequence[Observation]) -> list[Observation]:
+    """Store readings not stored before and add them to the rollups; returns those newly stored."""
+    if not observations:
+        return []
+    by_key = {(o.entity.id, o.attribute, o.observed_at): o for o in observations}
+    stmt = _insert(db, Reading).on_conflict_do_nothing().returning(
+        Reading.entity_pk, Reading.attribute, Reading.observed_at)
+    rows = [{"entity_pk": k[0], "attribute": k[1], "observed_at": k[2], "value": o.value, "text": o.text}
+            for k, o in by_key.items()]
+    inserted = db.execute(stmt, rows).all() if len(rows) > 1 else db.execute(stmt.values(rows[0])).all()
+    fresh = [by_key[(r[0], r[1], _utc(r[2]))] for r in inserted]
+    add_to_rollups(db, fresh)
+    return fresh
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def add_to_rollups(db: Session, fresh: Iterable[Observation]) -> None:
+    """Per-minute and per-hour count, sum, minimum and maximum of the new numeric readings."""
+    sums: dict[tuple[int, str, int, int], list[float]] = {}
+    for o in fresh:
+        if o.value is None:
+            continue
+        epoch = int(o.observed_at.timestamp())
+        for period in PERIODS:
+            key = (o.entity.id, o.attribute, period, epoch - epoch % period)
+            acc = sums.get(key)
+            if acc is None:
+                sums[key] = [1, o.value, o.value, o.value]
+            else:
+                acc[0] += 1
+                acc[1] += o.value
+                acc[2] = min(acc[2], o.value)
+                acc[3] = max(acc[3], o.value)
+    if not sums:
+        return
+    stmt = _insert(db, Rollup)
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Rollup.entity_pk, Rollup.attribute, Rollup.period, Rollup.bucket],
+        set_={"count": Rollup.count + excluded.count, "total": Rollup.total + excluded.total,
+              "minimum": case((excluded.minimum < Rollup.minimum, excluded.minimum), else_=Rollup.minimum),
+              "maximum": case((excluded.maximum > Rollup.maximum, excluded.maximum), else_=Rollup.maximum)})
+    rows = [{"entity_pk": k[0], "attribute": k[1], "period": k[2], "bucket": k[3], "count": v[0], "total": v[1],
+             "minimum": v[2], "maximum": v[3]} for k, v in sorted(sums.items())]
+    for start in range(0, len(rows), 500):
+        db.execute(stmt, rows[start:start + 500])
+
+
+def forget(db: Session, entity_pk: int) -> None:
+    """Drop an entity's readings and rollups (the entity is being deleted)."""
+    db.execute(delete(Reading).where(Reading.entity_pk == entity_pk))
+    db.execute(delete(Rollup).where(Rollup.entity_pk == entity_pk))

@@ -1,0 +1,186 @@
+"""Alert rules: thresholds, rates of change and silence, in the platform's safe expression language.
+
+A rule watches one attribute of the entities of one type in its agency. Its condition is an
+expression (``services.parse_expression``: no code runs) over these names:
+
+* ``value`` — the new reading; ``previous`` — the reading before it (null if none);
+* ``rate`` — change per minute since ``previous`` (null if none);
+* ``entity.<attr>`` — the entity's other attributes' latest values (combinations);
+* ``window.avg|min|max|count`` — the attribute over the last hour, from the per-minute rollups;
+* ``related.<attr>`` — the latest values of the entity a Relationship ``refEntity`` points at.
+
+A ``silence`` rule has no condition: it fires when an entity has had no reading of the attribute
+for ``silence_minutes`` (checked by the worker, ``check_silence``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smartgov import clock, events
+from smartgov.errors import DomainError, ValidationFailed
+from smartgov.i18n import N_
+from smartgov.services import Expression, ExpressionError, parse_expression
+
+from . import alerts
+from .events import RULE_CHANGED
+from .models import Entity, Reading, Rollup, Rule
+from .readings import Observation
+
+KINDS = ("threshold", "rate", "silence")
+ROOTS = ("value", "previous", "rate", "entity", "window", "related")
+SEVERITIES = {1: N_("Information"), 2: N_("Warning"), 3: N_("Critical")}
+
+
+@lru_cache(maxsize=512)
+def compiled(source: str) -> Expression:
+    """Parse once per process; rules are evaluated on every reading."""
+    return parse_expression(source)
+
+
+def check(kind: str, condition: str, silence_minutes: int | None, severity: int) -> None:
+    """Refuse a rule that could never work, with a localized message naming the field."""
+    problems: list[DomainError] = []
+    if kind not in KINDS:
+        problems.append(DomainError("invalid", N_("Choose threshold, rate of change or silence."), field="kind"))
+    if severity not in SEVERITIES:
+        problems.append(DomainError("invalid", N_("Severity is 1, 2 or 3."), field="severity"))
+    if kind == "silence":
+        if silence_minutes is None or not 1 <= silence_minutes <= 10080:
+            problems.append(DomainError("invalid", N_("Say after how many minutes (1 to 10080) of silence."),
+                                        field="silence_minutes"))
+    elif kind in KINDS:
+        try:
+            expr = compiled(condition.strip())
+        except ExpressionError as exc:
+            problems.append(DomainError(exc.code, exc.message, field="condition", **exc.params))
+        else:
+            unknown = sorted(expr.roots() - set(ROOTS))
+            if unknown:
+                problems.append(DomainError("unknown_name", N_("The condition may read only {names}."),
+                                            field="condition", names=", ".join(ROOTS)))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def create_rule(db: Session, org_id: int, actor_id: int, *, name: str, entity_type: str, attribute: str,
+                kind: str, condition: str = "", silence_minutes: int | None = None, severity: int = 2,
+                escalate_minutes: int | None = None, open_incident: bool = True, dispatch: bool = False,
+                notify_phone: str | None = None, notify_email: str | None = None) -> Rule:
+    """A new active rule of agency ``org_id``; work orders it dispatches are filed for ``actor_id``."""
+    check(kind, condition, silence_minutes, severity)
+    rule = Rule(organization_id=org_id, name=name, entity_type=entity_type, attribute=attribute, kind=kind,
+                condition=condition.strip(), silence_minutes=silence_minutes, severity=severity,
+                escalate_minutes=escalate_minutes, open_incident=open_incident, dispatch=dispatch,
+                notify_phone=notify_phone, notify_email=notify_email, created_by=actor_id, active=True,
+                created_at=clock.now())
+    db.add(rule)
+    db.flush()
+    events.publish(db, RULE_CHANGED, actor_id=actor_id, rule_id=rule.id, organization_id=org_id, action="created",
+                   kind=kind, condition=rule.condition)
+    return rule
+
+
+def set_active(db: Session, rule: Rule, active: bool, actor_id: int) -> None:
+    """Switch a rule on or off (its open alerts stay until acknowledged or resolved)."""
+    rule.active = active
+    events.publish(db, RULE_CHANGED, actor_id=actor_id, rule_id=rule.id, organization_id=rule.organization_id,
+                   action="activated" if active else "deactivated", kind=rule.kind, condition=rule.condition)
+
+
+def _previous(db: Session, o: Observation) -> tuple[float | None, dt.datetime | None]:
+    row = db.execute(select(Reading.value, Reading.observed_at).where(
+        Reading.entity_pk == o.entity.id, Reading.attribute == o.attribute, Reading.observed_at < o.observed_at,
+    ).order_by(Reading.observed_at.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _window(db: Session, o: Observation) -> dict[str, Any]:
+    since = int(o.observed_at.timestamp()) - 3600
+    row = db.execute(select(func.sum(Rollup.count), func.sum(Rollup.total), func.min(Rollup.minimum),
+                            func.max(Rollup.maximum)).where(
+        Rollup.entity_pk == o.entity.id, Rollup.attribute == o.attribute, Rollup.period == 60,
+        Rollup.bucket >= since)).first()
+    count = int(row[0] or 0) if row else 0
+    return {"count": count, "avg": (row[1] / count) if count else None, "min": row[2] if count else None,
+            "max": row[3] if count else None}
+
+
+def latest_values(entity: Entity) -> dict[str, Any]:
+    """The entity's attributes as plain values, for ``entity.*`` in conditions."""
+    return {k: (a.get("object") if a.get("type") == "Relationship" else a.get("value"))
+            for k, a in entity.attrs.items() if isinstance(a, dict)}
+
+
+def _related(db: Session, entity: Entity) -> dict[str, Any]:
+    ref = entity.attrs.get("refEntity")
+    target = db.scalar(select(Entity).where(Entity.entity_id == ref.get("object"))) \
+        if isinstance(ref, dict) and ref.get("object") else None
+    return latest_values(target) if target is not None and target.organization_id == entity.organization_id else {}
+
+
+def variables(db: Session, rule: Rule, o: Observation) -> dict[str, Any]:
+    """What the condition reads for this reading (only what it names is looked up)."""
+    roots = compiled(rule.condition).roots()
+    out: dict[str, Any] = {"value": o.value}
+    if roots & {"previous", "rate"}:
+        previous, at = _previous(db, o)
+        out["previous"] = previous
+        minutes = (o.observed_at - at).total_seconds() / 60 if at else 0
+        out["rate"] = (o.value - previous) / minutes if previous is not None and o.value is not None and minutes \
+            else None
+    if "entity" in roots:
+        out["entity"] = latest_values(o.entity)
+    if "window" in roots:
+        out["window"] = _window(db, o)
+    if "related" in roots:
+        out["related"] = _related(db, o.entity)
+    return out
+
+
+def evaluate(db: Session, fresh: Sequence[Observation]) -> int:
+    """Run the active threshold and rate rules on newly stored readings; returns how many fired."""
+    numeric = [o for o in fresh if o.value is not None]
+    if not numeric:
+        return 0
+    keys = {(o.entity.organization_id, o.entity.type, o.attribute) for o in numeric}
+    orgs = {k[0] for k in keys}
+    found = db.scalars(select(Rule).where(Rule.active.is_(True), Rule.kind.in_(("threshold", "rate")),
+                                          Rule.organization_id.in_(orgs))).all()
+    by_key: dict[tuple[int, str, str], list[Rule]] = {}
+    for rule in found:
+        by_key.setdefault((rule.organization_id, rule.entity_type, rule.attribute), []).append(rule)
+    fired = 0
+    for o in sorted(numeric, key=lambda x: x.observed_at):
+        for rule in by_key.get((o.entity.organization_id, o.entity.type, o.attribute), ()):
+            try:
+                hit = compiled(rule.condition).evaluate_bool(variables(db, rule, o))
+            except ExpressionError:
+                hit = False  # a null (no previous reading yet) compared is no alarm
+            if hit:
+                alerts.fire(db, rule, o.entity, o.value, o.observed_at)
+                fired += 1
+    return fired
+
+
+def check_silence(db: Session, now: dt.datetime | None = None) -> int:
+    """Fire silence rules for entities with no reading of the attribute for too long (worker job)."""
+    now = now or clock.now()
+    fired = 0
+    for rule in db.scalars(select(Rule).where(Rule.active.is_(True), Rule.kind == "silence")).all():
+        since = now - dt.timedelta(minutes=rule.silence_minutes or 0)
+        last = (select(Reading.entity_pk, func.max(Reading.observed_at).label("at"))
+                .where(Reading.attribute == rule.attribute).group_by(Reading.entity_pk).subquery())
+        quiet = db.execute(select(Entity, last.c.at).outerjoin(last, last.c.entity_pk == Entity.id).where(
+            Entity.organization_id == rule.organization_id, Entity.type == rule.entity_type,
+            (last.c.at.is_(None) & (Entity.created_at < since)) | (last.c.at < since))).all()
+        for entity, _at in quiet:
+            if alerts.fire(db, rule, entity, None, now, quiet=True):
+                fired += 1
+    return fired
