@@ -132,16 +132,23 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_stores_nothing_twice(dat
     consumer = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         accepted = []
-        for n in range(total):
-            stamp = f"2024-05-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
-            accepted.append(publisher.publish(f"/json/{key}/tank-1/attrs",
-                                              json.dumps({"level": n % 97, "TimeInstant": stamp}), qos=1))
+
+        def publish(numbers: range) -> None:
+            for n in numbers:
+                stamp = f"2024-05-01T{n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}Z"
+                accepted.append(publisher.publish(f"/json/{key}/tank-1/attrs",
+                                                  json.dumps({"level": n % 97, "TimeInstant": stamp}), qos=1))
+
+        # Two thirds while the consumer runs, killed once it has stored some; the rest while it is dead
+        # (queued by the broker for its session): the kill is mid-stream however fast the consumer is.
+        publish(range(2 * total // 3))
         deadline = time.monotonic() + 60
         while _count(database) < 50 and time.monotonic() < deadline:
             time.sleep(0.01)
         consumer.send_signal(signal.SIGKILL)
         consumer.wait(10)
         killed_at = _count(database)
+        publish(range(2 * total // 3, total))
         assert 0 < killed_at < total, "the consumer was not killed mid-stream"
         for info in accepted:
             info.wait_for_publish(30)  # the broker has it: it must be stored
