@@ -24,6 +24,8 @@ from sqlalchemy import func, select
 
 from smartgov import clock
 from smartgov.events import EventRecord
+from smartgov.exchange import service as exchange
+from smartgov.exchange.purposes import ensure_purpose
 from smartgov.identity import Role, organization_by_code
 from smartgov.identity.models import Account, Invitation, MfaReset
 from smartgov.participation import service as participation
@@ -86,6 +88,14 @@ def _arrange(client: Any, db: Any) -> tuple[dict[str, Any], dict[str, str]]:
                                              title="IDOR petition title",
                                              body="A petition addressed to the Tehran branch, for this test.",
                                              threshold=10)
+    member = exchange.create_member(db, instance="IR", member_class="GOV", member_code="idormember",
+                                    name_fa="عضو", name_en="IDOR member", organization_code="sso")
+    subsystem = exchange.create_subsystem(db, member, "idorsub")
+    offered = exchange.create_service(db, subsystem, code="idorservice", name_fa="خدمت", name_en="IDOR service",
+                                      response_schema={"type": "object"})
+    ensure_purpose(db, "idorpurpose", "هدف", "IDOR purpose")
+    right = exchange.grant_access(db, subsystem, offered, legal_basis_fa="قانون", legal_basis_en="Law",
+                                  purposes=["idorpurpose"])
     db.commit()
     page_login(client, people["admin"])
     definition = new_service(client, "idor-permit")
@@ -103,12 +113,15 @@ def _arrange(client: Any, db: Any) -> tuple[dict[str, Any], dict[str, str]]:
     params = {"consultation_id": str(c.id), "poll_id": str(poll.id), "budget_id": str(budget.id),
               "item_id": str(item.id), "petition_id": str(petition.id), "definition_id": str(definition),
               "account_id": str(victim.id), "grant_id": str(grant), "invitation_id": str(invitation),
-              "reset_id": str(reset), "org_id": str(thr.id), "slug": c.slug}
+              "reset_id": str(reset), "org_id": str(thr.id), "slug": c.slug, "key": "services.submitted",
+              "member_id": str(member.id), "subsystem_id": str(subsystem.id), "service_id": str(offered.id),
+              "right_id": str(right.id)}
     return people, params
 
 
 #: A value for the path parameters that are verbs rather than records.
-VERBS = {"change": ("publish", "retire", "deactivate", "schedule", "new-version"), "decision": ("approve", "cancel")}
+VERBS = {"change": ("publish", "retire", "deactivate", "reactivate", "schedule", "new-version", "withdraw", "reoffer"),
+         "decision": ("approve", "cancel")}
 #: What a hostile form carries: every field pointing at the branch.
 HOSTILE = {"organization": "sso-thr", "agency": "sso", "status": "completed", "progress": "100", "title_fa": "x",
            "title_en": "x", "threshold": "1", "response_days": "1", "role": "agency_admin", "reason": "x",
