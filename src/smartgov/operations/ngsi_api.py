@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from smartgov import identity
 from smartgov.errors import DomainError
@@ -48,6 +49,10 @@ class NgsiRoute(APIRoute):
                 return problem(NgsiError("BadRequestData", f"{where}: {first.get('msg', 'invalid')}"))
             except DomainError as exc:
                 return problem(NgsiError(_ERRORS.get(exc.status, "BadRequestData"), exc.localized("en")))
+            except HTTPException as exc:  # the framework's own refusals (a body that is not JSON, …)
+                if exc.status_code >= 500:
+                    raise
+                return problem(NgsiError(_ERRORS.get(exc.status_code, "BadRequestData"), str(exc.detail)))
         return run
 
 
