@@ -78,7 +78,7 @@ def test_messages_reach_the_centre_and_an_admin_edits_their_wording(page: Any, d
     kept = db.scalars(select(InboxMessage).where(InboxMessage.account_id == citizen.id)).all()
     assert {m.channel for m in kept} == {"email", "sms"} and len(kept) % 2 == 0  # each message by both
     page.goto("/services")
-    badge = page.locator("nav a[href='/notifications'] .badge")
+    badge = page.locator("nav a[href='/notifications'] .nav-count")
     assert badge.inner_text().startswith(fa(len(kept)))
     page.get_by_role("link", name=re.compile("^اعلان‌ها")).click()
     page.wait_for_url("**/notifications")
@@ -92,7 +92,7 @@ def test_messages_reach_the_centre_and_an_admin_edits_their_wording(page: Any, d
     assert subject_link.get_attribute("href") == f"/services/applications/{reference}"
     first.get_by_role("button", name=re.compile("خوانده‌شده علامت بزن")).click()
     page.wait_for_url("**/notifications?done=read")
-    assert page.locator("nav a[href='/notifications'] .badge").inner_text().startswith(fa(len(kept) - 1))
+    assert page.locator("nav a[href='/notifications'] .nav-count").inner_text().startswith(fa(len(kept) - 1))
     in_both_languages(page, "/notifications", "notification centre")
 
     page.get_by_role("link", name="برگزینید کدام پیام‌ها و از چه راهی به شما برسد").click()

@@ -34,17 +34,17 @@ def test_the_centre_lists_e_mail_and_sms_counts_unread_and_marks_read(client, da
     delivered(database, db, a["citizen"])
     page_login(client, a["citizen"])
     html = client.get("/notifications").text
-    assert 'href="/notifications"' in html and '<span class="badge">۲<span class="visually-hidden">' in html
+    assert 'href="/notifications"' in html and '<span class="nav-count">۲<span class="visually-hidden">' in html
     assert html.count(f"درخواست {REFERENCE} ثبت شد") >= 2  # the e-mail and the SMS
     assert "با رایانامه." in html and "با پیامک." in html
     assert f'href="/services/applications/{REFERENCE}"' in html  # a link to its subject
     first = db.scalars(select(InboxMessage).where(InboxMessage.account_id == a["citizen"].id)).first()
     r = post(client, f"/notifications/{first.id}/read", {}, "/notifications")
     assert r.status_code == 303
-    assert '<span class="badge">۱<span' in client.get("/notifications").text
+    assert '<span class="nav-count">۱<span' in client.get("/notifications").text
     assert post(client, "/notifications/read-all", {}, "/notifications").status_code == 303
     html = client.get("/notifications?unread=1").text
-    assert 'class="badge"' not in html and "چیزی خوانده‌نشده نیست" in html
+    assert 'class="nav-count"' not in html and "چیزی خوانده‌نشده نیست" in html
     read = db.scalars(select(EventRecord).where(EventRecord.name == "notifications.messages_read")).all()
     assert len(read) == 2 and all(e.actor_id == a["citizen"].id for e in read)
 
