@@ -127,17 +127,18 @@ def _measures(device: Device, payload: Any, received: dt.datetime) -> list[tuple
     if not items or len(items) > MAX_MEASURES or not all(isinstance(i, dict) for i in items):
         raise ValueError("payload")
     out = []
+    mapping = device.mapping  # read once: an ORM attribute costs more than a dict lookup
     for item in items:
         stamp = item.get("TimeInstant", item.get("observedAt"))
         when = parse_time(stamp) if stamp is not None else received
-        known = [m for m in item if m in device.mapping]
+        known = [m for m in item if m in mapping]
         if not known:
             raise ValueError("payload")
         for measure in known:
             value = item[measure]
             if numeric(value) is None and not isinstance(value, str):
                 raise ValueError("payload")
-            out.append((device.mapping[measure]["attribute"], when, value))
+            out.append((mapping[measure]["attribute"], when, value))
     return out
 
 
