@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from smartgov import clock, events
 from smartgov.db import Database
 from smartgov.exchange.events import ACCESS_FLAGGED, REQUEST_REFUSED, REQUEST_SERVED
+from smartgov.operations.events import ALERT_ACKNOWLEDGED, INCIDENT_RESOLVED
 from smartgov.participation.events import COMMENT_POSTED, PETITION_OVERDUE, PETITION_RESPONDED, VOTE_CAST
 from smartgov.services.events import PAYMENT_SETTLED, RATED, SUBMITTED, TRANSITIONED
 
@@ -57,7 +58,7 @@ ONLINE = frozenset({"web", "api", "sms"})
 #: Names this module reads back from the event store (besides its own) — every event counts for ledger_size.
 READS = events.reads(SUBMITTED, TRANSITIONED, RATED, PAYMENT_SETTLED, COMMENT_POSTED, VOTE_CAST,
                      PETITION_RESPONDED, PETITION_OVERDUE, REQUEST_SERVED, REQUEST_REFUSED, ACCESS_FLAGGED,
-                     OPERATING_COST_SET)
+                     OPERATING_COST_SET, ALERT_ACKNOWLEDGED, INCIDENT_RESOLVED)
 
 Key = tuple[str, dt.date, str, int, int, str, int]  # measure, day, service, agency, branch, channel, bucket
 
@@ -150,6 +151,11 @@ def increments(evt: events.Event, returned: set[int]) -> list[tuple[Key, int, fl
                       1.0 if name == REQUEST_REFUSED else 0.0))
     elif name == ACCESS_FLAGGED:
         found.append((("access_flag", day, "", 0, 0, "", NO_BUCKET), 1, 0.0))
+    elif name in (ALERT_ACKNOWLEDGED, INCIDENT_RESOLVED):  # the operations centre's response times, per agency
+        measure, field = ("acknowledge", "seconds_to_acknowledge") if name == ALERT_ACKNOWLEDGED else \
+            ("resolve", "seconds_to_resolve")
+        seconds = float(max(0, _int(data.get(field))))
+        found.append(((measure, day, "", _int(data.get("organization_id")), 0, "", bucket_of(seconds)), 1, seconds))
     elif name == OPERATING_COST_SET:
         start = dt.date.fromisoformat(data["period_start"])
         found.append((("operating_cost", start, "", _int(data.get("agency_id")), 0, "", NO_BUCKET), 0,

@@ -8,6 +8,7 @@ Other modules use only this surface: the events below (the ledger and analytics 
 
 from . import demo as _demo  # noqa: F401 - registers the demo loader
 from . import hooks as _hooks  # noqa: F401 - the work-order service and the worker's jobs
+from . import notify as _notify  # noqa: F401 - the outbox handlers of NGSI-LD notifications
 from .alerts import WORK_ORDER_SERVICE
 from .events import (
     ALERT_ACKNOWLEDGED,
@@ -19,6 +20,7 @@ from .events import (
     INCIDENT_OPENED,
     INCIDENT_RESOLVED,
     RULE_CHANGED,
+    SUBSCRIPTION_CHANGED,
     WORK_ORDER_DISPATCHED,
 )
 
@@ -32,6 +34,7 @@ __all__ = [
     "INCIDENT_OPENED",
     "INCIDENT_RESOLVED",
     "RULE_CHANGED",
+    "SUBSCRIPTION_CHANGED",
     "WORK_ORDER_DISPATCHED",
     "WORK_ORDER_SERVICE",
 ]

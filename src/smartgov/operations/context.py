@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events
 
-from . import readings, rules
+from . import notify, readings, rules
 from .events import ENTITY_CHANGED
 from .models import Device, Entity
 from .ngsi import EntityIn, NgsiError, bad, check_attribute, location_of, numeric, parse_time
@@ -61,6 +61,7 @@ def create(db: Session, org_id: int, entity: EntityIn, actor_id: int | None) -> 
     db.flush()
     _observe(db, row, entity.attrs, now)
     _changed(db, actor_id, row, "created", entity.attrs)
+    notify.changed(db, [(row, entity.attrs)])
     return row
 
 
@@ -99,6 +100,7 @@ def _apply(db: Session, row: Entity, attrs: dict[str, Any], actor_id: int | None
     _locate(row)
     _observe(db, row, attrs, now)
     _changed(db, actor_id, row, action, attrs)
+    notify.changed(db, [(row, attrs)])
 
 
 def delete_attribute(db: Session, row: Entity, name: str, actor_id: int | None) -> None:
@@ -109,6 +111,7 @@ def delete_attribute(db: Session, row: Entity, name: str, actor_id: int | None) 
     row.modified_at = clock.now()
     _locate(row)
     _changed(db, actor_id, row, "attribute_deleted", [name])
+    notify.changed(db, [(row, [name])])
 
 
 def delete(db: Session, row: Entity, actor_id: int | None) -> None:

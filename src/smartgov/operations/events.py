@@ -19,3 +19,11 @@ INCIDENT_OPENED = declare("operations.incident_opened", "An alert opened an inci
 INCIDENT_RESOLVED = declare("operations.incident_resolved", "An incident was resolved (its work orders closed).")
 WORK_ORDER_DISPATCHED = declare("operations.work_order_dispatched",
                                 "An incident dispatched a work order (a case of the work-order service).")
+SUBSCRIPTION_CHANGED = declare("operations.subscription_changed",
+                               "An NGSI-LD subscription was created, changed or deleted.")
+#: Not stored as events (a reading is not an event): outbox rows only, built with ``events.Event``.
+CONTEXT_CHANGED = declare("operations.context_changed",
+                          "Attributes of entities changed while a subscription was active (outbox only: "
+                          "the worker matches subscriptions and queues their notifications).")
+NOTIFICATION_DUE = declare("operations.notification_due",
+                           "An NGSI-LD notification waits to be POSTed to a subscriber (outbox only, retried).")

@@ -27,7 +27,7 @@ from smartgov import clock, events
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 
-from . import rules
+from . import notify, rules
 from .events import DEVICE_PROVISIONED
 from .models import Device, Entity, Rejection
 from .ngsi import NgsiError, format_time, numeric, parse_time
@@ -127,17 +127,18 @@ def _measures(device: Device, payload: Any, received: dt.datetime) -> list[tuple
     if not items or len(items) > MAX_MEASURES or not all(isinstance(i, dict) for i in items):
         raise ValueError("payload")
     out = []
+    mapping = device.mapping  # read once: an ORM attribute costs more than a dict lookup
     for item in items:
         stamp = item.get("TimeInstant", item.get("observedAt"))
         when = parse_time(stamp) if stamp is not None else received
-        known = [m for m in item if m in device.mapping]
+        known = [m for m in item if m in mapping]
         if not known:
             raise ValueError("payload")
         for measure in known:
             value = item[measure]
             if numeric(value) is None and not isinstance(value, str):
                 raise ValueError("payload")
-            out.append((device.mapping[measure]["attribute"], when, value))
+            out.append((mapping[measure]["attribute"], when, value))
     return out
 
 
@@ -181,15 +182,18 @@ def ingest(db: Session, messages: Sequence[Message], orgs: set[int] | None = Non
         outcome.refused.append((index, reason))
     fresh = store(db, found)
     outcome.stored, outcome.duplicates = len(fresh), len(found) - len(fresh)
-    _latest(fresh)
+    notify.changed(db, _latest(fresh))
     for device in seen:
         device.last_seen_at = now
     outcome.alerts = rules.evaluate(db, fresh)
     return outcome
 
 
-def _latest(fresh: Sequence[Observation]) -> None:
-    """The entity keeps each attribute's newest value (an older reading arriving late changes nothing)."""
+def _latest(fresh: Sequence[Observation]) -> list[tuple[Entity, list[str]]]:
+    """The entity keeps each attribute's newest value (an older reading arriving late changes nothing).
+
+    Returns the attributes that changed, per entity (what subscriptions are told about).
+    """
     newest: dict[tuple[int, str], Observation] = {}
     for o in fresh:
         key = (o.entity.id, o.attribute)
@@ -198,9 +202,11 @@ def _latest(fresh: Sequence[Observation]) -> None:
     by_entity: dict[int, list[Observation]] = {}
     for o in newest.values():
         by_entity.setdefault(o.entity.id, []).append(o)
+    changed: list[tuple[Entity, list[str]]] = []
     for group in by_entity.values():
         entity = group[0].entity
         attrs = dict(entity.attrs)
+        names = []
         for o in group:
             current = attrs.get(o.attribute)
             if isinstance(current, dict) and "observedAt" in current and \
@@ -209,8 +215,12 @@ def _latest(fresh: Sequence[Observation]) -> None:
             unit = _unit(entity, o.attribute, current)
             attrs[o.attribute] = {"type": "Property", "value": o.value if o.value is not None else o.text,
                                   "observedAt": format_time(o.observed_at), **({"unitCode": unit} if unit else {})}
+            names.append(o.attribute)
         entity.attrs = attrs
         entity.modified_at = max(o.observed_at for o in group)
+        if names:
+            changed.append((entity, names))
+    return changed
 
 
 def _unit(entity: Entity, attribute: str, current: Any) -> str | None:

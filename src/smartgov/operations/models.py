@@ -169,3 +169,27 @@ class WorkOrder(Base):
     state: Mapped[str] = mapped_column(String(64))
     opened_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
+
+
+class Subscription(Base):
+    """An NGSI-LD subscription: which changes of which entities an HTTP endpoint is told about.
+
+    ``body`` is the subscription as accepted (checked, normalized, without the broker's own
+    members); the columns beside it are what the matcher filters on and what the broker counts.
+    """
+
+    __tablename__ = "operations_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(Integer, index=True)  # entities of this agency's subtree
+    subscription_id: Mapped[str] = mapped_column(String(256), unique=True)  # the URI
+    body: Mapped[dict[str, Any]] = mapped_column()
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    expires_at: Mapped[dt.datetime | None]
+    throttling: Mapped[float | None] = mapped_column(Float)  # seconds between two notifications
+    created_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    modified_at: Mapped[dt.datetime]
+    last_notification_at: Mapped[dt.datetime | None]  # queued for delivery (throttling counts from here)
+    last_success_at: Mapped[dt.datetime | None]
+    times_sent: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,4 +1,4 @@
-"""The NGSI-LD API (``/ngsi-ld/v1/``): entities, attributes, batch operations, temporal entities.
+"""The NGSI-LD API (``/ngsi-ld/v1/``): entities, attributes, batch operations, subscriptions, temporal entities.
 
 Callers are operations staff with a bearer token (or a browser session); ``NGSILD-Tenant``
 names the agency (its code) when the caller operates more than one. Every refusal is an NGSI-LD
@@ -19,12 +19,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from smartgov import identity
+from smartgov import clock, identity
 from smartgov.errors import DomainError
 from smartgov.identity import Principal
 from smartgov.web.deps import CurrentPrincipal, DbSession
 
-from . import context, temporal
+from . import context, subscriptions, temporal
 from .ngsi import CORE_CONTEXT, LINK_HEADER, NgsiError, bad, check_entity, check_fragment, render_entity
 from .permissions import can_change, is_operator, operated_orgs
 from .query import parse_geo
@@ -366,3 +366,60 @@ def _temporal(db: Session, row: Any, attrs: list[str] | None, window: temporal.W
     else:
         out.update(temporal.instances(db, row, attrs, window))
     return out
+
+
+@router.post("/subscriptions", status_code=201)
+def create_subscription(request: Request, body: JsonBody, db: DbSession, principal: CurrentPrincipal,
+                        tenant: Tenant = None) -> Response:
+    """Create a subscription (201 with its Location; 409 AlreadyExists)."""
+    body = _checked(request, body)
+    row = subscriptions.create(db, _home(db, principal, tenant), body, principal.id)
+    db.commit()
+    return Response(status_code=201, headers={"Location": f"/ngsi-ld/v1/subscriptions/{row.subscription_id}"})
+
+
+@router.get("/subscriptions")
+def list_subscriptions(request: Request, db: DbSession, principal: CurrentPrincipal, tenant: Tenant = None,
+                       limit: Annotated[int, Query(ge=0, le=1000)] = 20,
+                       offset: Annotated[int, Query(ge=0, le=10**6)] = 0, count: bool = False) -> Response:
+    """The subscriptions of the agencies you operate."""
+    rows, total = subscriptions.listing(db, _orgs(db, principal, tenant), limit=limit, offset=offset)
+    now = clock.now()
+    response = _answer(request, [subscriptions.render(r, ld=_ld(request), now=now) for r in rows])
+    if count:
+        response.headers["NGSILD-Results-Count"] = str(total)
+    return response
+
+
+@router.get("/subscriptions/{subscription_id:path}")
+def retrieve_subscription(request: Request, subscription_id: str, db: DbSession, principal: CurrentPrincipal,
+                          tenant: Tenant = None) -> Response:
+    """One subscription (404 ResourceNotFound)."""
+    row = subscriptions.find(db, _orgs(db, principal, tenant), subscription_id)
+    return _answer(request, subscriptions.render(row, ld=_ld(request), now=clock.now()))
+
+
+def _own_subscription(db: Session, principal: Principal, tenant: str | None, subscription_id: str) -> Any:
+    row = subscriptions.find(db, _orgs(db, principal, tenant), subscription_id)
+    if not can_change(db, principal, row.organization_id):
+        raise NgsiError("Forbidden", "this token may not change subscriptions")
+    return row
+
+
+@router.patch("/subscriptions/{subscription_id:path}")
+def update_subscription(request: Request, body: JsonBody, subscription_id: str, db: DbSession,
+                        principal: CurrentPrincipal, tenant: Tenant = None) -> Response:
+    """Update members of a subscription (204; the whole is checked again)."""
+    body = _checked(request, body)
+    subscriptions.update(db, _own_subscription(db, principal, tenant, subscription_id), body, principal.id)
+    db.commit()
+    return Response(status_code=204)
+
+
+@router.delete("/subscriptions/{subscription_id:path}", status_code=204)
+def delete_subscription(subscription_id: str, db: DbSession, principal: CurrentPrincipal,
+                        tenant: Tenant = None) -> Response:
+    """Delete a subscription (204; 404 if absent)."""
+    subscriptions.delete(db, _own_subscription(db, principal, tenant, subscription_id), principal.id)
+    db.commit()
+    return Response(status_code=204)

@@ -75,8 +75,8 @@ def ensure(db: object, day: dt.date) -> int:
     if exists:
         return 0
     start, end = _midnight(day), _midnight(day + dt.timedelta(days=1))
-    stray = db.scalar(text(f'SELECT 1 FROM "{SCHEMA}".reading_default'  # noqa: S608 - a constant schema name WHERE observed_at >= :s AND observed_at < :e '
-                           "LIMIT 1"), {"s": start, "e": end})
+    stray = db.scalar(text(f'SELECT 1 FROM "{SCHEMA}".reading_default '  # noqa: S608 - a constant schema name
+                           "WHERE observed_at >= :s AND observed_at < :e LIMIT 1"), {"s": start, "e": end})
     if stray:
         return 0
     db.execute(text(f'CREATE TABLE "{SCHEMA}"."{name}" PARTITION OF operations_reading '

@@ -4,6 +4,9 @@ A reading's key is what it is (entity, attribute, instant): the insert skips one
 (``ON CONFLICT DO NOTHING ... RETURNING``, the same statement on SQLite and PostgreSQL), and only
 the rows really inserted are added to the rollups, so a message delivered twice counts once.
 Rollups are upserted in key order (no two writers wait on each other in opposite orders).
+On PostgreSQL both statements take their rows as one array per column (``unnest``): one short
+statement per batch instead of thousands of placeholders to render and parse (the bench measured
+the parsing of the multi-row ``VALUES`` as a third of the ingest time); the statements say the same.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -45,12 +48,32 @@ def store(db: Session, observations: Sequence[Observation]) -> list[Observation]
     by_key = {(o.entity.id, o.attribute, o.observed_at): o for o in observations}
     stmt = _insert(db, Reading).on_conflict_do_nothing().returning(
         Reading.entity_pk, Reading.attribute, Reading.observed_at)
-    rows = [{"entity_pk": k[0], "attribute": k[1], "observed_at": k[2], "value": o.value, "text": o.text}
-            for k, o in by_key.items()]
-    inserted = db.execute(stmt, rows).all() if len(rows) > 1 else db.execute(stmt.values(rows[0])).all()
+    if db.get_bind().dialect.name == "postgresql":
+        inserted = db.execute(_PG_READINGS, {
+            "e": [k[0] for k in by_key], "a": [k[1] for k in by_key], "t": [k[2] for k in by_key],
+            "v": [o.value for o in by_key.values()], "x": [o.text for o in by_key.values()]}).all()
+    else:
+        rows = [{"entity_pk": k[0], "attribute": k[1], "observed_at": k[2], "value": o.value, "text": o.text}
+                for k, o in by_key.items()]
+        inserted = db.execute(stmt, rows).all() if len(rows) > 1 else db.execute(stmt.values(rows[0])).all()
     fresh = [by_key[(r[0], r[1], _utc(r[2]))] for r in inserted]
     add_to_rollups(db, fresh)
     return fresh
+
+
+_PG_READINGS = text(
+    "INSERT INTO operations_reading (entity_pk, attribute, observed_at, value, text) "
+    "SELECT * FROM unnest(CAST(:e AS integer[]), CAST(:a AS varchar[]), CAST(:t AS timestamptz[]), "
+    "CAST(:v AS float8[]), CAST(:x AS varchar[])) "
+    "ON CONFLICT DO NOTHING RETURNING entity_pk, attribute, observed_at")
+_PG_ROLLUPS = text(
+    "INSERT INTO operations_rollup (entity_pk, attribute, period, bucket, count, total, minimum, maximum) "
+    "SELECT * FROM unnest(CAST(:e AS integer[]), CAST(:a AS varchar[]), CAST(:p AS integer[]), "
+    "CAST(:b AS bigint[]), CAST(:c AS bigint[]), CAST(:s AS float8[]), CAST(:lo AS float8[]), CAST(:hi AS float8[])) "
+    "ON CONFLICT (entity_pk, attribute, period, bucket) DO UPDATE SET "
+    "count = operations_rollup.count + excluded.count, total = operations_rollup.total + excluded.total, "
+    "minimum = LEAST(operations_rollup.minimum, excluded.minimum), "
+    "maximum = GREATEST(operations_rollup.maximum, excluded.maximum)")
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -75,6 +98,11 @@ def add_to_rollups(db: Session, fresh: Iterable[Observation]) -> None:
                 acc[2] = min(acc[2], o.value)
                 acc[3] = max(acc[3], o.value)
     if not sums:
+        return
+    if db.get_bind().dialect.name == "postgresql":
+        ordered = sorted(sums.items())
+        db.execute(_PG_ROLLUPS, {name: [k[i] for k, _ in ordered] for i, name in enumerate(("e", "a", "p", "b"))}
+                   | {name: [v[i] for _, v in ordered] for i, name in enumerate(("c", "s", "lo", "hi"))})
         return
     stmt = _insert(db, Rollup)
     excluded = stmt.excluded
