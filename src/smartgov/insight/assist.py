@@ -8,7 +8,7 @@
   and a margin over the runner-up, so a person sees how sure the suggestion is.
 - :func:`near_duplicates` — campaign comments: MinHash signatures over character 5-gram shingles
   of the normalized text, banded (LSH) to find candidates, each candidate verified against the
-  estimated Jaccard similarity and groups joined by union-find. Linear in the number of texts.
+  estimated Jaccard similarity, and groups are the connected components. Linear in the number of texts.
 
 Nothing here decides: service code stores every result as a suggestion a person approves or
 rejects. Every function is deterministic for its parameters (fixed seeds, murmur-hashed shingles).
@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
 
@@ -38,6 +40,7 @@ class ThemeProposal:
     terms: list[tuple[str, float]]
     examples: list[int]
     size: int  # texts whose strongest component this is
+    members: list[int]  # those texts (measured in tests and the bench; only the examples are stored)
 
 
 def propose_themes(texts: Sequence[str], k: int = 6, *, top_terms: int = 8, examples: int = 4, seed: int = 0,
@@ -62,7 +65,7 @@ def propose_themes(texts: Sequence[str], k: int = 6, *, top_terms: int = 8, exam
         members = np.flatnonzero((strongest == c) & loaded)
         ranked = members[np.argsort(weights[members, c])[::-1]][:examples]
         out.append(ThemeProposal([(str(vocabulary[i]), float(component[i])) for i in top if component[i] > 0],
-                                 [int(i) for i in ranked], len(members)))
+                                 [int(i) for i in ranked], len(members), [int(i) for i in members]))
     return sorted((t for t in out if t.size), key=lambda t: -t.size)
 
 
@@ -104,8 +107,8 @@ class CodeSuggestion:
     margin: float
 
 
-def suggest_codes(coded: Sequence[tuple[str, int]], uncoded: Sequence[str], *, threshold: float = 0.15,
-                  min_margin: float = 0.02) -> list[CodeSuggestion]:
+def suggest_codes(coded: Sequence[tuple[str, int]], uncoded: Sequence[str], *, threshold: float = 0.1,
+                  min_margin: float = 0.01) -> list[CodeSuggestion]:
     """Suggest one code per uncoded text by similarity to the texts already coded with it.
 
     The vocabulary is fitted on both sets (IDF from the whole corpus); a code's centroid is the
@@ -166,34 +169,25 @@ def near_duplicates(texts: Sequence[str], *, threshold: float = 0.7, permutation
     if len(texts) < 2:
         return []
     signatures, present = _signatures(texts, permutations, seed)
-    parent = np.arange(len(texts))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = int(parent[x])
-        return x
-
     rows = permutations // bands
     candidates = np.flatnonzero(present)
-    for band in range(bands):
+    heads, others = [], []
+    for band in range(bands):  # texts sharing a band's values are candidates; each is checked against the first
         part = np.ascontiguousarray(signatures[candidates, band * rows:(band + 1) * rows])
         keys = part.view(np.dtype((np.void, part.dtype.itemsize * rows))).ravel()
         order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        boundaries = np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1
-        for group in np.split(order, boundaries):
-            if len(group) < 2:
-                continue
-            head = candidates[group[0]]
-            similar = (signatures[candidates[group[1:]]] == signatures[head]).mean(axis=1) >= threshold
-            for other in candidates[group[1:]][similar]:
-                ra, rb = find(int(head)), find(int(other))
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
+        same = np.r_[False, keys[order][1:] == keys[order][:-1]]
+        first = np.maximum.accumulate(np.where(same, 0, np.arange(len(order))))
+        member, head = candidates[order[same]], candidates[order[first[same]]]
+        similar = (signatures[member] == signatures[head]).mean(axis=1) >= threshold
+        heads.append(head[similar])
+        others.append(member[similar])
+    edges = coo_matrix((np.ones(sum(len(h) for h in heads)), (np.concatenate(heads), np.concatenate(others))),
+                       shape=(len(texts), len(texts)))
+    _n, label = connected_components(edges, directed=False)
     groups: dict[int, list[int]] = {}
-    for i in range(len(texts)):
-        groups.setdefault(find(i), []).append(i)
+    for i, g in enumerate(label.tolist()):
+        groups.setdefault(g, []).append(i)
     return sorted((g for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g[0]))
 
 

@@ -72,7 +72,7 @@ def run(project_id: int, request: Request, db: DbSession, principal: CurrentPrin
             assist_service.run_themes(db, project, principal, k=k if k is not None else 6)
         elif kind == "code":
             assist_service.run_code_suggestions(db, project, principal,
-                                                threshold=_number(form.get("threshold"), "threshold", 0.15))
+                                                threshold=_number(form.get("threshold"), "threshold", 0.1))
         elif kind == "duplicate":
             assist_service.run_duplicates(db, project, principal,
                                           threshold=_number(form.get("similarity"), "similarity", 0.7))

@@ -105,8 +105,8 @@ def coded_units(db: Session, project: Project, principal: Principal) -> tuple[li
     return coded, uncoded
 
 
-def run_code_suggestions(db: Session, project: Project, principal: Principal, *, threshold: float = 0.15,
-                         min_margin: float = 0.02) -> list[Suggestion]:
+def run_code_suggestions(db: Session, project: Project, principal: Principal, *, threshold: float = 0.1,
+                         min_margin: float = 0.01) -> list[Suggestion]:
     """A code for each uncoded sentence that resembles the sentences already coded with it."""
     if not 0 < threshold < 1 or not 0 <= min_margin < 1:
         raise DomainError("threshold", N_("Enter a similarity between 0 and 1."), field="threshold", status=422)
