@@ -8,3 +8,7 @@ CODE_CHANGED = declare("insight.code_changed", "A code of a project's code syste
 CODING_CHANGED = declare("insight.coding_changed", "A segment was coded or a coding was removed.")
 MEMO_WRITTEN = declare("insight.memo_written", "A memo was written on a project, code, source or segment.")
 THEME_CHANGED = declare("insight.theme_changed", "A theme of the thematic network was created or regrouped.")
+SUGGESTIONS_MADE = declare("insight.suggestions_made",
+                           "Assisted coding proposed themes, codes or near-duplicates for a person to decide.")
+SUGGESTION_DECIDED = declare("insight.suggestion_decided",
+                             "A person approved or rejected an assisted-coding suggestion.")

@@ -9,8 +9,9 @@ Offsets are in Unicode code points of the source's text, as REFI-QDA counts them
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartgov.db import Base
@@ -185,3 +186,33 @@ class ThemeCode(Base):
 
     theme_id: Mapped[int] = mapped_column(ForeignKey("insight_theme.id", ondelete="CASCADE"), primary_key=True)
     code_id: Mapped[int] = mapped_column(ForeignKey("insight_code.id", ondelete="CASCADE"), primary_key=True)
+
+
+#: What assisted coding suggests: a candidate theme (a new code), a code for an uncoded segment, a
+#: group of near-duplicate sources (a campaign).
+SUGGESTION_KINDS = ("theme", "code", "duplicate")
+SUGGESTION_STATUSES = ("pending", "approved", "rejected")
+
+
+class Suggestion(Base):
+    """One machine suggestion and the human decision on it, with its provenance: the run that made
+    it, the method and its parameters, who asked, who decided, when, and what the approval made."""
+
+    __tablename__ = "insight_suggestion"
+    __table_args__ = (Index("ix_insight_suggestion_project", "project_id", "status", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("insight_project.id", ondelete="CASCADE"))
+    run: Mapped[str] = mapped_column(GUID, index=True)  # one run of a method makes many suggestions
+    kind: Mapped[str] = mapped_column(String(12))
+    method: Mapped[str] = mapped_column(String(60))  # "tfidf-nmf", "tfidf-centroid-cosine", "minhash-lsh"
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # terms, segments, code, score, sources …
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    created_at: Mapped[dt.datetime]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    decided_at: Mapped[dt.datetime | None]
+    note: Mapped[str] = mapped_column(Text, default="")  # the decider's reason, or the name they gave
+    result: Mapped[str | None] = mapped_column(String(80))  # what approval made: "code:12", "selection:40"

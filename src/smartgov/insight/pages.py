@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from smartgov import digits, identity
-from smartgov.errors import DomainError, NotFound
+from smartgov.errors import DomainError
 from smartgov.i18n import N_, get_language
 from smartgov.identity import Principal, require
 from smartgov.web import csrf
@@ -20,24 +20,15 @@ from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import analysis, charts, permissions, refi_export, service, texts
+from . import access, analysis, assist_pages, charts, permissions, refi_export, service, texts
+from .access import BASE
 from .models import THEME_LEVELS, Project
 
 router = APIRouter(include_in_schema=False)
-BASE = "/insight"
+_project = access.project_for
 LEVEL_NAMES = {"basic": N_("Basic theme"), "organizing": N_("Organizing theme"), "global": N_("Global theme")}
 
 register(NavItem(BASE, N_("Thematic analysis"), roles=frozenset(permissions.ANALYST_ROLES), signed_in=True, order=70))
-
-
-def _project(db: DbSession, principal: Principal, project_id: int, *, write: bool = False) -> Project:
-    project = service.get_project(db, project_id)
-    # another agency's project answers 404, as if it did not exist
-    if not permissions.can_view_project(db, principal, project):
-        raise NotFound("project")
-    if write:
-        require(permissions.can_code_project(db, principal, project))
-    return project
 
 
 def _int(value: str | None, field: str) -> int | None:
@@ -230,3 +221,6 @@ def export(project_id: int, db: DbSession, principal: CurrentPrincipal) -> Respo
     project = _project(db, principal, project_id)
     return Response(refi_export.export_qdpx(db, project), media_type="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="project-{project.id}.qdpx"'})
+
+
+router.include_router(assist_pages.router)
