@@ -264,3 +264,16 @@ def test_a_case_decided_at_once_is_planned_with_its_step_and_document() -> None:
                                       signed.ISSUED, "notifications.email_requested"]
     assert len(made) == keyed.event_count()
     assert made[0].data["state"] == "submitted" and made[2].data["state"] == "granted"
+
+
+def test_no_module_subscribes_in_the_transaction_to_what_every_submission_publishes() -> None:
+    """A synchronous subscriber to a submission's or a decision's events sends every such submission of
+    every service to the unit of work (``pipeline.route``): modules react to one service's cases with a
+    workflow action of that service, or after commit (``events.subscribe_async``)."""
+    from smartgov import app as _app  # noqa: F401 - imports every module, as a server does
+    from smartgov import events
+    from smartgov.services import signed
+
+    names = (pipeline.SUBMITTED, pipeline.TRANSITIONED, signed.ISSUED, "notifications.email_requested",
+             "notifications.sms_requested")
+    assert {name: events.sync_handlers(name) for name in names} == {name: [] for name in names}

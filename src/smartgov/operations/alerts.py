@@ -5,9 +5,9 @@ firing again counts and keeps the worst value's time. An alert of a rule that op
 opens one per entity (or joins the entity's open incident); a rule that dispatches files a work
 order at once: a case of the internal ``operations-work-order`` service on the services engine,
 filed for the rule's author and worked in the city agency's inbox. When the case reaches a
-terminal state (``services.TRANSITIONED``, in the same transaction) the incident and its alerts
-are resolved. Operators are told through the outbox (SMS and e-mail templates below; the alert
-queue page is the in-app view).
+terminal state (the service's workflow action ``operations-work-order-moved``, in the same
+transaction) the incident and its alerts are resolved. Operators are told through the outbox (SMS
+and e-mail templates below; the alert queue page is the in-app view).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from smartgov import clock, events, identity, notifications, services
 from smartgov.errors import Conflict, DomainError
 from smartgov.i18n import N_
-from smartgov.services.events import TRANSITIONED
 
 from .events import (
     ALERT_ACKNOWLEDGED,
@@ -188,15 +187,21 @@ def resolve_incident(db: Session, incident: Incident, actor_id: int | None) -> N
                    seconds_to_resolve=int((incident.resolved_at - incident.opened_at).total_seconds()))
 
 
-def _case_moved(db: Session, event: Any) -> None:
-    """A work-order case moved: keep its state; when every order of the incident is closed, resolve it."""
-    data = event.data
-    if data.get("service_id") != WORK_ORDER_SERVICE:
-        return
-    order = db.scalar(select(WorkOrder).where(WorkOrder.case_reference == data.get("reference")))
+#: The workflow action the work-order service lists on each of its transitions (its definition's YAML).
+WORK_ORDER_MOVED = "operations-work-order-moved"
+
+
+def _work_order_moved(ctx: services.ActionContext) -> dict[str, Any] | None:
+    """A work-order case is moving: keep its state; when every order of the incident is closed, resolve it.
+
+    A workflow action of that one service, run by the engine in the transition's transaction — not a
+    subscriber to every case's transition, which would send every service's decided-at-once
+    submissions to the unit of work (``pipeline.route``: a subscriber in the transaction)."""
+    db, state = ctx.db, ctx.transition.to if ctx.transition is not None else ctx.application.state
+    order = db.scalar(select(WorkOrder).where(WorkOrder.case_reference == ctx.application.reference))
     if order is None:
-        return
-    order.state = data.get("state", order.state)
+        return None
+    order.state = state
     if order.state in TERMINAL and order.closed_at is None:
         order.closed_at = clock.now()
         open_orders = db.scalars(select(WorkOrder).where(WorkOrder.incident_id == order.incident_id,
@@ -204,9 +209,10 @@ def _case_moved(db: Session, event: Any) -> None:
                                                          WorkOrder.id != order.id)).all()
         incident = db.get(Incident, order.incident_id)
         if incident is not None and not open_orders and order.state == "done":
-            resolve_incident(db, incident, event.actor_id)
+            resolve_incident(db, incident, ctx.actor_id)
         elif incident is not None and not open_orders:
             incident.status = "open"  # cancelled: back on the board to dispatch again
+    return {"incident_id": order.incident_id}
 
 
-events.subscribe(TRANSITIONED, _case_moved)
+services.register_action(WORK_ORDER_MOVED, _work_order_moved)
