@@ -55,6 +55,7 @@ from .expressions import Expression, ExpressionError
 from .expressions import parse as parse_expression
 from .fees import compute_fee
 from .forms import SummaryItem, clean_answers, clean_documents, summarize
+from .home import home_panel
 from .models import Application, Definition, DefinitionStatus, IssuedDocument
 from .payments import PaymentGateway, register_gateway
 from .permissions import branch_scope
@@ -115,6 +116,7 @@ __all__ = [
     "definition_of",
     "ensure_eligible",
     "failed_rules",
+    "home_panel",
     "is_breached",
     "issue_states",
     "load_definition",
