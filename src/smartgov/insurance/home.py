@@ -23,7 +23,7 @@ def due_period() -> tuple[int, int]:
 
 
 def home_panel(db: Session, principal: Principal) -> list[Panel]:
-    """Workshops without last month's report (to do) and invoiced, unpaid reports (to pay)."""
+    """Workshops without last month's report (to do) and the latest reports with their premium and whether paid."""
     org_ids = principal.org_ids(Role.EMPLOYER)
     if not org_ids:
         return []
@@ -37,16 +37,8 @@ def home_panel(db: Session, principal: Principal) -> list[Panel]:
     todo = [Row(gettext("File the wage report of {period} for {workshop}", period=period, workshop=s.name(lang)),
                 f"/services/{WAGE_SERVICE}", identifier=s.code, tone="warn") for s in shops if s.id not in filed]
     names = {s.id: s.name(lang) for s in shops}
-    unpaid = list(db.scalars(select(WageReport).where(WageReport.organization_id.in_(org_ids),
-                                                      WageReport.status == WageReportStatus.INVOICED)
-                             .order_by(WageReport.year.desc(), WageReport.month.desc()).limit(10)))
-    for r in unpaid:
-        todo.append(Row(gettext("Pay the premium of {amount} rial for {period}, {workshop}",
-                                amount=format_number(r.amount_due), period=month_name(r.year, r.month, lang),
-                                workshop=names.get(r.workshop_id, "")),
-                        f"/services/applications/{r.application_reference}/pay" if r.application_reference else None,
-                        identifier=r.application_reference, when=r.created_at, when_label=gettext("Invoice of"),
-                        tone="warn"))
+    # An unpaid premium is the wage-report application's open invoice: the engine's panel lists it
+    # under "needs your action" with its payment link; here it is a row "waiting for payment".
     recent = list(db.scalars(select(WageReport).where(WageReport.organization_id.in_(org_ids))
                              .order_by(WageReport.year.desc(), WageReport.month.desc(), WageReport.id.desc()).limit(5)))
     status = {WageReportStatus.INVOICED: gettext("Waiting for payment"), WageReportStatus.CREDITED: gettext("Paid"),
