@@ -22,7 +22,7 @@ from smartgov.web import csp, csrf, fields
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
     "web", "identity", "ledger", "services", "exchange", "assessment", "insurance", "participation", "analytics",
-    "analytics.forecast", "transparency", "transparency.reports", "insight", "notifications", "operations",
+    "analytics.forecast", "transparency", "transparency.reports", "insight", "notifications", "operations", "home",
 )
 
 API_DESCRIPTION = """\

@@ -25,7 +25,8 @@ def sign_in(page: Any, username: str = "maryam") -> None:
     page.get_by_label(re.compile("نام کاربری|Username")).fill(username)
     page.get_by_label(re.compile("گذرواژه|Password")).fill(PASSWORD)
     page.keyboard.press("Enter")  # keyboard only
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/home")  # signing in lands on the person's home
+    page.goto("/account")
 
 
 def test_citizen_signs_in_in_persian(page: Any, citizen: Any) -> None:

@@ -26,7 +26,7 @@ def test_comment_on_section_2_then_read_the_response(page: Any, db: Any) -> None
     page.get_by_label("نام کاربری").fill("maryam")
     page.get_by_label("گذرواژه").fill(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/home")
     page.goto(f"/participation/consultations/{slug}")
     assert page.locator("html").get_attribute("dir") == "rtl"
     assert "بند ۲: مهلت‌ها" in page.locator("main").inner_text()

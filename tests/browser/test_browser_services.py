@@ -60,7 +60,7 @@ def sign_in(page: Any, lang: str) -> None:
     page.get_by_label(re.compile("نام کاربری|Username")).fill("maryam")
     page.get_by_label(re.compile("گذرواژه|Password")).fill(PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/home")
 
 
 def type_into(page: Any, selector: str, text: str) -> None:

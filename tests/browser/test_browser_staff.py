@@ -83,7 +83,7 @@ def test_an_agency_admin_invites_an_official_who_signs_in_with_totp(page: Any, p
     page.wait_for_url("**/mfa/verify**")
     page.locator("#f-code").fill(pyotp.TOTP(secret).at(clock.now()))
     page.get_by_role("button", name="ادامه").click()
-    page.wait_for_url("**/account")
+    page.wait_for_url("**/home")
     assert "leila" in page.locator("header").inner_text()
 
 

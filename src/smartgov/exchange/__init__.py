@@ -57,6 +57,7 @@ The envelope, its canonical form and signature are documented in :mod:`smartgov.
 from smartgov.exchange import demo as _demo  # noqa: F401 - registers the demo loader
 from smartgov.exchange.client import ExchangeClient
 from smartgov.exchange.envelope import ClientAddress, Envelope, ServiceAddress, SignedMessage, canonical
+from smartgov.exchange.home import home_panel
 from smartgov.exchange.prefill import PREFILL_MAX_AGE, PrefillSource, register_prefill_source
 from smartgov.exchange.prefill import install as _install_prefill
 from smartgov.exchange.privacy import ACCESS_EVENT, record_access
@@ -111,6 +112,7 @@ __all__ = [
     "fetch",
     "find_subsystem",
     "grant_access",
+    "home_panel",
     "import_configuration",
     "receive",
     "record_access",

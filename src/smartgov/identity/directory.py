@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyotp
-from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from smartgov.db import keep
@@ -235,3 +235,30 @@ def current_totp(db: Session, username: str) -> str | None:
     if row is None or not row.mfa_secret:
         return None
     return pyotp.TOTP(row.mfa_secret).now()
+
+
+def people_matching(text: str, limit: int = 500) -> Select[Any]:
+    """Ids of the people a staff search names: a whole national code (typed in any digits), or
+    every word found in their Persian or English names (``digits.search_text``'s one reading).
+
+    A statement, not rows: the caller puts it in its own ``IN (…)`` and scopes it (an inbox
+    searches only its branch's cases), so this finds nobody the caller could not already see.
+    """
+    from smartgov.digits import search_text
+
+    query = search_text(text)[:200]
+    if query.isdigit():
+        return select(Person.id).where(Person.national_code == query).limit(limit)
+    words = query.split()
+    if not words:
+        return select(Person.id).where(literal(False)).limit(limit)
+
+    def normalized(column: Any) -> Any:
+        return func.replace(func.replace(func.lower(column), "\u200c", ""), "ي", "ی")
+
+    names = [Person.first_name_fa, Person.last_name_fa, Person.first_name_en, Person.last_name_en]
+    stmt = select(Person.id)
+    for word in words:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(*(normalized(c).like(pattern, escape="\\") for c in names)))
+    return stmt.limit(limit)

@@ -48,6 +48,8 @@ PROOF_LABELS = {
 }
 
 register(NavItem("/", N_("Home"), order=0))
+#: Where signing in lands when no page asked for it: the person's home (``smartgov.home``).
+AFTER_SIGN_IN = "/home"
 register(NavItem("/account", N_("My account"), signed_in=True, order=90))
 register(NavItem("/account/proofs", N_("Prove a person"),
                  roles=frozenset({Role.OFFICIAL, Role.AGENCY_ADMIN, Role.PLATFORM_ADMIN}), signed_in=True, order=91))
@@ -88,12 +90,12 @@ PendingAccount = Annotated[Account, Depends(pending_account)]
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
-    return render(request, "identity/login.html", {"next": safe_next(next)})
+    return render(request, "identity/login.html", {"next": safe_next(next, AFTER_SIGN_IN)})
 
 
 @router.post("/login")
 def login(request: Request, db: DbSession, form: PostedForm) -> Response:
-    next_url = safe_next(form.get("next"))
+    next_url = safe_next(form.get("next"), AFTER_SIGN_IN)
     try:
         result = service.authenticate(db, form.get("username", ""), form.get("password", ""), client_ip(request))
     except DomainError as exc:  # the throttle has already committed the failure
@@ -207,7 +209,7 @@ def _mfa_passed(request: Request, db: DbSession, next_url: str | None) -> Respon
     if sess is not None:
         sess.mfa_passed = True
     db.commit()
-    return RedirectResponse(safe_next(next_url), status_code=303)
+    return RedirectResponse(safe_next(next_url, AFTER_SIGN_IN), status_code=303)
 
 
 @router.get("/mfa/setup", response_class=HTMLResponse)

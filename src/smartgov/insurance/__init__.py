@@ -6,6 +6,8 @@ holds the use cases; ``hooks`` plugs the four bundled services (``definitions/*.
 engine and offers the ``contribution-history`` data service on the exchange.
 """
 
+from smartgov.insurance.home import home_panel
+
 from . import demo as _demo  # noqa: F401 - registers the demo loader
 from . import hooks as _hooks
 from .calculations import (
@@ -56,6 +58,7 @@ __all__ = [
     "WageRow",
     "contribution_split",
     "fund_population",
+    "home_panel",
     "insurable_wage",
     "medical_reimbursement",
     "parse_wage_report",

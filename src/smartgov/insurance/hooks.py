@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from smartgov import clock, exchange, services
-from smartgov.errors import DomainError, NotFound
+from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, format_number, localize_digits
 from smartgov.services import ActionContext, ApplicantContext, DocumentField, FeeContext, Prefill, RoutingContext
 
@@ -216,6 +216,25 @@ def _pension_assess(ctx: ActionContext) -> dict[str, Any]:
     return computed
 
 
+def _pension_check(_definition: Any, applicant: dict[str, Any], today: dt.date) -> list[DomainError]:
+    """Before the form: the rule ``_pension_assess`` applies at submission, on the facts already fetched.
+
+    Facts that could not be read (an agency down) give no reason here: submission decides then.
+    """
+    history = applicant.get("contribution_history")
+    if not isinstance(history, dict):
+        return []
+    try:
+        gender, birth = _person_facts(applicant)
+        service.refuse_unless_eligible(service.assess_pension(gender=gender, birth_date=birth,
+                                                              records=history["records"], on=today))
+    except ValidationFailed as exc:
+        return list(exc.errors)
+    except DomainError:
+        return []
+    return []
+
+
 def _pension_grant(ctx: ActionContext) -> dict[str, Any]:
     row = service.decide_pension(ctx.db, ctx.application.reference, DecisionStatus.APPROVED, ctx.actor_id)
     return {"status": row.status.value, "amount": row.amount, "decided_at": ctx.now.isoformat()}
@@ -330,3 +349,4 @@ def install() -> None:
     exchange.register_prefill_source(PENSION_SERVICE, exchange.PrefillSource(
         service_code="person-status", purpose=PENSION_PURPOSE, fact="person_status", client_subsystem=PENSION_CLIENT))
     services.register_document_issued("pension-decision", _on_document_issued)
+    services.register_eligibility_check(PENSION_SERVICE, _pension_check)

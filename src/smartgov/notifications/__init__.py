@@ -10,6 +10,7 @@ a worker restarted mid-way never sends the same message twice. ``README.md`` say
 """
 
 from smartgov.notifications.events import EMAIL_REQUESTED, SMS_REQUESTED
+from smartgov.notifications.home import home_panel
 from smartgov.notifications.service import (
     email_request,
     queue_email,
@@ -30,6 +31,7 @@ __all__ = [
     "email_request",
     "get_email_sender",
     "get_sms_gateway",
+    "home_panel",
     "queue_email",
     "queue_sms",
     "register_template",

@@ -11,6 +11,7 @@ Other modules use only this surface. Surveys are the reusable part::
 The text-analysis module reads comments with :func:`export_documents`.
 """
 
+from smartgov.participation.home import home_panel
 from smartgov.participation.service import (
     Document,
     define_survey,
@@ -24,6 +25,7 @@ __all__ = [
     "Document",
     "define_survey",
     "export_documents",
+    "home_panel",
     "submit_survey",
     "survey_summary",
     "verification_level",

@@ -411,6 +411,8 @@ def _petition_page(request: Request, db: Session, principal: Principal | None, p
     ctx.update({"p": p, "org_name": _org_name(db, p.organization_id, get_language()),
                 "state": service.petition_state(p), "states": PETITION_STATES, "open": True,
                 "can_respond": p.responded_at is None and _runs(db, principal, p.organization_id),
+                "signed_at": service.signed_at(db, p, principal.account if principal else None),
+                "just_signed": request.query_params.get("signed") == "1",
                 "errors": errors or {}, "values": values or {}, "next_url": f"/participation/petitions/{p.id}"})
     return render(request, "participation/petition.html", ctx, status_code=status_code)
 
@@ -429,7 +431,7 @@ def sign(petition_id: Id, request: Request, db: DbSession, principal: CurrentPri
         db.rollback()
         return _petition_page(request, db, principal, petition_id, {"_form": exc.localized()}, None, exc.status)
     db.commit()
-    return RedirectResponse(f"/participation/petitions/{petition_id}", status_code=303)
+    return RedirectResponse(f"/participation/petitions/{petition_id}?signed=1#signed", status_code=303)
 
 
 @router.post("/participation/petitions/{petition_id}/response")
@@ -530,6 +532,12 @@ def _box(db: Session, box: str, ref: str) -> Poll | Budget:
     return service.budget_by_ref(db, ref) if box == "budget" else service.poll_by_ref(db, ref)
 
 
+def _unknown_box() -> dict[str, str]:
+    return field_errors(DomainError("unknown_box", N_(
+        "No poll or participatory budget has this number or short name. Copy it from the address of its "
+        "page, after …/polls/ or …/budgets/."), field="ref"))
+
+
 @router.get("/participation/receipts", response_class=HTMLResponse)
 def receipt_check(request: Request, db: DbSession, box: str = "poll", ref: str = "", code: str = "") -> HTMLResponse:
     """Is my ballot on the board? A wrong name or number is answered on the same form, not with a bare 404."""
@@ -539,10 +547,7 @@ def receipt_check(request: Request, db: DbSession, box: str = "poll", ref: str =
         try:
             target = _box(db, box, ref)
         except NotFound:
-            errors = field_errors(DomainError("unknown_box", N_(
-                "No poll or participatory budget has this number or short name. Copy it from the address of its "
-                "page, after …/polls/ or …/budgets/."), field="ref"))
-            status = 404
+            errors, status = _unknown_box(), 404
         else:
             result = service.check_receipt(db, box, target.id, code)
     return render(request, "participation/receipt.html",
@@ -566,15 +571,26 @@ def _board_page(request: Request, db: Session, target: Poll | Budget, page: int,
     })
 
 
+def _board_or_help(request: Request, db: Session, box: str, ref: str, page: int, tracker: str) -> HTMLResponse:
+    """The board of ``ref``; a wrong name gets the receipt checker saying where to find the right one."""
+    try:
+        target = _box(db, box, ref)
+    except NotFound:
+        return render(request, "participation/receipt.html", {
+            "result": None, "target": None, "errors": _unknown_box(),
+            "values": {"box": box, "ref": ref, "code": tracker}}, status_code=404)
+    return _board_page(request, db, target, page, tracker)
+
+
 @router.get("/participation/polls/{ref}/board", response_class=HTMLResponse)
 def poll_board(ref: str, request: Request, db: DbSession, page: int = 1, tracker: str = "") -> HTMLResponse:
     """The poll's public ballot board: keys, trackers (a page at a time, or the one searched), tally, downloads."""
-    return _board_page(request, db, service.poll_by_ref(db, ref), page, tracker)
+    return _board_or_help(request, db, "poll", ref, page, tracker)
 
 
 @router.get("/participation/budgets/{ref}/board", response_class=HTMLResponse)
 def budget_board(ref: str, request: Request, db: DbSession, page: int = 1, tracker: str = "") -> HTMLResponse:
-    return _board_page(request, db, service.budget_by_ref(db, ref), page, tracker)
+    return _board_or_help(request, db, "budget", ref, page, tracker)
 
 
 def _board_file(db: Session, target: Poll | Budget) -> Response:

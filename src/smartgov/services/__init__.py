@@ -21,6 +21,8 @@ A domain module plugs in at import time:
 * ``register_routing_rule(name, fn)`` — ``fn(RoutingContext) -> str | None`` names the province whose
   branch serves a case of a definition with ``routing: name`` (``routing.py``; the engine itself
   knows ``agency``, the default, and ``applicant_province``).
+* ``register_eligibility_check(service_id, fn)`` — ``fn(definition, applicant, today) -> [DomainError]``:
+  who cannot apply, said on the start page before the form, from facts already known;
 * ``register_document_issued(template, fn)`` — ``fn(ActionContext, IssuedDocument)`` in the issuing
   transaction when such a document is issued.
 
@@ -55,6 +57,7 @@ from .expressions import Expression, ExpressionError
 from .expressions import parse as parse_expression
 from .fees import compute_fee
 from .forms import SummaryItem, clean_answers, clean_documents, summarize
+from .home import home_panel
 from .models import Application, Definition, DefinitionStatus, IssuedDocument
 from .payments import PaymentGateway, register_gateway
 from .permissions import branch_scope
@@ -69,6 +72,7 @@ from .registry import (
     register_definition_folder,
     register_document_fields,
     register_document_issued,
+    register_eligibility_check,
     register_fee_provider,
     register_prefill_provider,
     register_routing_rule,
@@ -115,6 +119,7 @@ __all__ = [
     "definition_of",
     "ensure_eligible",
     "failed_rules",
+    "home_panel",
     "is_breached",
     "issue_states",
     "load_definition",
@@ -125,6 +130,7 @@ __all__ = [
     "register_definition_folder",
     "register_document_fields",
     "register_document_issued",
+    "register_eligibility_check",
     "register_fee_provider",
     "register_gateway",
     "register_prefill_provider",

@@ -184,8 +184,10 @@ def eligibility_problems(db: Session, account: AccountRef, defn: ServiceDefiniti
     if answers is None:
         # before any answer, only rules that read nothing but the applicant can be judged
         rules_about_applicant = [r for r in defn.eligibility if "answers" not in r.rule.roots()]
-        return [f for f in failed_rules(defn, {}, today=clock.today(), applicant=facts)
-                if f.rule in rules_about_applicant]
+        found: list[DomainError] = [f for f in failed_rules(defn, {}, today=clock.today(), applicant=facts)
+                                    if f.rule in rules_about_applicant]
+        check = registry.eligibility_check(defn.id)
+        return found + (check(defn, facts, clock.today()) if check is not None else [])
     return list(failed_rules(defn, answers, today=clock.today(), applicant=facts))
 
 

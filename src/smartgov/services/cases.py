@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events, identity
 from smartgov.db import keep
+from smartgov.digits import search_text
 from smartgov.errors import NotFound
 from smartgov.i18n import N_, gettext, localize_digits
 from smartgov.identity import Principal
@@ -196,10 +197,17 @@ def sla(app: Any, now: dt.datetime | None = None) -> tuple[dt.timedelta | None, 
 def inbox_query(
     db: Session, principal: Principal, *, state: str | None = None, service_id: str | None = None,
     breached: bool | None = None, mine: bool = False, role: str | None = None, include_closed: bool = False,
-    sort: str = "deadline",
+    sort: str = "deadline", q: str | None = None,
 ) -> Select[Any]:
-    """Cases of the caller's branches (``permissions``), filtered and sorted (deadline: most urgent first)."""
+    """Cases of the caller's branches (``permissions``), filtered and sorted (deadline: most urgent first).
+
+    ``q`` finds cases by reference, or by the applicant's national code (any digits) or name,
+    open or closed: an official looking someone up wants their history too.
+    """
     stmt = select(Application)
+    if q and q.strip():
+        stmt = stmt.where(_found_by(q))
+        include_closed = True
     if not can_see_all(principal):
         stmt = stmt.where(Application.branch_id.in_(case_branch_ids(db, principal) or {-1}))
     if not include_closed and not state:
@@ -226,6 +234,14 @@ def inbox_query(
     else:
         stmt = stmt.order_by(Application.sla_deadline.is_(None), Application.sla_deadline, Application.id)
     return stmt
+
+
+def _found_by(q: str) -> Any:
+    """Reference (a part of it, any digits and case) or the applicant, by identity's one search."""
+    text = search_text(q)[:200]
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return or_(func.lower(Application.reference).like(pattern, escape="\\"),
+               Application.person_id.in_(identity.people_matching(q)))
 
 
 def _states_for_role(db: Session, role: str) -> Any:

@@ -22,3 +22,6 @@ DEFINITION_CHANGED = declare("services.definition_changed",
                              "A draft version of a service was created or changed in the service designer.")
 DEFINITION_SCHEDULED = declare("services.definition_scheduled",
                                "A draft version of a service was scheduled to go online at a date.")
+INBOX_FILTER_SAVED = declare("services.inbox_filter_saved", "An official saved (or replaced) a named inbox search.")
+INBOX_FILTER_DELETED = declare("services.inbox_filter_deleted",
+                               "An official deleted one of their saved inbox searches.")

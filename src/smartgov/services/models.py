@@ -268,3 +268,16 @@ class DefinitionSchedule(Base):
     publish_at: Mapped[dt.datetime] = mapped_column(index=True)
     scheduled_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
     scheduled_at: Mapped[dt.datetime]
+
+
+class InboxFilter(Base):
+    """A search of the inbox an official named and kept (their own: nobody else sees or runs it)."""
+
+    __tablename__ = "services_inbox_filter"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[dict[str, Any]]  # the inbox's filters: q, state, service_id, breached, mine, sort
+    created_at: Mapped[dt.datetime]

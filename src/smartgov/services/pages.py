@@ -26,7 +26,19 @@ from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import definition_pages, documents, journey, payments, permissions, pipeline, service, verify_pages
+from . import (
+    definition_pages,
+    documents,
+    inbox_filters,
+    inbox_pages,
+    journey,
+    payments,
+    permissions,
+    pipeline,
+    service,
+    start_pages,
+    verify_pages,
+)
 from .config import services_settings
 from .definitions import ChoiceField, FileField, GroupField, ServiceDefinition
 from .forms import summarize
@@ -156,6 +168,9 @@ def begin(service_id: str, db: DbSession, principal: AccountPrincipal) -> Respon
     """Start (with what the platform knows filled in) or resume the saved answers."""
     row = service.published(db, service_id)
     defn = service.definition_of(row)
+    if start_pages.cannot_apply(db, principal, defn):  # the start page says why, before any form
+        db.commit()
+        return RedirectResponse(f"/services/{service_id}", status_code=303)
     if service.get_draft(db, principal.account, service_id) is None:
         org = service.applicant_organization(principal, defn, None, db)
         known = service.applicant_context(db, principal.account, defn, org)
@@ -604,12 +619,14 @@ def reconciliation_page(request: Request, db: DbSession, principal: CurrentPrinc
 @router.get("/services/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, state: str | None = None,
                service_id: str | None = None, breached: str | None = None, mine: str | None = None,
-               sort: str = "deadline", page: int = 1, notice: str | None = None) -> HTMLResponse:
+               sort: str = "deadline", page: int = 1, notice: str | None = None, q: str | None = None) -> HTMLResponse:
+    """The caller's branches' cases: searched (reference, national code, name), filtered, saved searches."""
     require(permissions.can_use_inbox(principal))
     flag = {"yes": True, "no": False}.get(breached or "")
     sort = sort if sort in service.SORTS else "deadline"
+    q = (q or "").strip()[:200]
     stmt = service.inbox_query(db, principal, state=state or None, service_id=service_id or None, breached=flag,
-                               mine=mine == "1", sort=sort)
+                               mine=mine == "1", sort=sort, q=q or None)
     from smartgov.web.pagination import PageParams, paginate
 
     params = PageParams(page=max(1, min(page, 10_000)), per_page=50)
@@ -638,7 +655,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
         for t in service.definition_of(r).workflow.transitions:
             if not t.automatic and any(role != service.APPLICANT for role in t.roles):
                 bulk_actions.setdefault(t.action, t.label_fa if get_language() == "fa" else t.label_en)
-    query = {k: v for k, v in {"state": state, "service_id": service_id, "breached": breached, "mine": mine,
+    query = {k: v for k, v in {"q": q, "state": state, "service_id": service_id, "breached": breached, "mine": mine,
                                "sort": sort}.items() if v}
     pages = (total + params.per_page - 1) // params.per_page
     return render(request, "services/inbox.html", {
@@ -647,6 +664,7 @@ def inbox_page(request: Request, db: DbSession, principal: CurrentPrincipal, sta
         "states": sorted(((k, " / ".join(v)) for k, v in state_labels.items()), key=lambda kv: kv[1]),
         "pages": pages, "query": urlencode(query), "notice": notice, "bulk_actions": sorted(bulk_actions.items()),
         "stats": service.service_stats(db, permissions.branch_scope(db, principal)),
+        "saved": inbox_filters.filters_of(db, principal.id), "q": q,
     })
 
 
@@ -774,25 +792,7 @@ def case_transfer(reference: str, request: Request, db: DbSession, principal: Cu
 
 router.include_router(definition_pages.router)
 router.include_router(verify_pages.router)
+router.include_router(inbox_pages.router)
 
 
-# --------------------------------------------------------------------------- start page (last: its path is a catch-all)
-
-
-@router.get("/services/{service_id}", response_class=HTMLResponse)
-def start_page(service_id: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
-    row = service.published(db, service_id)
-    defn = service.definition_of(row)
-    problems, draft = [], None
-    if principal is not None:
-        try:
-            org = service.applicant_organization(principal, defn, None, db)
-            problems = [p.localized() for p in service.eligibility_problems(db, principal.account, defn, None, org)]
-        except DomainError as exc:
-            problems = [exc.localized()]
-        draft = service.get_draft(db, principal.account, service_id)
-        db.commit()  # keeps the exchange message log and the who-read-my-data records of the eligibility check
-    return render(request, "services/start.html", {
-        "row": row, "defn": defn, "agency": identity.organization_view(db, row.agency_id), "problems": problems,
-        "draft": draft, "fee": defn.fee,
-    })
+router.include_router(start_pages.router)  # last: the start page's path is a catch-all

@@ -275,3 +275,23 @@ def document_issued_handler(template: str) -> DocumentIssuedHandler | None:
 def known(kind: str, name: str) -> bool:
     """Whether a hook a definition names is registered (``kind``: action, fee provider or routing rule)."""
     return name in {"action": _actions, "fee provider": _fees, "routing rule": _routing}[kind]
+
+
+#: ``fn(definition, applicant facts, today)`` -> the reasons the applicant cannot use the service.
+EligibilityCheck = Callable[[ServiceDefinition, dict[str, Any], dt.date], list[Any]]
+_eligibility_checks: dict[str, EligibilityCheck] = {}
+
+
+def register_eligibility_check(service_id: str, check: EligibilityCheck) -> None:
+    """Say before the form who cannot apply, from facts the platform already knows (``applicant.*``).
+
+    ``check`` returns ``DomainError``s whose messages say why (an age, a record too short); the
+    start page shows them and does not open the form. It is advice computed by the same rule the
+    service applies at submission (a domain action), so it can never let through what submission
+    refuses; facts that could not be read (an agency down) give no reason, and submission decides.
+    """
+    _eligibility_checks[service_id] = check
+
+
+def eligibility_check(service_id: str) -> EligibilityCheck | None:
+    return _eligibility_checks.get(service_id)

@@ -120,6 +120,7 @@ from .petitions import (
     respond_to_petition,
     set_petition_terms,
     sign_petition,
+    signed_at,
 )
 from .proposals import answer_overdue, answer_proposal, create_proposal, proposal_by_id, support_proposal
 from .surveys import QUESTION_KINDS, define_survey, submit_survey, survey_by_key, survey_summary
@@ -248,6 +249,7 @@ __all__ = [
     "section_diffs",
     "set_petition_terms",
     "sign_petition",
+    "signed_at",
     "subject_link",
     "subject_of",
     "subject_title",

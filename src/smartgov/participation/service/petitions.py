@@ -67,6 +67,14 @@ def petition_by_id(db: Session, petition_id: int, viewer_id: int | None = None) 
     return found
 
 
+def signed_at(db: Session, petition: Petition, account: AccountRef | None) -> dt.datetime | None:
+    """When the caller's person signed ``petition`` (``None``: not signed, or nobody signed in)."""
+    if account is None or account.person_id is None:
+        return None
+    return db.scalar(select(Signature.created_at).where(Signature.petition_id == petition.id,
+                                                        Signature.person_id == account.person_id))
+
+
 def sign_petition(db: Session, petition: Petition, account: AccountRef, *, ip: str | None = None) -> Petition:
     """A verified person signs once; crossing the threshold starts the response deadline."""
     require_level(db, account, LEVEL_VERIFIED)
