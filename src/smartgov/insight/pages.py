@@ -20,7 +20,7 @@ from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import access, analysis, assist_pages, charts, permissions, refi_export, service, texts
+from . import access, analysis, assist_pages, charts, loop_pages, permissions, refi_export, service, texts
 from .access import BASE
 from .models import THEME_LEVELS, Project
 
@@ -224,3 +224,4 @@ def export(project_id: int, db: DbSession, principal: CurrentPrincipal) -> Respo
 
 
 router.include_router(assist_pages.router)
+router.include_router(loop_pages.router)

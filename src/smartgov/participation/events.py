@@ -11,6 +11,8 @@ COMMENT_EDITED = declare("participation.comment_edited", "A comment was edited b
 COMMENT_DELETED = declare("participation.comment_deleted", "A comment was deleted by its author.")
 COMMENT_RATED = declare("participation.comment_rated", "Someone agreed or disagreed with a comment.")
 RESPONSE_PUBLISHED = declare("participation.response_published", "The agency published its response report.")
+HEARD_DRAFTED = declare("participation.heard_drafted",
+                        "A \"what we heard\" summary with quotes was drafted for the agency to edit and publish.")
 FINAL_VERSION_PUBLISHED = declare("participation.final_version_published", "The final text was published.")
 PROPOSAL_CREATED = declare("participation.proposal_created", "A citizen made a proposal.")
 PROPOSAL_SUPPORTED = declare("participation.proposal_supported", "A citizen supported a proposal.")

@@ -661,3 +661,37 @@ class SmsMessage(Base):
     command: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(String(30))
     received_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class HeardDraft(Base):
+    """A drafted "what we heard" summary waiting for the official to edit and publish it (one per
+    consultation; a new draft replaces the old). ``origin`` names what drafted it, e.g. an insight project."""
+
+    __tablename__ = "participation_heard_draft"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_consultation.id", ondelete="CASCADE"), primary_key=True
+    )
+    summary_fa: Mapped[str] = mapped_column(Text)
+    summary_en: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(80))
+    drafted_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    drafted_at: Mapped[dt.datetime]
+
+
+class HeardQuote(Base):
+    """A quote from one comment under the theme it illustrates; drafted first, then published (or
+    dropped) with the agency's response. The quote is the comment's own (redacted) words."""
+
+    __tablename__ = "participation_heard_quote"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("participation_consultation.id", ondelete="CASCADE"), index=True
+    )
+    comment_id: Mapped[int] = mapped_column(ForeignKey("participation_comment.id", ondelete="CASCADE"))
+    theme: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int]
+    published: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[str] = mapped_column(String(80))  # "insight.theme:<guid>": the theme it came from

@@ -132,14 +132,16 @@ def _consultation_page(request: Request, db: Session, principal: Principal | Non
     phase = service.current_phase(c)
     ctx = _common(db, principal, "consultation", c.id)
     by_id = {}
+    heard = None
     if c.response_published_at:
         by_id = {x.id: x for x in db.scalars(select(Comment).where(Comment.subject_kind == "consultation",
                                                                    Comment.subject_id == c.id))}
+        heard = service.grouped(service.heard_view(db, c.id).published)
     order = [Phase.INFORMATION, Phase.CONSULTATION, Phase.ANALYSIS, Phase.DECISION, Phase.ACCOUNTABILITY]
     ctx.update({
         "c": c, "phase": phase, "phase_labels": PHASE_LABELS, "phases": [(p, c.phase_starts()[p]) for p in order],
         "open": phase == Phase.CONSULTATION, "org_name": _org_name(db, c.organization_id, lang),
-        "section_numbers": {s.id: s.number for s in c.sections}, "commented": by_id,
+        "section_numbers": {s.id: s.number for s in c.sections}, "commented": by_id, "heard": heard,
         "is_staff": principal is not None and permissions.can_run_processes(db, principal, c.organization_id),
         "errors": errors or {}, "values": values or {},
         "next_url": f"/participation/consultations/{c.slug}",
@@ -164,8 +166,14 @@ def diff_page(slug: str, request: Request, db: DbSession) -> HTMLResponse:
 def respond_form(slug: str, request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     c = service.consultation_by_slug(db, slug)
     require(permissions.can_run_processes(db, principal, c.organization_id))
+    heard = service.heard_view(db, c.id)
+    values: dict[str, str] = {}
+    if heard.draft is not None:  # a drafted "what we heard" is the starting text the official edits
+        values = {"response_fa": heard.draft.summary_fa, "response_en": heard.draft.summary_en}
+        values.update({f"quote_{q.id}": "on" for q in heard.drafted})
     return render(request, "participation/respond.html", {"c": c, "phase": service.current_phase(c),
-                                                          "phase_labels": PHASE_LABELS})
+                                                          "phase_labels": PHASE_LABELS, "heard": heard,
+                                                          "grouped": service.grouped, "values": values})
 
 
 def _ids(text: str) -> list[int]:
@@ -186,12 +194,16 @@ def respond(slug: str, request: Request, db: DbSession, principal: CurrentPrinci
             changes.append({"section": posted_number(form.get("change_section", ""), "change_section"),
                             "text_fa": form.get("change_fa", ""), "text_en": form.get("change_en", ""),
                             "comment_ids": _ids(form.get("comment_ids", ""))})
+        heard = service.heard_view(db, c.id)
+        kept = [q.id for q in heard.drafted if form.get(f"quote_{q.id}")]  # unticked drafted quotes are dropped
         service.publish_response(db, c, response_fa=form.get("response_fa", ""),
-                                 response_en=form.get("response_en", ""), changes=changes, actor_id=principal.id)
+                                 response_en=form.get("response_en", ""), changes=changes, quote_ids=kept,
+                                 actor_id=principal.id)
     except DomainError as exc:
         db.rollback()
         return render(request, "participation/respond.html",
                       {"c": c, "phase": service.current_phase(c), "phase_labels": PHASE_LABELS,
+                       "heard": service.heard_view(db, c.id), "grouped": service.grouped,
                        "errors": field_errors(exc), "values": form}, status_code=exc.status)
     db.commit()
     return RedirectResponse(f"/participation/consultations/{c.slug}#response", status_code=303)

@@ -25,6 +25,7 @@ from smartgov.participation.events import (
 )
 from smartgov.participation.models import PHASES, Change, Comment, Consultation, DraftKind, Phase, Section
 
+from . import heard
 from .common import now
 
 
@@ -176,9 +177,11 @@ def publish_response(
     response_fa: str,
     response_en: str,
     changes: Sequence[dict[str, Any]] = (),
+    quote_ids: Sequence[int] | None = None,
     actor_id: int | None,
 ) -> Consultation:
-    """The agency's summary of what it heard and "what we changed and why", linked to comments."""
+    """The agency's summary of what it heard and "what we changed and why", linked to comments; the
+    drafted quotes in ``quote_ids`` (all of them when ``None``) are published with it."""
     phase = current_phase(consultation)
     if phase in (Phase.UPCOMING, Phase.INFORMATION, Phase.CONSULTATION):
         raise Conflict("too_early", N_("The response can be published once the analysis phase has started."))
@@ -197,12 +200,13 @@ def publish_response(
         consultation.changes.append(Change(
             section_id=section_id, text_fa=change["text_fa"], text_en=change["text_en"], comment_ids=ids,
             created_at=now()))
+    quotes = heard.publish_drafted_quotes(db, consultation, quote_ids)
     consultation.response_fa = response_fa.strip()
     consultation.response_en = response_en.strip()
     consultation.response_published_at = now()
     db.flush()
     events.publish(db, RESPONSE_PUBLISHED, actor_id=actor_id, consultation_id=consultation.id,
-                   changes=len(changes))
+                   changes=len(changes), quotes=quotes)
     return consultation
 
 
