@@ -104,6 +104,15 @@ class Settings(BaseSettings):
         None, description="Code of the agency that publishes the platform's own open datasets and signs the national "
         "performance reports; unset: the first top-level agency by code.")
 
+    insight_llm_url: str | None = Field(
+        None, description="Base address of an OpenAI-compatible endpoint (its /v1/chat/completions is called) that may "
+        "draft summaries of insight themes for a person to approve; unset (the default): summaries are off, nothing "
+        "else needs it.")
+    insight_llm_model: str = Field("default", max_length=200, description="Model name sent to that endpoint.")
+    insight_llm_api_key: SecretStr | None = Field(None, description="Bearer key for that endpoint, if it asks for one.")
+    insight_llm_timeout: float = Field(
+        30.0, gt=0, le=600, description="Seconds to wait for that endpoint's answer before giving up with a message.")
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -170,6 +170,10 @@ def decide(db: Session, project: Project, principal: Principal, suggestion: Sugg
             selection = service.code_span(db, project, principal, service.get_source(db, project, p["source"]),
                                           p["start"], p["end"], [p["code"]])
             result = f"selection:{selection.id}"
+        elif suggestion.kind == "summary":  # the summary (as the person edited it) describes the theme
+            theme = service.get_theme(db, project, suggestion.payload["theme"])
+            theme.description = (name.strip() or str(suggestion.payload["summary"]))[:20_000]
+            result = f"theme:{theme.id}"
         else:
             for source_id in suggestion.payload["sources"]:
                 service.set_value(db, project, service.get_source(db, project, source_id), "campaign",
@@ -177,7 +181,7 @@ def decide(db: Session, project: Project, principal: Principal, suggestion: Sugg
             result = f"campaign:{suggestion.id}"
     suggestion.status = "approved" if approve else "rejected"
     suggestion.decided_by, suggestion.decided_at = principal.id, clock.now()
-    suggestion.note = (name if approve and suggestion.kind == "theme" else note).strip()[:2000]
+    suggestion.note = (name if approve and suggestion.kind in ("theme", "summary") else note).strip()[:2000]
     suggestion.result = result
     db.flush()
     events.publish(db, SUGGESTION_DECIDED, actor_id=principal.id, project=project.id, suggestion=suggestion.id,

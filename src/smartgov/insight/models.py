@@ -189,8 +189,8 @@ class ThemeCode(Base):
 
 
 #: What assisted coding suggests: a candidate theme (a new code), a code for an uncoded segment, a
-#: group of near-duplicate sources (a campaign).
-SUGGESTION_KINDS = ("theme", "code", "duplicate")
+#: group of near-duplicate sources (a campaign), a language model's summary of a theme (optional).
+SUGGESTION_KINDS = ("theme", "code", "duplicate", "summary")
 SUGGESTION_STATUSES = ("pending", "approved", "rejected")
 
 
