@@ -16,16 +16,17 @@ from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.forms import PostedForm, field_errors
 from smartgov.web.templating import render
 
-from . import assist_service, permissions, service
+from . import assist_service, permissions, service, summaries
 from .access import BASE
 from .access import project_for as _project
 from .models import Project
 
 router = APIRouter(include_in_schema=False)
 
-KIND_NAMES = {"theme": N_("Candidate theme"), "code": N_("Suggested code"), "duplicate": N_("Near-duplicates")}
+KIND_NAMES = {"theme": N_("Candidate theme"), "code": N_("Suggested code"), "duplicate": N_("Near-duplicates"),
+              "summary": N_("Summary of a theme")}
 METHOD_NAMES = {"tfidf-nmf": N_("TF-IDF with NMF topics"), "tfidf-centroid-cosine": N_("Similarity to coded segments"),
-                "minhash-lsh": N_("MinHash over shingles")}
+                "minhash-lsh": N_("MinHash over shingles"), "llm-chat": N_("Language model (OpenAI-compatible)")}
 STATUS_NAMES = {"approved": N_("Approved"), "rejected": N_("Rejected"), "superseded": N_("Superseded by a newer run"),
                 "pending": N_("Waiting for a decision")}
 
@@ -52,6 +53,7 @@ def _assist_page(request: Request, db: DbSession, principal: Principal, project:
         "concordance": assist_service.kwic(db, project, q) if q else [], "label": assist_service.theme_label,
         "kind_names": KIND_NAMES, "method_names": METHOD_NAMES, "status_names": STATUS_NAMES,
         "can_code": permissions.can_code_project(db, principal, project),
+        "themes": {t.id: t for t in service.themes(db, project)}, "llm": summaries.enabled(),
         "errors": errors or {}, "values": values or {}}, status_code=status)
 
 
@@ -82,6 +84,22 @@ def run(project_id: int, request: Request, db: DbSession, principal: CurrentPrin
         db.rollback()
         return _assist_page(request, db, principal, project, errors=field_errors(exc), values=dict(form),
                             status=exc.status)
+    db.commit()
+    return RedirectResponse(f"{BASE}/projects/{project.id}/assist#pending", status_code=303)
+
+
+@router.post(BASE + "/projects/{project_id}/assist/summary", response_class=HTMLResponse)
+def summarize(project_id: int, request: Request, db: DbSession, principal: CurrentPrincipal,
+              form: PostedForm) -> Response:
+    """Ask the configured language model for a summary of a theme; it waits for a person's decision."""
+    project = _project(db, principal, project_id, write=True)
+    try:
+        theme = service.get_theme(db, project, digits.integer(form.get("theme", ""), "theme"))
+        summaries.summarize_theme(db, project, principal, theme)
+    except DomainError as exc:
+        db.rollback()
+        return _assist_page(request, db, principal, project, errors=field_errors(exc) or {"theme": exc.localized()},
+                            values=dict(form), status=exc.status)
     db.commit()
     return RedirectResponse(f"{BASE}/projects/{project.id}/assist#pending", status_code=303)
 
