@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, text
+from sqlalchemy import any_, bindparam, case, delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,11 +27,22 @@ from .models import Entity, Reading, Rollup
 PERIODS = (60, 3600)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
+class Target:
+    """What the ingest path reads and keeps of an entity, as plain columns (no ORM object: a batch
+    names a thousand entities, and loading them as objects cost more than storing the readings)."""
+
+    id: int
+    organization_id: int
+    type: str
+    entity_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One value of one attribute of one entity at one instant."""
 
-    entity: Entity
+    entity: Entity | Target
     attribute: str
     observed_at: dt.datetime
     value: float | None
@@ -43,11 +54,20 @@ def _insert(db: Session, model: Any) -> Any:
     return (postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model))
 
 
+def among(db: Session, column: Any, values: Iterable[Any]) -> Any:
+    """``column IN values``; on PostgreSQL ``= ANY(array)``, one parameter instead of a thousand
+    placeholders for the driver to split and the server to parse."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(list(values))
+
+
 def store(db: Session, observations: Sequence[Observation]) -> list[Observation]:
     """Store readings not stored before and add them to the rollups; returns those newly stored."""
     if not observations:
         return []
     by_key = {(o.entity.id, o.attribute, o.observed_at): o for o in observations}
+    inserted: Sequence[Any]
     if db.get_bind().dialect.name == "postgresql":
         inserted = _copy_in(db, by_key)
     else:
@@ -65,11 +85,12 @@ def store(db: Session, observations: Sequence[Observation]) -> list[Observation]
     return fresh
 
 
-def _copy_in(db: Session, by_key: dict[tuple[int, str, dt.datetime], Observation]) -> list[Any]:
+def _copy_in(db: Session, by_key: dict[tuple[int, str, dt.datetime], Observation]) -> Sequence[Any]:
     """PostgreSQL: COPY the batch into a session-local table, then one statement inserts what is new
     and adds exactly those rows to the minute and hour rollups (set-based, in key order)."""
     db.execute(_PG_INCOMING)
     raw = db.connection().connection.driver_connection
+    assert raw is not None
     with raw.cursor() as cur, cur.copy(_PG_COPY) as copy:
         copy.set_types(["int4", "text", "timestamptz", "float8", "text"])
         write = copy.write_row

@@ -34,7 +34,7 @@ from smartgov.services import Expression, ExpressionError, parse_expression
 from . import alerts
 from .events import RULE_CHANGED
 from .models import Entity, Reading, Rollup, Rule
-from .readings import Observation
+from .readings import Observation, Target
 
 KINDS = ("threshold", "rate", "silence")
 ROOTS = ("value", "previous", "rate", "entity", "window", "related")
@@ -115,14 +115,23 @@ def _window(db: Session, o: Observation) -> dict[str, Any]:
             "max": row[3] if count else None}
 
 
-def latest_values(entity: Entity) -> dict[str, Any]:
+def latest_values(entity: Entity | dict[str, Any]) -> dict[str, Any]:
     """The entity's attributes as plain values, for ``entity.*`` in conditions."""
+    attrs = entity.attrs if isinstance(entity, Entity) else entity
     return {k: (a.get("object") if a.get("type") == "Relationship" else a.get("value"))
-            for k, a in entity.attrs.items() if isinstance(a, dict)}
+            for k, a in attrs.items() if isinstance(a, dict)}
 
 
-def _related(db: Session, entity: Entity) -> dict[str, Any]:
-    ref = entity.attrs.get("refEntity")
+def stored_attrs(db: Session, entity: Entity | Target) -> dict[str, Any]:
+    """The entity's attributes: the ORM object's, or as stored now (ingest merged the batch's values
+    in the database and keeps no attributes in its ``Target``)."""
+    if isinstance(entity, Entity):
+        return entity.attrs
+    return db.scalar(select(Entity.attrs).where(Entity.id == entity.id)) or {}
+
+
+def _related(db: Session, entity: Entity | Target) -> dict[str, Any]:
+    ref = stored_attrs(db, entity).get("refEntity")
     target = db.scalar(select(Entity).where(Entity.entity_id == ref.get("object"))) \
         if isinstance(ref, dict) and ref.get("object") else None
     return latest_values(target) if target is not None and target.organization_id == entity.organization_id else {}
@@ -139,7 +148,7 @@ def variables(db: Session, rule: Rule, o: Observation) -> dict[str, Any]:
         out["rate"] = (o.value - previous) / minutes if previous is not None and o.value is not None and minutes \
             else None
     if "entity" in roots:
-        out["entity"] = latest_values(o.entity)
+        out["entity"] = latest_values(stored_attrs(db, o.entity))
     if "window" in roots:
         out["window"] = _window(db, o)
     if "related" in roots:
@@ -172,7 +181,7 @@ def evaluate(db: Session, fresh: Sequence[Observation]) -> int:
     for o in numeric:
         if (o.entity.organization_id, o.entity.type, o.attribute) in by_key:
             groups.setdefault((o.entity.id, o.attribute), []).append(o)
-    firings: list[tuple[dt.datetime, int, Rule, Entity, list[tuple[float, dt.datetime]]]] = []
+    firings: list[tuple[dt.datetime, int, Rule, Entity | Target, list[tuple[float, dt.datetime]]]] = []
     for series in groups.values():
         series.sort(key=lambda x: x.observed_at)
         entity = series[0].entity
@@ -190,14 +199,14 @@ def evaluate(db: Session, fresh: Sequence[Observation]) -> int:
 class _Batch:
     """One entity's new readings of one attribute (oldest first) and what their conditions read."""
 
-    def __init__(self, db: Session, entity: Entity, series: list[Observation]) -> None:
+    def __init__(self, db: Session, entity: Entity | Target, series: list[Observation]) -> None:
         self.db, self.entity, self.series = db, entity, series
         self._constants: dict[str, Any] | None = None
         self._before: list[tuple[float | None, dt.datetime | None]] | None = None
 
     def constants(self, roots: set[str]) -> dict[str, Any]:
         if self._constants is None:
-            self._constants = {"entity": latest_values(self.entity)}
+            self._constants = {"entity": latest_values(stored_attrs(self.db, self.entity))}
             if "related" in roots:
                 self._constants["related"] = _related(self.db, self.entity)
         elif "related" in roots and "related" not in self._constants:
@@ -231,8 +240,8 @@ class _Batch:
         fast = fast_condition(expr) if roots <= {"value"} else None
         if fast is not None:
             test, edges = fast
-            return [(o.value, o.observed_at) for o in self.series  # type: ignore[misc]
-                    if (_holds(expr, {"value": o.value}) if o.value in edges else test(o.value))]
+            return [(v, o.observed_at) for o in self.series if (v := o.value) is not None
+                    and (_holds(expr, {"value": v}) if v in edges else test(v))]
         base = self.constants(roots)
         previous = self.previous() if roots & {"previous", "rate"} else None
         seen: dict[tuple[Any, ...], bool] = {}
