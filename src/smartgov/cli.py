@@ -20,7 +20,7 @@ app.add_typer(settings_app, name="settings")
 _root = Path(__file__).parent
 _GROUPS = {"assessment": "assess", "ledger": "ledger", "exchange": "exchange", "participation": "participation",
            "analytics": "analytics", "transparency": "transparency", "insight": "insight",
-           "operations": "operations"}
+           "operations": "operations", "insurance": "insurance"}
 for _module, _name in _GROUPS.items():
     if (_root / _module / "cli.py").exists():
         app.add_typer(importlib.import_module(f"smartgov.{_module}.cli").app, name=_name)
