@@ -58,3 +58,38 @@ def import_command(
     resumed = f", resumed after line {report.resumed_from:,}" if report.resumed_from else ""
     typer.echo(f"{kind}: {report.accepted:,} accepted, {report.inserted:,} new, {report.rejected:,} rejected "
                f"({report.rejects_path}) in {seconds:,.1f} s{resumed}")
+
+
+def load_population(database_url: str, people: int, *, seed: int, out: Path, quiet: bool = False) -> None:
+    """``smartgov demo --people N --fast``: write the synthetic population's files (``synthetic.py``)
+    and import them, workshops first (spells name both), each with its progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from smartgov.db import Database
+
+    from . import bulkimport, synthetic
+
+    started = time.perf_counter()
+    with Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                  disable=quiet) as bar:
+        task = bar.add_task("people written", total=people)
+        files = synthetic.write_files(out, people, seed=seed, progress=lambda n: bar.update(task, completed=n))
+    typer.echo(f"wrote {files.people:,} people, {files.workshop_count:,} workshops, {files.spells:,} spells "
+               f"to {out} in {time.perf_counter() - started:,.1f} s")
+    database = Database(database_url)
+    try:
+        for kind, path in (("workshops", files.workshops), ("persons", files.persons),
+                           ("employment", files.employment)):
+            began = time.perf_counter()
+            with Progress(BarColumn(), TimeElapsedColumn(), TimeRemainingColumn(), disable=quiet) as bar:
+                task = bar.add_task(kind, total=path.stat().st_size)
+                # the files are the same bytes for the same size and seed: an interrupted load resumes,
+                # a finished one is skipped
+                report = bulkimport.import_file(
+                    database, kind, path,
+                    progress=lambda _l, pos, _a, bar=bar, task=task: bar.update(task, completed=pos))
+            done = " (imported already)" if report.already_done else ""
+            typer.echo(f"{kind}{done}: {report.accepted:,} accepted, {report.inserted:,} new, {report.rejected:,} "
+                       f"rejected in {time.perf_counter() - began:,.1f} s")
+    finally:
+        database.dispose()

@@ -54,7 +54,8 @@ class Files:
 
 
 def _open(path: Path) -> io.TextIOWrapper:
-    raw = gzip.open(path, "wb", compresslevel=1) if path.name.endswith(".gz") else path.open("wb")
+    # closed by the wrapper the caller's ``with`` closes
+    raw = gzip.open(path, "wb", compresslevel=1) if path.name.endswith(".gz") else path.open("wb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
