@@ -147,8 +147,9 @@ def _persons(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
     for line, (code, first_fa, last_fa, first_en, last_en, birth, gender, prov, phone, status) in rows:
         try:
             row = people.person_row(code, first_fa, last_fa, first_en, last_en, birth, gender, "", phone)
-            clean.append(row._replace(province=province(prov)))
-            statuses.append(_status(status))
+            row, insured_status = row._replace(province=province(prov)), _status(status)
+            clean.append(row)
+            statuses.append(insured_status)
         except DomainError as exc:
             out.append(Reject.of(line, code, exc))
     people.add_people(db, clean)
@@ -321,7 +322,7 @@ def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path
         header = [h.strip().lower() for h in next(reader, [])]
         missing = [c for c in COLUMNS[kind][:REQUIRED[kind]] if c not in header]
         if missing:
-            raise ImportRefused("missing_columns", N_("The file lacks the columns: %(columns)s."),
+            raise ImportRefused("missing_columns", N_("The file lacks the columns: {columns}."),
                                 field="file", columns=", ".join(missing))
         positions = [header.index(c) if c in header else -1 for c in COLUMNS[kind]]  # a repeated column: the first
         writer = csv.writer(rejects_file)

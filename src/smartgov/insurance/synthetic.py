@@ -54,8 +54,10 @@ class Files:
 
 
 def _open(path: Path) -> io.TextIOWrapper:
-    # closed by the wrapper the caller's ``with`` closes
-    raw = gzip.open(path, "wb", compresslevel=1) if path.name.endswith(".gz") else path.open("wb")  # noqa: SIM115
+    # closed by the wrapper the caller's ``with`` closes; no time stamp in the gzip header, so the same
+    # size and seed give the same bytes (and a resumed load finds its checkpoint)
+    raw = (gzip.GzipFile(path, "wb", compresslevel=1, mtime=0) if path.name.endswith(".gz")
+           else path.open("wb"))
     return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
