@@ -246,9 +246,9 @@ def pg_tool(name: str) -> str:
 def _pg_dump(url: URL, work: Path) -> Path:
     out = work / PG_MEMBER
     conninfo, env = libpq(url)
-    done = subprocess.run([pg_tool("pg_dump"),  # noqa: S603 - a fixed program, arguments as a list "--format=custom", "--no-owner", "--no-privileges",
-                           f"--file={out}", f"--dbname={conninfo}"],
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603 - a fixed program, arguments as a list
+        [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={out}",
+         f"--dbname={conninfo}"], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupRefused(f"pg_dump failed: {done.stderr.strip()}")
     return out
@@ -490,8 +490,8 @@ def _restore_pg(dump: Path, url: URL, *, force: bool) -> None:
     finally:
         engine.dispose()
     conninfo, env = libpq(url)
-    done = subprocess.run([pg_tool("pg_restore"),  # noqa: S603 - a fixed program, arguments as a list "--exit-on-error", "--no-owner", "--no-privileges",
-                           "--single-transaction", f"--dbname={conninfo}", str(dump)],
-                          env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(  # noqa: S603 - a fixed program, arguments as a list
+        [pg_tool("pg_restore"), "--exit-on-error", "--no-owner", "--no-privileges", "--single-transaction",
+         f"--dbname={conninfo}", str(dump)], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupRefused(f"pg_restore failed: {done.stderr.strip()}")
