@@ -6,6 +6,22 @@ from pathlib import Path
 
 import typer
 
+from smartgov.settings import Settings
+
+
+def _settings() -> Settings:
+    """The settings, or what is wrong with them and exit code 2 (as the other commands do)."""
+    from pydantic import ValidationError
+
+    from smartgov.settings import get_settings
+
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+
 
 def backup_command(
     file: Path = typer.Argument(..., help="Archive to write (a new file; .tar, or .tar.gz / .tgz for gzip)."),
@@ -19,9 +35,7 @@ def backup_command(
     SMARTGOV_SECRET_KEY; `smartgov restore` needs the same key.
     """
     from smartgov import backup
-    from smartgov.cli import _settings_or_exit
-
-    settings = _settings_or_exit()
+    settings = _settings()
     try:
         manifest = backup.backup(settings, file)
     except backup.BackupRefused as exc:
@@ -50,9 +64,7 @@ def restore_command(
     Afterwards: `smartgov migrate` (if the backup is of an older version), then `smartgov ledger verify`.
     """
     from smartgov import backup
-    from smartgov.cli import _settings_or_exit
-
-    settings = _settings_or_exit()
+    settings = _settings()
     try:
         manifest = backup.verify(settings, file) if check_only else backup.restore(settings, file, force=force)
     except backup.BackupRefused as exc:
