@@ -234,5 +234,12 @@ def settings_show() -> None:
         typer.echo(f"SMARTGOV_{name.upper():<26} = {value:<40} # {description}")
 
 
+# Kept in a file of their own (smartgov.backup_cli); the work is in smartgov.backup.
+from smartgov import backup_cli  # noqa: E402 - the commands are registered after the app exists
+
+app.command("backup")(backup_cli.backup_command)
+app.command("restore")(backup_cli.restore_command)
+
+
 if __name__ == "__main__":
     app()
