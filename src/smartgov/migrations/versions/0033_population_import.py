@@ -1,7 +1,7 @@
 """insurance: employment spells and import checkpoints for the population import
 
 Revision ID: 0033_population_import
-Revises: 0028_citizen_home
+Revises: 0029_insight_loop
 Create Date: 2026-12-07 16:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import smartgov.db
 
 revision = '0033_population_import'
-down_revision = "0028_citizen_home"
+down_revision = "0029_insight_loop"
 branch_labels = None
 depends_on = None
 
