@@ -33,7 +33,7 @@ class OperationsSettings(BaseSettings):
     @field_validator("ngsi_notify_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
-        from .endpoints import parse_allow  # a malformed entry stops start-up instead of being ignored
+        from .allowlist import parse_allow  # a malformed entry stops start-up instead of being ignored
 
         parse_allow(value)
         return value
