@@ -29,7 +29,8 @@ def heard(project_id: Id, request: Request, db: DbSession, principal: CurrentPri
     project = access.project_for(db, principal, project_id)
     found = [(c, loop.theme_counts(db, project, c.id)) for c in loop.consultations(db, project)
              if loop.may_draft_for(db, project, c)]
-    return render(request, "insight/heard.html", {"project": project, "consultations": found,
+    drafted = digits.integer(request.query_params.get("drafted") or "", "drafted")
+    return render(request, "insight/heard.html", {"project": project, "consultations": found, "drafted": drafted,
                                                   "errors": errors or {}}, status_code=status)
 
 
@@ -46,7 +47,7 @@ def draft(project_id: Id, request: Request, db: DbSession, principal: CurrentPri
         db.rollback()
         return heard(project.id, request, db, principal, field_errors(exc), exc.status if exc.status != 404 else 422)
     db.commit()
-    return RedirectResponse(f"/participation/consultations/{ref.slug}/respond", status_code=303)
+    return RedirectResponse(f"{BASE}/projects/{project.id}/heard?drafted={ref.id}#c-{ref.id}", status_code=303)
 
 
 def _promote_page(request: Request, db: DbSession, principal: Principal, project_id: int, theme_id: int,
