@@ -56,7 +56,8 @@ def test_themes_draft_what_we_heard_and_the_official_publishes_it(client, db) ->
     assert page.status_code == 200 and "آیین‌نامهٔ مستمری" in page.text and "انتظار طولانی" in page.text
     r = client.post(f"/insight/projects/{p.id}/heard", data={"csrf_token": csrf_of(page.text),
                                                             "consultation": str(c.id)}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == f"/participation/consultations/{c.slug}/respond"
+    assert r.status_code == 303 and r.headers["location"] == f"/insight/projects/{p.id}/heard?drafted={c.id}#c-{c.id}"
+    assert f"/participation/consultations/{c.slug}/respond" in client.get(r.headers["location"]).text
     client.get("/logout")
     client.cookies.clear()
 

@@ -142,7 +142,7 @@ def test_the_api_asks_for_a_summary(client, db, settings, fake_llm) -> None:  # 
     assert r.status_code == 201 and r.json()["kind"] == "summary" and len(r.json()["payload"]["segments"]) == 1
     _llm(settings, None)
     off = client.post(f"/api/v1/insight/projects/{p.id}/themes/{theme.id}/summary", json={}, headers=h)
-    assert off.status_code == 409 and "off" in off.json()["error"]["message"]
+    assert off.status_code == 409 and off.json()["error"]["code"] == "llm_off" and "خاموش" in off.json()["error"]["message"]
 
 
 def test_the_assist_page_asks_shows_and_approves_a_summary(client, db, settings, fake_llm) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,19 @@
 """Assessment: the seeds' frameworks, psychometrics, sample sizes and maturity scores.
 
-This is the surface other modules may import; everything here is pure (no database, no HTTP).
+This is the surface other modules may import; everything here is pure (no database, no HTTP),
+except an agency's own additions to a framework (``additions``: ``add_to_framework``,
+``framework_additions``, ``additions_from``, the check ``can_extend_framework``), which take a Session.
 """
 
+from smartgov.assessment.additions import (
+    EXTENSIBLE,
+    AdditionView,
+    add_to_framework,
+    additions_from,
+    can_extend_framework,
+    framework_additions,
+    parent_nodes,
+)
 from smartgov.assessment.cfa import CfaResult, MeasurementModel, cfa, measurement_from_framework
 from smartgov.assessment.frameworks import Framework, FrameworkFileError, Node, list_frameworks, load_framework
 from smartgov.assessment.maturity import (
@@ -32,6 +43,8 @@ from smartgov.assessment.psychometrics import (
 from smartgov.assessment.sampling import SampleSize, cochran, krejcie_morgan
 
 __all__ = [
+    "EXTENSIBLE",
+    "AdditionView",
     "AdequacyResult",
     "AlphaResult",
     "CfaResult",
@@ -46,13 +59,17 @@ __all__ = [
     "Node",
     "NodeScore",
     "SampleSize",
+    "add_to_framework",
+    "additions_from",
     "alpha_by_component",
+    "can_extend_framework",
     "cfa",
     "cochran",
     "compare_rounds",
     "cronbach_alpha",
     "efa",
     "egdi",
+    "framework_additions",
     "gartner_stage",
     "instrument_from_spec",
     "krejcie_morgan",
@@ -61,6 +78,7 @@ __all__ = [
     "measurement_from_framework",
     "network_svg",
     "parallel_analysis",
+    "parent_nodes",
     "sampling_adequacy",
     "score",
     "tgov_stage",

@@ -8,3 +8,5 @@ ROUND_CLOSED = declare("assessment.round_closed", "An assessment round closed; i
 RESULTS_COMPLETED = declare("assessment.results_completed", "A closed round's full results were computed.")
 RESPONSE_SUBMITTED = declare("assessment.response_submitted", "A respondent submitted a survey response.")
 RESPONSES_IMPORTED = declare("assessment.responses_imported", "Responses were imported from a file.")
+FRAMEWORK_EXTENDED = declare("assessment.framework_extended",
+                             "An agency added its own success factor or indicator to a framework (e.g. from a theme).")

@@ -155,3 +155,24 @@ class RoadmapAction(Base):
 
     def title(self, lang: str) -> str:
         return self.title_en if lang == "en" else self.title_fa
+
+
+class FrameworkAddition(Base):
+    """An agency's own success factor or indicator added under a node of a shipped framework, with
+    where it came from (e.g. a theme of a thematic analysis in ``insight``), so both sides show the link."""
+
+    __tablename__ = "assessment_framework_addition"
+    __table_args__ = (UniqueConstraint("organization_id", "framework_id", "origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("identity_organization.id"), index=True)
+    framework_id: Mapped[str] = mapped_column(String(40))
+    parent_code: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(20))  # success_factor | indicator
+    label: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(80), index=True)  # "insight.theme:<guid>"
+    origin_label: Mapped[str] = mapped_column(String(300), default="")
+    origin_url: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
+    created_at: Mapped[dt.datetime]

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from smartgov import demo, digits, identity
-from smartgov.assessment import charts, downloads, permissions, service
+from smartgov.assessment import additions, charts, downloads, permissions, service
 from smartgov.assessment import demo as assessment_demo
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.frameworks import list_frameworks, load_framework
@@ -86,11 +86,19 @@ def index(request: Request, db: DbSession, principal: OptionalPrincipal) -> HTML
 
 
 @router.get("/assessment/frameworks/{framework_id}", response_class=HTMLResponse)
-def framework_page(framework_id: str, request: Request) -> HTMLResponse:
+def framework_page(framework_id: str, request: Request, db: DbSession, principal: OptionalPrincipal) -> HTMLResponse:
     options = {k: v for k, v in request.query_params.items() if k != "lang"}
     fw = load_framework(framework_id, **options)
     lang = get_language()
-    return render(request, "assessment/framework.html", {"fw": fw, "svg": Markup(network_svg(fw, lang))})  # noqa: S704 - built with escape()
+    # An agency's own additions (with where they came from) are shown to its admins and analysts.
+    org_ids: set[int] = set()
+    for org_id in principal.org_ids(Role.AGENCY_ADMIN, Role.ANALYST) if principal else ():
+        org_ids |= identity.agency_subtree(db, org_id)
+    added = additions.framework_additions(db, fw.id, org_ids)
+    names = {o.id: o.name(lang) for o in identity.organization_views(db, {a.organization_id for a in added}).values()}
+    return render(request, "assessment/framework.html", {
+        "fw": fw, "svg": Markup(network_svg(fw, lang)),  # noqa: S704 - built with escape()
+        "additions": added, "org_names": names, "kind_names": additions.KIND_NAMES})
 
 
 # --------------------------------------------------------------------------- rounds

@@ -10,6 +10,12 @@ on a labelled Persian set (``tests/insight/test_insight_assist_measured.py``, ``
 The demo (``demo.py``) is seed 000's interview study in small and a consultation coded with
 assisted themes.
 
+Closing the loop (``loop.py``, ``promote.py``): the basic themes of a consultation's comments draft
+its "what we heard" in participation (``participation.draft_what_we_heard``, quotes linked to the
+comments); a theme is promoted to a success factor or indicator of an assessment framework
+(``assessment.add_to_framework``), the link kept both ways. Optional theme summaries by an
+OpenAI-compatible endpoint (``summaries.py``, off by default). JSON API: ``api.py``. See README.md.
+
 Other modules use only this surface: the events it publishes. It reads participation's comments
 through ``participation.export_documents`` and the CSF master data through ``assessment``.
 """

@@ -14,7 +14,7 @@ from fastapi import File, Form, Query, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from smartgov import identity
+from smartgov import assessment, identity
 from smartgov.errors import DomainError
 from smartgov.i18n import N_
 from smartgov.identity import Principal, require
@@ -23,7 +23,7 @@ from smartgov.web.fields import Id
 from smartgov.web.pagination import Page, Pagination, page_of
 from smartgov.web.routing import ModuleRouter
 
-from . import access, analysis, loop, permissions, refi_export, refi_import, service, summaries, texts
+from . import access, analysis, loop, permissions, promote, refi_export, refi_import, service, summaries, texts
 from .models import Code, Project, Source, Theme
 from .schemas import (
     AgreementPublic,
@@ -41,6 +41,8 @@ from .schemas import (
     ParticipationPull,
     ProjectCreate,
     ProjectPublic,
+    PromotionCreate,
+    PromotionPublic,
     Saturation,
     SaturationPointPublic,
     SegmentCreate,
@@ -73,9 +75,15 @@ def source_public(s: Source, values: dict[str, str]) -> SourcePublic:
                         length=len(s.text), values=values)
 
 
-def theme_public(t: Theme, codes: list[int]) -> ThemePublic:
+def promotion_public(a: assessment.AdditionView) -> PromotionPublic:
+    return PromotionPublic(addition_id=a.id, framework=a.framework_id, parent_code=a.parent_code, kind=a.kind,
+                           label=a.label, url=a.url)
+
+
+def theme_public(t: Theme, codes: list[int], promoted: list[assessment.AdditionView] | None = None) -> ThemePublic:
     return ThemePublic(id=t.id, guid=t.guid, level=t.level, parent_id=t.parent_id, name=t.name,
-                       description=t.description, code_ids=codes)
+                       description=t.description, code_ids=codes,
+                       promotions=[promotion_public(a) for a in promoted or []])
 
 
 def code_public(c: Code, depth: int) -> CodePublic:
@@ -271,8 +279,8 @@ def remove_coding(project_id: Id, coding_id: Id, db: DbSession, principal: Curre
 def list_themes(project_id: Id, db: DbSession, principal: CurrentPrincipal) -> list[ThemePublic]:
     """The thematic network: basic themes with their codes, organizing and global themes above them."""
     project = access.project_for(db, principal, project_id)
-    grouped = service.theme_codes(db, project)
-    return [theme_public(t, grouped.get(t.id, [])) for t in service.themes(db, project)]
+    grouped, promoted = service.theme_codes(db, project), promote.promotions(db, project)
+    return [theme_public(t, grouped.get(t.id, []), promoted.get(t.id)) for t in service.themes(db, project)]
 
 
 @router.post("/projects/{project_id}/themes", status_code=201, response_model=ThemePublic)
@@ -349,6 +357,18 @@ def draft_heard(project_id: Id, body: HeardCreate, db: DbSession, principal: Cur
     return HeardDrafted(consultation_id=ref.id, slug=ref.slug,
                         respond_url=f"/participation/consultations/{ref.slug}/respond", themes=len(counts),
                         quotes=sum(len(t.quotes) for t in counts))
+
+
+@router.post("/projects/{project_id}/themes/{theme_id}/promote", status_code=201, response_model=PromotionPublic)
+def promote_theme(project_id: Id, theme_id: Id, body: PromotionCreate, db: DbSession,
+                  principal: CurrentPrincipal) -> PromotionPublic:
+    """Promote a theme to a success factor (CSF) or indicator (SSO model, EGDI) of the project's agency,
+    keeping the link both ways; needs rights on both: coding the project and extending the agency's frameworks."""
+    project = access.project_for(db, principal, project_id, write=True)
+    theme = service.get_theme(db, project, theme_id)
+    added = promote.promote_theme(db, project, principal, theme, body.framework, body.parent_code, label=body.label)
+    db.commit()
+    return promotion_public(added)
 
 
 @router.post("/projects/{project_id}/themes/{theme_id}/summary", status_code=201, response_model=SuggestionPublic)

@@ -20,7 +20,7 @@ from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
-from . import access, analysis, assist_pages, charts, loop_pages, permissions, refi_export, service, texts
+from . import access, analysis, assist_pages, charts, loop_pages, permissions, promote, refi_export, service, texts
 from .access import BASE
 from .models import THEME_LEVELS, Project
 
@@ -78,7 +78,7 @@ def _project_page(request: Request, db: DbSession, principal: Principal, project
         "project": project, "sources": service.sources(db, project), "tree": service.code_tree(db, project),
         "frequencies": {c.id: (n, k) for c, n, k in analysis.frequencies(db, project)},
         "themes": themes, "theme_by_id": {t.id: t for t in themes}, "grouped": service.theme_codes(db, project),
-        "levels": THEME_LEVELS, "level_names": LEVEL_NAMES,
+        "levels": THEME_LEVELS, "level_names": LEVEL_NAMES, "promoted": promote.promotions(db, project),
         "can_code": permissions.can_code_project(db, principal, project),
         "errors": errors or {}, "values": values or {}}, status_code=status)
 

@@ -113,6 +113,15 @@ class ThemeCreate(BaseModel):
     description: LongText = ""
 
 
+class PromotionPublic(BaseModel):
+    addition_id: int
+    framework: str
+    parent_code: str
+    kind: str = Field(description="success_factor or indicator.")
+    label: str
+    url: str = Field(description="The framework page where the addition is shown with its link back.")
+
+
 class ThemePublic(BaseModel):
     id: int
     guid: str
@@ -121,6 +130,14 @@ class ThemePublic(BaseModel):
     name: str
     description: str
     code_ids: list[int]
+    promotions: list[PromotionPublic] = Field(default_factory=list,
+                                              description="Where the theme went in assessment frameworks.")
+
+
+class PromotionCreate(BaseModel):
+    framework: Literal["csf", "dg-sso", "egdi"]
+    parent_code: str = Field(min_length=1, max_length=40, description="The node it goes under.")
+    label: str = Field("", max_length=300, description="Its name in the framework (default: the theme's).")
 
 
 class Frequency(BaseModel):
