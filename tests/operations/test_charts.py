@@ -70,7 +70,9 @@ def test_the_english_hour_and_week_charts_and_refusals(client, db) -> None:  # t
     assert client.get(f"/operations/entities/{pk}?range=year&lang=en").status_code == 400
     assert client.get(f"/operations/entities/{pk}?attribute=nothing&lang=en").status_code == 404
     clock.freeze(T0 + dt.timedelta(days=3))
-    page_login(client, create_account(db, "later", Role.OFFICIAL, organization="thr-city"))  # sessions expire
+    later = create_account(db, "later", Role.OFFICIAL, organization="thr-city")  # sessions expire: sign in again
+    db.commit()
+    page_login(client, later)
     quiet = client.get(f"/operations/entities/{pk}?range=day&lang=en")
     assert "No readings in this period." in quiet.text and "plotly-figure" not in quiet.text
 

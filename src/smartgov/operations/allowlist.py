@@ -1,5 +1,6 @@
-"""The NGSI-LD notification allow-list's grammar, apart from the guard (``endpoints``) so the settings
-can check it at start-up without importing the guard (which reads the settings)."""
+"""The allow-list of notification endpoints (``SMARTGOV_NGSI_NOTIFY_ALLOW``) parsed: host name
+patterns and networks whose non-public addresses NGSI-LD notifications may reach (``endpoints.py``).
+Apart from the guard so that the settings can check it at start-up without importing the guard."""
 
 from __future__ import annotations
 

@@ -7,6 +7,8 @@ from functools import cache
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .allowlist import parse_allow
+
 
 class OperationsSettings(BaseSettings):
     """Operations settings; every option works on a laptop as it is."""
@@ -33,9 +35,7 @@ class OperationsSettings(BaseSettings):
     @field_validator("ngsi_notify_allow")
     @classmethod
     def _allow_list(cls, value: str) -> str:
-        from .allowlist import parse_allow  # a malformed entry stops start-up instead of being ignored
-
-        parse_allow(value)
+        parse_allow(value)  # a malformed entry stops start-up instead of being ignored
         return value
 
 

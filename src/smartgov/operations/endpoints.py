@@ -24,11 +24,11 @@ import httpx
 
 from smartgov.i18n import N_, gettext
 
-from .allowlist import Address, Allow, Network, parse_allow
+from .allowlist import Allow, parse_allow
 from .config import operations_settings
 from .ngsi import NgsiError
 
-__all__ = ["Address", "Allow", "Network", "parse_allow"]
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def allowed() -> Allow:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import signal
 import threading
 import weakref
@@ -40,6 +41,7 @@ from .models import Entity
 from .rules import SEVERITIES
 
 HEARTBEAT_SECONDS = 15.0
+log = logging.getLogger("smartgov.operations.live")
 _hubs: weakref.WeakSet[Hub] = weakref.WeakSet()
 _chained = False
 
@@ -80,6 +82,7 @@ class Hub:
         self.database = database
         self.watchers: set[Watcher] = set()
         self.stopping = asyncio.Event()
+        self.wake = asyncio.Event()  # a new watcher: look now rather than at the next interval
         self.loop = asyncio.get_running_loop()
         self.task: asyncio.Task[None] | None = None
         self.looks = 0  # how many looks were made (the tests read it)
@@ -87,7 +90,11 @@ class Hub:
 
     def stop(self) -> None:
         """End every stream (server shutdown); safe to call from a signal handler."""
-        self.loop.call_soon_threadsafe(self.stopping.set)
+        self.loop.call_soon_threadsafe(self._stop)
+
+    def _stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
 
     def _read(self, scopes: list[frozenset[int] | None]) -> dict[frozenset[int] | None, Snapshot]:
         with self.database.read_sessions() as db:
@@ -95,22 +102,31 @@ class Hub:
 
     async def _run(self) -> None:
         interval = operations_settings().live_interval
-        while self.watchers and not self.stopping.is_set():
-            scopes = list({w.orgs for w in self.watchers})
-            found = await anyio.to_thread.run_sync(self._read, scopes)
-            self.looks += 1
-            for w in list(self.watchers):
-                if w.orgs in found:
-                    w.offer(found[w.orgs])
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), interval)
-        self.task = None
+        try:
+            while self.watchers and not self.stopping.is_set():
+                scopes = list({w.orgs for w in self.watchers})
+                try:
+                    found = await anyio.to_thread.run_sync(self._read, scopes)
+                except Exception:  # the database away for a while: the streams stay open, the next look retries
+                    log.exception("the operations live stream could not read the database")
+                    found = {}
+                self.looks += 1
+                for w in list(self.watchers):
+                    if w.orgs in found:
+                        w.offer(found[w.orgs])
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), interval)
+                self.wake.clear()
+        finally:
+            self.task = None
 
     def add(self, orgs: set[int] | None) -> Watcher:
         watcher = Watcher(None if orgs is None else frozenset(orgs))
         self.watchers.add(watcher)
         if self.task is None:
             self.task = self.loop.create_task(self._run())
+        else:
+            self.wake.set()
         return watcher
 
     def remove(self, watcher: Watcher) -> None:

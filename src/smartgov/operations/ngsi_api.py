@@ -135,6 +135,7 @@ def core_context() -> JSONResponse:
 
 
 @router.post("/entities", status_code=201)
+@router.post("/entities/", status_code=201)  # clients (ngsildclient) post to the collection with a slash
 def create_entity(request: Request, body: JsonBody, db: DbSession, principal: CurrentPrincipal,
                   tenant: Tenant = None) -> Response:
     """Create an entity (201 with its Location; 409 AlreadyExists)."""
@@ -369,6 +370,7 @@ def _temporal(db: Session, row: Any, attrs: list[str] | None, window: temporal.W
 
 
 @router.post("/subscriptions", status_code=201)
+@router.post("/subscriptions/", status_code=201)
 def create_subscription(request: Request, body: JsonBody, db: DbSession, principal: CurrentPrincipal,
                         tenant: Tenant = None) -> Response:
     """Create a subscription (201 with its Location; 409 AlreadyExists)."""
