@@ -149,6 +149,8 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
     runner.start()
     consumer.connected.wait(10)
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sgbench-pub-{os.getpid()}")
+    publisher.max_inflight_messages_set(0)  # paho's default of 20 unacknowledged would pace the publisher
+    publisher.max_queued_messages_set(0)
     publisher.connect(host, port, keepalive=30)
     publisher.loop_start()
     codes = sorted(keys)
@@ -300,6 +302,8 @@ def main() -> None:
     parser.add_argument("--temporal-days", type=int, default=30)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--database-url", default=DEFAULT_PG)
+    parser.add_argument("--only", choices=("ingest", "mqtt", "temporal"), action="append",
+                        help="Run only these stages (repeatable); all three by default.")
     parser.add_argument("--write", action="store_true", help="Append the results to bench/RESULTS.md.")
     args = parser.parse_args()
     before = os.getloadavg()
@@ -308,11 +312,13 @@ def main() -> None:
     with scratch_postgres(args.database_url) as url:
         use_settings(Settings(database_url=url, argon2_time_cost=1, argon2_memory_kib=1024))
         token, keys = setup(url, args.devices)
-        lines += bench_ingest(url, token, args.devices, args.readings, args.batch, args.concurrency)
-        lines.append("")
-        lines += bench_mqtt(url, keys, args.mqtt_url, args.mqtt_rate, args.mqtt_seconds)
-        lines.append("")
-        lines += bench_temporal(url, args.temporal_devices, args.temporal_days, args.queries, token)
+        stages = set(args.only or ("ingest", "mqtt", "temporal"))
+        if "ingest" in stages:
+            lines += [*bench_ingest(url, token, args.devices, args.readings, args.batch, args.concurrency), ""]
+        if "mqtt" in stages:
+            lines += [*bench_mqtt(url, keys, args.mqtt_url, args.mqtt_rate, args.mqtt_seconds), ""]
+        if "temporal" in stages:
+            lines += bench_temporal(url, args.temporal_devices, args.temporal_days, args.queries, token)
     after = os.getloadavg()
     lines += ["", f"Load average after: {after[0]:.1f} {after[1]:.1f} {after[2]:.1f}"]
     text_out = "\n".join(lines)
