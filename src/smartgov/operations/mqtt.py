@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from smartgov.db import Database
 
@@ -28,6 +30,8 @@ from .config import operations_settings
 
 log = logging.getLogger(__name__)
 TOPIC = "/json/+/+/attrs"
+SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the session (and its queue) while the consumer is away
+RECEIVE_MAXIMUM = 65535  # unacknowledged messages the broker may send: a batch's worth and more
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ def to_message(delivery: Delivery) -> ingest.Message:
     return ingest.Message(parts[3], payload, key=parts[2])
 
 
+#: Seconds a batch gathers messages after its first: a reading waits at most this before its commit
+#: starts, and at 10,000 readings a second a batch holds ~500 of them.
+WINDOW = 0.05
+
+
 class Consumer:
     """Reads the broker into batches, stores each batch in one transaction, then acknowledges it."""
 
@@ -68,12 +77,13 @@ class Consumer:
         self.database = database
         self.host, self.port = broker_address(url)
         self.batch = batch or settings.mqtt_batch
+        self.window = WINDOW
         self.inbox: queue.Queue[Delivery] = queue.Queue()
         self.stored = 0
         self.connected = threading.Event()
         self.stopping = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id or settings.mqtt_client_id,
-                                  clean_session=False, manual_ack=True)
+                                  protocol=mqtt.MQTTv5, manual_ack=True)
         self.client.on_connect = self._connected
         self.client.on_message = self._received
 
@@ -89,7 +99,15 @@ class Consumer:
         self.inbox.put(Delivery(message.mid, message.qos, message.topic, bytes(message.payload)))
 
     def start(self) -> None:
-        self.client.connect(self.host, self.port, keepalive=30)
+        # MQTT 5, so the consumer says how many unacknowledged messages it takes (Receive Maximum):
+        # under MQTT 3.1.1 Mosquitto sends at most ``max_inflight_messages`` (20) before the
+        # acknowledgements, queues the rest up to ``max_queued_messages`` (1000) and drops what is
+        # beyond — at thousands a second the consumer would take 20 messages a commit and the
+        # broker would drop readings it had accepted. The session outlives a crash (expiry a week).
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = SESSION_EXPIRY
+        props.ReceiveMaximum = RECEIVE_MAXIMUM
+        self.client.connect(self.host, self.port, keepalive=30, clean_start=False, properties=props)
         self.client.loop_start()
 
     def stop(self) -> None:
@@ -103,7 +121,7 @@ class Consumer:
         except queue.Empty:
             return []
         found = [first]
-        deadline = time.monotonic() + 0.05
+        deadline = time.monotonic() + self.window
         while len(found) < self.batch:
             try:
                 found.append(self.inbox.get(timeout=max(0.0, deadline - time.monotonic())))

@@ -104,25 +104,32 @@ def aggregated(db: Session, entity: Entity, attrs: list[str] | None, when: Windo
     source = 3600 if period % 3600 == 0 else 60
     start = int(when.start.timestamp()) if when.start else None
     end = int(when.end.timestamp()) if when.end else None
-    slot = (Rollup.bucket - (Rollup.bucket % period)).label("slot")
-    stmt = select(Rollup.attribute, slot, func.sum(Rollup.count), func.sum(Rollup.total), func.min(Rollup.minimum),
-                  func.max(Rollup.maximum)).where(Rollup.entity_pk == entity.id, Rollup.period == source)
+    if period == source:  # the buckets are the periods: read them as they lie in the primary key's order
+        slot: Any = Rollup.bucket
+        stmt = select(Rollup.attribute, slot, Rollup.count, Rollup.total, Rollup.minimum, Rollup.maximum)
+    else:
+        slot = (Rollup.bucket - (Rollup.bucket % period)).label("slot")
+        stmt = select(Rollup.attribute, slot, func.sum(Rollup.count), func.sum(Rollup.total),
+                      func.min(Rollup.minimum), func.max(Rollup.maximum))
+    stmt = stmt.where(Rollup.entity_pk == entity.id, Rollup.period == source)
     if attrs:
         stmt = stmt.where(Rollup.attribute.in_(attrs))
     if start is not None:
         stmt = stmt.where(Rollup.bucket >= start - start % source)
     if end is not None:
         stmt = stmt.where(Rollup.bucket < end)
-    stmt = stmt.group_by(Rollup.attribute, slot).order_by(Rollup.attribute, slot)
+    if period != source:
+        stmt = stmt.group_by(Rollup.attribute, slot)
+    stmt = stmt.order_by(Rollup.attribute, slot)
     out: dict[str, dict[str, Any]] = {}
     for name, at, counted, total, low, high in db.execute(stmt):
         count = int(counted)  # PostgreSQL sums a BIGINT as NUMERIC
         values = {"avg": total / count if count else None, "min": low, "max": high, "sum": total, "count": count}
-        begin = dt.datetime.fromtimestamp(int(at), dt.UTC)
-        finish = begin + dt.timedelta(seconds=period)
+        begin = format_time(dt.datetime.fromtimestamp(int(at), dt.UTC))
+        finish = format_time(dt.datetime.fromtimestamp(int(at) + period, dt.UTC))
         attr = out.setdefault(name, {"type": "Property", **{m: [] for m in methods}})
         for method in methods:
-            attr[method].append([values[method], format_time(begin), format_time(finish)])
+            attr[method].append([values[method], begin, finish])
     if when.last_n:
         for attr in out.values():
             for method in methods:
