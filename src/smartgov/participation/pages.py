@@ -661,7 +661,8 @@ def answers_due(request: Request, db: DbSession, principal: CurrentPrincipal) ->
 #: What the moderation page says for the codes of its queue and log (kinds, states, actions, report reasons).
 MODERATION_LABELS = {
     "comment": N_("Comment"), "proposal": N_("Proposal"), "petition": N_("Petition"), "account": N_("Account"),
-    "visible": N_("Visible"), "pending": N_("Held for review"), "hidden": N_("Hidden"), "deleted": N_("Withdrawn by its author"),
+    "visible": N_("Visible"), "pending": N_("Held for review"), "hidden": N_("Hidden"),
+    "deleted": N_("Withdrawn by its author"),
     "hide": N_("Hidden"), "unhide": N_("Shown again"), "approve": N_("Approved"), "dismiss": N_("Reports dismissed"),
     "block": N_("Account blocked"), "unblock": N_("Account unblocked"),
     "spam": N_("Spam"), "offensive": N_("Offensive"), "personal_data": N_("Personal data"), "other": N_("Other"),
