@@ -7,10 +7,14 @@ pypdf). :func:`problems` names what a Persian or English reader would trip on.
 
 An **isolated identifier** is text meant to be copied exactly as written (a reference, a national
 code, a username, a URL, a file name): it sits inside ``<bdi>``, ``<code>``, ``<kbd>``, ``<samp>`` or
-``<pre>``, or inside an element marked ``dir="ltr"`` or ``class="ltr-id"``. Only there may a Persian
-page show Latin digits. In a PDF, where no markup survives, an isolated identifier is a token with no
-space made of Latin letters and digits joined by ``-``, ``/``, ``.``, ``:`` or ``_`` that holds a Latin letter
-(a reference ``SG-2026-000123``, a URL), or a token of 10 or more digits (a national code, an account number).
+``<pre>``, inside an element marked ``dir="ltr"`` or ``class="ltr-id"``, or, where markup cannot go (a
+``<title>``, an ``<option>``, an attribute, SVG text), between the Unicode isolates LRI/FSI and PDI
+(``i18n.isolate``). Only there may a Persian page show a run of Latin digits. A **name** is one
+token of Latin letters and digits that holds a Latin letter (``G2B``, ``SHA-256``, ``UTF-8``, ``C01``,
+``SG-1405-000005``): it is written so in every language and is not a number, so its digits are allowed.
+Text inside an element whose ``lang`` differs from the page's (a Persian text quoted on an English page,
+a form previewed in the other language) is checked by neither language's rules. In a PDF, where no markup survives, an isolated identifier is a name as above (a reference, a URL) or a
+run of 10 or more digits (a national code, an account number).
 """
 
 from __future__ import annotations
@@ -36,18 +40,19 @@ SHOWN_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 
 #: Pages not to fetch: they change state on GET by design, stream, or are not pages.
 SKIP = re.compile(
-    r"^/(logout|lang/|static/|charts/|ngsi-ld/|api/(?!v1/docs$)|.*\.(csv|xlsx|json|py|qdpx|zip|xml|jsonld|rdf|ttl)$"
+    r"^/(logout|lang/|static/|charts/|ngsi-ld/|api/(?!v1/docs$|v1/services/documents/[^/]+/pdf$)|.*\.(csv|xlsx|json|py|qdpx|zip|xml|jsonld|rdf|ttl)$"
     r"|.*/(download|stream|events)(/|$)|operations/stream|services/gateway/simulated/)"
 )
 
 LATIN_DIGIT = re.compile(r"[0-9]")
+NAME = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9@._/:\-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9@._/:\-]*[A-Za-z0-9]")
+ISOLATED_RUN = re.compile("[\u2066\u2067\u2068][^\u2069]*\u2069")
 PERSIAN_DIGIT = re.compile(r"[\u06f0-\u06f9\u0660-\u0669]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DOT_BETWEEN_NUMBERS = re.compile(r"[\u06f0-\u06f9]\s*\u00b7|\u00b7\s*[\u06f0-\u06f9]")
 UNGROUPED = re.compile(r"(?<![\u06f0-\u06f9\u066b\u066c/:\-])[\u06f0-\u06f9]{5,}(?![\u06f0-\u06f9\u066b\u066c/:\-])")
-GROUPED_YEAR = re.compile(r"(?<![\u06f0-\u06f9\u066c])\u06f1\u066c[\u06f3\u06f4][\u06f0-\u06f9]{2}(?![\u06f0-\u06f9\u066c])")
+GROUPED_YEAR = re.compile(r"\u06f1\u066c[\u06f3\u06f4][\u06f0-\u06f9]{2}")  # a cell that is only a year: ۱٬۴۰۵
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
-PDF_IDENTIFIER = re.compile(r"(?:[A-Za-z0-9]+[-/.:_])+[A-Za-z0-9]+|[0-9]{10,}")
 
 #: Enumeration values that are also words an English-speaking reader of a Persian page may meet as a
 #: product or format name (shown as such, never as a state).
@@ -91,10 +96,11 @@ class Run:
     text: str
     isolated: bool
     where: str  # the tag (and attribute) it is in
+    other_language: bool = False  # inside an element whose ``lang`` is not the page's
 
 
 def _isolating(el: Any) -> bool:
-    return (el.tag in ISOLATING_TAGS or el.get("dir") == "ltr"
+    return (el.tag in ISOLATING_TAGS or el.get("dir") == "ltr" or el.get("direction") == "ltr"
             or "ltr-id" in (el.get("class") or "").split())
 
 
@@ -106,25 +112,28 @@ def visible_runs(html: str) -> list[Run]:
     if title is not None and title.text:
         runs.append(Run(title.text, False, "title"))
 
-    def walk(el: Any, isolated: bool) -> None:
+    page_lang = root.get("lang")
+
+    def walk(el: Any, isolated: bool, other: bool) -> None:
         if not isinstance(el.tag, str) or el.tag in HIDDEN_TAGS or el.get("hidden") is not None:
             return
         isolated = isolated or _isolating(el)
+        other = other or bool(el.get("lang") and el.get("lang") != page_lang)
         for attr in SHOWN_ATTRIBUTES:
             if el.get(attr):
-                runs.append(Run(el.get(attr), isolated, f"{el.tag}@{attr}"))
+                runs.append(Run(el.get(attr), isolated, f"{el.tag}@{attr}", other))
         if el.tag == "input" and el.get("type", "text") in ("text", "search", "submit", "button") and el.get("value"):
-            runs.append(Run(el.get("value"), isolated, "input@value"))
+            runs.append(Run(el.get("value"), isolated, "input@value", other))
         if el.text and el.text.strip():
-            runs.append(Run(el.text, isolated, el.tag))
+            runs.append(Run(el.text, isolated, el.tag, other))
         for child in el:
-            walk(child, isolated)
+            walk(child, isolated, other)
             if child.tail and child.tail.strip():
-                runs.append(Run(child.tail, isolated, el.tag))
+                runs.append(Run(child.tail, isolated, el.tag, other))
 
     body = root.find("body")
     if body is not None:
-        walk(body, False)
+        walk(body, False, False)
     return runs
 
 
@@ -138,17 +147,19 @@ def problems(text_runs: Iterable[Run], lang: str, codes: frozenset[str], heads: 
     """What a reader of ``lang`` would trip on, one line each."""
     found: list[str] = []
     for run in text_runs:
-        text = " ".join(run.text.split())
+        if run.other_language:
+            continue
+        text = " ".join(ISOLATED_RUN.sub(" ", run.text).split())
         if lang == "fa":
-            if not run.isolated and LATIN_DIGIT.search(text):
+            if not run.isolated and LATIN_DIGIT.search(NAME.sub("", text)):
                 found.append(f"Latin digits in <{run.where}>: {text[:120]!r}")
             if DOT_BETWEEN_NUMBERS.search(text):
                 found.append(f"a middle dot beside a Persian number in <{run.where}>: {text[:120]!r}")
             if not run.isolated and UNGROUPED.search(text):
                 found.append(f"a number of five digits or more without ٬ in <{run.where}>: {text[:120]!r}")
-            if GROUPED_YEAR.search(text):
+            if GROUPED_YEAR.fullmatch(text):
                 found.append(f"a year with a thousands separator in <{run.where}>: {text[:120]!r}")
-            if not run.isolated:
+            if not run.isolated and (PERSIAN_LETTER.search(text) or " " not in text):  # not an English quotation
                 raw = sorted({w for w in LATIN_WORD.findall(text) if w in codes})
                 if raw:
                     found.append(f"raw codes {raw} in <{run.where}>: {text[:120]!r}")
@@ -166,10 +177,7 @@ def pdf_problems(content: bytes, lang: str, codes: frozenset[str]) -> list[str]:
     from pypdf import PdfReader
 
     text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
-    lines = []
-    for line in text.splitlines():
-        lines.append(Run(PDF_IDENTIFIER.sub(lambda m: "" if re.search(r"[A-Za-z]|[0-9]{10,}", m.group()) else m.group(),
-                                            line), False, "pdf"))
+    lines = [Run(re.sub(r"(?<![0-9])[0-9]{10,}(?![0-9])", "", line), False, "pdf") for line in text.splitlines()]
     return problems(lines, lang, codes)
 
 

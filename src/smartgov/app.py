@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from smartgov import collector, health, i18n  # noqa: F401 - health registers the worker's availability probe
 from smartgov.db import Database
 from smartgov.settings import Settings, get_settings, use_settings
-from smartgov.web import csp, csrf, fields
+from smartgov.web import csp, csrf, deps, fields
 
 #: Modules in the order their routes are mounted; each may have ``api.router`` and ``pages.router``.
 MODULES: tuple[str, ...] = (
@@ -160,7 +160,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         for name in MODULES:
             if (root.joinpath(*name.split(".")) / f"{part}.py").exists():  # a sub-package: "analytics.forecast"
                 router = importlib.import_module(f"smartgov.{name}.{part}").router
-                app.include_router(router, responses=errors.API_ERROR_RESPONSES if part == "api" else None)
+                if part == "api":
+                    app.include_router(router, responses=errors.API_ERROR_RESPONSES)
+                else:  # every page's header says who is signed in, whether or not its handler asks
+                    app.include_router(router, dependencies=[Depends(deps.optional_principal)])
     for name in MODULES:
         static = root.joinpath(*name.split(".")) / "static"
         if static.is_dir():

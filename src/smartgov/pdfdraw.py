@@ -11,6 +11,8 @@ import itertools
 import math
 from typing import Any
 
+from fpdf.fonts import FontFace
+
 from smartgov import fonts
 from smartgov.i18n import format_number, gettext
 
@@ -72,6 +74,9 @@ class ReportPdf:
             text_align=self.align.replace("R", "RIGHT").replace("L", "LEFT"),
             line_height=5,
             first_row_as_headings=True,
+            # explicit: otherwise the headings take the fill colour last set (the dark blue of the charts'
+            # bars), black text on dark blue
+            headings_style=FontFace(emphasis="BOLD", color=(20, 20, 20), fill_color=(222, 231, 242)),
         ) as table:
             for cells in [header, *rows]:
                 row = table.row()

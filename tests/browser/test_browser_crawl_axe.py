@@ -45,11 +45,11 @@ def test_every_crawled_page_has_no_serious_axe_violation_in_both_languages(
             context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
                                  for k, v in {**cookies, "sg_lang": lang}.items()])
             page = context.new_page()
-            page.set_default_timeout(15000)
+            page.set_default_timeout(90000)  # a loaded CI box renders the statistics pages slowly
             page.goto(url)
             page.wait_for_load_state("load")
             if page.locator("script.plotly-figure").count():
-                page.wait_for_selector("[data-drawn=true]", timeout=15000)
+                page.wait_for_selector("[data-drawn=true]", timeout=90000)
             for violation in serious_violations(page):
                 found.append(f"{url} ({lang}, {role or 'visitor'}): {violation}")
             context.close()

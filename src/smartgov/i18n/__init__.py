@@ -111,6 +111,12 @@ def localize_digits(text: str, lang: str | None = None) -> str:
 
 
 
+def isolate(text: Any) -> str:
+    """``text`` between the Unicode isolates LRI and PDI: an identifier (a username, a code) keeps its
+    order inside Persian text where no ``<bdi>`` can go (a page title, an ``<option>``, an attribute, SVG)."""
+    return f"\u2066{text}\u2069"
+
+
 def format_number(value: int | float, lang: str | None = None, places: int | None = None) -> str:
     """Grouped by thousands, with ``places`` decimals if given: ``۱۲٬۳۴۵٫۶۷`` in Persian, ``12,345.67`` in English."""
     lang = lang or _current.get()

@@ -124,7 +124,7 @@ class Collected:
             value = float("nan")
         if not -limit <= value <= limit:  # NaN fails too
             self.add(name, N_("Enter a number of degrees from {low} to {high}, like {example}."), low=-limit,
-                     high=limit, example="35.6892")
+                     high=limit, example=35.6892)
             return None
         return value
 

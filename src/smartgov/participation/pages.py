@@ -670,12 +670,25 @@ def answers_due(request: Request, db: DbSession, principal: CurrentPrincipal) ->
 # --------------------------------------------------------------------------- moderation
 
 
+#: What the moderation page says for the codes of its queue and log (kinds, states, actions, report reasons).
+MODERATION_LABELS = {
+    "comment": N_("Comment"), "proposal": N_("Proposal"), "petition": N_("Petition"), "account": N_("Account"),
+    "visible": N_("Visible"), "pending": N_("Held for review"), "hidden": N_("Hidden"),
+    "deleted": N_("Withdrawn by its author"),
+    "hide": N_("Hidden"), "unhide": N_("Shown again"), "approve": N_("Approved"), "dismiss": N_("Reports dismissed"),
+    "block": N_("Account blocked"), "unblock": N_("Account unblocked"),
+    "spam": N_("Spam"), "offensive": N_("Offensive"), "personal_data": N_("Personal data"), "other": N_("Other"),
+    "links": N_("Links"), "repeated_characters": N_("Repeated characters"), "repeated_words": N_("Repeated words"),
+    "shouting": N_("Shouting"),
+}
+
+
 @router.get("/participation/moderation", response_class=HTMLResponse)
 def moderation(request: Request, db: DbSession, principal: CurrentPrincipal) -> HTMLResponse:
     require(permissions.is_moderator(principal))
     return render(request, "participation/moderation.html", {
         "queue": service.moderation_queue(db, permissions.moderator_org_ids(db, principal)),
-        "log": service.moderation_log(db, 50)})
+        "log": service.moderation_log(db, 50), "labels": MODERATION_LABELS})
 
 
 @router.post("/participation/moderation")

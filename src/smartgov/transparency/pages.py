@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 
 from smartgov import identity
 from smartgov.errors import DomainError, Forbidden
-from smartgov.i18n import N_, format_date, format_datetime, format_number, get_language
+from smartgov.i18n import N_, format_date, format_datetime, format_number, get_language, localize_digits
 from smartgov.web import csrf
 from smartgov.web.deps import CurrentPrincipal, DbSession, OptionalPrincipal
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
@@ -45,10 +45,17 @@ def _listed(db: DbSession, rows: list[Any]) -> list[dict[str, Any]]:
     return out
 
 
-def cell(value: Any, type_: str) -> str:
-    """A datastore value as a Persian (or English) page shows it: grouped digits, Jalali dates."""
+YEAR_COLUMNS = frozenset({"year", "sal", "سال"})
+"""Columns whose whole numbers are years: written without a thousands separator (۱۴۰۲, not ۱٬۴۰۲)."""
+
+
+def cell(value: Any, type_: str, column: str = "") -> str:
+    """A datastore value as a Persian (or English) page shows it: grouped digits (a year column's are not),
+    Jalali dates."""
     if value is None:
         return ""
+    if isinstance(value, int) and (column.lower() in YEAR_COLUMNS or column.lower().endswith("_year")):
+        return localize_digits(str(value))
     if type_ in ("int", "numeric") and isinstance(value, int | float):
         return format_number(value) if isinstance(value, int) else format_number(value, places=2)
     if type_ == "date":

@@ -142,7 +142,15 @@ def resolve_principal(request: Request, db: Session) -> Principal | None:
     """The caller from a Bearer token (API) or the session cookie (pages); ``None`` if anonymous.
 
     Identity answers who it is and stores the credential's use itself; this only reads the request.
+    Asked once per request: every page asks it for its header (``app.py``), and again its handler.
     """
+    if hasattr(request.state, "resolved_principal"):
+        return request.state.resolved_principal  # type: ignore[no-any-return]
+    request.state.resolved_principal = found = _resolve_principal(request, db)
+    return found
+
+
+def _resolve_principal(request: Request, db: Session) -> Principal | None:
     raw_token = bearer_token(request)
     if raw_token is not None:
         principal = identity.principal_for_token(db, raw_token, client_ip(request))

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
 
 from smartgov import clock, i18n
 from smartgov.web import csp, csrf, nav
@@ -51,6 +51,18 @@ class _Separator:
         return "، " if i18n.get_language() == "fa" else " · "
 
 
+def _per_render(func: Callable[..., str]) -> Callable[..., str]:
+    """A filter whose result depends on the request's language: Jinja folds a filter of constants
+    (``{{ 1|digits }}``) once, when it compiles the template, so the first page's language stuck in
+    every later one (``۱`` on English pages); taking the render context keeps it from folding."""
+
+    @pass_context
+    def per_render(_ctx: Any, *args: Any, **kwargs: Any) -> str:
+        return func(*args, **kwargs)
+
+    return per_render
+
+
 @cache
 def environment() -> Environment:
     loaders = [FileSystemLoader(str(p)) for p in sorted(PACKAGE_ROOT.glob("*/templates"))]
@@ -64,11 +76,12 @@ def environment() -> Environment:
         format_percent=i18n.format_percent,
         digits=i18n.localize_digits,
         sep=_Separator(),
+        isolate=i18n.isolate,
     )
     env.filters.update(
-        date=i18n.format_date, datetime=i18n.format_datetime,
-        number=lambda v, places=None: i18n.format_number(v, places=places),
-        digits=lambda v: i18n.localize_digits(str(v)),
+        date=_per_render(i18n.format_date), datetime=_per_render(i18n.format_datetime),
+        number=_per_render(lambda v, places=None: i18n.format_number(v, places=places)),
+        digits=_per_render(lambda v: i18n.localize_digits(str(v))),
     )
     return env
 
