@@ -12,13 +12,14 @@ export SMARTGOV_DATA_DIR ?= var
 # when people reach the server some other way.
 export SMARTGOV_BASE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
-.PHONY: run test install install-dev lint migrate demo worker messages bench clean help
+.PHONY: run test install install-dev lint migrate demo worker messages bench screenshots clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo and serve http://$(HOST):$(PORT)"
 	@echo "make test   - install dev extras and run the whole suite"
 	@echo "make lint   - ruff"
 	@echo "make bench  - benchmarks (see bench/README.md)"
+	@echo "make screenshots - the citizen's home and notification centre, fa/en, 390/1280 px, into docs/screenshots"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,10 @@ lint: install-dev
 
 messages: install-dev
 	scripts/messages.sh
+
+# The demo on a temporary SQLite database (never var/), Chromium at /usr/bin/chromium through Playwright.
+screenshots: install-dev
+	$(PY) scripts/screenshots.py --out docs/screenshots
 
 bench: install-dev
 	$(PY) bench/run.py

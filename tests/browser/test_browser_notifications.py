@@ -94,6 +94,10 @@ def test_messages_reach_the_centre_and_an_admin_edits_their_wording(page: Any, d
     page.wait_for_url("**/notifications?done=read")
     assert page.locator("nav a[href='/notifications'] .nav-count").inner_text().startswith(fa(len(kept) - 1))
     in_both_languages(page, "/notifications", "notification centre")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/notifications")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # a long link wraps on a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.get_by_role("link", name="برگزینید کدام پیام‌ها و از چه راهی به شما برسد").click()
     page.wait_for_url("**/notifications/preferences")
