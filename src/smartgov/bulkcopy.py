@@ -12,11 +12,12 @@ NOTHING`` per batch. Either way the caller's transaction holds the rows; nothing
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table
+from sqlalchemy import String, Table, any_, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -57,3 +58,34 @@ def insert_ignoring(db: Session, table: Table, columns: Sequence[str], rows: Seq
         inserted = int(cur.rowcount)
         cur.execute(f"TRUNCATE {stage}")
     return inserted
+
+
+_LOOKUP_BATCH = 5_000  # SQLite's bound on parameters per statement is 32766; PostgreSQL gets one array
+
+
+def lookup(db: Session, key: Any, value: Any, wanted: Iterable[str]) -> dict[str, Any]:
+    """``{key: value}`` for the rows whose ``key`` column is among ``wanted`` (a text column): one
+    statement with an array on PostgreSQL, batches of ``IN`` on SQLite."""
+    keys = sorted(set(wanted))
+    found: dict[str, Any] = {}
+    if not keys:
+        return found
+    if db.get_bind().dialect.name == "postgresql":
+        conditions = [key == any_(literal(keys, ARRAY(String)))]
+    else:
+        conditions = [key.in_(keys[i:i + _LOOKUP_BATCH]) for i in range(0, len(keys), _LOOKUP_BATCH)]
+    for condition in conditions:
+        found.update(db.execute(select(key, value).where(condition)).tuples().all())
+    return found
+
+
+def next_ids(db: Session, table: Table, count: int) -> list[int] | None:
+    """``count`` fresh ids from ``table``'s own sequence (PostgreSQL), so rows copied in carry their ids
+    and the caller needs no second look-up; ``None`` on SQLite (ids come with the insert)."""
+    conn = db.connection()
+    if conn.dialect.name != "postgresql" or not count:
+        return None
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, count))
+        return [row[0] for row in cur.fetchall()]

@@ -209,3 +209,16 @@ def test_the_synthetic_population_is_deterministic_and_imports_cleanly(database:
         assert bulkimport.import_file(database, kind, path).rejected == 0
     assert count(database, Employment) == one.spells
     assert count(database, Workshop) == one.workshop_count
+
+
+def test_the_fast_demo_loads_the_population_once(database: Database, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from smartgov.insurance.cli import load_population
+
+    load_population(database.url, 400, seed=3, out=tmp_path / "population", quiet=True)
+    first = capsys.readouterr().out
+    assert "persons: 400 accepted, 400 new, 0 rejected" in first
+    people = count(database, InsuredPerson)
+    load_population(database.url, 400, seed=3, out=tmp_path / "population", quiet=True)
+    assert "persons (imported already): 400 accepted" in capsys.readouterr().out
+    assert count(database, InsuredPerson) == people == 400

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import String, any_, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from smartgov import bulkcopy, clock, digits
@@ -26,7 +24,6 @@ from smartgov.identity import nationalcode
 from smartgov.identity.models import Organization, OrgKind, Person
 
 GENDERS = frozenset({"f", "m"})
-_LOOKUP_BATCH = 5_000  # SQLite's bound on parameters per statement is 32766; PostgreSQL gets one array
 
 
 class PersonRow(NamedTuple):
@@ -111,12 +108,20 @@ def employer_row(code: str, registration_number: str, name_fa: str, name_en: str
 _PERSON_COLUMNS = (*PersonRow._fields, "registry_mobile", "created_at")
 
 
-def add_people(db: Session, rows: Sequence[PersonRow]) -> int:
+def add_people(db: Session, rows: Sequence[PersonRow]) -> dict[str, int]:
     """Store checked people (the registry's mobile is the phone given); national codes already known
-    are skipped. Returns how many were new."""
+    are skipped. Returns national code → person id for every row, new or known."""
     now = clock.now()
-    return bulkcopy.insert_ignoring(db, Person.__table__, _PERSON_COLUMNS,  # type: ignore[arg-type]
-                                    [(*row, row.phone, now) for row in rows])
+    ids = bulkcopy.next_ids(db, Person.__table__, len(rows))  # type: ignore[arg-type]
+    if ids is None:
+        bulkcopy.insert_ignoring(db, Person.__table__, _PERSON_COLUMNS,  # type: ignore[arg-type]
+                                 [(*row, row.phone, now) for row in rows])
+        return person_ids(db, [row.national_code for row in rows])
+    new = bulkcopy.insert_ignoring(db, Person.__table__, ("id", *_PERSON_COLUMNS),  # type: ignore[arg-type]
+                                   [(i, *row, row.phone, now) for i, row in zip(ids, rows, strict=True)])
+    if new == len(rows):  # all new (the usual first load): the ids are the ones drawn
+        return {row.national_code: i for i, row in zip(ids, rows, strict=True)}
+    return person_ids(db, [row.national_code for row in rows])
 
 
 _EMPLOYER_COLUMNS = ("code", "kind", "registration_number", "name_fa", "name_en", "province", "created_at")
@@ -131,27 +136,15 @@ def add_employers(db: Session, rows: Sequence[EmployerRow]) -> int:
                                      for r in rows])
 
 
-def _in(db: Session, key: Any, values: list[str]) -> Iterable[Any]:
-    """``key IN values`` in statements of a bounded size: one array on PostgreSQL, batches on SQLite."""
-    if db.get_bind().dialect.name == "postgresql":
-        yield key == any_(literal(values, ARRAY(String)))
-        return
-    for start in range(0, len(values), _LOOKUP_BATCH):
-        yield key.in_(values[start:start + _LOOKUP_BATCH])
-
-
 def person_ids(db: Session, national_codes: Iterable[str]) -> dict[str, int]:
     """National code → person id, for the canonical codes given that are known."""
-    found: dict[str, int] = {}
-    for condition in _in(db, Person.national_code, sorted(set(national_codes))):
-        found.update(db.execute(select(Person.national_code, Person.id).where(condition)).tuples().all())
-    return found
+    return bulkcopy.lookup(db, Person.national_code, Person.id, national_codes)
 
 
 def employer_ids(db: Session, codes: Iterable[str]) -> dict[str, int]:
     """Organization code → id, for the codes given that are known employers."""
-    found: dict[str, int] = {}
-    for condition in _in(db, Organization.code, sorted(set(codes))):
-        found.update(db.execute(select(Organization.code, Organization.id).where(
-            condition, Organization.kind == OrgKind.EMPLOYER)).tuples().all())
+    found = bulkcopy.lookup(db, Organization.code, Organization.id, codes)
+    if found:
+        kinds = bulkcopy.lookup(db, Organization.code, Organization.kind, found)
+        found = {code: i for code, i in found.items() if kinds[code] == OrgKind.EMPLOYER}
     return found

@@ -23,6 +23,8 @@ import csv
 import gzip
 import hashlib
 import io
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -141,28 +143,28 @@ class ImportReport:
 Rows = list[tuple[int, list[str]]]
 
 
-def _persons(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
-    clean: list[people.PersonRow] = []
-    statuses: list[InsuredStatus] = []
+def _check_persons(rows: Rows, out: list[Reject]) -> list[Any]:
+    clean: list[tuple[people.PersonRow, InsuredStatus]] = []
     for line, (code, first_fa, last_fa, first_en, last_en, birth, gender, prov, phone, status) in rows:
         try:
             row = people.person_row(code, first_fa, last_fa, first_en, last_en, birth, gender, "", phone)
-            row, insured_status = row._replace(province=province(prov)), _status(status)
-            clean.append(row)
-            statuses.append(insured_status)
+            clean.append((row._replace(province=province(prov)), _status(status)))
         except DomainError as exc:
             out.append(Reject.of(line, code, exc))
-    people.add_people(db, clean)
-    ids = people.person_ids(db, [p.national_code for p in clean])
+    return clean
+
+
+def _store_persons(db: Session, clean: list[Any], out: list[Reject]) -> tuple[int, int]:
+    ids = people.add_people(db, [p for p, _s in clean])
     now = clock.now()
     insured = [(ids[p.national_code], p.national_code, insurance_number_for(p.national_code), s.value, now)
-               for p, s in zip(clean, statuses, strict=True)]
+               for p, s in clean]
     return len(clean), bulkcopy.insert_ignoring(
         db, InsuredPerson.__table__, ("person_id", "national_code", "insurance_number", "status",  # type: ignore[arg-type]
                                       "registered_at"), insured)
 
 
-def _workshops(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
+def _check_workshops(rows: Rows, out: list[Reject]) -> list[Any]:
     clean: list[tuple[int, str, people.EmployerRow, str, str, str | None]] = []
     for line, (code, emp_code, emp_reg, emp_fa, emp_en, name_fa, name_en, prov) in rows:
         try:
@@ -172,6 +174,10 @@ def _workshops(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
                           people.name(name_en, "name_en", 200), where))
         except DomainError as exc:
             out.append(Reject.of(line, code, exc))
+    return clean
+
+
+def _store_workshops(db: Session, clean: list[Any], out: list[Reject]) -> tuple[int, int]:
     people.add_employers(db, list({e.code: e for _l, _c, e, *_ in clean}.values()))
     employers = people.employer_ids(db, [e.code for _l, _c, e, *_ in clean])
     now = clock.now()
@@ -186,15 +192,7 @@ def _workshops(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
                                  "created_at"), shops)
 
 
-def _known(db: Session, column: Any, key: Any, values: set[str]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    ordered = sorted(values)
-    for start in range(0, len(ordered), 5_000):
-        found.update(db.execute(select(key, column).where(key.in_(ordered[start:start + 5_000]))).tuples().all())
-    return found
-
-
-def _employment(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
+def _check_employment(rows: Rows, out: list[Reject]) -> list[Any]:
     clean: list[tuple[int, str, str, Any, Any, int]] = []
     for line, (code, shop, start, end, wage) in rows:
         try:
@@ -210,8 +208,12 @@ def _employment(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
             clean.append((line, national_code, _workshop_code(shop), begun, ended, amount))
         except DomainError as exc:
             out.append(Reject.of(line, code, exc))
-    insured = _known(db, InsuredPerson.id, InsuredPerson.national_code, {r[1] for r in clean})
-    shops = _known(db, Workshop.id, Workshop.code, {r[2] for r in clean})
+    return clean
+
+
+def _store_employment(db: Session, clean: list[Any], out: list[Reject]) -> tuple[int, int]:
+    insured = bulkcopy.lookup(db, InsuredPerson.national_code, InsuredPerson.id, (r[1] for r in clean))
+    shops = bulkcopy.lookup(db, Workshop.code, Workshop.id, (r[2] for r in clean))
     spells = []
     for line, code, shop, begun, ended, amount in clean:
         if code not in insured:
@@ -225,8 +227,12 @@ def _employment(db: Session, rows: Rows, out: list[Reject]) -> tuple[int, int]:
                                    "monthly_wage"), spells)
 
 
-HANDLERS: dict[str, Callable[[Session, Rows, list[Reject]], tuple[int, int]]] = {
-    "persons": _persons, "workshops": _workshops, "employment": _employment}
+#: Per kind: the row checks (pure: no database, run on the reading thread) and the store (in the
+#: chunk's transaction: references, then the rows).
+CHECKS: dict[str, Callable[[Rows, list[Reject]], list[Any]]] = {
+    "persons": _check_persons, "workshops": _check_workshops, "employment": _check_employment}
+STORES: dict[str, Callable[[Session, list[Any], list[Reject]], tuple[int, int]]] = {
+    "persons": _store_persons, "workshops": _store_workshops, "employment": _store_employment}
 
 
 class ImportRefused(DomainError):
@@ -253,6 +259,7 @@ def _records(reader: Any, width: int, positions: list[int], after: int,
              rejects: list[Reject]) -> Iterator[tuple[int, list[str]]]:
     """``(line, values in COLUMNS order)`` past line ``after``; a record of the wrong width is a
     reject, not a crash."""
+    in_order = positions == list(range(width))  # the usual file: its columns as documented
     for values in reader:
         if reader.line_num <= after:
             continue
@@ -261,7 +268,7 @@ def _records(reader: Any, width: int, positions: list[int], after: int,
                 rejects.append(Reject(reader.line_num, values[0] if values else "", "wrong_columns",
                                       N_("The row does not have the header's number of columns.")))
             continue
-        yield reader.line_num, [values[p] if p >= 0 else "" for p in positions]
+        yield reader.line_num, values if in_order else [values[p] if p >= 0 else "" for p in positions]
 
 
 def _checkpoint(db: Session, kind: str, key: str, path: Path, again: bool) -> ImportCheckpoint:
@@ -291,6 +298,58 @@ def _keep_rejects(path: Path, upto: int) -> None:
 Progress = Callable[[int, int, int], None]  # (lines done, bytes read, rows accepted so far)
 
 
+@dataclass
+class _Chunk:
+    """Rows read and checked by the reading thread, waiting for their transaction."""
+
+    last_line: int
+    position: int  # bytes of the file read so far (compressed bytes for .gz)
+    clean: list[Any]
+    rejects: list[Reject]
+
+
+_DONE = object()
+
+
+def _read_chunks(path: Path, kind: str, resume: int, chunk_rows: int, out: queue.Queue[Any],
+                 stop: threading.Event) -> None:
+    """The reading thread: parse and check chunks of rows while the main thread stores the previous
+    one (PostgreSQL works on a COPY while Python checks the next rows); errors are passed on."""
+    check = CHECKS[kind]
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        raw, text = _open(path)
+        with raw, text:
+            reader = csv.reader(text)
+            header = [h.strip().lower() for h in next(reader, [])]
+            missing = [c for c in COLUMNS[kind][:REQUIRED[kind]] if c not in header]
+            if missing:
+                raise ImportRefused("missing_columns", N_("The file lacks the columns: {columns}."),
+                                    field="file", columns=", ".join(missing))
+            positions = [header.index(c) if c in header else -1 for c in COLUMNS[kind]]  # a repeated column: the first
+            rows: Rows = []
+            rejects: list[Reject] = []
+            for line, values in _records(reader, len(header), positions, resume, rejects):
+                rows.append((line, values))
+                if len(rows) >= chunk_rows:
+                    if not put(_Chunk(line, raw.tell(), check(rows, rejects), rejects)):
+                        return
+                    rows, rejects = [], []
+            put(_Chunk(max(reader.line_num, resume), raw.tell(), check(rows, rejects), rejects))
+    except BaseException as exc:  # handed to the main thread, which raises it
+        put(exc)
+    put(_DONE)
+
+
 def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path | None = None,
                 chunk_rows: int = CHUNK_ROWS, again: bool = False, lang: str = "en",
                 progress: Progress | None = None, after_chunk: Callable[[int], None] | None = None) -> ImportReport:
@@ -315,49 +374,41 @@ def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path
         _keep_rejects(rejects_path, resume)
     else:
         rejects_path.write_text("line,key,reason,message\n", encoding="utf-8")
-    raw, text = _open(path)
-    handler = HANDLERS[kind]
-    with raw, text, rejects_path.open("a", newline="", encoding="utf-8") as rejects_file:
-        reader = csv.reader(text)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in COLUMNS[kind][:REQUIRED[kind]] if c not in header]
-        if missing:
-            raise ImportRefused("missing_columns", N_("The file lacks the columns: {columns}."),
-                                field="file", columns=", ".join(missing))
-        positions = [header.index(c) if c in header else -1 for c in COLUMNS[kind]]  # a repeated column: the first
-        writer = csv.writer(rejects_file)
-        pending: list[Reject] = []
-        chunk: Rows = []
-
-        def flush(last_line: int) -> None:
-            with database.unit_of_work() as db:
-                accepted, inserted = handler(db, chunk, pending) if chunk else (0, 0)
-                for r in pending:  # written before the commit: a crash after it loses none
-                    writer.writerow((r.line, r.key, r.code, gettext(r.message, lang, **r.params)))
-                rejects_file.flush()
-                cp = _checkpoint(db, kind, key, path, False)
-                cp.line = last_line
-                cp.accepted += accepted
-                cp.inserted += inserted
-                cp.rejected += len(pending)
-                cp.updated_at = clock.now()
-            report.accepted += accepted
-            report.inserted += inserted
-            report.rejected += len(pending)
-            report.rejects.extend(pending[:max(0, 1000 - len(report.rejects))])
-            report.lines = last_line
-            pending.clear()
-            chunk.clear()
-            if progress is not None:
-                progress(last_line, raw.tell(), report.accepted)
-            if after_chunk is not None:
-                after_chunk(last_line)
-
-        for line, values in _records(reader, len(header), positions, resume, pending):
-            chunk.append((line, values))
-            if len(chunk) >= chunk_rows:
-                flush(line)
-        flush(max(reader.line_num, resume))
+    store = STORES[kind]
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    reading = threading.Thread(target=_read_chunks, args=(path, kind, resume, chunk_rows, chunks, stop),
+                               name=f"import-{kind}", daemon=True)
+    reading.start()
+    try:
+        with rejects_path.open("a", newline="", encoding="utf-8") as rejects_file:
+            writer = csv.writer(rejects_file)
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, BaseException):
+                    raise chunk
+                with database.unit_of_work() as db:
+                    accepted, inserted = store(db, chunk.clean, chunk.rejects) if chunk.clean else (0, 0)
+                    for r in chunk.rejects:  # written before the commit: a crash after it loses none
+                        writer.writerow((r.line, r.key, r.code, gettext(r.message, lang, **r.params)))
+                    rejects_file.flush()
+                    cp = _checkpoint(db, kind, key, path, False)
+                    cp.line = chunk.last_line
+                    cp.accepted += accepted
+                    cp.inserted += inserted
+                    cp.rejected += len(chunk.rejects)
+                    cp.updated_at = clock.now()
+                report.accepted += accepted
+                report.inserted += inserted
+                report.rejected += len(chunk.rejects)
+                report.rejects.extend(chunk.rejects[:max(0, 1000 - len(report.rejects))])
+                report.lines = chunk.last_line
+                if progress is not None:
+                    progress(chunk.last_line, chunk.position, report.accepted)
+                if after_chunk is not None:
+                    after_chunk(chunk.last_line)
+    finally:
+        stop.set()
+        reading.join()
     with database.unit_of_work() as db:
         cp = _checkpoint(db, kind, key, path, False)
         cp.finished_at = clock.now()
