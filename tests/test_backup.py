@@ -50,6 +50,8 @@ def archive(client, db, settings: Settings, tmp_path: Path) -> tuple[Path, list[
     result = runner.invoke(cli, ["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert "and 6 files" in result.output  # two uploads per application
+    if settings.database_url.startswith("postgresql"):  # it says what a pg_dump is for, and what it is not
+        assert "logical pg_dump -Fc snapshot" in result.output and "point-in-time" in result.output
     return target, references
 
 

@@ -323,8 +323,7 @@ def _fsync(path: Path) -> None:
 
 def verify(settings: Settings, source: Path) -> Manifest:
     """Check ``source`` whole (signature, every member's size and hash) without restoring anything."""
-    with tempfile.TemporaryDirectory(prefix=".smartgov-restore-") as work:
-        return _unpack(settings, source, Path(work))
+    return _unpack(settings, source, None)
 
 
 def restore(settings: Settings, source: Path, *, force: bool = False) -> Manifest:
@@ -357,8 +356,9 @@ def _safe_name(name: str) -> bool:
             and all(part not in ("", ".", "..") for part in name.split("/")))
 
 
-def _unpack(settings: Settings, source: Path, work: Path) -> Manifest:
-    """Read the manifest, check its signature, then unpack every member into ``work`` checking each."""
+def _unpack(settings: Settings, source: Path, work: Path | None) -> Manifest:
+    """Read the manifest, check its signature, then unpack every member into ``work`` checking each
+    (``work=None``: check them only)."""
     try:
         archive = tarfile.open(source, "r:*")  # noqa: SIM115 - closed by the with below, once it opened
     except (OSError, tarfile.TarError) as exc:
@@ -381,12 +381,10 @@ def _unpack(settings: Settings, source: Path, work: Path) -> Manifest:
             if member is None or info.name in seen or not info.isreg() or not _safe_name(info.name):
                 raise BackupRefused(f"the archive holds {info.name!r}, which its manifest does not list")
             seen.add(info.name)
-            target = work / info.name
-            target.parent.mkdir(parents=True, exist_ok=True)
             stream = archive.extractfile(info)
             assert stream is not None  # a regular file
             digest, size = hashlib.sha256(), 0
-            with target.open("wb") as out:
+            with _sink(work, info.name) as out:
                 while chunk := stream.read(_CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
@@ -398,6 +396,19 @@ def _unpack(settings: Settings, source: Path, work: Path) -> Manifest:
         if missing:
             raise BackupRefused(f"the archive lacks {len(missing)} member(s) its manifest lists, e.g. {missing[0]}")
     return manifest
+
+
+@contextmanager
+def _sink(work: Path | None, name: str) -> Iterator[Any]:
+    """Where a member's bytes go while they are checked: a file under ``work``, or nowhere."""
+    if work is None:
+        with open(os.devnull, "wb") as nowhere:
+            yield nowhere
+        return
+    target = work / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        yield out
 
 
 def _small_member(archive: tarfile.TarFile, name: str) -> bytes:
