@@ -230,11 +230,25 @@ def _pg_revisions(database_url: str) -> list[str]:
 
     engine = make_engine(database_url)
     try:
-        with engine.connect() as conn:
+        with _reachable(engine) as conn:
             exists = conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
             return list(conn.scalars(text("SELECT version_num FROM alembic_version"))) if exists else []
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _reachable(engine: Any, hint: str = "") -> Iterator[Any]:
+    """A connection, or a refusal naming the database that could not be reached (not a traceback)."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[-1] if exc.orig else str(exc)
+        raise BackupRefused(f"cannot reach the database {engine.url.database!r} ({reason}){hint}") from None
+    with conn:
+        yield conn
 
 
 def libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -503,7 +517,7 @@ def _restore_pg(dump: Path, url: URL, *, force: bool) -> None:
 
     engine = make_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as conn:
+        with _reachable(engine, "; restore into a database that exists (createdb) and is empty") as conn:
             schemas = list(conn.scalars(text(
                 "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' "
                 "AND nspname <> 'information_schema'")))
