@@ -148,6 +148,7 @@ def backup(settings: Settings, target: Path) -> Manifest:
                 _add_bytes(archive, SIGNATURE, _signature(settings, body).encode())
             _fsync(partial)
             os.replace(partial, target)
+            _fsync_folder(target.parent)
         finally:
             partial.unlink(missing_ok=True)
     return manifest
@@ -349,6 +350,15 @@ def _signature(settings: Settings, manifest: bytes) -> str:
 def _fsync(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
+
+
+def _fsync_folder(path: Path) -> None:
+    """Make a rename in ``path`` durable (the archive's name survives a power cut, not only its bytes)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 # --------------------------------------------------------------------------- restore
