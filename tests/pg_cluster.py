@@ -147,10 +147,12 @@ class Cluster:
         return float(row[0])
 
     def base_backup(self, name: str) -> BaseBackup:
-        """``pg_basebackup -X stream`` of this running server (WAL streamed beside the copy, so it is whole)."""
+        """``pg_basebackup -X stream`` of this running server (WAL streamed beside the copy, so it is whole),
+        checked by ``pg_verifybackup``."""
         target = self.root / name
         _run(self._bin / "pg_basebackup", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-D", target,
              "-X", "stream", "-c", "fast", "--no-sync")
+        _run(self._bin / "pg_verifybackup", target)  # every file against the backup's manifest, and its WAL
         return BaseBackup(self, target)
 
     def __enter__(self) -> Cluster:

@@ -50,6 +50,8 @@ def archive(client, db, settings: Settings, tmp_path: Path) -> tuple[Path, list[
     result = runner.invoke(cli, ["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert "and 6 files" in result.output  # two uploads per application
+    if settings.database_url.startswith("postgresql"):  # it says what a pg_dump is for, and what it is not
+        assert "logical pg_dump -Fc snapshot" in result.output and "point-in-time" in result.output
     return target, references
 
 
@@ -172,3 +174,16 @@ def test_a_backup_never_overwrites_a_file(archive) -> None:  # type: ignore[no-u
     result = runner.invoke(cli, ["backup", str(target)])
     assert result.exit_code == 2 and "exists" in result.output
     assert target.read_bytes() == before
+
+
+def test_a_restore_into_a_missing_postgresql_database_says_what_to_do(archive, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("a SQLite database is created by the restore")
+    from sqlalchemy.engine import make_url
+
+    missing = make_url(settings.database_url).set(database="sg_no_such_database").render_as_string(False)
+    target, _ = archive
+    result = _restore(settings.model_copy(update={"database_url": missing}), str(target))
+    assert result.exit_code == 2, result.output  # type: ignore[attr-defined]
+    assert "cannot reach the database 'sg_no_such_database'" in result.output  # type: ignore[attr-defined]
+    assert "createdb" in result.output  # type: ignore[attr-defined]
