@@ -45,7 +45,7 @@ SECURITY_HEADERS = {
 
 
 def pick_language(scope: Scope, default: str) -> str:
-    """Explicit choice (``?lang=``, cookie) first; the API also honours Accept-Language; else ``default``.
+    """Explicit choice (``?lang=``, cookie) first; the APIs (and NGSI-LD) also honour Accept-Language; else ``default``.
 
     Read from the raw scope: parsing the query string, the cookies and the URL for every
     request was a tenth of a status read.
@@ -65,7 +65,7 @@ def pick_language(scope: Scope, default: str) -> str:
     path, root = scope["path"], scope.get("root_path", "")
     if root and path.startswith(root):
         path = path[len(root):]
-    if accept and path.startswith("/api/"):
+    if accept and path.startswith(("/api/", "/ngsi-ld/")):
         return i18n.normalize_language(accept.decode("latin-1"))
     return default
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from smartgov.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from smartgov.db import Database
 
 app = typer.Typer(help="smartgov — open-source smart-government platform (fa/en).", no_args_is_help=True)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -20,7 +24,7 @@ app.add_typer(settings_app, name="settings")
 _root = Path(__file__).parent
 _GROUPS = {"assessment": "assess", "ledger": "ledger", "exchange": "exchange", "participation": "participation",
            "analytics": "analytics", "transparency": "transparency", "insight": "insight",
-           "operations": "operations"}
+           "operations": "operations", "insurance": "insurance"}
 for _module, _name in _GROUPS.items():
     if (_root / _module / "cli.py").exists():
         app.add_typer(importlib.import_module(f"smartgov.{_module}.cli").app, name=_name)
@@ -93,6 +97,10 @@ def serve(
 def demo(
     people: int = typer.Option(None, help="Insured people to create (default: SMARTGOV_DEMO_PEOPLE)."),
     seed: int = typer.Option(1405, help="Random seed, so the demo is the same every time."),
+    fast: bool = typer.Option(False, help="A national population: the demo at its usual size, then --people "
+                              "synthetic people (Iran's age pyramid and provinces, workers, workshops, pensioners) "
+                              "written as CSV and loaded by `smartgov insurance import` (COPY on PostgreSQL)."),
+    out: Path = typer.Option(None, help="Folder for the --fast files (default: SMARTGOV_DATA_DIR/population)."),
 ) -> None:
     """Load the bilingual demo organization and one account per role; safe to run twice."""
     from smartgov import demo as demo_data
@@ -100,7 +108,14 @@ def demo(
 
     settings = get_settings()
     database = Database(settings.database_url)
-    logins = demo_data.load(database, people=settings.demo_people if people is None else people, seed=seed)
+    size = settings.demo_people if people is None or fast else people
+    logins = demo_data.load(database, people=size, seed=seed, without=_bulky_demos(database, size) if fast else ())
+    database.dispose()
+    if fast:
+        from smartgov.insurance.cli import load_population
+
+        load_population(settings.database_url, settings.demo_people if people is None else people, seed=seed,
+                        out=out or settings.data_dir / "population")
     typer.echo("Demo logins (username / password):")
     for role, username, password in logins:
         typer.echo(f"  {role:<15} {username:<16} {password}")
@@ -108,6 +123,16 @@ def demo(
     typer.echo("authenticator app, or print the current code with `smartgov user totp USERNAME`:")
     for username, secret in demo_data.DEMO_TOTP.items():
         typer.echo(f"  {username:<15} {secret}")
+
+
+def _bulky_demos(database: Database, size: int) -> tuple[str, ...]:
+    """Demos to leave out once a national population is loaded: the insurance demo gives every person
+    without an insured record a history one by one (the population's people have one already, but
+    it would still read them all)."""
+    from smartgov import identity
+
+    with database.sessions() as db:
+        return ("insurance",) if identity.count_people(db) > 10 * max(size, 100) else ()
 
 
 @app.command()
@@ -207,6 +232,13 @@ def settings_show() -> None:
     for name, value in settings.masked().items():
         description = Settings.model_fields[name].description or ""
         typer.echo(f"SMARTGOV_{name.upper():<26} = {value:<40} # {description}")
+
+
+# Kept in a file of their own (smartgov.backup_cli); the work is in smartgov.backup.
+from smartgov import backup_cli  # noqa: E402 - the commands are registered after the app exists
+
+app.command("backup")(backup_cli.backup_command)
+app.command("restore")(backup_cli.restore_command)
 
 
 if __name__ == "__main__":

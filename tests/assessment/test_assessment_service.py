@@ -241,7 +241,7 @@ def test_result_charts_are_valid_plotly_figures(db, agency) -> None:  # type: ig
 
     from smartgov.assessment import charts
 
-    rnd = new_round(db, agency, "csf")
+    rnd = new_round(db, agency, "dg-sso")  # nine dimensions for the radar, published alphas beside
     frame = simulated_frame(rnd.instrument, 40, seed=5)
     service.import_responses(db, rnd, "a.xlsx", _xlsx(frame, [f"p{n}" for n in range(40)]))
     results = service.compute_results(db, rnd, full=False)

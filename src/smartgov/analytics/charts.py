@@ -113,7 +113,7 @@ def _hover(kpi: Kpi, cell: Cell, lang: str, suppress_below: int | None) -> str:
     if cell.suppressed:
         return f"{cell.label}: " + gettext("fewer than {n} cases", lang, n=suppress_below or 0)
     shown = f"{cell.label}: {format_value(kpi, cell.value, lang)}"
-    return shown + " · " + gettext("{n} cases", lang, n=cell.count) if cell.count else shown
+    return shown + ("، " if lang == "fa" else " · ") + gettext("{n} cases", lang, n=cell.count) if cell.count else shown
 
 
 def _target_trace(kpi: Kpi, xs: list[str], lang: str) -> list[dict[str, Any]]:

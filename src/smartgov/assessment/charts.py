@@ -13,14 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 from smartgov.assessment.schemas import RoundResults
-from smartgov.i18n import format_number, gettext
+from smartgov.i18n import N_, format_number, gettext
 from smartgov.web import charts as shared
 from smartgov.web.charts import PLOTLY_JS, style_ids
 
-__all__ = ["PLOTLY_JS", "alphas", "bars", "figures", "radar", "specs", "style_ids"]
+__all__ = ["PLOTLY_JS", "SMALL_SAMPLE", "alphas", "bars", "figures", "notes", "radar", "specs", "style_ids"]
 
 BLUE, ORANGE, RED = "#0b5394", "#b45f06", "#990000"
 LABEL_CHARS = 34  # what the bar chart's left margin holds
+#: Fewer respondents than this and the page says the results describe those few people only.
+SMALL_SAMPLE = 10
+#: A radar of fewer axes is a line or a point; the table says the same without pretending.
+RADAR_AXES = 3
+
+RADAR_TOO_FEW = N_("A radar needs at least three dimensions and this framework has {n}: "
+                   "the table below shows the scores.")
+ALPHAS_NONE = N_("No chart of alpha: too few answers to compute it (respondents: {n}). Alpha needs at least "
+                 "two complete answers per component with some variation; the table below says why for each one.")
+FEW_RESPONDENTS = N_("Few respondents ({n}): these results describe those people alone and may change a lot as "
+                     "more answer. Reliability and factor analysis need many more answers.")
 
 Figure = dict[str, Any]
 
@@ -77,7 +88,7 @@ def bars(results: RoundResults, lang: str) -> Figure:
 
 
 def alphas(results: RoundResults, lang: str) -> Figure:
-    """This round's alpha per component beside the published reference alpha (seed 004)."""
+    """This round's alpha per component beside the alpha the framework's own study published, if any."""
     rows = [a for a in results.alphas if a.alpha is not None]
     codes = [a.component for a in rows]
     data = [{"type": "bar", "x": codes, "y": [round(a.alpha or 0, 3) for a in rows],
@@ -86,18 +97,43 @@ def alphas(results: RoundResults, lang: str) -> Figure:
     if any(a.reference_alpha is not None for a in rows):
         data.append({"type": "bar", "x": codes, "y": [a.reference_alpha for a in rows],
                      "hovertext": _hover(codes, [a.reference_alpha for a in rows], lang, 3)[:-1],
-                     "hoverinfo": "text", "name": gettext("Published (seed 004)", lang), "marker": {"color": ORANGE}})
+                     "hoverinfo": "text", "name": gettext("Published alpha", lang), "marker": {"color": ORANGE}})
     threshold = {"type": "line", "xref": "x domain", "x0": 0, "x1": 1, "yref": "y", "y0": 0.7, "y1": 0.7,
                  "line": {"dash": "dash", "color": RED}}
     return _figure(data, gettext("Cronbach's alpha per component", lang), lang, barmode="group",
                    yaxis=shared.number_axis(0, 1, lang), shapes=[threshold])
 
 
+def _radar_parts(results: RoundResults) -> list[Any]:
+    return list(results.dimensions or results.components)
+
+
 def specs(results: RoundResults, lang: str) -> dict[str, Figure]:
-    """Figure specs by chart id; empty when there is nothing to draw yet."""
+    """Figure specs by chart id, only of charts with something to draw (:func:`notes` says why not)."""
     if not results.components:
         return {}
-    return {"radar": radar(results, lang), "bars": bars(results, lang), "alphas": alphas(results, lang)}
+    out = {"bars": bars(results, lang)}
+    if len(_radar_parts(results)) >= RADAR_AXES:
+        out["radar"] = radar(results, lang)
+    if any(a.alpha is not None for a in results.alphas):
+        out["alphas"] = alphas(results, lang)
+    return out
+
+
+def notes(results: RoundResults, lang: str) -> dict[str, str]:
+    """What the page says in place of a chart it does not draw, and above a result from few people."""
+    out: dict[str, str] = {}
+    n = results.n_respondents
+    if 0 < n < SMALL_SAMPLE:
+        out["sample"] = gettext(FEW_RESPONDENTS, lang, n=format_number(n, lang))
+    if not results.components:
+        return out
+    parts = _radar_parts(results)
+    if len(parts) < RADAR_AXES:
+        out["radar"] = gettext(RADAR_TOO_FEW, lang, n=format_number(len(parts), lang))
+    if results.alphas and all(a.alpha is None for a in results.alphas):
+        out["alphas"] = gettext(ALPHAS_NONE, lang, n=format_number(n, lang))
+    return out
 
 
 def figures(results: RoundResults, lang: str) -> dict[str, str]:

@@ -61,7 +61,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "digitization_rate",
         N_("Digitization rate"),
-        N_("Services offered online ÷ all services of the agency (seed 004 reports 40% for the SSO)."),
+        N_("Services offered online ÷ all services of the agency (the study behind the SSO's digital governance "
+          "model reports 40% for the SSO)."),
         "percent",
     ),
     Indicator(

@@ -314,6 +314,7 @@ def _results_context(db: DbSession, rnd: AssessmentRound) -> dict[str, Any]:
         "fw": fw,
         "res": results,
         "figures": charts.figures(results, lang),
+        "chart_notes": charts.notes(results, lang),
         "plotly_styles": charts.style_ids(),
         "indicators": service.live_indicators(db, rnd),
         "actions": service.roadmap_of(db, rnd),

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from smartgov import files
+from smartgov.assessment import charts
 from smartgov.assessment import roadmap as roadmap_data
 from smartgov.assessment.models import AssessmentRound, RoadmapAction
 from smartgov.assessment.schemas import RoundResults
@@ -162,7 +163,12 @@ def _scores(r: _Report, results: RoundResults) -> None:
                 points=results.scale_points,
             )
         )
+    said = charts.notes(results, lang)
+    if "sample" in said:
+        r.para(said["sample"])
     parts = results.dimensions or results.components
+    if "radar" in said:
+        r.para(said["radar"])
     if parts:
         before = None
         if results.comparison:
@@ -188,10 +194,13 @@ def _reliability(r: _Report, results: RoundResults) -> None:
     for a in results.alphas:
         value = _num(a.alpha, lang, 3) if a.alpha is not None else (gettext(a.note.message_id, lang) if a.note else "—")
         ci = f"{_num(a.ci_low, lang, 3)} – {_num(a.ci_high, lang, 3)}" if a.ci_low is not None else "—"
-        reference = _num(a.reference_alpha, lang, 3)
-        rows.append([f"{a.component} {r.label(a)}", localize_digits(str(a.k), lang), value, ci, reference])
-    if rows:
+        rows.append([f"{a.component} {r.label(a)}", localize_digits(str(a.k), lang), value, ci,
+                     _num(a.reference_alpha, lang, 3)])
+    # the published column only for a framework whose own study published alphas (no other's)
+    if rows and any(a.reference_alpha is not None for a in results.alphas):
         r.table([_("Component"), _("Items"), _("Alpha"), _("95% CI"), _("Published alpha")], rows, (70, 14, 34, 40, 26))
+    elif rows:
+        r.table([_("Component"), _("Items"), _("Alpha"), _("95% CI")], [row[:4] for row in rows], (80, 16, 44, 44))
 
 
 def _factor_analysis(r: _Report, results: RoundResults) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Body, Query
+from sqlalchemy import select
 
 from smartgov import identity
 from smartgov.errors import NotFound
@@ -21,6 +22,7 @@ from smartgov.exchange.schemas import (
     AccessRightCreate,
     AccessRightPublic,
     DataAccessAdmin,
+    DataAccessGroupPublic,
     DataAccessPublic,
     FlagCreate,
     FlagPublic,
@@ -37,7 +39,7 @@ from smartgov.exchange.schemas import (
 from smartgov.identity import Principal, require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
-from smartgov.web.pagination import Page, Pagination, page_of, paginate
+from smartgov.web.pagination import Page, Pagination, page_of, paginate, paginate_rows
 from smartgov.web.routing import ModuleRouter
 
 router = ModuleRouter(prefix="/api/v1/exchange", tags=["exchange"])
@@ -219,6 +221,29 @@ def access_rows(db: DbSession, rows: list[PersonDataAccess], flags: dict[int, Ac
     return out
 
 
+def access_group_rows(db: DbSession, groups: list[Any]) -> list[DataAccessGroupPublic]:
+    """Rows of :func:`privacy.grouped_accesses_stmt` in words of the request's language."""
+    from smartgov.i18n import get_language
+
+    lang = get_language()
+    labels = service.purpose_labels(db)
+    names = _agency_names(db, {g.agency_code for g in groups})
+    services = {s.code: s.name(lang) for s in service.services(db)} if groups else {}
+    flag_ids = [g.flag_id for g in groups if getattr(g, "flag_id", None)]
+    flags = {f.id: f for f in db.scalars(select(AccessFlag).where(AccessFlag.id.in_(flag_ids)))} if flag_ids else {}
+    out = []
+    for g in groups:
+        flag = flags.get(getattr(g, "flag_id", None) or 0)
+        out.append(DataAccessGroupPublic(
+            last_id=g.last_id, reads=g.reads, first_at=g.first_at, last_at=g.last_at, source=g.source,
+            agency_code=g.agency_code, agency_name=names.get(g.agency_code or ""), what=g.what,
+            what_label=services.get(g.what) or (g.what_fa if lang == "fa" else g.what_en) or g.what,
+            purpose=g.purpose, purpose_label=labels[g.purpose].label(lang) if g.purpose in labels else g.purpose,
+            flagged=flag is not None, flag_status=flag.status if flag else None,
+            flag_resolution=flag.resolution if flag else None))
+    return out
+
+
 def own_national_code(db: DbSession, principal: Principal) -> str:
     require(permissions.can_view_own_data_access(principal))
     person = identity.person_profile(db, principal.account.person_id)
@@ -232,6 +257,14 @@ def my_data_access(principal: CurrentPrincipal, db: DbSession, pagination: Pagin
     code = own_national_code(db, principal)
     rows, total = paginate(db, privacy.visible_accesses_stmt(code), pagination)
     return page_of(access_rows(db, rows, privacy.flags_by(db, principal.id)), total, pagination)
+
+
+@router.get("/my-data-access/grouped", response_model=Page[DataAccessGroupPublic])
+def my_data_access_grouped(principal: CurrentPrincipal, db: DbSession, pagination: Pagination) -> dict[str, Any]:
+    """Who read your data, one line per reader and record with how many times and when first and last."""
+    code = own_national_code(db, principal)
+    groups, total = paginate_rows(db, privacy.grouped_accesses_stmt(code, principal.id), pagination)
+    return page_of(access_group_rows(db, groups), total, pagination)
 
 
 @router.post("/my-data-access/{access_id}/flag", status_code=201, response_model=FlagPublic)

@@ -14,14 +14,14 @@ from smartgov import clock, identity
 from smartgov.digits import jalali_to_gregorian, parse_date
 from smartgov.errors import DomainError
 from smartgov.exchange import permissions, privacy, service
-from smartgov.exchange.api import access_rows, own_national_code
+from smartgov.exchange.api import access_group_rows, access_rows, own_national_code
 from smartgov.i18n import N_, get_language
 from smartgov.identity import Principal, Role, require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
-from smartgov.web.pagination import PageNumber, PageParams, paginate
+from smartgov.web.pagination import PageNumber, PageParams, paginate_rows
 from smartgov.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,9 +42,9 @@ def _data_access_page(request: Request, db: DbSession, principal: Principal, pag
                       status_code: int = 200, **extra: Any) -> HTMLResponse:
     code = own_national_code(db, principal)
     params = PageParams(page=max(1, page), per_page=PER_PAGE)
-    rows, total = paginate(db, privacy.visible_accesses_stmt(code), params)
+    groups, total = paginate_rows(db, privacy.grouped_accesses_stmt(code, principal.id), params)
     return render(request, "exchange/data_access.html", {
-        "rows": access_rows(db, rows, privacy.flags_by(db, principal.id)), "total": total, "page": params.page,
+        "rows": access_group_rows(db, groups), "total": total, "page": params.page,
         "pages": (total + PER_PAGE - 1) // PER_PAGE, **extra,
     }, status_code=status_code)
 

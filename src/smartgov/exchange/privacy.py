@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,6 +90,38 @@ def visible_accesses_stmt(national_code: str, now: dt.datetime | None = None) ->
             .where(PersonDataAccess.national_code == national_code,
                    or_(PersonDataAccess.hidden_until.is_(None), PersonDataAccess.hidden_until <= now))
             .order_by(PersonDataAccess.at.desc(), PersonDataAccess.id.desc()))
+
+
+#: What makes repeated reads one line: the same reader (agency and account) of the same record for the same purpose.
+GROUP_KEY = ("source", "agency_code", "actor_account_id", "what", "purpose")
+
+
+def grouped_accesses_stmt(national_code: str, account_id: int | None = None,
+                          now: dt.datetime | None = None) -> Select[Any]:
+    """A person's visible accesses, one row per reader and record (:data:`GROUP_KEY`), latest read first.
+
+    Grouped in SQL (the person's rows come by ``ix_exchange_person_access_person_at``), so a page
+    costs one aggregate however often an official reopened a case. Each row has ``reads``,
+    ``first_at``, ``last_at``, ``last_id`` (the read a report is filed against) and, with
+    ``account_id``, ``flag_id``: the latest report that account filed on any read of the group.
+    """
+    now = now or clock.now()
+    keys = [getattr(PersonDataAccess, k) for k in GROUP_KEY]
+    stmt = (select(*keys, func.count(PersonDataAccess.id).label("reads"),
+                   func.min(PersonDataAccess.at).label("first_at"), func.max(PersonDataAccess.at).label("last_at"),
+                   func.max(PersonDataAccess.id).label("last_id"),
+                   func.max(PersonDataAccess.what_fa).label("what_fa"),
+                   func.max(PersonDataAccess.what_en).label("what_en"))
+            .where(PersonDataAccess.national_code == national_code,
+                   or_(PersonDataAccess.hidden_until.is_(None), PersonDataAccess.hidden_until <= now))
+            .group_by(*keys)
+            .order_by(func.max(PersonDataAccess.at).desc(), func.max(PersonDataAccess.id).desc()))
+    if account_id is None:
+        return stmt
+    # at most one report per read and account (unique), so the join never repeats a read
+    return (stmt.outerjoin(AccessFlag, and_(AccessFlag.access_id == PersonDataAccess.id,
+                                            AccessFlag.account_id == account_id))
+            .add_columns(func.max(AccessFlag.id).label("flag_id")))
 
 
 def all_accesses_stmt(national_code: str) -> Select[Any]:

@@ -116,6 +116,25 @@ class DataAccessPublic(BaseModel):
     flag_resolution: str | None
 
 
+class DataAccessGroupPublic(BaseModel):
+    """Repeated reads of one record by one reader for one purpose, as one line."""
+
+    last_id: int = Field(description="The latest of these reads (the one a report is filed against).")
+    reads: int = Field(description="How many times it was read.")
+    first_at: dt.datetime
+    last_at: dt.datetime
+    source: str = Field(description="exchange (agency-to-agency call) or view (an official looked).")
+    agency_code: str | None
+    agency_name: str | None
+    what: str = Field(description="The service or record read (a code).")
+    what_label: str = Field(description="Its name in your language, when known.")
+    purpose: str
+    purpose_label: str
+    flagged: bool = Field(description="You reported one of these reads.")
+    flag_status: str | None
+    flag_resolution: str | None
+
+
 class DataAccessAdmin(DataAccessPublic):
     national_code: str
     actor_account_id: int | None

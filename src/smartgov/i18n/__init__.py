@@ -77,12 +77,20 @@ def gettext(message: str, lang: str | None = None, **params: Any) -> str:
     return text
 
 
+GROUP_FROM = 10_000
+"""Whole numbers from here on are grouped by thousands in messages (``۵۳٬۰۰۰٬۰۰۰٬۰۰۰`` rial); below it
+they read as written, so a year stays ``۱۴۰۵`` and a small count ``۱۲``. An id that must be typed back
+(an SMS keyword) is passed as text, which is never grouped."""
+
+
 def localize_value(value: Any, lang: str | None = None) -> Any:
-    """A message parameter as shown: whole numbers in the language's digits (no grouping: years, ids,
-    counts read as written), fractions with the language's decimal point; anything else unchanged."""
+    """A message parameter as shown: whole numbers in the language's digits (grouped from
+    :data:`GROUP_FROM` on: amounts), fractions with the language's decimal point; anything else unchanged."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
-    return format_number(value, lang) if isinstance(value, float) else localize_digits(str(value), lang)
+    if isinstance(value, float) or abs(value) >= GROUP_FROM:
+        return format_number(value, lang)
+    return localize_digits(str(value), lang)
 
 
 _ = gettext

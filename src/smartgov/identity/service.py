@@ -25,7 +25,7 @@ from smartgov.db import Database, database_of
 from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
-from smartgov.identity import nationalcode, throttle
+from smartgov.identity import bulk, nationalcode, throttle
 from smartgov.identity.events import (
     ACCOUNT_CLOSED,
     ACCOUNT_CREATED,
@@ -178,8 +178,7 @@ def create_person(
     if db.scalar(select(Person.id).where(Person.national_code == code)):
         raise Conflict("duplicate_person", N_("A person with this national code already exists."),
                        field="national_code")
-    if birth_date > clock.today() or birth_date.year < 1900:
-        raise DomainError("invalid_birth_date", N_("The birth date is not plausible."), field="birth_date")
+    bulk.plausible_birth_date(birth_date)
     person = Person(
         national_code=code, first_name_fa=first_name_fa.strip(), last_name_fa=last_name_fa.strip(),
         first_name_en=first_name_en.strip(), last_name_en=last_name_en.strip(), birth_date=birth_date,

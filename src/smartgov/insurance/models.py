@@ -194,3 +194,39 @@ class MedicalClaimItem(Base):
     approved_amount: Mapped[int | None] = mapped_column(BigInteger)
     reimbursed: Mapped[int | None] = mapped_column(BigInteger)
     receipt_ref: Mapped[str | None] = mapped_column(String(32))
+
+
+class Employment(Base):
+    """One spell of work of an insured person at a workshop, from a population import: when it began,
+    when it ended (none while it lasts) and the monthly wage, rial. Monthly contributions stay in
+    ``Contribution``; a spell is the register's summary, one row per job rather than per month."""
+
+    __tablename__ = "insurance_employment"
+    __table_args__ = (UniqueConstraint("national_code", "workshop_id", "start_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    national_code: Mapped[str] = mapped_column(String(10))
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("insurance_workshop.id"), index=True)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    monthly_wage: Mapped[int] = mapped_column(BigInteger)
+
+
+class ImportCheckpoint(Base):
+    """How far the import of one file got: the last line committed, with its counts; a re-run of the
+    same file resumes after it, and a finished file is not read again unless asked."""
+
+    __tablename__ = "insurance_import_checkpoint"
+    __table_args__ = (UniqueConstraint("kind", "file_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    file_key: Mapped[str] = mapped_column(String(64))  # sha256 of the kind, size and first MiB
+    file_name: Mapped[str] = mapped_column(String(300))
+    line: Mapped[int] = mapped_column(BigInteger)  # the last line whose chunk is committed (1: the header)
+    accepted: Mapped[int] = mapped_column(BigInteger)
+    inserted: Mapped[int] = mapped_column(BigInteger)
+    rejected: Mapped[int] = mapped_column(BigInteger)
+    started_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    finished_at: Mapped[dt.datetime | None]

@@ -32,6 +32,7 @@ from .events import (
     WORK_ORDER_DISPATCHED,
 )
 from .models import Alert, Entity, Incident, Rule, WorkOrder
+from .readings import Target
 
 WORK_ORDER_SERVICE = "operations-work-order"
 TERMINAL = frozenset({"done", "cancelled"})
@@ -44,7 +45,7 @@ notifications.register_template(notifications.MessageTemplate(
     body_en="Rule “{rule}” fired for {entity} (value {value}). Alert queue: {link}"))
 
 
-def _notify(db: Session, rule: Rule, alert: Alert, entity: Entity) -> None:
+def _notify(db: Session, rule: Rule, alert: Alert, entity: Entity | Target) -> None:
     from smartgov.settings import public_url
 
     context = {"rule": rule.name, "entity": entity.entity_id, "severity": alert.severity,
@@ -57,7 +58,7 @@ def _notify(db: Session, rule: Rule, alert: Alert, entity: Entity) -> None:
                                   context=context)
 
 
-def fire(db: Session, rule: Rule, entity: Entity, value: float | None, at: dt.datetime, *,
+def fire(db: Session, rule: Rule, entity: Entity | Target, value: float | None, at: dt.datetime, *,
          quiet: bool = False) -> bool:
     """Raise (or count again) the rule's alert on the entity; True when a new alert was opened."""
     key = f"{rule.id}:{entity.id}"
@@ -123,7 +124,7 @@ def escalate_due(db: Session, now: dt.datetime | None = None) -> int:
     return count
 
 
-def open_incident(db: Session, alert: Alert, rule: Rule, entity: Entity) -> Incident:
+def open_incident(db: Session, alert: Alert, rule: Rule, entity: Entity | Target) -> Incident:
     """The entity's open incident (raised to the alert's severity), or a new one."""
     incident = db.scalar(select(Incident).where(Incident.entity_pk == entity.id,
                                                 Incident.status.in_(("open", "dispatched"))))
@@ -216,3 +217,18 @@ def _work_order_moved(ctx: services.ActionContext) -> dict[str, Any] | None:
 
 
 services.register_action(WORK_ORDER_MOVED, _work_order_moved)
+
+
+def fire_series(db: Session, rule: Rule, entity: Entity | Target, hits: list[tuple[float, dt.datetime]]) -> bool:
+    """The rule held on these readings of the entity (oldest first): the alert ends as if ``fire`` had
+    been called on each in turn (counted once each, the last value kept), with one look-up, not one
+    per reading. True when a new alert was opened."""
+    value, at = hits[0]
+    opened = fire(db, rule, entity, value, at)
+    if len(hits) > 1:
+        alert = db.scalar(select(Alert).where(Alert.open_key == f"{rule.id}:{entity.id}"))
+        if alert is not None:
+            alert.count += len(hits) - 1
+            alert.last_at = max(alert.last_at, max(a for _, a in hits[1:]))
+            alert.value = hits[-1][0]
+    return opened

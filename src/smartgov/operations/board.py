@@ -25,6 +25,14 @@ def entities(db: Session, orgs: set[int] | None, *, limit: int = 200) -> list[En
                            .limit(limit)))
 
 
+def entity(db: Session, orgs: set[int] | None, entity_pk: int) -> Entity:
+    """One entity among the agencies the caller operates (404 otherwise)."""
+    row = db.get(Entity, entity_pk)
+    if row is None or (orgs is not None and row.organization_id not in orgs):
+        raise NotFound("entity")
+    return row
+
+
 def devices(db: Session, orgs: set[int] | None) -> list[tuple[Device, Entity]]:
     return [(d, e) for d, e in db.execute(select(Device, Entity).join(Entity, Entity.id == Device.entity_pk)
                                           .where(_in(Device.organization_id, orgs)).order_by(Device.code))]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
@@ -31,7 +32,7 @@ from . import notify, rules
 from .events import DEVICE_PROVISIONED
 from .models import Device, Entity, Rejection
 from .ngsi import NgsiError, format_time, numeric, parse_time
-from .readings import Observation, store
+from .readings import Observation, Target, among, store
 
 log = logging.getLogger(__name__)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -122,12 +123,43 @@ def refuse(db: Session, device: str, reason: str) -> None:
         log.warning("operations: message of device %r refused (%s); further ones are only counted", code, reason)
 
 
-def _measures(device: Device, payload: Any, received: dt.datetime) -> list[tuple[str, dt.datetime, Any]]:
+@dataclass(frozen=True, slots=True)
+class _Device:
+    """What ingest reads of a device: plain columns, no ORM object (a batch names a thousand)."""
+
+    id: int
+    organization_id: int
+    key_hash: str
+    entity_pk: int
+    mapping: dict[str, Any]
+    active: bool
+
+
+#: Each device's mapping by its row id. A mapping is set when the device is provisioned and never
+#: changed (there is no call that changes it), so it is read from the database once per process:
+#: decoding a thousand JSON documents per batch cost more than storing the batch's readings.
+_mappings: dict[int, dict[str, Any]] = {}
+
+
+def _devices(db: Session, codes: set[str]) -> dict[str, _Device]:
+    """The batch's devices by code, their keys and state read each time (a rotated key or a
+    deactivated device takes effect at once), their mappings from ``_mappings``."""
+    rows = db.execute(select(Device.code, Device.id, Device.organization_id, Device.key_hash, Device.entity_pk,
+                             Device.active).where(among(db, Device.code, codes))).all()
+    missing = [r[1] for r in rows if r[1] not in _mappings]
+    if missing:
+        if len(_mappings) + len(missing) > 100_000:
+            _mappings.clear()
+        _mappings.update(db.execute(select(Device.id, Device.mapping).where(among(db, Device.id, missing))).all())
+    return {code: _Device(pk, org, key, entity, _mappings[pk], active)
+            for code, pk, org, key, entity, active in rows}
+
+
+def _measures(mapping: dict[str, Any], payload: Any, received: dt.datetime) -> list[tuple[str, dt.datetime, Any]]:
     items = payload if isinstance(payload, list) else [payload]
     if not items or len(items) > MAX_MEASURES or not all(isinstance(i, dict) for i in items):
         raise ValueError("payload")
     out = []
-    mapping = device.mapping  # read once: an ORM attribute costs more than a dict lookup
     for item in items:
         stamp = item.get("TimeInstant", item.get("observedAt"))
         when = parse_time(stamp) if stamp is not None else received
@@ -146,28 +178,34 @@ def ingest(db: Session, messages: Sequence[Message], orgs: set[int] | None = Non
     """Take a batch of device messages in the caller's transaction; refused ones are counted, never raised.
 
     ``orgs``: the agencies the authorized caller operates (messages with a ``key`` are checked
-    against the device's key instead).
+    against the device's key instead). Per message only Python's own work (key, payload, one
+    tuple per reading); devices and entities are read as plain rows in two queries, readings
+    and rollups written by ``readings.store``, entities' latest values and devices' last-seen
+    instants in one statement each, rules per batch (``rules.evaluate``).
     """
     outcome = Outcome()
     if len(messages) > MAX_BATCH:
         raise DomainError("too_many", N_("Send at most {n} readings at once."), field="readings", n=MAX_BATCH)
     codes = {m.device for m in messages}
-    devices = {d.code: d for d in db.scalars(select(Device).where(Device.code.in_(codes)))} if codes else {}
-    entities = {e.id: e for e in db.scalars(select(Entity).where(
-        Entity.id.in_({d.entity_pk for d in devices.values()})))} if devices else {}
+    devices = _devices(db, codes) if codes else {}
+    entities = {row[0]: Target(*row) for row in db.execute(select(
+        Entity.id, Entity.organization_id, Entity.type, Entity.entity_id).where(
+        among(db, Entity.id, {d.entity_pk for d in devices.values()})))} if devices else {}
     found: list[Observation] = []
-    seen: list[Device] = []
+    seen: set[int] = set()
     now = clock.now()
+    hashes: dict[str, str] = {}
     for index, message in enumerate(messages):
         device = devices.get(message.device)
         if device is None or not device.active or (
                 message.key is None and orgs is not None and device.organization_id not in orgs):
             reason = "unknown_device"
-        elif message.key is not None and not hmac.compare_digest(device.key_hash, key_hash(message.key)):
+        elif message.key is not None and not hmac.compare_digest(
+                device.key_hash, hashes.get(message.key) or hashes.setdefault(message.key, key_hash(message.key))):
             reason = "wrong_key"
         else:
             try:
-                measured = _measures(device, message.payload, message.received_at or now)
+                measured = _measures(device.mapping, message.payload, message.received_at or now)
             except (ValueError, NgsiError):
                 reason = "bad_payload"
             else:
@@ -176,54 +214,94 @@ def ingest(db: Session, messages: Sequence[Message], orgs: set[int] | None = Non
                     number = numeric(value)
                     found.append(Observation(entity, attribute, when, number,
                                              None if number is not None else str(value)[:256]))
-                seen.append(device)
+                seen.add(device.id)
                 continue
         refuse(db, message.device, reason)
         outcome.refused.append((index, reason))
     fresh = store(db, found)
     outcome.stored, outcome.duplicates = len(fresh), len(found) - len(fresh)
-    notify.changed(db, _latest(fresh))
-    for device in seen:
-        device.last_seen_at = now
+    notify.changed(db, _latest(db, fresh))  # type: ignore[arg-type]  # a Target has the id it reads
+    if seen:
+        db.execute(update(Device).where(among(db, Device.id, sorted(seen))).values(last_seen_at=now)
+                   .execution_options(synchronize_session=False))
     outcome.alerts = rules.evaluate(db, fresh)
     return outcome
 
 
-def _latest(fresh: Sequence[Observation]) -> list[tuple[Entity, list[str]]]:
+def _latest(db: Session, fresh: Sequence[Observation]) -> list[tuple[Entity | Target, list[str]]]:
     """The entity keeps each attribute's newest value (an older reading arriving late changes nothing).
 
-    Returns the attributes that changed, per entity (what subscriptions are told about).
+    Returns the attributes that changed, per entity (what subscriptions are told about). On
+    PostgreSQL one statement compares and merges only the changed attributes into the stored ones
+    (``_PG_LATEST``), so a concurrent batch's other attributes are never overwritten; on SQLite
+    (one writer at a time) the entities' attributes are read, merged here and written back.
     """
     newest: dict[tuple[int, str], Observation] = {}
     for o in fresh:
         key = (o.entity.id, o.attribute)
         if key not in newest or newest[key].observed_at < o.observed_at:
             newest[key] = o
+    if not newest:
+        return []
+    targets = {o.entity.id: o.entity for o in newest.values()}
+    if db.get_bind().dialect.name == "postgresql":
+        rows = [[pk, name, format_time(o.observed_at), o.value if o.value is not None else o.text]
+                for (pk, name), o in sorted(newest.items())]
+        return [(targets[pk], sorted(names)) for pk, names in db.execute(_PG_LATEST, {"rows": json.dumps(rows)})
+                if names]
+    stored: dict[int, dict[str, Any]] = dict(db.execute(select(Entity.id, Entity.attrs).where(
+        Entity.id.in_(sorted(targets)))).all())
     by_entity: dict[int, list[Observation]] = {}
     for o in newest.values():
         by_entity.setdefault(o.entity.id, []).append(o)
-    changed: list[tuple[Entity, list[str]]] = []
-    for group in by_entity.values():
-        entity = group[0].entity
-        attrs = dict(entity.attrs)
+    changed: list[tuple[Entity | Target, list[str]]] = []
+    updates: list[dict[str, Any]] = []
+    for pk, group in sorted(by_entity.items()):
+        attrs = dict(stored.get(pk) or {})
         names = []
         for o in group:
             current = attrs.get(o.attribute)
             if isinstance(current, dict) and "observedAt" in current and \
                     parse_time(current["observedAt"]) >= o.observed_at:
                 continue
-            unit = _unit(entity, o.attribute, current)
+            unit = _unit(current)
             attrs[o.attribute] = {"type": "Property", "value": o.value if o.value is not None else o.text,
                                   "observedAt": format_time(o.observed_at), **({"unitCode": unit} if unit else {})}
             names.append(o.attribute)
-        entity.attrs = attrs
-        entity.modified_at = max(o.observed_at for o in group)
+        updates.append({"id": pk, "attrs": attrs, "modified_at": max(o.observed_at for o in group)})
         if names:
-            changed.append((entity, names))
+            changed.append((targets[pk], names))
+    db.execute(update(Entity).execution_options(synchronize_session=False), updates)
     return changed
 
 
-def _unit(entity: Entity, attribute: str, current: Any) -> str | None:
+# [[entity pk, attribute, observedAt, value], ...] of the batch's newest readings, in key order. The
+# rows are locked in id order (``locked``, as every writer does) before they are compared and merged.
+_PG_LATEST = text("""
+WITH p AS (
+  SELECT (r->>0)::integer AS pk, r->>1 AS name, r->>2 AS stamp, (r->>2)::timestamptz AS at, r->3 AS value
+  FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS r),
+locked AS MATERIALIZED (
+  SELECT id FROM operations_entity WHERE id IN (SELECT pk FROM p) ORDER BY id FOR UPDATE),
+cur AS (
+  SELECT p.*, e.attrs::jsonb -> p.name AS old FROM p JOIN operations_entity e ON e.id = p.pk
+  JOIN locked ON locked.id = p.pk),
+newer AS (
+  SELECT pk, name, jsonb_build_object('type', 'Property', 'value', value, 'observedAt', stamp)
+    || CASE WHEN jsonb_typeof(old) = 'object' AND old ? 'unitCode' AND old->>'unitCode' <> ''
+            THEN jsonb_build_object('unitCode', old->'unitCode') ELSE '{}'::jsonb END AS attr
+  FROM cur
+  WHERE NOT (jsonb_typeof(old) = 'object' AND old ? 'observedAt' AND (old->>'observedAt')::timestamptz >= at)),
+patch AS (SELECT pk, jsonb_object_agg(name, attr) AS attrs, array_agg(name) AS names FROM newer GROUP BY pk),
+times AS (SELECT pk, max(at) AS at FROM p GROUP BY pk)
+UPDATE operations_entity e SET attrs = (e.attrs::jsonb || coalesce(patch.attrs, '{}'::jsonb))::json,
+  modified_at = times.at
+FROM times LEFT JOIN patch ON patch.pk = times.pk
+WHERE e.id = times.pk
+RETURNING e.id, patch.names""")
+
+
+def _unit(current: Any) -> str | None:
     if isinstance(current, dict) and current.get("unitCode"):
         return str(current["unitCode"])
     return None

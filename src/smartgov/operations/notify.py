@@ -28,7 +28,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, identity
+from smartgov.i18n import gettext
 
+from . import endpoints
 from .events import CONTEXT_CHANGED, NOTIFICATION_DUE
 from .models import Entity, Subscription
 from .ngsi import CORE_CONTEXT_URL, LINK_HEADER, format_time, render_entity
@@ -127,8 +129,11 @@ def _deliver(db: Session, evt: events.Event, outbox_id: int) -> None:
     headers = {"Content-Type": evt.data["accept"], "NGSILD-Notification-Id": str(outbox_id)}
     if evt.data["accept"] == "application/json":
         headers["Link"] = LINK_HEADER
-    response = httpx.post(evt.data["uri"], content=json.dumps(evt.data["body"]), headers=headers,
-                          timeout=TIMEOUT, follow_redirects=False)
+    try:
+        target = endpoints.check(evt.data["uri"])  # at send time too: DNS may answer otherwise now
+    except endpoints.EndpointRefused as exc:  # retried by the outbox: the allow-list may be widened meanwhile
+        raise RuntimeError(gettext(exc.message, "en", **exc.params)) from None
+    response = endpoints.post(target, json.dumps(evt.data["body"]).encode(), headers, TIMEOUT)
     if not 200 <= response.status_code < 300:
         raise RuntimeError(f"the subscriber answered {response.status_code}")
     sub.last_success_at = clock.now()

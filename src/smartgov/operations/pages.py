@@ -1,22 +1,31 @@
-"""The operations centre's page (fa/en, RTL): the district map, the alert queue, the incident board
-and the entities with their latest values; acknowledging and dispatching are plain forms."""
+"""The operations centre's pages (fa/en, RTL): the district map, the alert queue, the incident board
+and the entities with their latest values; an entity's page with its chart over the last hour, day
+or week (and the same numbers as a table); acknowledging and dispatching are plain forms. The
+pages work without JavaScript; with it, ``/operations/events`` (server-sent events, ``live.py``)
+updates them in place."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from typing import Annotated, Any
 
-from smartgov.errors import DomainError
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from smartgov import clock
+from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_, get_language
 from smartgov.identity import Role, require
-from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web import charts as shared
+from smartgov.web import csrf
+from smartgov.web.deps import CurrentPrincipal, DbSession, current_principal, request_session
 from smartgov.web.fields import Id
 from smartgov.web.forms import PostedForm
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
 from . import alerts as alerting
-from . import board, mapdraw
+from . import board, charts, live, mapdraw
 from .permissions import can_change, is_operator, operated_orgs
 from .rules import SEVERITIES
 
@@ -35,10 +44,8 @@ def centre(request: Request, principal: CurrentPrincipal, db: DbSession) -> HTML
     shapes, dots = mapdraw.draw(get_language(), [(e.entity_id, e.lon, e.lat, e.id in alarmed) for e in entities])
     rows = []
     for e in entities:
-        values = [(name, a) for name, a in sorted(e.attrs.items())
-                  if isinstance(a, dict) and a.get("type") == "Property" and isinstance(a.get("value"), int | float)]
-        rows.append({"entity": e, "measures": values,
-                     "spark": mapdraw.sparkline(board.sparkline(db, e.id, values[0][0])) if values else ""})
+        names = charts.numeric_attributes(e)
+        rows.append({"entity": e, "spark": mapdraw.sparkline(board.sparkline(db, e.id, names[0])) if names else ""})
     return render(request, "operations/centre.html", {
         "counts": board.counts(db, orgs), "queue": queue, "incidents": board.incidents(db, orgs, limit=50),
         "rows": rows, "shapes": shapes, "dots": dots, "width": mapdraw.WIDTH, "height": mapdraw.HEIGHT,
@@ -64,3 +71,43 @@ def dispatch(incident_id: Id, principal: CurrentPrincipal, db: DbSession, form: 
     alerting.dispatch(db, row, principal.id)
     db.commit()
     return RedirectResponse("/operations?done=dispatched#incidents", status_code=303)
+
+
+@router.get("/operations/entities/{entity_pk}", response_class=HTMLResponse)
+def entity_page(request: Request, entity_pk: Id, principal: CurrentPrincipal, db: DbSession,
+                attribute: Annotated[str | None, Query(max_length=128)] = None,
+                period: Annotated[str, Query(alias="range", max_length=8)] = "day") -> HTMLResponse:
+    """An entity's latest values and one measure over the last hour, day or week (chart and table)."""
+    require(is_operator(principal))
+    entity = board.entity(db, operated_orgs(db, principal), entity_pk)
+    if period not in charts.RANGES:
+        raise DomainError("bad_range", N_("Choose the last hour, day or week."), field="range")
+    names = charts.numeric_attributes(entity)
+    if attribute is not None and attribute not in names:
+        raise NotFound("attribute", field="attribute")
+    lang = get_language()
+    series = charts.series(db, entity, attribute or names[0], period, lang, clock.now()) if names else None
+    return render(request, "operations/entity.html", {
+        "entity": entity, "attributes": names, "series": series,
+        "ranges": [(k, charts.RANGE_LABELS[k]) for k in charts.RANGES],
+        "range_label": charts.RANGE_LABELS[period], "period_label": charts.PERIOD_LABELS[period],
+        "plotly_styles": shared.style_ids(), "to_json": shared.to_json, "time_label": shared.time_label,
+        "value_text": charts.value_text})
+
+
+def _watch(request: Request) -> tuple[set[int] | None, str]:
+    """Who may watch, and which agencies: checked as the pages check, in a session closed at once."""
+    with request_session(request) as db:
+        principal = current_principal(request, db)
+        require(is_operator(principal))
+        return operated_orgs(db, principal), csrf.token_for(request)
+
+
+@router.get("/operations/events")
+async def events(request: Request) -> Response:
+    """The operations pages' live stream (text/event-stream) for the caller's agencies only."""
+    orgs, token = await run_in_threadpool(_watch, request)
+    hub = live.hub_for(request.app)
+    headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(live.stream(hub, orgs, get_language(), token), media_type="text/event-stream",
+                             headers=headers)

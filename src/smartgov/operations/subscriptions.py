@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, events
 
+from . import endpoints
 from .events import SUBSCRIPTION_CHANGED
 from .models import Subscription
 from .ngsi import CORE_CONTEXT_URL, NgsiError, bad, check_name, entity_type, format_time, is_uri, parse_time
@@ -156,6 +157,7 @@ def create(db: Session, org_id: int, body: Any, actor_id: int | None) -> Subscri
     """A new subscription of agency ``org_id`` (409 AlreadyExists if its id is taken)."""
     now = clock.now()
     clean = check(body, now=now)
+    endpoints.check(clean["notification"]["endpoint"]["uri"])  # SSRF: where the worker would POST
     clean.setdefault("id", f"urn:ngsi-ld:Subscription:{uuid.uuid4()}")
     if db.scalar(select(Subscription.id).where(Subscription.subscription_id == clean["id"])) is not None:
         raise NgsiError("AlreadyExists", f"subscription {clean['id']} already exists")
@@ -205,7 +207,9 @@ def update(db: Session, row: Subscription, fragment: Any, actor_id: int | None) 
     if isinstance(fragment.get("notification"), dict):
         merged["notification"] = {**row.body["notification"], **fragment["notification"]}
     merged["type"] = "Subscription"
-    _apply(row, check(merged, now=clock.now()))
+    clean = check(merged, now=clock.now())
+    endpoints.check(clean["notification"]["endpoint"]["uri"])  # again: the allow-list may have changed
+    _apply(row, clean)
     row.modified_at = clock.now()
     _changed(db, actor_id, row, "updated")
 

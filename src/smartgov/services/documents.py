@@ -314,6 +314,10 @@ def pdf_dir() -> Path:
     return Path(get_settings().data_dir) / "documents"
 
 
+QR_SIZE = 38.0  # mm, the QR code's side on the PDF
+QR_GAP = 44.0  # mm from the left margin to the text beside it
+
+
 def render_pdf(record: dict[str, Any], code: str | None = None) -> bytes:
     """A two-language A4 page (Persian first, right to left) with a QR code to the verify page.
 
@@ -379,20 +383,38 @@ def render_pdf(record: dict[str, Any], code: str | None = None) -> bytes:
     qr = io.BytesIO()
     segno.make(payload["verify_url"], error="m").save(qr, kind="png", scale=6, border=2)
     qr.seek(0)
-    top = max(pdf.get_y() + 6, 200.0)
-    pdf.image(qr, x=pdf.l_margin, y=top, w=38)
-    pdf.set_xy(pdf.l_margin + 44, top + 4)
-    pdf.set_font("body", size=8)
-    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
     text = (f"Check this document at {payload['verify_url']}\nSigned ({ALGORITHM}) by key {payload['key_id']}\n"
             f"Document id: {payload['document_id']}")
     if code:
         text += f"\nVerification code (to see the content): {shown_code(code)}"
-    pdf.multi_cell(width - 44, 4.5, text, new_x="LMARGIN", new_y="NEXT")
-    line("اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید.", 9, True, indent=44)
+    notes_fa = ["اصالت این سند را با اسکن کد یا در نشانی بالا بررسی کنید."]
     if code:
         # ten digits unbroken: a separator between two digit runs is reordered in right-to-left text
-        line(f"کد استعلام (برای دیدن متن سند): {localize_digits(code, 'fa')}", 9, True, indent=44)
+        notes_fa.append(f"کد استعلام (برای دیدن متن سند): {localize_digits(code, 'fa')}")
+    column = width - QR_GAP
+
+    def measured(size: int, rtl: bool, body: str, height: float) -> float:
+        """The height ``body`` takes wrapped in the column beside the QR code, as drawn below."""
+        pdf.set_font("body", size=size)
+        if rtl:
+            pdf.set_text_shaping(use_shaping_engine=True, direction="rtl", script="arab", language="fas")
+        else:
+            pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+        return float(pdf.multi_cell(column, height, body, dry_run=True, output="HEIGHT"))
+
+    beside = 4 + measured(8, False, text, 4.5) + sum(measured(9, True, n, 9 * 0.55) + 1.5 for n in notes_fa)
+    # the QR code and every line beside it on one page, inside its margins: never split at a page break
+    top = max(pdf.get_y() + 6, 200.0)
+    if top + max(QR_SIZE, beside) > pdf.h - pdf.b_margin:
+        pdf.add_page()
+        top = pdf.t_margin
+    pdf.image(qr, x=pdf.l_margin, y=top, w=QR_SIZE)
+    pdf.set_xy(pdf.l_margin + QR_GAP, top + 4)
+    pdf.set_font("body", size=8)
+    pdf.set_text_shaping(use_shaping_engine=True, direction="ltr")
+    pdf.multi_cell(column, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+    for note in notes_fa:
+        line(note, 9, True, indent=QR_GAP)
     return bytes(pdf.output())
 
 

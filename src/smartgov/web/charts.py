@@ -3,8 +3,9 @@ and axes that speak the page's language.
 
 plotly.js writes tick labels and hover numbers itself, with Latin digits and Gregorian dates
 whatever the page's language. So the server computes the ticks instead: ``number_axis`` and
-``date_axis`` give ``tickvals`` with ``ticktext`` already localized (Persian digits with ``٬``/``٫``,
-Jalali month names on Persian pages), ``hover`` the text of each point, and ``layout`` sets
+``date_axis`` (days) and ``time_axis`` (instants, in the platform's time zone) give ``tickvals`` with
+``ticktext`` already localized (Persian digits with ``٬``/``٫``, Jalali month names on Persian pages),
+``time_label`` the text of a point's instant, and ``layout`` sets
 ``separators`` (for whatever number plotly still formats) and a legend on the reading side.
 Figures are plain figure dicts (``{"data": [...], "layout": {...}}``) sent to the page as JSON
 (``to_json``) and drawn by ``/static/web/charts.js``.
@@ -24,6 +25,7 @@ from typing import Any
 
 import jdatetime
 
+from smartgov import clock
 from smartgov.i18n import format_number, localize_digits
 
 # found without importing plotly: pages only need its JavaScript file
@@ -118,6 +120,34 @@ def date_axis(days: Sequence[dt.date], lang: str, *, grain: str = "day", max_tic
                                 month_only=grain == "month"))
         last_year = year
     return {"type": "date", "tickmode": "array", "tickvals": [d.isoformat() for d in chosen], "ticktext": texts}
+
+
+def plot_time(instant: dt.datetime) -> str:
+    """An instant as a plotly x value: wall-clock time in the platform's zone, without an offset
+    (plotly.js has no time zones; ticks and hover texts say the same wall-clock time)."""
+    return clock.local(instant).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def time_label(instant: dt.datetime, lang: str, *, with_day: bool = True) -> str:
+    """``۱۶ آذر ۱۴۰۵ ۱۴:۳۰`` in Persian (Jalali), ``7 Dec 2026 14:30`` in English; ``with_day=False``: the time only."""
+    local = clock.local(instant)
+    hours = localize_digits(local.strftime("%H:%M"), lang)
+    return f"{date_label(local.date(), lang)} {hours}" if with_day else hours
+
+
+def time_axis(instants: Sequence[dt.datetime], lang: str, *, max_ticks: int = 8) -> dict[str, Any]:
+    """A time axis over ``instants`` (sorted) with at most ``max_ticks`` localized ticks: the hour and
+    minute, with the (Jalali in Persian) day on the first tick and wherever the day changes."""
+    if not instants:
+        return {"type": "date"}
+    stride = max(1, math.ceil(len(instants) / max_ticks))
+    chosen = list(instants[::stride])
+    texts, last_day = [], None
+    for instant in chosen:
+        day = clock.local(instant).date()
+        texts.append(time_label(instant, lang, with_day=day != last_day))
+        last_day = day
+    return {"type": "date", "tickmode": "array", "tickvals": [plot_time(i) for i in chosen], "ticktext": texts}
 
 
 def layout(title: str, lang: str, **extra: Any) -> dict[str, Any]:

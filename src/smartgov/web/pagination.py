@@ -54,6 +54,13 @@ def paginate(db: Session, stmt: Select[Any], params: PageParams) -> tuple[list[A
     return rows, total
 
 
+def paginate_rows(db: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+    """Like :func:`paginate` for a statement of several columns (an aggregate): rows, not scalars."""
+    total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(db.execute(stmt.limit(params.per_page).offset(params.offset)))
+    return rows, total
+
+
 def page_of(items: list[T], total: int, params: PageParams) -> dict[str, Any]:
     return {
         "items": items, "page": params.page, "per_page": params.per_page, "total": total,

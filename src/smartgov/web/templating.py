@@ -43,6 +43,14 @@ def _nav_badges(request: Request, principal: Any) -> dict[str, int]:
     return found
 
 
+class _Separator:
+    """Between items of a line: ``، `` in Persian (a middle dot between two numbers reads as a digit:
+    «نظر ۱ · ۱۶ آذر» as ۱۰۱۶), `` · `` in English; the request's language decides when it is shown."""
+
+    def __str__(self) -> str:
+        return "، " if i18n.get_language() == "fa" else " · "
+
+
 @cache
 def environment() -> Environment:
     loaders = [FileSystemLoader(str(p)) for p in sorted(PACKAGE_ROOT.glob("*/templates"))]
@@ -55,6 +63,7 @@ def environment() -> Environment:
         format_number=i18n.format_number,
         format_percent=i18n.format_percent,
         digits=i18n.localize_digits,
+        sep=_Separator(),
     )
     env.filters.update(
         date=i18n.format_date, datetime=i18n.format_datetime,
