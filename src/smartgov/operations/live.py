@@ -212,8 +212,9 @@ def render_changes(snapshot: Snapshot, sent: Sent, macros: Any) -> list[str]:
     return out
 
 
-async def stream(hub: Hub, orgs: set[int] | None, lang: str, csrf_token: str) -> AsyncIterator[str]:
+async def stream(app: Any, orgs: set[int] | None, lang: str, csrf_token: str) -> AsyncIterator[str]:
     """The events of one watcher until the client leaves, the stream's time is up or the server stops."""
+    hub = hub_for(app)
     i18n.set_language(lang)
     macros = environment().get_template("operations/_live.html").make_module(
         {"lang": lang, "csrf_token": csrf_token, "csrf_field": "csrf_token"})
