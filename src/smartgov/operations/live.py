@@ -157,7 +157,8 @@ def _chain_signals() -> None:
 
         def ending(signum: int, frame: FrameType | None, previous: Any = previous) -> None:
             for hub in list(_hubs):
-                hub.stop()
+                with contextlib.suppress(RuntimeError):  # a hub whose loop is closed has nothing to end
+                    hub.stop()
             if callable(previous):
                 previous(signum, frame)
             elif previous == signal.SIG_DFL:  # nobody else handles it: die as the signal says
@@ -212,8 +213,9 @@ def render_changes(snapshot: Snapshot, sent: Sent, macros: Any) -> list[str]:
     return out
 
 
-async def stream(hub: Hub, orgs: set[int] | None, lang: str, csrf_token: str) -> AsyncIterator[str]:
+async def stream(app: Any, orgs: set[int] | None, lang: str, csrf_token: str) -> AsyncIterator[str]:
     """The events of one watcher until the client leaves, the stream's time is up or the server stops."""
+    hub = hub_for(app)
     i18n.set_language(lang)
     macros = environment().get_template("operations/_live.html").make_module(
         {"lang": lang, "csrf_token": csrf_token, "csrf_field": "csrf_token"})
@@ -236,7 +238,7 @@ async def stream(hub: Hub, orgs: set[int] | None, lang: str, csrf_token: str) ->
                 for waiting in (stopping, taking):
                     if not waiting.done():
                         waiting.cancel()
-            if taking in done:
+            if taking.done() and not taking.cancelled():  # taken, even if just after the wait returned
                 for event in render_changes(taking.result(), sent, macros):
                     yield event
             elif not done:

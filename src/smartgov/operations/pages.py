@@ -6,10 +6,9 @@ updates them in place."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from smartgov import clock
@@ -95,19 +94,17 @@ def entity_page(request: Request, entity_pk: Id, principal: CurrentPrincipal, db
         "value_text": charts.value_text})
 
 
-def _watch(request: Request) -> tuple[set[int] | None, str]:
-    """Who may watch, and which agencies: checked as the pages check, in a session closed at once."""
+@router.get("/operations/events")
+def events(request: Request) -> Response:
+    """The operations pages' live stream (text/event-stream) for the caller's agencies only.
+
+    Checked as the pages are, in a session closed before the stream starts (no dependency session,
+    which would live as long as the response); the stream itself runs on the event loop (``live.stream``).
+    """
     with request_session(request) as db:
         principal = current_principal(request, db)
         require(is_operator(principal))
-        return operated_orgs(db, principal), csrf.token_for(request)
-
-
-@router.get("/operations/events")
-async def events(request: Request) -> Response:
-    """The operations pages' live stream (text/event-stream) for the caller's agencies only."""
-    orgs, token = await run_in_threadpool(_watch, request)
-    hub = live.hub_for(request.app)
-    headers: dict[str, Any] = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(live.stream(hub, orgs, get_language(), token), media_type="text/event-stream",
-                             headers=headers)
+        orgs = operated_orgs(db, principal)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(live.stream(request.app, orgs, get_language(), csrf.token_for(request)),
+                             media_type="text/event-stream", headers=headers)
