@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events
+from smartgov.db import get_or_not_found
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import permissions
@@ -440,9 +441,7 @@ def request_mfa_reset(db: Session, principal: Principal, account_id: int, reason
 
 
 def _open_reset(db: Session, principal: Principal, reset_id: int) -> tuple[MfaReset, Account]:
-    reset = db.get(MfaReset, reset_id)
-    if reset is None:
-        raise NotFound("request")
+    reset = get_or_not_found(db, MfaReset, reset_id, "request")
     account = colleague(db, principal, reset.account_id)
     if reset.approved_at is not None or reset.cancelled_at is not None or reset.expires_at <= clock.now():
         raise Conflict("reset_closed", N_("This request is no longer open."))
@@ -451,9 +450,7 @@ def _open_reset(db: Session, principal: Principal, reset_id: int) -> tuple[MfaRe
 
 def reset_subject(db: Session, principal: Principal, reset_id: int) -> int:
     """The account a reset request is about, if the caller may manage it (404 otherwise)."""
-    reset = db.get(MfaReset, reset_id)
-    if reset is None:
-        raise NotFound("request")
+    reset = get_or_not_found(db, MfaReset, reset_id, "request")
     return colleague(db, principal, reset.account_id).id
 
 

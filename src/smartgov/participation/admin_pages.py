@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, identity
+from smartgov.db import get_or_not_found
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, get_language, gettext, localize_digits
 from smartgov.identity import OrganizationView, Principal, is_platform_admin, require
@@ -203,9 +204,7 @@ def chosen_agency(db: Session, principal: Principal, form: dict[str, str], found
 
 
 def _owned(db: Session, principal: Principal, model: type[Any], record_id: int) -> Any:
-    row = db.get(model, record_id)
-    if row is None:
-        raise NotFound("page")
+    row = get_or_not_found(db, model, record_id, "page")
     require(permissions.can_run_processes(db, principal, row.organization_id))
     return row
 
