@@ -128,6 +128,26 @@ def _staff_role(value: str) -> Role:
     return role
 
 
+def _role_in_agency(db: Session, principal: Principal, role: str, organization_id: int | None,
+                    errors: list[DomainError]) -> tuple[Role, Organization]:
+    """The staff role and the agency a grant or an invitation names, checked with the form's earlier
+    ``errors``: one 422 names every field at fault."""
+    chosen: Role | None = None
+    org: Organization | None = None
+    try:
+        chosen = _staff_role(role)
+    except DomainError as exc:
+        errors.append(exc)
+    try:
+        org = _agency(db, principal, organization_id)
+    except DomainError as exc:
+        errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    assert chosen is not None and org is not None
+    return chosen, org
+
+
 def colleague(db: Session, principal: Principal, account_id: int) -> Account:
     """An account the caller may manage, or 404 (an admin of another agency learns nothing)."""
     account = db.get(Account, account_id)
@@ -201,19 +221,7 @@ def invite(db: Session, principal: Principal, *, email: str, role: str, organiza
         address = str(TypeAdapter(EmailStr).validate_python(address))
     except ValidationError:
         errors.append(DomainError("invalid_email", N_("Enter a valid e-mail address."), field="email"))
-    chosen: Role | None = None
-    try:
-        chosen = _staff_role(role)
-    except DomainError as exc:
-        errors.append(exc)
-    org: Organization | None = None
-    try:
-        org = _agency(db, principal, organization_id)
-    except DomainError as exc:
-        errors.append(exc)
-    if errors:
-        raise ValidationFailed(errors)
-    assert chosen is not None and org is not None
+    chosen, org = _role_in_agency(db, principal, role, organization_id, errors)
     raw = secrets.token_urlsafe(32)
     hours = get_settings().invitation_hours
     now = clock.now()
@@ -349,20 +357,7 @@ def grant_role(db: Session, principal: Principal, account_id: int, *, role: str,
                organization_id: int | None) -> RoleGrant:
     """Give a colleague a staff role in an agency or branch of the caller's subtree."""
     account = colleague(db, principal, account_id)
-    errors: list[DomainError] = []
-    chosen: Role | None = None
-    org: Organization | None = None
-    try:
-        chosen = _staff_role(role)
-    except DomainError as exc:
-        errors.append(exc)
-    try:
-        org = _agency(db, principal, organization_id)
-    except DomainError as exc:
-        errors.append(exc)
-    if errors:
-        raise ValidationFailed(errors)
-    assert chosen is not None and org is not None
+    chosen, org = _role_in_agency(db, principal, role, organization_id, [])
     if any(g.role == chosen and g.organization_id == org.id for g in account.grants):
         raise Conflict("role_held", N_("The account already holds this role there."), field="role")
     grant = RoleGrant(role=chosen, organization_id=org.id, created_at=clock.now())
