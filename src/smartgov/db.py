@@ -13,21 +13,37 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import anyio.to_thread
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import namedtuple_row
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, create_engine, event, exc, inspect, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Select,
+    create_engine,
+    event,
+    exc,
+    inspect,
+    select,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from smartgov.errors import NotFound
 
 #: Largest value of an INTEGER column (PostgreSQL int4): every surrogate id of smartgov's tables.
 INT4_MAX = 2**31 - 1
 #: Largest value of a BIGINT column (int8, and SQLite's integers): money in rial, ledger positions.
 INT8_MAX = 2**63 - 1
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -481,6 +497,26 @@ def keep(session: Session, *rows: object) -> None:
     from it without a SELECT. Used when one joined query loads rows that later code looks up by key.
     """
     session.info.setdefault("kept", []).extend(rows)
+
+
+def get_or_not_found(session: Session, model: type[T], ident: Any, what: str, *, field: str | None = None) -> T:
+    """The ``model`` row with primary key ``ident``, or :class:`~smartgov.errors.NotFound` naming ``what``.
+
+    One rule for every "this record, by its id" a caller names: a missing row is a 404, never a ``None``
+    that a handler has to remember to check.
+    """
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(what, field=field)
+    return row
+
+
+def scalar_or_not_found(session: Session, stmt: Select[tuple[T]], what: str, *, field: str | None = None) -> T:
+    """The first row ``stmt`` selects (by code, slug, number…), or :class:`~smartgov.errors.NotFound`."""
+    row = session.scalar(stmt)
+    if row is None:
+        raise NotFound(what, field=field)
+    return row
 
 
 _read_databases: dict[str, Database] = {}

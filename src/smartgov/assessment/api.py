@@ -7,6 +7,7 @@ auditors and platform admins read them. Respondents answer through a single-use 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import File, Query, Request, UploadFile
@@ -38,7 +39,7 @@ from smartgov.assessment.schemas import (
 )
 from smartgov.errors import DomainError
 from smartgov.i18n import N_, get_language
-from smartgov.identity import organization_by_code, require
+from smartgov.identity import Principal, organization_by_code, require
 from smartgov.settings import public_url
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
@@ -160,31 +161,31 @@ def get_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> Round
     return round_public(db, permissions.round_to_view(db, principal, round_id))
 
 
+def _changed_round(db: DbSession, principal: Principal, round_id: int,
+                   change: Callable[[AssessmentRound], object]) -> RoundPublic:
+    """One change to a round the caller manages (403/404 before it runs), committed; the round as it now stands."""
+    rnd = permissions.round_to_manage(db, principal, round_id)
+    change(rnd)
+    db.commit()
+    return round_public(db, rnd)
+
+
 @router.post("/rounds/{round_id}/open", response_model=RoundPublic)
 def open_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Start collecting answers; items are fixed from now on."""
-    rnd = permissions.round_to_manage(db, principal, round_id)
-    service.open_round(db, rnd, principal.id)
-    db.commit()
-    return round_public(db, rnd)
+    return _changed_round(db, principal, round_id, lambda rnd: service.open_round(db, rnd, principal.id))
 
 
 @router.post("/rounds/{round_id}/close", response_model=RoundPublic)
 def close_round(round_id: Id, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """Stop answers and store the results; the CFA follows from the worker (`cfa_pending` until then)."""
-    rnd = permissions.round_to_manage(db, principal, round_id)
-    service.close_round(db, rnd, principal.id)
-    db.commit()
-    return round_public(db, rnd)
+    return _changed_round(db, principal, round_id, lambda rnd: service.close_round(db, rnd, principal.id))
 
 
 @router.put("/rounds/{round_id}/settings", response_model=RoundPublic)
 def round_settings(round_id: Id, body: RoundSettings, principal: CurrentPrincipal, db: DbSession) -> RoundPublic:
     """T-Gov and Gartner answers, number of services and operating cost (invalid T-Gov answers: 400)."""
-    rnd = permissions.round_to_manage(db, principal, round_id)
-    service.update_settings(db, rnd, body.model_dump())
-    db.commit()
-    return round_public(db, rnd)
+    return _changed_round(db, principal, round_id, lambda rnd: service.update_settings(db, rnd, body.model_dump()))
 
 
 @router.get("/rounds/{round_id}/items", response_model=Page[ItemPublic])

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from smartgov import clock, digits, identity
-from smartgov.errors import DomainError, NotFound, ValidationFailed
+from smartgov import clock, identity
+from smartgov.errors import DomainError, NotFound
 from smartgov.exchange import administration as admin
 from smartgov.exchange import permissions, service
 from smartgov.exchange.models import ExchangeMember, ExchangeSubsystem
@@ -29,7 +28,7 @@ from smartgov.i18n import N_, get_language, gettext, localize_digits
 from smartgov.identity import Principal, Role, require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
-from smartgov.web.forms import PostedForm, field_errors
+from smartgov.web.forms import Collected, PostedForm, example_day, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -54,57 +53,6 @@ def administrator(principal: Principal) -> None:
 
 
 # --------------------------------------------------------------------------- reading a form
-
-
-class Found:
-    """Field errors gathered over a whole form, so the page names every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[DomainError] = []
-
-    def add(self, field: str, message: str, **params: Any) -> None:
-        self.errors.append(DomainError("invalid", message, field=field, status=422, **params))
-
-    def take(self, check: Callable[..., Any], *args: Any) -> Any:
-        """``check(*args)``, or ``None`` with its refusals kept (a 403 still stops the request)."""
-        try:
-            return check(*args)
-        except ValidationFailed as exc:
-            self.errors += exc.errors
-        except DomainError as exc:
-            if exc.status == 403:
-                raise
-            self.errors.append(exc)
-        return None
-
-    def text(self, form: dict[str, str], name: str, *, required: bool = True, max_len: int = 300) -> str:
-        value = form.get(name, "").strip()
-        if required and not value:
-            self.add(name, N_("This field is required."))
-        elif len(value) > max_len:
-            self.add(name, N_("Use at most {n} characters."), n=max_len)
-        return value
-
-    def day(self, form: dict[str, str], name: str, *, required: bool = False) -> dt.date | None:
-        """A typed date: Jalali (``۱۴۰۵/۰۱/۱۵``) or ISO, in Persian or Latin digits."""
-        raw = form.get(name, "").strip()
-        if not raw:
-            if required:
-                self.add(name, N_("This field is required."))
-            return None
-        try:
-            return digits.date(raw, name)
-        except ValueError:
-            self.add(name, N_("Enter a real date, like {example}."), example=example_day())
-            return None
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
-
-
-def example_day() -> str:
-    return "۱۴۰۵/۰۱/۱۵" if get_language() == "fa" else "2026-04-04"
 
 
 def shown_day(value: dt.date | None) -> str:
@@ -177,7 +125,7 @@ def new_member(request: Request, db: DbSession, principal: CurrentPrincipal) -> 
 def create_member(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     """Register a member (hosted here when no server address is given)."""
     administrator(principal)
-    found = Found()
+    found = Collected()
     for field in ("instance", "member_code"):
         found.take(check_code, form.get(field, ""), field)
     if form.get("member_class", "") not in MEMBER_CLASSES:
@@ -322,7 +270,7 @@ def register_service(subsystem_id: Id, request: Request, db: DbSession, principa
     """Offer a data service from this subsystem, with the JSON schema its answers must follow."""
     administrator(principal)
     sub = admin.subsystem_by_id(db, subsystem_id)
-    found = Found()
+    found = Collected()
     names = found.take(admin.check_names, form.get("name_fa", ""), form.get("name_en", ""))
     schema = found.take(admin.check_schema, form.get("response_schema", ""))
     try:

@@ -19,6 +19,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
+from smartgov.db import get_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.exchange.events import (
     MEMBER_DEACTIVATED,
@@ -135,24 +136,15 @@ def check_schema(text: str) -> dict[str, Any]:
 
 
 def member_by_id(db: Session, member_id: int) -> ExchangeMember:
-    member = db.get(ExchangeMember, member_id)
-    if member is None:
-        raise NotFound("member")
-    return member
+    return get_or_not_found(db, ExchangeMember, member_id, "member")
 
 
 def subsystem_by_id(db: Session, subsystem_id: int) -> ExchangeSubsystem:
-    sub = db.get(ExchangeSubsystem, subsystem_id)
-    if sub is None:
-        raise NotFound("subsystem")
-    return sub
+    return get_or_not_found(db, ExchangeSubsystem, subsystem_id, "subsystem")
 
 
 def service_by_id(db: Session, service_id: int) -> ExchangeService:
-    svc = db.get(ExchangeService, service_id)
-    if svc is None:
-        raise NotFound("service")
-    return svc
+    return get_or_not_found(db, ExchangeService, service_id, "service")
 
 
 def services_of(db: Session, sub: ExchangeSubsystem) -> list[ExchangeService]:

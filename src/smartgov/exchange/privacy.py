@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, identity
+from smartgov.db import get_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.exchange.events import ACCESS_FLAG_RESOLVED, ACCESS_FLAGGED, ACCESS_HIDDEN, PERSON_DATA_ACCESSED
 from smartgov.exchange.models import AccessFlag, PersonDataAccess
@@ -183,9 +184,7 @@ def flags_stmt(status: str | None = None) -> Select[Any]:
 
 def resolve_flag(db: Session, flag_id: int, resolution: str, actor_id: int) -> AccessFlag:
     """Close a case with the officer's finding, which the citizen then sees."""
-    flag = db.get(AccessFlag, flag_id)
-    if flag is None:
-        raise NotFound("flag")
+    flag = get_or_not_found(db, AccessFlag, flag_id, "flag")
     if flag.status == "resolved":
         raise Conflict("already_resolved", N_("This case is already resolved."))
     resolution = resolution.strip()
@@ -201,9 +200,7 @@ def resolve_flag(db: Session, flag_id: int, resolution: str, actor_id: int) -> A
 
 def hide_access(db: Session, access_id: int, until: dt.datetime, reason: str, actor_id: int) -> PersonDataAccess:
     """Keep a confidential investigative access from the citizen until ``until``; the hiding is an event."""
-    row = db.get(PersonDataAccess, access_id)
-    if row is None:
-        raise NotFound("access")
+    row = get_or_not_found(db, PersonDataAccess, access_id, "access")
     reason = reason.strip()
     if not reason:
         raise DomainError("reason_required", N_("State the reason for hiding."), field="reason")

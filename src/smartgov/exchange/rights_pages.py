@@ -19,12 +19,12 @@ from smartgov import clock
 from smartgov.errors import DomainError, NotFound
 from smartgov.exchange import administration as admin
 from smartgov.exchange import permissions, service
-from smartgov.exchange.admin_pages import BASE, Found, administrator, errors_of, page, shown_again
+from smartgov.exchange.admin_pages import BASE, administrator, errors_of, page, shown_again
 from smartgov.i18n import N_, get_language
 from smartgov.identity import require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
-from smartgov.web.forms import PostedForm
+from smartgov.web.forms import Collected, PostedForm
 from smartgov.web.pagination import PageNumber, PageParams, paginate
 
 router = APIRouter(include_in_schema=False)
@@ -34,7 +34,7 @@ PER_PAGE = 50
 Choice = Annotated[str, Query(max_length=200)]
 
 
-def _choose(value: str, allowed: Any, field: str, found: Found) -> str | None:
+def _choose(value: str, allowed: Any, field: str, found: Collected) -> str | None:
     """``value`` if it is one of ``allowed`` (blank: no choice), else an error on ``field``."""
     value = value.strip()
     if not value:
@@ -67,7 +67,7 @@ def rights(request: Request, db: DbSession, principal: CurrentPrincipal, client:
     clients = _subsystem_choices(db)
     codes = admin.service_codes(db)
     purposes = service.purpose_labels(db)
-    found = Found()
+    found = Collected()
     where = admin.RightFilter(
         client_id=int(c) if (c := _choose(client, {k for k, _ in clients}, "client", found)) else None,
         service_code=_choose(service_code, codes, "service_code", found),
@@ -105,7 +105,7 @@ def new_right(request: Request, db: DbSession, principal: CurrentPrincipal, clie
 def grant(request: Request, db: DbSession, principal: CurrentPrincipal, form: PostedForm) -> Response:
     """Grant a client subsystem a service for the chosen purposes, on a legal basis, between dates."""
     administrator(principal)
-    found = Found()
+    found = Collected()
     client = _pick(db, form.get("client", ""), admin.subsystem_by_id, "client", found)
     svc = _pick(db, form.get("service", ""), admin.service_by_id, "service", found)
     basis_fa = found.text(form, "legal_basis_fa", max_len=2000)
@@ -129,7 +129,7 @@ def grant(request: Request, db: DbSession, principal: CurrentPrincipal, form: Po
     return RedirectResponse(f"{RIGHTS}?done=granted#right-{right.id}", status_code=303)
 
 
-def _pick(db: Session, raw: str, by_id: Any, field: str, found: Found) -> Any:
+def _pick(db: Session, raw: str, by_id: Any, field: str, found: Collected) -> Any:
     """The record whose id was chosen in a select, or an error on ``field``."""
     raw = raw.strip()
     if raw.isascii() and raw.isdigit() and len(raw) < 10:
@@ -197,7 +197,7 @@ def monitoring(request: Request, db: DbSession, principal: CurrentPrincipal, mem
     codes = admin.service_codes(db)
     purposes = service.purpose_labels(db)
     reasons = admin.reason_choices()
-    found = Found()
+    found = Collected()
     form = {"since": since, "until": until}
     start, end = found.day(form, "since"), found.day(form, "until")
     if start and end and end < start:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events
-from smartgov.db import Database
+from smartgov.db import Database, get_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.exchange import envelope as env
 from smartgov.exchange import privacy, schemacheck
@@ -307,9 +307,7 @@ def grant_access(db: Session, client: ExchangeSubsystem, svc: ExchangeService, *
 
 def revoke_access(db: Session, right_id: int, *, actor_id: int | None = None) -> ExchangeAccessRight:
     """End an access right at once."""
-    right = db.get(ExchangeAccessRight, right_id)
-    if right is None:
-        raise NotFound("access_right")
+    right = get_or_not_found(db, ExchangeAccessRight, right_id, "access_right")
     if right.revoked_at is None:
         right.revoked_at = clock.now()
         events.publish(db, ACCESS_RIGHT_REVOKED, actor_id=actor_id, right_id=right.id)

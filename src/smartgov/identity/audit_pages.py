@@ -8,7 +8,6 @@ an event, so reading the log in bulk leaves a trace.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 import re
@@ -23,11 +22,12 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events, files
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, get_language
+from smartgov.i18n import N_
 from smartgov.identity import permissions
 from smartgov.identity.events import AUDIT_EXPORTED
 from smartgov.identity.models import Account, Role
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import day_bounds
 from smartgov.web.forms import field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.pagination import Pagination
@@ -97,15 +97,7 @@ def read_filters(db: Session, params: dict[str, str]) -> Query:
     if bool(key) != bool(values["record_value"]):
         missing = "record_value" if key else "record_key"
         errors.append(DomainError("required", N_("This field is required."), field=missing))
-    bounds: dict[str, dt.datetime | None] = {"since": None, "until": None}
-    for name in ("since", "until"):
-        if values[name]:
-            try:
-                day = digits.parse_date(values[name])
-                bounds[name] = clock.day_start(day if name == "since" else day + dt.timedelta(days=1))
-            except (ValueError, DomainError):
-                errors.append(DomainError("invalid_date", N_("Enter a real date, for example {example}."),
-                                          field=name, example="1405/09/01" if get_language() == "fa" else "2026-11-22"))
+    bounds = day_bounds(values, errors)
     if errors:
         raise ValidationFailed(errors)
     record_value = digits.to_latin_digits(values["record_value"]) if values["record_value"] else None

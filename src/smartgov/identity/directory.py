@@ -16,8 +16,7 @@ import pyotp
 from sqlalchemy import ColumnElement, Integer, Select, String, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from smartgov.db import keep
-from smartgov.errors import NotFound
+from smartgov.db import keep, scalar_or_not_found
 from smartgov.identity import nationalcode
 from smartgov.identity.models import Account, ApiToken, Organization, OrgKind, Person, Role
 from smartgov.identity.service import Principal, accounts_in, list_organizations
@@ -190,9 +189,8 @@ def registry_mobile(db: Session, national_code: str) -> str | None:
     Only the registry's answer to the exchange (service ``person-mobile``) reads it: it is where a
     proof code goes, so it is not part of the person's profile.
     """
-    row = db.scalar(select(Person).where(Person.national_code == nationalcode.normalize(national_code)))
-    if row is None:
-        raise NotFound("person", field="person")
+    row = scalar_or_not_found(db, select(Person).where(Person.national_code == nationalcode.normalize(national_code)),
+                              "person", field="person")
     return row.registry_mobile
 
 

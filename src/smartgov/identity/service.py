@@ -21,7 +21,7 @@ from sqlalchemy.orm import InstanceState, Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from smartgov import clock, digits, events
-from smartgov.db import Database, database_of
+from smartgov.db import Database, database_of, get_or_not_found, scalar_or_not_found
 from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
@@ -230,9 +230,8 @@ def create_organization(
 
 def organization_by_code(db: Session, code: str) -> OrganizationView:
     """The organization with this code (404 naming the field ``organization`` if none)."""
-    org = db.scalar(select(Organization).where(Organization.code == code))
-    if org is None:
-        raise NotFound("organization", field="organization")
+    org = scalar_or_not_found(db, select(Organization).where(Organization.code == code), "organization",
+                              field="organization")
     return OrganizationView.of(org)
 
 
@@ -316,9 +315,7 @@ def prove(db: Session, account: Account | AccountRef, method: str, *, actor_id: 
     if method not in PROOF_METHODS:
         raise DomainError("invalid_method", N_("Choose one of the allowed values."), field="method")
     if not isinstance(account, Account):  # another module's view of it: the row is identity's to change
-        row = db.get(Account, account.id)
-        if row is None:
-            raise NotFound("account")
+        row = get_or_not_found(db, Account, account.id, "account")
         account = row
     if account.proven_at is not None:
         return account

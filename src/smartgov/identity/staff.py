@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events
+from smartgov.db import get_or_not_found
 from smartgov.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import permissions
@@ -127,6 +128,26 @@ def _staff_role(value: str) -> Role:
     return role
 
 
+def _role_in_agency(db: Session, principal: Principal, role: str, organization_id: int | None,
+                    errors: list[DomainError]) -> tuple[Role, Organization]:
+    """The staff role and the agency a grant or an invitation names, checked with the form's earlier
+    ``errors``: one 422 names every field at fault."""
+    chosen: Role | None = None
+    org: Organization | None = None
+    try:
+        chosen = _staff_role(role)
+    except DomainError as exc:
+        errors.append(exc)
+    try:
+        org = _agency(db, principal, organization_id)
+    except DomainError as exc:
+        errors.append(exc)
+    if errors:
+        raise ValidationFailed(errors)
+    assert chosen is not None and org is not None
+    return chosen, org
+
+
 def colleague(db: Session, principal: Principal, account_id: int) -> Account:
     """An account the caller may manage, or 404 (an admin of another agency learns nothing)."""
     account = db.get(Account, account_id)
@@ -200,19 +221,7 @@ def invite(db: Session, principal: Principal, *, email: str, role: str, organiza
         address = str(TypeAdapter(EmailStr).validate_python(address))
     except ValidationError:
         errors.append(DomainError("invalid_email", N_("Enter a valid e-mail address."), field="email"))
-    chosen: Role | None = None
-    try:
-        chosen = _staff_role(role)
-    except DomainError as exc:
-        errors.append(exc)
-    org: Organization | None = None
-    try:
-        org = _agency(db, principal, organization_id)
-    except DomainError as exc:
-        errors.append(exc)
-    if errors:
-        raise ValidationFailed(errors)
-    assert chosen is not None and org is not None
+    chosen, org = _role_in_agency(db, principal, role, organization_id, errors)
     raw = secrets.token_urlsafe(32)
     hours = get_settings().invitation_hours
     now = clock.now()
@@ -348,20 +357,7 @@ def grant_role(db: Session, principal: Principal, account_id: int, *, role: str,
                organization_id: int | None) -> RoleGrant:
     """Give a colleague a staff role in an agency or branch of the caller's subtree."""
     account = colleague(db, principal, account_id)
-    errors: list[DomainError] = []
-    chosen: Role | None = None
-    org: Organization | None = None
-    try:
-        chosen = _staff_role(role)
-    except DomainError as exc:
-        errors.append(exc)
-    try:
-        org = _agency(db, principal, organization_id)
-    except DomainError as exc:
-        errors.append(exc)
-    if errors:
-        raise ValidationFailed(errors)
-    assert chosen is not None and org is not None
+    chosen, org = _role_in_agency(db, principal, role, organization_id, [])
     if any(g.role == chosen and g.organization_id == org.id for g in account.grants):
         raise Conflict("role_held", N_("The account already holds this role there."), field="role")
     grant = RoleGrant(role=chosen, organization_id=org.id, created_at=clock.now())
@@ -440,9 +436,7 @@ def request_mfa_reset(db: Session, principal: Principal, account_id: int, reason
 
 
 def _open_reset(db: Session, principal: Principal, reset_id: int) -> tuple[MfaReset, Account]:
-    reset = db.get(MfaReset, reset_id)
-    if reset is None:
-        raise NotFound("request")
+    reset = get_or_not_found(db, MfaReset, reset_id, "request")
     account = colleague(db, principal, reset.account_id)
     if reset.approved_at is not None or reset.cancelled_at is not None or reset.expires_at <= clock.now():
         raise Conflict("reset_closed", N_("This request is no longer open."))
@@ -451,9 +445,7 @@ def _open_reset(db: Session, principal: Principal, reset_id: int) -> tuple[MfaRe
 
 def reset_subject(db: Session, principal: Principal, reset_id: int) -> int:
     """The account a reset request is about, if the caller may manage it (404 otherwise)."""
-    reset = db.get(MfaReset, reset_id)
-    if reset is None:
-        raise NotFound("request")
+    reset = get_or_not_found(db, MfaReset, reset_id, "request")
     return colleague(db, principal, reset.account_id).id
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, Integer, Select, cast, func, insert, literal,
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events, identity
+from smartgov.db import scalar_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import OrganizationRef, PersonProfile, person_by_code
@@ -508,10 +509,7 @@ def register_claim(db: Session, national_code: str, reference: str, answers: dic
 
 
 def claim_by_reference(db: Session, reference: str) -> MedicalClaim:
-    claim = db.scalar(select(MedicalClaim).where(MedicalClaim.application_reference == reference))
-    if claim is None:
-        raise NotFound("claim")
-    return claim
+    return scalar_or_not_found(db, select(MedicalClaim).where(MedicalClaim.application_reference == reference), "claim")
 
 
 def claim_items(db: Session, claim: MedicalClaim) -> list[MedicalClaimItem]:

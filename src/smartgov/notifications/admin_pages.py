@@ -6,7 +6,6 @@ platform admins, agency admins and auditors, with addresses masked for all but p
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any
 from urllib.parse import urlencode
@@ -14,14 +13,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from smartgov import clock, digits
 from smartgov.errors import DomainError, ValidationFailed
-from smartgov.i18n import N_, get_language
+from smartgov.i18n import N_
 from smartgov.identity import Principal, Role, require
 from smartgov.notifications import delivery, permissions, templates_store
 from smartgov.notifications.models import TEXT_FIELDS
 from smartgov.notifications.wording import TEMPLATES
 from smartgov.web.deps import CurrentPrincipal, DbSession
+from smartgov.web.fields import day_bounds
 from smartgov.web.forms import PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.pagination import Pagination
@@ -130,15 +129,7 @@ def read_filters(params: dict[str, str]) -> tuple[delivery.DeliveryFilter, dict[
         errors.append(DomainError("invalid_choice", N_("Choose one of the listed options."), field="status"))
     if values["template"] and values["template"] not in TEMPLATES:
         errors.append(DomainError("invalid_choice", N_("Choose one of the listed options."), field="template"))
-    bounds: dict[str, dt.datetime | None] = {"since": None, "until": None}
-    for name in ("since", "until"):
-        if values[name]:
-            try:
-                day = digits.parse_date(values[name])
-                bounds[name] = clock.day_start(day if name == "since" else day + dt.timedelta(days=1))
-            except (ValueError, DomainError):
-                errors.append(DomainError("invalid_date", N_("Enter a real date, for example {example}."),
-                                          field=name, example="۱۴۰۵/۰۹/۰۱" if get_language() == "fa" else "2026-11-22"))
+    bounds = day_bounds(values, errors)
     if errors:
         raise ValidationFailed(errors)
     return delivery.DeliveryFilter(channel=values["channel"] or None, status=values["status"] or None,

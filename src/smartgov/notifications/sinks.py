@@ -36,6 +36,17 @@ def _write_once(path: Path, content: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _email(*, sender: str, to: str, subject: str, body: str, message_id: str) -> EmailMessage:
+    """The e-mail as every sender sends it: one Message-ID per message, so a relay or a reader drops a redelivery."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{message_id}@smartgov>"
+    msg.set_content(body)
+    return msg
+
+
 class FolderEmailSender:
     """Writes each e-mail as ``<data_dir>/mail/<message_id>.eml`` (the default outside production)."""
 
@@ -44,12 +55,7 @@ class FolderEmailSender:
         self.sender = sender
 
     def send(self, *, to: str, subject: str, body: str, message_id: str) -> None:
-        msg = EmailMessage()
-        msg["From"] = self.sender
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg["Message-ID"] = f"<{message_id}@smartgov>"
-        msg.set_content(body)
+        msg = _email(sender=self.sender, to=to, subject=subject, body=body, message_id=message_id)
         _write_once(self.folder / f"{message_id}.eml", bytes(msg))
 
 
@@ -61,12 +67,7 @@ class SmtpEmailSender:
 
     def send(self, *, to: str, subject: str, body: str, message_id: str) -> None:
         s = self.settings
-        msg = EmailMessage()
-        msg["From"] = s.smtp_from
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg["Message-ID"] = f"<{message_id}@smartgov>"
-        msg.set_content(body)
+        msg = _email(sender=s.smtp_from, to=to, subject=subject, body=body, message_id=message_id)
         assert s.smtp_host
         with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30) as smtp:
             smtp.starttls()

@@ -23,7 +23,6 @@ from smartgov.participation import permissions, service
 from smartgov.participation.admin_pages import (
     BASE,
     PHASE_LABELS,
-    Collected,
     _owned,
     _page,
     shown_moment,
@@ -31,7 +30,7 @@ from smartgov.participation.admin_pages import (
 from smartgov.participation.models import Consultation, ContentStatus, Petition, Phase
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
-from smartgov.web.forms import PostedForm, field_errors
+from smartgov.web.forms import Collected, PostedForm, field_errors
 
 router = APIRouter(include_in_schema=False)
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, identity
+from smartgov.db import get_or_not_found
 from smartgov.errors import DomainError, NotFound, ValidationFailed
 from smartgov.i18n import N_, get_language, gettext, localize_digits
 from smartgov.identity import OrganizationView, Principal, is_platform_admin, require
@@ -28,7 +29,7 @@ from smartgov.participation import permissions, service
 from smartgov.participation.models import AccountabilityItem, Budget, Consultation, ItemStatus, Phase, Poll, Voter
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
-from smartgov.web.forms import PostedForm, field_errors
+from smartgov.web.forms import Collected, PostedForm, example_day, field_errors
 from smartgov.web.nav import NavItem, register
 from smartgov.web.templating import render
 
@@ -52,85 +53,6 @@ PHASE_LABELS = {Phase.UPCOMING: N_("Upcoming"), Phase.INFORMATION: N_("Informati
 
 
 # --------------------------------------------------------------------------- reading a form
-
-
-class Collected:
-    """Field errors gathered over a whole form, so the page names every problem at once."""
-
-    def __init__(self) -> None:
-        self.errors: list[DomainError] = []
-
-    def add(self, field: str, message: str, **params: Any) -> None:
-        self.errors.append(DomainError("invalid", message, field=field, status=422, **params))
-
-    def text(self, form: dict[str, str], name: str, *, required: bool = True, max_len: int = 300) -> str:
-        value = form.get(name, "").strip()
-        if required and not value:
-            self.add(name, N_("This field is required."))
-        elif len(value) > max_len:
-            self.add(name, N_("Use at most {n} characters."), n=max_len)
-        return value
-
-    def when(self, form: dict[str, str], name: str) -> dt.datetime | None:
-        """A typed moment: a date (Jalali ``1405/01/15`` or ISO), optionally ``HH:MM``, in the platform's zone."""
-        raw = digits.to_latin_digits(form.get(name, "")).strip()
-        if not raw:
-            self.add(name, N_("This field is required."))
-            return None
-        day_text, _, time_text = raw.partition(" ")
-        try:
-            day = digits.parse_date(day_text)
-            hour, minute = (int(x) for x in time_text.strip().split(":")) if time_text.strip() else (0, 0)
-            moment = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=clock.zone())
-        except (ValueError, TypeError):
-            self.add(name, N_("Enter a date and time, like {example}."),
-                     example="۱۴۰۵/۰۱/۱۵ ۰۹:۰۰" if get_language() == "fa" else "2026-04-04 09:00")
-            return None
-        return moment.astimezone(dt.UTC)
-
-    def day(self, form: dict[str, str], name: str) -> dt.date | None:
-        raw = form.get(name, "").strip()
-        if not raw:
-            self.add(name, N_("This field is required."))
-            return None
-        try:
-            return digits.date(raw, name)
-        except ValueError:
-            self.add(name, N_("Enter a real date, like {example}."),
-                     example="۱۴۰۵/۰۱/۱۵" if get_language() == "fa" else "2026-04-04")
-            return None
-
-    def number(self, form: dict[str, str], name: str, *, required: bool = True, low: int = 0,
-               high: int = 10**15) -> int | None:
-        raw = form.get(name, "").strip()
-        if not raw:
-            if required:
-                self.add(name, N_("This field is required."))
-            return None
-        value = digits.whole_number(raw, name)
-        if value is None or not low <= value <= high:
-            self.add(name, N_("Enter a whole number from {low} to {high}."), low=low, high=high)
-            return None
-        return value
-
-    def coordinate(self, form: dict[str, str], name: str, limit: int) -> float | None:
-        """A latitude or longitude in decimal degrees (any digits, ``.`` or ``٫``), within ±``limit``."""
-        raw = digits.to_latin_digits(form.get(name, "")).strip().replace("٫", ".")
-        if not raw:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            value = float("nan")
-        if not -limit <= value <= limit:  # NaN fails too
-            self.add(name, N_("Enter a number of degrees from {low} to {high}, like {example}."), low=-limit,
-                     high=limit, example=35.6892)
-            return None
-        return value
-
-    def check(self) -> None:
-        if self.errors:
-            raise ValidationFailed(self.errors)
 
 
 def row_count(form: dict[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -203,9 +125,7 @@ def chosen_agency(db: Session, principal: Principal, form: dict[str, str], found
 
 
 def _owned(db: Session, principal: Principal, model: type[Any], record_id: int) -> Any:
-    row = db.get(model, record_id)
-    if row is None:
-        raise NotFound("page")
+    row = get_or_not_found(db, model, record_id, "page")
     require(permissions.can_run_processes(db, principal, row.organization_id))
     return row
 
@@ -225,7 +145,7 @@ def _page(request: Request, template: str, principal: Principal, db: Session, ct
     ctx.setdefault("agencies", [(o.code, o.name(lang)) for o in my_agencies(db, principal)])
     ctx.update({"base": BASE, "options": lambda labels: [(k, gettext(v)) for k, v in labels.items()],
                 "example_moment": "۱۴۰۵/۰۱/۱۵ ۰۹:۰۰" if lang == "fa" else "2026-04-04 09:00",
-                "example_day": "۱۴۰۵/۰۱/۱۵" if lang == "fa" else "2026-04-04"})
+                "example_day": example_day()})
     return render(request, template, ctx, status_code=status_code)
 
 
@@ -386,6 +306,8 @@ def advance(consultation_id: Id, request: Request, db: DbSession, principal: Cur
 
 # --------------------------------------------------------------------------- polls and budgets
 
+#: Reads one kind of box's own fields from a posted form (``_read_poll``, ``_read_budget``).
+BoxReader = Callable[[dict[str, str], Collected], dict[str, Any]]
 BOX_FIELDS = {"options": "o1_fa", "projects": "p1_fa", "opens_at": "opens_at", "closes_at": "closes_at"}
 
 
@@ -436,7 +358,7 @@ def _has_voters(db: Session, box: Poll | Budget) -> bool:
 
 
 def _create_box(request: Request, db: Session, principal: Principal, form: dict[str, str], kind: str,
-                read: Callable[[dict[str, str], Collected], dict[str, Any]], create: Callable[..., Any]) -> Response:
+                read: BoxReader, create: Callable[..., Any]) -> Response:
     require(permissions.is_moderator(principal))
     if "add_row" in form:
         return _box_form(request, db, principal, kind, None, form)
@@ -460,7 +382,7 @@ def _create_box(request: Request, db: Session, principal: Principal, form: dict[
 
 
 def _update_box(request: Request, db: Session, principal: Principal, form: dict[str, str], kind: str,
-                box_id: int, read: Callable[[dict[str, str], Collected], dict[str, Any]],
+                box_id: int, read: BoxReader,
                 update: Callable[..., Any]) -> Response:
     model = Poll if kind == "poll" else Budget
     box = _owned(db, principal, model, box_id)
@@ -633,13 +555,14 @@ def create_item(request: Request, db: DbSession, principal: CurrentPrincipal, fo
             found.add("kind", N_("Choose one of the allowed values."))
         milestones = []
         for i, _row in rows(form, "m", row_count(form, "milestone_count", 2), ("fa", "en", "due")):
-            fa, en, due = found.text(form, f"m{i}_fa"), found.text(form, f"m{i}_en"), found.day(form, f"m{i}_due")
+            fa, en = found.text(form, f"m{i}_fa"), found.text(form, f"m{i}_en")
+            due = found.day(form, f"m{i}_due", required=True)
             if due is not None:
                 milestones.append((fa, en, due))
         data = {"title_fa": found.text(form, "title_fa"), "title_en": found.text(form, "title_en"),
                 "description_fa": found.text(form, "description_fa", required=False, max_len=5000),
                 "description_en": found.text(form, "description_en", required=False, max_len=5000),
-                "deadline": found.day(form, "deadline")}
+                "deadline": found.day(form, "deadline", required=True)}
         found.check()
         assert org is not None
         item = service.create_item(db, organization=org, kind=kind, milestones=milestones, actor_id=principal.id,

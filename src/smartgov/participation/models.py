@@ -206,10 +206,9 @@ class CommentRating(Base):
 # --------------------------------------------------------------------------- proposals
 
 
-class Proposal(Base):
-    """A citizen's proposal to an agency; enough supports oblige an official answer."""
-
-    __tablename__ = "participation_proposal"
+class Initiative:
+    """What a proposal and a petition share: a citizen writes to an agency, verified people back it
+    (once each), and ``threshold`` backers oblige the agency to answer by a deadline."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("identity_organization.id"), index=True)
@@ -219,15 +218,22 @@ class Proposal(Base):
     language: Mapped[str] = mapped_column(String(2))
     status: Mapped[ContentStatus] = mapped_column(_enum(ContentStatus), default=ContentStatus.VISIBLE)
     threshold: Mapped[int]
-    support_count: Mapped[int] = mapped_column(default=0)
     threshold_reached_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Proposal(Initiative, Base):
+    """A citizen's proposal to an agency; enough supports oblige an official answer."""
+
+    __tablename__ = "participation_proposal"
+
+    support_count: Mapped[int] = mapped_column(default=0)
     answer_due_at: Mapped[dt.datetime | None]
     answer_status: Mapped[AnswerStatus | None] = mapped_column(_enum(AnswerStatus))
     answer_text: Mapped[str | None] = mapped_column(Text)
     answer_cost: Mapped[int | None] = mapped_column(BigInteger)  # rial
     answered_at: Mapped[dt.datetime | None]
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
-    created_at: Mapped[dt.datetime]
 
 
 class Support(Base):
@@ -422,30 +428,20 @@ class BudgetProject(Base):
 # --------------------------------------------------------------------------- petitions
 
 
-class Petition(Base):
+class Petition(Initiative, Base):
     """Enough signatures oblige the agency to respond by a deadline; overdue is shown publicly."""
 
     __tablename__ = "participation_petition"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("identity_organization.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("identity_account.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[ContentStatus] = mapped_column(_enum(ContentStatus), default=ContentStatus.VISIBLE)
-    threshold: Mapped[int]
     response_days: Mapped[int]
     #: Set by the agency's staff: no signatures after this moment (``None``: open until answered).
     signatures_close_at: Mapped[dt.datetime | None]
     signature_count: Mapped[int] = mapped_column(default=0)
-    threshold_reached_at: Mapped[dt.datetime | None]
     response_due_at: Mapped[dt.datetime | None]
     response_text: Mapped[str | None] = mapped_column(Text)
     responded_at: Mapped[dt.datetime | None]
     responded_by: Mapped[int | None] = mapped_column(ForeignKey("identity_account.id"))
     overdue_flagged_at: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime]
 
 
 class Signature(Base):

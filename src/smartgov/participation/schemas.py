@@ -159,7 +159,9 @@ class ProposalCreate(BaseModel):
     body: str = Field(max_length=5000)
 
 
-class ProposalPublic(BaseModel):
+class InitiativePublic(BaseModel):
+    """What a proposal and a petition show alike: who it is addressed to, its text and its threshold."""
+
     id: int
     organization: str
     title: str
@@ -167,6 +169,9 @@ class ProposalPublic(BaseModel):
     language: str
     status: str
     threshold: int
+
+
+class ProposalPublic(InitiativePublic):
     supports: int
     threshold_reached_at: dt.datetime | None
     answer_due_at: dt.datetime | None
@@ -366,14 +371,7 @@ class PetitionCreate(BaseModel):
     response_days: int = Field(30, ge=1, le=365)
 
 
-class PetitionPublic(BaseModel):
-    id: int
-    organization: str
-    title: str
-    body: str
-    language: str
-    status: str
-    threshold: int
+class PetitionPublic(InitiativePublic):
     signatures: int
     state: Literal["collecting", "awaiting_response", "overdue", "responded", "responded_late"]
     threshold_reached_at: dt.datetime | None

@@ -171,14 +171,21 @@ def take_action(db: Session, principal: Principal, app: Application, action: str
     return app
 
 
+def _written(value: str | None, field: str, missing: str) -> str:
+    """A required free text of a case (an answer, a reason), stripped: ``missing`` when empty, and
+    at most ``MAX_ANSWER_LENGTH`` characters (refusal codes ``<field>_required``, ``<field>_too_long``)."""
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(f"{field}_required", missing, field=field)
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise DomainError(f"{field}_too_long", N_("Enter no more than {max} characters."), field=field,
+                          max=MAX_ANSWER_LENGTH)
+    return text
+
+
 def _answer_request(db: Session, principal: Principal, app: Application, answer: str | None,
                     file_ids: list[str]) -> InfoRequest:
-    text = (answer or "").strip()
-    if not text:
-        raise DomainError("answer_required", N_("Write your answer."), field="answer")
-    if len(text) > MAX_ANSWER_LENGTH:
-        raise DomainError("answer_too_long", N_("Enter no more than {max} characters."), field="answer",
-                          max=MAX_ANSWER_LENGTH)
+    text = _written(answer, "answer", N_("Write your answer."))
     request = open_info_request(db, app)
     if request is None:
         raise Conflict("no_open_request", N_("There is no open question to answer."))
@@ -269,12 +276,7 @@ def transfer(db: Session, principal: Principal, app: Application, branch: Organi
                           field="branch")
     if branch.id == app.branch_id:
         raise DomainError("branch_unchanged", N_("The case is in this branch already."), field="branch")
-    text = (reason or "").strip()
-    if not text:
-        raise DomainError("reason_required", N_("Give a reason for the transfer."), field="reason")
-    if len(text) > MAX_ANSWER_LENGTH:
-        raise DomainError("reason_too_long", N_("Enter no more than {max} characters."), field="reason",
-                          max=MAX_ANSWER_LENGTH)
+    text = _written(reason, "reason", N_("Give a reason for the transfer."))
     before, now = app.branch_id, clock.now()
     app.branch_id = branch.id
     app.updated_at = now

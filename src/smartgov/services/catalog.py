@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, identity
-from smartgov.db import keep
+from smartgov.db import get_or_not_found, keep
 from smartgov.digits import to_latin_digits
 from smartgov.errors import Conflict, Forbidden, NotFound
 from smartgov.i18n import N_
@@ -175,10 +175,7 @@ def sync_bundled_definitions(db: Session) -> list[Definition]:
 
 
 def definition_row(db: Session, definition_id: int) -> Definition:
-    row = db.get(Definition, definition_id)
-    if row is None:
-        raise NotFound("definition")
-    return row
+    return get_or_not_found(db, Definition, definition_id, "definition")
 
 
 def published(db: Session, service_id: str) -> Definition:

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, digits, events, files
+from smartgov.db import scalar_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.settings import get_settings
@@ -135,10 +136,7 @@ def create_invoice(db: Session, app: Application, defn: ServiceDefinition) -> In
 
 
 def invoice_by_number(db: Session, number: str) -> Invoice:
-    invoice = db.scalar(select(Invoice).where(Invoice.number == number))
-    if invoice is None:
-        raise NotFound("invoice")
-    return invoice
+    return scalar_or_not_found(db, select(Invoice).where(Invoice.number == number), "invoice")
 
 
 def start_payment(db: Session, invoice: Invoice) -> tuple[Payment, str]:

@@ -9,6 +9,7 @@ any part of any request, so no route can forget either rule.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -16,10 +17,10 @@ from typing import Annotated, Any
 import annotated_types
 from fastapi import Request
 
-from smartgov import digits
+from smartgov import clock, digits
 from smartgov.db import INT4_MAX, INT8_MAX
 from smartgov.errors import DomainError
-from smartgov.i18n import N_
+from smartgov.i18n import N_, get_language
 
 #: A row id (every table's ``id`` is INTEGER).
 Id = Annotated[int, annotated_types.Interval(ge=1, le=INT4_MAX)]
@@ -40,6 +41,25 @@ def posted_number(text: str, field: str | None = None) -> int | None:
     """
     number = digits.integer(text, field)
     return number if number is not None and 1 <= number <= INT4_MAX else None
+
+
+def day_bounds(values: dict[str, str], errors: list[DomainError]) -> dict[str, dt.datetime | None]:
+    """A filter's ``since`` and ``until`` days as typed (Jalali or ISO, any digits) as instants.
+
+    ``since`` is the start of its day and ``until`` the start of the next, so a list filters on
+    ``since <= t < until`` in the platform's time zone. An unreal date adds an error naming its
+    field to ``errors``, so the page reports it with the filter's other fields at once.
+    """
+    bounds: dict[str, dt.datetime | None] = {"since": None, "until": None}
+    for name in ("since", "until"):
+        if values[name]:
+            try:
+                day = digits.parse_date(values[name])
+                bounds[name] = clock.day_start(day if name == "since" else day + dt.timedelta(days=1))
+            except (ValueError, DomainError):
+                errors.append(DomainError("invalid_date", N_("Enter a real date, for example {example}."),
+                                          field=name, example="۱۴۰۵/۰۹/۰۱" if get_language() == "fa" else "2026-11-22"))
+    return bounds
 
 
 #: NUL, which PostgreSQL text cannot hold, and lone UTF-16 surrogates, which are not text at all

@@ -16,7 +16,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from smartgov import clock, events, insurance
-from smartgov.errors import Conflict, NotFound
+from smartgov.db import get_or_not_found, scalar_or_not_found
+from smartgov.errors import Conflict
 from smartgov.i18n import N_
 
 from . import calendar, demand, fund
@@ -43,10 +44,7 @@ def holidays(db: Session, start: dt.date | None = None, end: dt.date | None = No
 
 
 def holiday(db: Session, holiday_id: int) -> Holiday:
-    row = db.get(Holiday, holiday_id)
-    if row is None:
-        raise NotFound("holiday", field="holiday_id")
-    return row
+    return get_or_not_found(db, Holiday, holiday_id, "holiday", field="holiday_id")
 
 
 def _clash(db: Session, day: dt.date, name_en: str, holiday_id: int | None = None) -> None:
@@ -112,10 +110,7 @@ def scenarios(db: Session) -> list[FundScenario]:
 
 
 def scenario(db: Session, code: str) -> FundScenario:
-    row = db.scalar(select(FundScenario).where(FundScenario.code == code))
-    if row is None:
-        raise NotFound("scenario", field="code")
-    return row
+    return scalar_or_not_found(db, select(FundScenario).where(FundScenario.code == code), "scenario", field="code")
 
 
 def assumptions_of(row: FundScenario) -> fund.Assumptions:
@@ -258,10 +253,8 @@ def latest_runs(db: Session) -> list[DemandRun]:
 
 
 def latest_run(db: Session, service: str) -> DemandRun:
-    row = db.scalar(select(DemandRun).where(DemandRun.service == service).order_by(DemandRun.id.desc()).limit(1))
-    if row is None:
-        raise NotFound("forecast", field="service")
-    return row
+    latest = select(DemandRun).where(DemandRun.service == service).order_by(DemandRun.id.desc()).limit(1)
+    return scalar_or_not_found(db, latest, "forecast", field="service")
 
 
 def run_summary(run: DemandRun) -> dict[str, Any]:

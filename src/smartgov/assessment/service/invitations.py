@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from smartgov import clock, identity
 from smartgov.assessment.models import AssessmentRound, Invitation, RoundStatus, SurveyResponse
-from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.db import scalar_or_not_found
+from smartgov.errors import Conflict, DomainError
 from smartgov.i18n import N_
 from smartgov.identity import AccountRef, AccountView
 
@@ -63,18 +64,15 @@ def invite_accounts(db: Session, rnd: AssessmentRound, usernames: Sequence[str])
 
 def invitation_by_token(db: Session, raw: str) -> Invitation:
     """The invitation behind a link; a used link answers 410 so it works only once."""
-    inv = db.scalar(select(Invitation).where(Invitation.token_hash == _hash(raw.strip())))
-    if inv is None:
-        raise NotFound("invitation")
+    inv = scalar_or_not_found(db, select(Invitation).where(Invitation.token_hash == _hash(raw.strip())), "invitation")
     if inv.used_at is not None:
         raise DomainError("invitation_used", N_("This link has already been used to submit answers."), status=410)
     return inv
 
 
 def account_invitation(db: Session, rnd: AssessmentRound, account: AccountRef) -> Invitation:
-    inv = db.scalar(select(Invitation).where(Invitation.round_id == rnd.id, Invitation.account_id == account.id))
-    if inv is None:
-        raise NotFound("invitation")
+    inv = scalar_or_not_found(db, select(Invitation).where(Invitation.round_id == rnd.id,
+                                                           Invitation.account_id == account.id), "invitation")
     if inv.used_at is not None:
         raise DomainError("invitation_used", N_("You have already submitted your answers."), status=410)
     return inv

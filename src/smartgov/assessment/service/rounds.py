@@ -13,8 +13,8 @@ from smartgov.assessment.events import RESULTS_COMPLETED, ROUND_CLOSED, ROUND_CR
 from smartgov.assessment.maturity import tgov_stage
 from smartgov.assessment.models import AssessmentRound, RoundStatus
 from smartgov.assessment.schemas import RoundResults
-from smartgov.db import lock
-from smartgov.errors import Conflict, DomainError, NotFound, ValidationFailed
+from smartgov.db import get_or_not_found, lock
+from smartgov.errors import Conflict, DomainError, ValidationFailed
 from smartgov.i18n import N_
 from smartgov.identity import OrganizationRef, OrganizationView, OrgKind
 
@@ -94,10 +94,7 @@ def create_round(
 
 
 def get_round(db: Session, round_id: int) -> AssessmentRound:
-    rnd = db.get(AssessmentRound, round_id)
-    if rnd is None:
-        raise NotFound("assessment round")
-    return rnd
+    return get_or_not_found(db, AssessmentRound, round_id, "assessment round")
 
 
 def organization_of(db: Session, rnd: AssessmentRound) -> OrganizationView:

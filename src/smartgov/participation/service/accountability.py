@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import events
+from smartgov.db import get_or_not_found
 from smartgov.errors import DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import OrganizationRef
@@ -44,10 +45,7 @@ def create_item(db: Session, *, organization: OrganizationRef, kind: str, title_
 
 
 def item_by_id(db: Session, item_id: int) -> AccountabilityItem:
-    found = db.get(AccountabilityItem, item_id)
-    if found is None:
-        raise NotFound("accountability")
-    return found
+    return get_or_not_found(db, AccountabilityItem, item_id, "accountability")
 
 
 def update_item(db: Session, item: AccountabilityItem, *, status: ItemStatus | str | None = None,

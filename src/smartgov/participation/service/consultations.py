@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from smartgov import events
+from smartgov.db import get_or_not_found, scalar_or_not_found
 from smartgov.errors import Conflict, DomainError, NotFound
 from smartgov.i18n import N_
 from smartgov.identity import OrganizationRef
@@ -133,17 +134,11 @@ def update_consultation(
 
 
 def consultation_by_slug(db: Session, slug: str) -> Consultation:
-    found = db.scalar(select(Consultation).where(Consultation.slug == slug))
-    if found is None:
-        raise NotFound("consultation")
-    return found
+    return scalar_or_not_found(db, select(Consultation).where(Consultation.slug == slug), "consultation")
 
 
 def consultation_by_id(db: Session, consultation_id: int) -> Consultation:
-    found = db.get(Consultation, consultation_id)
-    if found is None:
-        raise NotFound("consultation")
-    return found
+    return get_or_not_found(db, Consultation, consultation_id, "consultation")
 
 
 def list_consultations(db: Session) -> Select[Any]:

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smartgov import events
-from smartgov.errors import Conflict, DomainError, NotFound
+from smartgov.db import scalar_or_not_found
+from smartgov.errors import Conflict, DomainError
 from smartgov.i18n import N_
 from smartgov.identity import AccountRef
 from smartgov.participation.events import SURVEY_RESPONSE_SUBMITTED
@@ -48,10 +49,7 @@ def define_survey(db: Session, *, key: str, title_fa: str, title_en: str, questi
 
 
 def survey_by_key(db: Session, key: str) -> Survey:
-    found = db.scalar(select(Survey).where(Survey.key == key))
-    if found is None:
-        raise NotFound("survey")
-    return found
+    return scalar_or_not_found(db, select(Survey).where(Survey.key == key), "survey")
 
 
 def submit_survey(db: Session, key: str, answers: dict[str, Any], *, account: AccountRef | None = None,
