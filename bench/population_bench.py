@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="Where the CSV files go (default: a temporary folder).")
     parser.add_argument("--lookups", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1405)
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                        help="Processes checking rows (the import's --jobs).")
     parser.add_argument("--keep-files", action="store_true")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="sgpop-"))
@@ -94,11 +96,12 @@ def main() -> None:
             for kind, path in (("persons", files.persons), ("workshops", files.workshops),
                                ("employment", files.employment)):
                 began = time.perf_counter()
-                report = bulkimport.import_file(database, kind, path, rejects_path=folder / f"{kind}.rejects.csv")
+                report = bulkimport.import_file(database, kind, path, rejects_path=folder / f"{kind}.rejects.csv",
+                                                jobs=args.jobs)
                 times[kind] = time.perf_counter() - began
                 print(f"import {kind}: {report.accepted:,} accepted, {report.rejected:,} rejected in {times[kind]:,.1f} s "
                       f"({report.accepted / times[kind]:,.0f} rows/s) · load {load_average()}")
-            print(f"persons import / raw COPY = {times['persons'] / raw:.2f}")
+            print(f"persons import / raw COPY = {times['persons'] / raw:.2f} (--jobs {args.jobs})")
             rng = random.Random(args.seed)
             codes = [synthetic.national_code(rng.randrange(args.people)) for _ in range(args.lookups)]
             latencies = []
