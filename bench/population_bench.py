@@ -95,12 +95,14 @@ def main() -> None:
             times = {}
             for kind, path in (("persons", files.persons), ("workshops", files.workshops),
                                ("employment", files.employment)):
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), os.times()
                 report = bulkimport.import_file(database, kind, path, rejects_path=folder / f"{kind}.rejects.csv",
                                                 jobs=args.jobs)
                 times[kind] = time.perf_counter() - began
+                spent = os.times()
+                client = sum(spent[:4]) - sum(cpu[:4])  # this process and the checking processes
                 print(f"import {kind}: {report.accepted:,} accepted, {report.rejected:,} rejected in {times[kind]:,.1f} s "
-                      f"({report.accepted / times[kind]:,.0f} rows/s) · load {load_average()}")
+                      f"({report.accepted / times[kind]:,.0f} rows/s; client CPU {client:,.1f} s) · load {load_average()}")
             print(f"persons import / raw COPY = {times['persons'] / raw:.2f} (--jobs {args.jobs})")
             rng = random.Random(args.seed)
             codes = [synthetic.national_code(rng.randrange(args.people)) for _ in range(args.lookups)]
