@@ -75,6 +75,8 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="Where the CSV files go (default: a temporary folder).")
     parser.add_argument("--lookups", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=1405)
+    parser.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) - 1),
+                        help="Processes checking rows (the import's --jobs).")
     parser.add_argument("--keep-files", action="store_true")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="sgpop-"))
@@ -93,12 +95,15 @@ def main() -> None:
             times = {}
             for kind, path in (("persons", files.persons), ("workshops", files.workshops),
                                ("employment", files.employment)):
-                began = time.perf_counter()
-                report = bulkimport.import_file(database, kind, path, rejects_path=folder / f"{kind}.rejects.csv")
+                began, cpu = time.perf_counter(), os.times()
+                report = bulkimport.import_file(database, kind, path, rejects_path=folder / f"{kind}.rejects.csv",
+                                                jobs=args.jobs)
                 times[kind] = time.perf_counter() - began
+                spent = os.times()
+                client = sum(spent[:4]) - sum(cpu[:4])  # this process and the checking processes
                 print(f"import {kind}: {report.accepted:,} accepted, {report.rejected:,} rejected in {times[kind]:,.1f} s "
-                      f"({report.accepted / times[kind]:,.0f} rows/s) · load {load_average()}")
-            print(f"persons import / raw COPY = {times['persons'] / raw:.2f}")
+                      f"({report.accepted / times[kind]:,.0f} rows/s; client CPU {client:,.1f} s) · load {load_average()}")
+            print(f"persons import / raw COPY = {times['persons'] / raw:.2f} (--jobs {args.jobs})")
             rng = random.Random(args.seed)
             codes = [synthetic.national_code(rng.randrange(args.people)) for _ in range(args.lookups)]
             latencies = []
@@ -114,6 +119,16 @@ def main() -> None:
             p99 = latencies[int(len(latencies) * 0.99) - 1]
             print(f"lookup by national code ({args.lookups:,}, identity.person_by_code): p50 {p50:.2f} ms, "
                   f"p99 {p99:.2f} ms · load {load_average()}")
+            sql = []  # the same look-up as one prepared statement: the index's part, without the ORM's
+            dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+            with psycopg.connect(dsn, prepare_threshold=0) as conn:
+                for code in codes:
+                    began = time.perf_counter()
+                    conn.execute("SELECT * FROM identity_person WHERE national_code = %s", (code,)).fetchone()
+                    sql.append((time.perf_counter() - began) * 1000)
+            sql.sort()
+            print(f"lookup by national code, one prepared statement: p50 {statistics.median(sql):.2f} ms, "
+                  f"p99 {sql[int(len(sql) * 0.99) - 1]:.2f} ms · load {load_average()}")
             total = sum(times.values())
             print(f"SUMMARY people={args.people:,} raw_copy={raw:.1f}s persons={times['persons']:.1f}s "
                   f"ratio={times['persons'] / raw:.2f} workshops={times['workshops']:.1f}s "

@@ -106,6 +106,15 @@ def test_each_bad_row_is_rejected_with_its_line_and_reason(database: Database, t
         assert wages == [85_000_000, 120_000_000]
 
 
+def test_rows_checked_in_several_processes_give_the_same_result(database: Database, tmp_path: Path) -> None:
+    lines = [person(code(i)) if i % 3 else person(bad_check_digit(code(i))) for i in range(1, 20)]
+    persons = write(tmp_path / "persons.csv", PERSON_HEADER, *lines, "0084575948,too,few")
+    report = bulkimport.import_file(database, "persons", persons, chunk_rows=4, jobs=2)
+    assert (report.accepted, report.inserted, report.rejected) == (13, 13, 7)
+    assert [line for line, *_ in rejects_of(report.rejects_path)] == [4, 7, 10, 13, 16, 19, 21]
+    assert rejects_of(report.rejects_path)[-1][2] == "wrong_columns"
+
+
 def test_rejects_are_written_in_the_language_asked(database: Database, tmp_path: Path) -> None:
     persons = write(tmp_path / "persons.csv", PERSON_HEADER, person(bad_check_digit(code(1))))
     bulkimport.import_file(database, "persons", persons, lang="fa")

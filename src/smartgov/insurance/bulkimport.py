@@ -23,9 +23,11 @@ import csv
 import gzip
 import hashlib
 import io
+import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -251,7 +253,7 @@ def file_key(kind: str, path: Path) -> str:
 
 def _open(path: Path) -> tuple[IO[bytes], io.TextIOWrapper]:
     raw = path.open("rb")
-    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw
+    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if path.name.endswith(".gz") else raw  # type: ignore[assignment]
     return raw, io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
 
 
@@ -300,22 +302,32 @@ Progress = Callable[[int, int, int], None]  # (lines done, bytes read, rows acce
 
 @dataclass
 class _Chunk:
-    """Rows read and checked by the reading thread, waiting for their transaction."""
+    """Rows read and checked (or being checked, by a process of the pool) waiting for their transaction."""
 
     last_line: int
     position: int  # bytes of the file read so far (compressed bytes for .gz)
-    clean: list[Any]
-    rejects: list[Reject]
+    checked: tuple[list[Any], list[Reject]] | Future[tuple[list[Any], list[Reject]]]
+
+    def result(self) -> tuple[list[Any], list[Reject]]:
+        return self.checked.result() if isinstance(self.checked, Future) else self.checked
+
+
+def _check(kind: str, rows: Rows, rejects: list[Reject]) -> tuple[list[Any], list[Reject]]:
+    """One chunk's checks (pure): in the reading thread, or in a process of the pool."""
+    return CHECKS[kind](rows, rejects), rejects
 
 
 _DONE = object()
 
 
 def _read_chunks(path: Path, kind: str, resume: int, chunk_rows: int, out: queue.Queue[Any],
-                 stop: threading.Event) -> None:
-    """The reading thread: parse and check chunks of rows while the main thread stores the previous
-    one (PostgreSQL works on a COPY while Python checks the next rows); errors are passed on."""
-    check = CHECKS[kind]
+                 stop: threading.Event, pool: ProcessPoolExecutor | None) -> None:
+    """The reading thread: parse and check chunks of rows (or hand them to the pool's processes)
+    while the main thread stores the previous one (PostgreSQL works on a COPY while Python checks
+    the next rows); errors are passed on."""
+
+    def check(rows: Rows, rejects: list[Reject]) -> Any:
+        return pool.submit(_check, kind, rows, rejects) if pool is not None else _check(kind, rows, rejects)
 
     def put(item: Any) -> bool:
         while not stop.is_set():
@@ -341,20 +353,22 @@ def _read_chunks(path: Path, kind: str, resume: int, chunk_rows: int, out: queue
             for line, values in _records(reader, len(header), positions, resume, rejects):
                 rows.append((line, values))
                 if len(rows) >= chunk_rows:
-                    if not put(_Chunk(line, raw.tell(), check(rows, rejects), rejects)):
+                    if not put(_Chunk(line, raw.tell(), check(rows, list(rejects)))):
                         return
-                    rows, rejects = [], []
-            put(_Chunk(max(reader.line_num, resume), raw.tell(), check(rows, rejects), rejects))
+                    rows = []
+                    rejects.clear()  # the list _records adds to
+            put(_Chunk(max(reader.line_num, resume), raw.tell(), check(rows, rejects)))
     except BaseException as exc:  # handed to the main thread, which raises it
         put(exc)
     put(_DONE)
 
 
 def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path | None = None,
-                chunk_rows: int = CHUNK_ROWS, again: bool = False, lang: str = "en",
+                chunk_rows: int = CHUNK_ROWS, again: bool = False, lang: str = "en", jobs: int = 1,
                 progress: Progress | None = None, after_chunk: Callable[[int], None] | None = None) -> ImportReport:
     """Import ``path`` as ``kind`` (see the module's docstring); one transaction per chunk of rows.
 
+    ``jobs`` > 1 checks rows in that many processes (the checks are pure Python, one core each);
     ``after_chunk(line)`` runs after each chunk commits (tests interrupt there).
     """
     if kind not in KINDS:
@@ -375,9 +389,13 @@ def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path
     else:
         rejects_path.write_text("line,key,reason,message\n", encoding="utf-8")
     store = STORES[kind]
-    chunks: queue.Queue[Any] = queue.Queue(maxsize=2)
+    chunks: queue.Queue[Any] = queue.Queue(maxsize=max(2, jobs + 1))
     stop = threading.Event()
-    reading = threading.Thread(target=_read_chunks, args=(path, kind, resume, chunk_rows, chunks, stop),
+    pool = None
+    if jobs > 1:  # forked now, from this thread alone, before the reading thread exists
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(_check, kind, [], []).result()
+    reading = threading.Thread(target=_read_chunks, args=(path, kind, resume, chunk_rows, chunks, stop, pool),
                                name=f"import-{kind}", daemon=True)
     reading.start()
     try:
@@ -386,21 +404,23 @@ def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path
             while (chunk := chunks.get()) is not _DONE:
                 if isinstance(chunk, BaseException):
                     raise chunk
+                clean, rejects = chunk.result()
                 with database.unit_of_work() as db:
-                    accepted, inserted = store(db, chunk.clean, chunk.rejects) if chunk.clean else (0, 0)
-                    for r in chunk.rejects:  # written before the commit: a crash after it loses none
+                    accepted, inserted = store(db, clean, rejects) if clean else (0, 0)
+                    rejects.sort(key=lambda r: r.line)
+                    for r in rejects:  # written before the commit: a crash after it loses none
                         writer.writerow((r.line, r.key, r.code, gettext(r.message, lang, **r.params)))
                     rejects_file.flush()
                     cp = _checkpoint(db, kind, key, path, False)
                     cp.line = chunk.last_line
                     cp.accepted += accepted
                     cp.inserted += inserted
-                    cp.rejected += len(chunk.rejects)
+                    cp.rejected += len(rejects)
                     cp.updated_at = clock.now()
                 report.accepted += accepted
                 report.inserted += inserted
-                report.rejected += len(chunk.rejects)
-                report.rejects.extend(chunk.rejects[:max(0, 1000 - len(report.rejects))])
+                report.rejected += len(rejects)
+                report.rejects.extend(rejects[:max(0, 1000 - len(report.rejects))])
                 report.lines = chunk.last_line
                 if progress is not None:
                     progress(chunk.last_line, chunk.position, report.accepted)
@@ -409,6 +429,8 @@ def import_file(database: Database, kind: str, path: Path, *, rejects_path: Path
     finally:
         stop.set()
         reading.join()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     with database.unit_of_work() as db:
         cp = _checkpoint(db, kind, key, path, False)
         cp.finished_at = clock.now()

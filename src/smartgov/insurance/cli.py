@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def import_command(
     chunk: int = typer.Option(50_000, min=1, help="Rows per transaction (and per checkpoint)."),
     again: bool = typer.Option(False, help="Read a file already imported once more (adds only what is missing)."),
     lang: str = typer.Option("en", help="Language of the reasons in the rejects file (en or fa)."),
+    jobs: int = typer.Option(max(1, (os.cpu_count() or 2) - 1), min=1,
+                             help="Processes checking rows (default: the cores but one; 1 checks on a thread)."),
     quiet: bool = typer.Option(False, help="No progress bar (logs, scripts)."),
 ) -> None:
     """Import persons, workshops or employment spells; every row checked, rejects written with line and
@@ -44,7 +47,8 @@ def import_command(
 
         try:
             report = bulkimport.import_file(database, kind, path, rejects_path=rejects, chunk_rows=chunk,
-                                            again=again, lang=lang, progress=progress)
+                                            again=again, lang=lang, jobs=jobs,
+                                            progress=progress)
         except DomainError as exc:
             typer.echo(f"error: {exc.localized(lang)}", err=True)
             raise typer.Exit(2) from None
@@ -63,7 +67,14 @@ def import_command(
 def load_population(database_url: str, people: int, *, seed: int, out: Path, quiet: bool = False) -> None:
     """``smartgov demo --people N --fast``: write the synthetic population's files (``synthetic.py``)
     and import them, workshops first (spells name both), each with its progress bar."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskID,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from smartgov.db import Database
 
@@ -83,11 +94,14 @@ def load_population(database_url: str, people: int, *, seed: int, out: Path, qui
             began = time.perf_counter()
             with Progress(BarColumn(), TimeElapsedColumn(), TimeRemainingColumn(), disable=quiet) as bar:
                 task = bar.add_task(kind, total=path.stat().st_size)
+
+                def moved(_line: int, position: int, _accepted: int, bar: Progress = bar, task: TaskID = task) -> None:
+                    bar.update(task, completed=position)
+
                 # the files are the same bytes for the same size and seed: an interrupted load resumes,
                 # a finished one is skipped
-                report = bulkimport.import_file(
-                    database, kind, path,
-                    progress=lambda _l, pos, _a, bar=bar, task=task: bar.update(task, completed=pos))
+                report = bulkimport.import_file(database, kind, path, progress=moved,
+                                                jobs=max(1, (os.cpu_count() or 2) - 1))
             done = " (imported already)" if report.already_done else ""
             typer.echo(f"{kind}{done}: {report.accepted:,} accepted, {report.inserted:,} new, {report.rejected:,} "
                        f"rejected in {time.perf_counter() - began:,.1f} s")
