@@ -212,7 +212,13 @@ class PersonDataAccess(Base):
     """
 
     __tablename__ = "exchange_person_access"
-    __table_args__ = (Index("ix_exchange_person_access_person_at", "national_code", "at"),)
+    __table_args__ = (
+        Index("ix_exchange_person_access_person_at", "national_code", "at"),
+        # "who read my data" groups a person's reads by these columns in SQL (privacy.GROUP_KEY); the
+        # index hands them over in group order (bench/data_access_bench.py: 1.3-2.7x on a person read 20,000 times)
+        Index("ix_exchange_person_access_person_group", "national_code", "source", "agency_code", "actor_account_id",
+              "what", "purpose", "at", "hidden_until", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     national_code: Mapped[str] = mapped_column(String(10))
