@@ -1,7 +1,7 @@
 """exchange: an index in the order "who read my data" groups a person's reads
 
 Revision ID: 0032_access_grouping
-Revises: 0028_citizen_home
+Revises: 0034_framework_additions
 Create Date: 2026-12-07 16:45:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0032_access_grouping"
-down_revision = "0028_citizen_home"
+down_revision = "0034_framework_additions"
 branch_labels = None
 depends_on = None
 
