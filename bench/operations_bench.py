@@ -175,8 +175,9 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
     every = max(1, total // 40)  # about 40 crossings spread over the whole run, each on a device with no alert
     began = time.perf_counter()
     for n in range(total):
-        code = codes[n % len(codes)]
-        hot = n % every == every // 2 and code not in crossing
+        hot = n % every == every // 2
+        code = codes[(n // every) % len(codes)] if hot else codes[n % len(codes)]  # a new device each time
+        hot = hot and code not in crossing
         value = 900.0 if hot else 20.0 + n % 30
         when = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=n % 1000)
         payload = f'{{"pm25": {value}, "TimeInstant": "{when.isoformat().replace("+00:00", "Z")}"}}'
@@ -199,7 +200,8 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
     database.dispose()
     latencies = sorted((seen[c] - crossing[c]) * 1000 for c in crossing if c in seen)
     if len(latencies) < 2:
-        return [f"- MQTT stage: {len(latencies)} alerts seen of {len(crossing)} crossings"]
+        return [f"- MQTT stage: {len(latencies)} alerts seen of {len(crossing)} crossings; {total:,} published in "
+                f"{published_in:.1f} s, consumer stored {consumer.stored:,}"]
     q = statistics.quantiles(latencies, n=100)
     return [f"- MQTT: {total:,} readings published in {published_in:.1f} s ({total / published_in:,.0f}/s asked "
             f"{rate:,.0f}/s), consumer stored {consumer.stored:,}",
