@@ -14,7 +14,7 @@ printed with the load average when it was taken (the machine and date head the o
    latest values and the rules evaluated, in one transaction. Then the same rows are ``COPY``ed
    into a plain copy of ``operations_reading`` (same columns and primary key) by one connection:
    the ratio is ingest time / COPY time (target ≤ 2). COPY keeps no rollups and checks nothing.
-2. **MQTT → alert**: the consumer (``mqtt.Consumer``, in a thread of this process) takes readings
+2. **MQTT → alert**: the consumer (``smartgov operations consume``, its own process) takes readings
    published at ``--mqtt-rate`` per second (QoS 1) for ``--mqtt-seconds``; about 40 readings spread
    over the run cross a threshold rule, each on a device with no open alert. Latency = the alert row seen committed (polled
    every 10 ms: the figure includes up to 10 ms of polling) − the moment the reading was published.
@@ -34,6 +34,7 @@ import datetime as dt
 import os
 import random
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -134,7 +135,7 @@ def bench_ingest(url: str, token: str, devices: int, readings: int, batch: int, 
 def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds: float) -> list[str]:
     import paho.mqtt.client as mqtt
 
-    from smartgov.operations.mqtt import Consumer, broker_address
+    from smartgov.operations.mqtt import broker_address
 
     host, port = broker_address(broker)
     try:
@@ -144,10 +145,16 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
     except OSError as exc:
         return [f"- MQTT stage skipped: no broker at {broker} ({exc})"]
     database = Database(url)
-    consumer = Consumer(database, broker, client_id=f"sgbench-{os.getpid()}")
-    runner = threading.Thread(target=consumer.run, kwargs={"until": time.monotonic() + seconds + 30}, daemon=True)
-    runner.start()
-    consumer.connected.wait(10)
+    # The consumer in its own process, as `smartgov operations consume` runs in production (in a
+    # thread of this process it would share one interpreter lock with the publisher and the poller).
+    env = {**os.environ, "SMARTGOV_DATABASE_URL": url, "SMARTGOV_ENVIRONMENT": "development",
+           "SMARTGOV_DATA_DIR": f"/tmp/sgbench-mqtt-{os.getpid()}",
+           "SMARTGOV_OPERATIONS_MQTT_CLIENT_ID": f"sgbench-{os.getpid()}"}
+    consumer = subprocess.Popen([sys.executable, "-m", "smartgov.cli", "operations", "consume", "--url", broker],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with database.sessions() as db:
+        before = int(db.scalar(text("SELECT count(*) FROM operations_reading")) or 0)
+    time.sleep(5)  # connected and subscribed (a persistent session: what is published before is queued)
     publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sgbench-pub-{os.getpid()}")
     publisher.max_inflight_messages_set(0)  # paho's default of 20 unacknowledged would pace the publisher
     publisher.max_queued_messages_set(0)
@@ -175,8 +182,9 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
     every = max(1, total // 40)  # about 40 crossings spread over the whole run, each on a device with no alert
     began = time.perf_counter()
     for n in range(total):
-        code = codes[n % len(codes)]
-        hot = n % every == every // 2 and code not in crossing
+        hot = n % every == every // 2
+        code = codes[(n // every) % len(codes)] if hot else codes[n % len(codes)]  # a new device each time
+        hot = hot and code not in crossing
         value = 900.0 if hot else 20.0 + n % 30
         when = dt.datetime.now(dt.UTC) + dt.timedelta(microseconds=n % 1000)
         payload = f'{{"pm25": {value}, "TimeInstant": "{when.isoformat().replace("+00:00", "Z")}"}}'
@@ -192,17 +200,24 @@ def bench_mqtt(url: str, keys: dict[str, str], broker: str, rate: float, seconds
         time.sleep(0.05)
     done.set()
     poller.join(5)
-    consumer.stopping.set()
-    runner.join(30)
+    consumer.terminate()
+    consumer.wait(30)
+    forget = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=env["SMARTGOV_OPERATIONS_MQTT_CLIENT_ID"],
+                         clean_session=True)  # the broker drops the bench's session and what it still queues
+    forget.connect(host, port)
+    forget.disconnect()
+    with database.sessions() as db:
+        stored = int(db.scalar(text("SELECT count(*) FROM operations_reading")) or 0) - before
     publisher.loop_stop()
     publisher.disconnect()
     database.dispose()
     latencies = sorted((seen[c] - crossing[c]) * 1000 for c in crossing if c in seen)
     if len(latencies) < 2:
-        return [f"- MQTT stage: {len(latencies)} alerts seen of {len(crossing)} crossings"]
+        return [f"- MQTT stage: {len(latencies)} alerts seen of {len(crossing)} crossings; {total:,} published in "
+                f"{published_in:.1f} s, consumer stored {stored:,}"]
     q = statistics.quantiles(latencies, n=100)
     return [f"- MQTT: {total:,} readings published in {published_in:.1f} s ({total / published_in:,.0f}/s asked "
-            f"{rate:,.0f}/s), consumer stored {consumer.stored:,}",
+            f"{rate:,.0f}/s), consumer stored {stored:,}",
             f"- **reading → alert: {len(latencies)} of {len(crossing)} crossings, p50 {q[49]:.0f} ms, "
             f"p99 {q[98]:.0f} ms, max {latencies[-1]:.0f} ms** (polled every 10 ms); {_load_now()} at the end"]
 

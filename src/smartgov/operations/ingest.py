@@ -135,24 +135,26 @@ class _Device:
     active: bool
 
 
-#: Each device's mapping by its row id. A mapping is set when the device is provisioned and never
-#: changed (there is no call that changes it), so it is read from the database once per process:
-#: decoding a thousand JSON documents per batch cost more than storing the batch's readings.
-_mappings: dict[int, dict[str, Any]] = {}
+#: Each device's mapping by its row id and creation instant (an id SQLite reuses after a deletion,
+#: or a restored database, is another device). A mapping is set when the device is provisioned and
+#: never changed (there is no call that changes it), so it is read from the database once per
+#: process: decoding a thousand JSON documents per batch cost more than storing the batch's readings.
+_mappings: dict[tuple[int, dt.datetime], dict[str, Any]] = {}
 
 
 def _devices(db: Session, codes: set[str]) -> dict[str, _Device]:
     """The batch's devices by code, their keys and state read each time (a rotated key or a
     deactivated device takes effect at once), their mappings from ``_mappings``."""
     rows = db.execute(select(Device.code, Device.id, Device.organization_id, Device.key_hash, Device.entity_pk,
-                             Device.active).where(among(db, Device.code, codes))).all()
-    missing = [r[1] for r in rows if r[1] not in _mappings]
+                             Device.active, Device.created_at).where(among(db, Device.code, codes))).all()
+    missing = {r[1]: r[6] for r in rows if (r[1], r[6]) not in _mappings}
     if missing:
         if len(_mappings) + len(missing) > 100_000:
             _mappings.clear()
-        _mappings.update(db.execute(select(Device.id, Device.mapping).where(among(db, Device.id, missing))).all())
-    return {code: _Device(pk, org, key, entity, _mappings[pk], active)
-            for code, pk, org, key, entity, active in rows}
+        for pk, mapping in db.execute(select(Device.id, Device.mapping).where(among(db, Device.id, list(missing)))):
+            _mappings[(pk, missing[pk])] = mapping
+    return {code: _Device(pk, org, key, entity, _mappings[(pk, created)], active)
+            for code, pk, org, key, entity, active, created in rows}
 
 
 def _measures(mapping: dict[str, Any], payload: Any, received: dt.datetime) -> list[tuple[str, dt.datetime, Any]]:
