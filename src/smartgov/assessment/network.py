@@ -100,7 +100,8 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
             f'<line x1="{parent_xy[0]:.1f}" y1="{parent_xy[1]:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{color}"/>'
         )
         label = node.label(lang)
-        code = localize_digits(node.code, lang) if node.code.replace(".", "").isdigit() else node.code  # a section number: 1.1 → ۱.۱
+        numbered = node.code.replace(".", "").isdigit()  # a section number: 1.1 → ۱.۱; a code (C01) stays
+        code = localize_digits(node.code, lang) if numbered else node.code
         is_leaf = not node.children
         if level == 1:
             nodes_svg.append(
