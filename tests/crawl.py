@@ -250,7 +250,7 @@ def crawl(client: Any, app: Any, lang: str, codes: frozenset[str], per_pattern: 
     while queue and len(result.pages) < limit:
         url = queue.pop(0)
         path = urlsplit(url).path
-        if url in seen or SKIP.match(path.lstrip("/") and path) or SKIP.match(path):
+        if url in seen or SKIP.match(path):
             continue
         seen.add(url)
         pattern = pattern_of(routes, path)
