@@ -11,7 +11,8 @@ code, a username, a URL, a file name): it sits inside ``<bdi>``, ``<code>``, ``<
 ``<title>``, an ``<option>``, an attribute, SVG text), between the Unicode isolates LRI/FSI and PDI
 (``i18n.isolate``). Only there may a Persian page show a run of Latin digits. A **name** is one
 token of Latin letters and digits that holds a Latin letter (``G2B``, ``SHA-256``, ``UTF-8``, ``C01``,
-``SG-1405-000005``): it is written so in every language and is not a number, so its digits are allowed.
+``SG-1405-000005``), or a standard's upper-case name and number (``ISO 27001``): it is written so in
+every language and is not a number, so its digits are allowed.
 Text inside an element whose ``lang`` differs from the page's (a Persian text quoted on an English page,
 a form previewed in the other language) is checked by neither language's rules. In a PDF, where no markup survives, an isolated identifier is a name as above (a reference, a URL) or a
 run of 10 or more digits (a national code, an account number); each line is judged by its script (an
@@ -47,6 +48,7 @@ SKIP = re.compile(
 )
 
 LATIN_DIGIT = re.compile(r"[0-9]")
+STANDARD = re.compile(r"\b[A-Z]{2,}(?:/[A-Z]{2,})? [0-9]+\b")  # a standard's name: ISO 27001, RFC 8032
 NAME = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9@._/:?=&%#\-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9@._/:?=&%#\-]*[A-Za-z0-9]")
 ISOLATED_RUN = re.compile("[\u2066\u2067\u2068][^\u2069]*\u2069")
 PERSIAN_DIGIT = re.compile(r"[\u06f0-\u06f9\u0660-\u0669]")
@@ -151,7 +153,7 @@ def problems(text_runs: Iterable[Run], lang: str, codes: frozenset[str], heads: 
     for run in text_runs:
         if run.other_language:
             continue
-        text = " ".join(ISOLATED_RUN.sub(" ", run.text).split())
+        text = " ".join(STANDARD.sub(" ", ISOLATED_RUN.sub(" ", run.text)).split())
         if lang == "fa":
             if not run.isolated and LATIN_DIGIT.search(NAME.sub("", text)):
                 found.append(f"Latin digits in <{run.where}>: {text[:120]!r}")
