@@ -11,10 +11,13 @@ code, a username, a URL, a file name): it sits inside ``<bdi>``, ``<code>``, ``<
 ``<title>``, an ``<option>``, an attribute, SVG text), between the Unicode isolates LRI/FSI and PDI
 (``i18n.isolate``). Only there may a Persian page show a run of Latin digits. A **name** is one
 token of Latin letters and digits that holds a Latin letter (``G2B``, ``SHA-256``, ``UTF-8``, ``C01``,
-``SG-1405-000005``): it is written so in every language and is not a number, so its digits are allowed.
+``SG-1405-000005``), or a standard's upper-case name and number (``ISO 27001``): it is written so in
+every language and is not a number, so its digits are allowed.
 Text inside an element whose ``lang`` differs from the page's (a Persian text quoted on an English page,
 a form previewed in the other language) is checked by neither language's rules. In a PDF, where no markup survives, an isolated identifier is a name as above (a reference, a URL) or a
-run of 10 or more digits (a national code, an account number).
+run of 10 or more digits (a national code, an account number); each line is judged by its script (an
+issued document is bilingual). A run of five or more Persian digits that starts with ۰ is a code or a
+phone number, not an amount, so it needs no ٬.
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ SKIP = re.compile(
 )
 
 LATIN_DIGIT = re.compile(r"[0-9]")
-NAME = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9@._/:\-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9@._/:\-]*[A-Za-z0-9]")
+STANDARD = re.compile(r"\b[A-Z]{2,}(?:/[A-Z]{2,})? [0-9]+\b")  # a standard's name: ISO 27001, RFC 8032
+NAME = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9@._/:?=&%#\-]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9@._/:?=&%#\-]*[A-Za-z0-9]")
 ISOLATED_RUN = re.compile("[\u2066\u2067\u2068][^\u2069]*\u2069")
 PERSIAN_DIGIT = re.compile(r"[\u06f0-\u06f9\u0660-\u0669]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*[A-Za-z0-9]")
 DOT_BETWEEN_NUMBERS = re.compile(r"[\u06f0-\u06f9]\s*\u00b7|\u00b7\s*[\u06f0-\u06f9]")
-UNGROUPED = re.compile(r"(?<![\u06f0-\u06f9\u066b\u066c/:\-])[\u06f0-\u06f9]{5,}(?![\u06f0-\u06f9\u066b\u066c/:\-])")
+UNGROUPED = re.compile(r"(?<![\u06f0-\u06f9\u066b\u066c/:\-])[\u06f1-\u06f9][\u06f0-\u06f9]{4,}(?![\u06f0-\u06f9\u066b\u066c/:\-])")
 GROUPED_YEAR = re.compile(r"\u06f1\u066c[\u06f3\u06f4][\u06f0-\u06f9]{2}")  # a cell that is only a year: ۱٬۴۰۵
 PERSIAN_LETTER = re.compile(r"[\u0600-\u06ff]")
 
@@ -149,7 +153,7 @@ def problems(text_runs: Iterable[Run], lang: str, codes: frozenset[str], heads: 
     for run in text_runs:
         if run.other_language:
             continue
-        text = " ".join(ISOLATED_RUN.sub(" ", run.text).split())
+        text = " ".join(STANDARD.sub(" ", ISOLATED_RUN.sub(" ", run.text)).split())
         if lang == "fa":
             if not run.isolated and LATIN_DIGIT.search(NAME.sub("", text)):
                 found.append(f"Latin digits in <{run.where}>: {text[:120]!r}")
@@ -177,8 +181,14 @@ def pdf_problems(content: bytes, lang: str, codes: frozenset[str]) -> list[str]:
     from pypdf import PdfReader
 
     text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
-    lines = [Run(re.sub(r"(?<![0-9])[0-9]{10,}(?![0-9])", "", line), False, "pdf") for line in text.splitlines()]
-    return problems(lines, lang, codes)
+    found: list[str] = []
+    for line in text.splitlines():
+        line = re.sub(r"(?<![0-9\u06f0-\u06f9])[0-9\u06f0-\u06f9]{10,}(?![0-9\u06f0-\u06f9])", "", line)
+        # a line is judged in its own script (an issued document is bilingual); the text pypdf extracts
+        # runs table cells together, so a long number there is not known to be one number
+        found += [p for p in problems([Run(line, False, "pdf")], "fa" if PERSIAN_LETTER.search(line) else "en", codes)
+                  if "without ٬" not in p]
+    return found
 
 
 @dataclass
@@ -242,7 +252,7 @@ def crawl(client: Any, app: Any, lang: str, codes: frozenset[str], per_pattern: 
     while queue and len(result.pages) < limit:
         url = queue.pop(0)
         path = urlsplit(url).path
-        if url in seen or SKIP.match(path.lstrip("/") and path) or SKIP.match(path):
+        if url in seen or SKIP.match(path):
             continue
         seen.add(url)
         pattern = pattern_of(routes, path)

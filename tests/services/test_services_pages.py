@@ -199,7 +199,7 @@ def test_sla_breach_flag_in_the_inbox_page(client, db) -> None:  # type: ignore[
 
     db.execute(update(Application).where(Application.reference == ref).values(assignee_id=accounts["official"].id))
     db.commit()
-    assert f"<td>{accounts['official'].username}</td>" in client.get("/services/inbox").text
+    assert f"<td><bdi>{accounts['official'].username}</bdi></td>" in client.get("/services/inbox").text  # a Latin username isolated
 
 
 def test_pay_through_the_simulated_gateway_with_a_duplicate_callback(client, db) -> None:  # type: ignore[no-untyped-def]

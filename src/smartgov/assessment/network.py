@@ -100,7 +100,8 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
             f'<line x1="{parent_xy[0]:.1f}" y1="{parent_xy[1]:.1f}" x2="{x:.1f}" y2="{y:.1f}" stroke="{color}"/>'
         )
         label = node.label(lang)
-        code = localize_digits(node.code, lang) if node.code.isdigit() else node.code
+        numbered = node.code.replace(".", "").isdigit()  # a section number: 1.1 → ۱.۱; a code (C01) stays
+        code = localize_digits(node.code, lang) if numbered else node.code
         is_leaf = not node.children
         if level == 1:
             nodes_svg.append(
@@ -121,7 +122,7 @@ def network_svg(framework: Framework, lang: str = "fa", *, svg_id: str = "networ
         else:
             r = 7 if not is_leaf else 4
             nodes_svg.append(
-                f'<g><title>{escape(node.code)} — {escape(label)}</title><circle cx="{x:.1f}" '
+                f'<g><title>{escape(code)} — {escape(label)}</title><circle cx="{x:.1f}" '
                 f'cy="{y:.1f}" r="{r}" fill="{color}"/></g>'
             )
             if not is_leaf:

@@ -24,7 +24,7 @@ from smartgov.exchange import permissions, service
 from smartgov.exchange.models import ExchangeMember, ExchangeSubsystem
 from smartgov.exchange.providers import provider_for
 from smartgov.exchange.purposes import check_code
-from smartgov.i18n import N_, get_language, gettext, localize_digits
+from smartgov.i18n import N_, get_language, gettext, isolate, localize_digits
 from smartgov.identity import Principal, Role, require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
@@ -86,7 +86,7 @@ def page(request: Request, template: str, ctx: dict[str, Any], status_code: int 
 
 def _agencies(db: Session) -> list[tuple[str, str]]:
     lang = get_language()
-    return [("", gettext("None"))] + [(o.code, f"{o.name(lang)} ({o.code})") for o in identity.agencies(db)]
+    return [("", gettext("None"))] + [(o.code, f"{o.name(lang)} ({isolate(o.code)})") for o in identity.agencies(db)]
 
 
 # --------------------------------------------------------------------------- home: the members

@@ -20,7 +20,7 @@ from smartgov.errors import DomainError, NotFound
 from smartgov.exchange import administration as admin
 from smartgov.exchange import permissions, service
 from smartgov.exchange.admin_pages import BASE, administrator, errors_of, page, shown_again
-from smartgov.i18n import N_, get_language
+from smartgov.i18n import N_, get_language, isolate
 from smartgov.identity import require
 from smartgov.web.deps import CurrentPrincipal, DbSession
 from smartgov.web.fields import Id
@@ -51,7 +51,7 @@ def _choose(value: str, allowed: Any, field: str, found: Collected) -> str | Non
 def purpose_options(purposes: dict[str, Any]) -> list[tuple[str, str]]:
     """(code, label in the page's language) of every purpose, by code."""
     lang = get_language()
-    return [(code, f"{p.label(lang)} ({code})") for code, p in sorted(purposes.items())]
+    return [(code, f"{p.label(lang)} ({isolate(code)})") for code, p in sorted(purposes.items())]
 
 
 def _subsystem_choices(db: Session) -> list[tuple[str, str]]:

@@ -111,6 +111,12 @@ def localize_digits(text: str, lang: str | None = None) -> str:
 
 
 
+def text_language(text: str) -> str:
+    """The language a stored text (a description, a name typed once) is written in, for its ``lang``:
+    Persian if it holds Arabic-script letters, English otherwise."""
+    return "fa" if any("\u0600" <= c <= "\u06ff" and c.isalpha() for c in text) else "en"
+
+
 def isolate(text: Any) -> str:
     """``text`` between the Unicode isolates LRI and PDI: an identifier (a username, a code) keeps its
     order inside Persian text where no ``<bdi>`` can go (a page title, an ``<option>``, an attribute, SVG)."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from smartgov import assessment, demo, identity
 from smartgov.errors import NotFound
+from smartgov.i18n import localize_digits
 from smartgov.identity import Principal
 
 from . import assist_service, service
@@ -91,10 +92,11 @@ def load_consultation(db: Session, principal: Principal, org: identity.Organizat
     project = service.create_project(db, principal, org, CONSULTATION, description=(
         "نظرهایی که روی کاغذ و با پیامک دربارهٔ پیش‌نویس آیین‌نامهٔ درخواست و پرداخت مستمری رسید."))
     for number, text in enumerate(COMMENTS, 1):
-        service.add_source(db, project, principal, f"نظر {number}", text, kind="comment",
+        service.add_source(db, project, principal, "نظر " + localize_digits(str(number), "fa"), text, kind="comment",
                            values={"channel": "پیامک" if number % 3 else "نامه"})
     for number, tail in enumerate(CAMPAIGN_VARIANTS, len(COMMENTS) + 1):
-        service.add_source(db, project, principal, f"نظر {number}", CAMPAIGN.rstrip(".") + tail + ".", kind="comment",
+        name = "نظر " + localize_digits(str(number), "fa")
+        service.add_source(db, project, principal, name, CAMPAIGN.rstrip(".") + tail + ".", kind="comment",
                            values={"channel": "پیامک"})
     for suggestion in assist_service.run_themes(db, project, principal, k=5):
         assist_service.decide(db, project, principal, suggestion, True, name=assist_service.theme_label(suggestion))

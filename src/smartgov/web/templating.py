@@ -77,6 +77,7 @@ def environment() -> Environment:
         digits=i18n.localize_digits,
         sep=_Separator(),
         isolate=i18n.isolate,
+        text_language=i18n.text_language,
     )
     env.filters.update(
         date=_per_render(i18n.format_date), datetime=_per_render(i18n.format_datetime),
