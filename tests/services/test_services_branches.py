@@ -262,7 +262,7 @@ def test_the_transfer_on_the_case_page_in_persian(client, db) -> None:  # type: 
              page_url=f"/services/inbox/{ref}")
     assert r.status_code == 303
     page = client.get(f"/services/inbox/{ref}").text
-    assert "پرونده به شعبهٔ دیگر منتقل شد" in page and "سازمان sso-isf → سازمان sso-thr: نشانی تهران است" in page
+    assert "پرونده به شعبهٔ دیگر منتقل شد" in page and "سازمان sso-isf ← سازمان sso-thr: نشانی تهران است" in page
 
 
 # --------------------------------------------------------------------------- the fast path

@@ -24,7 +24,7 @@ from smartgov.web.deps import AccountPrincipal, CurrentPrincipal, DbSession, Opt
 from smartgov.web.fields import Id, posted_number
 from smartgov.web.forms import PostedFiles, PostedForm, field_errors
 from smartgov.web.nav import NavItem, register
-from smartgov.web.templating import render
+from smartgov.web.templating import ARROW_ON, render
 
 from . import (
     definition_pages,
@@ -117,11 +117,11 @@ def _timeline(db: DbSession, app: Application, defn: ServiceDefinition, internal
 
 
 def _transfer_text(db: DbSession, stored: str | None) -> str:
-    """``From → To: reason`` of a transfer kept as JSON in the case's history."""
+    """``From → To: reason`` of a transfer kept as JSON in the case's history (the arrow reads along the line)."""
     data = json.loads(stored or "{}")
     lang = get_language()
     names = [org.name(lang) if (org := identity.organization_view(db, data.get(k))) else "" for k in ("from", "to")]
-    return f"{names[0]} → {names[1]}: {data.get('reason', '')}"
+    return f"{names[0]} {ARROW_ON} {names[1]}: {data.get('reason', '')}"
 
 
 def _visible(db: DbSession, principal: Any, reference: str) -> Application:

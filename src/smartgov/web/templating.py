@@ -51,6 +51,21 @@ class _Separator:
         return "، " if i18n.get_language() == "fa" else " · "
 
 
+class _Arrow:
+    """An arrow along the reading direction (``arrow_on``: from → to) or against it (``arrow_back``): the arrows
+    have no mirrored forms in Unicode, so a Persian line needs the other glyph."""
+
+    def __init__(self, ltr: str, rtl: str) -> None:
+        self.ltr, self.rtl = ltr, rtl
+
+    def __str__(self) -> str:
+        return self.rtl if i18n.direction(i18n.get_language()) == "rtl" else self.ltr
+
+
+ARROW_ON = _Arrow("→", "←")
+ARROW_BACK = _Arrow("←", "→")
+
+
 def _per_render(func: Callable[..., str]) -> Callable[..., str]:
     """A filter whose result depends on the request's language: Jinja folds a filter of constants
     (``{{ 1|digits }}``) once, when it compiles the template, so the first page's language stuck in
@@ -76,6 +91,8 @@ def environment() -> Environment:
         format_percent=i18n.format_percent,
         digits=i18n.localize_digits,
         sep=_Separator(),
+        arrow_on=ARROW_ON,
+        arrow_back=ARROW_BACK,
         isolate=i18n.isolate,
         text_language=i18n.text_language,
     )
