@@ -159,11 +159,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for part in ("api", "pages"):
         for name in MODULES:
             if (root.joinpath(*name.split(".")) / f"{part}.py").exists():  # a sub-package: "analytics.forecast"
-                router = importlib.import_module(f"smartgov.{name}.{part}").router
+                module = importlib.import_module(f"smartgov.{name}.{part}")
                 if part == "api":
-                    app.include_router(router, responses=errors.API_ERROR_RESPONSES)
+                    app.include_router(module.router, responses=errors.API_ERROR_RESPONSES)
                 else:  # every page's header says who is signed in, whether or not its handler asks
-                    app.include_router(router, dependencies=[Depends(deps.optional_principal)])
+                    app.include_router(module.router, dependencies=[Depends(deps.optional_principal)])
+                    if hasattr(module, "streams"):  # streamed answers check their caller themselves: a
+                        app.include_router(module.streams)  # dependency's session would live as long as they do
     for name in MODULES:
         static = root.joinpath(*name.split(".")) / "static"
         if static.is_dir():

@@ -105,8 +105,9 @@ def test_an_exchange_admin_grants_a_right_and_only_its_purpose_is_served(page: A
 
 
 def choose(select: Any, text: str) -> None:
-    """Pick the option of ``select`` whose visible text holds ``text`` (as a person reads the list)."""
-    option = select.locator("option", has_text=text)
+    """Pick the option of ``select`` whose visible text holds ``text`` (as a person reads the list; a code in
+    brackets is shown between the Unicode isolates)."""
+    option = select.locator("option", has_text=text.replace("(", "(\u2066").replace(")", "\u2069)"))  # codes isolated
     assert option.count() == 1, (text, select.inner_html())
     select.select_option(value=option.get_attribute("value"))
 

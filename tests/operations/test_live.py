@@ -116,7 +116,12 @@ def test_no_connection_is_held_while_idle_and_leaving_ends_the_watch(app, client
     with serve(app) as url, httpx.Client(base_url=url, timeout=20) as http:
         with http.stream("GET", "/operations/events", headers=h) as r:
             until(events_of(r), "values")
-            hub = app.state.operations_live
+            deadline = time.monotonic() + 5  # the serving loop's hub, read from this thread: let it settle
+            while time.monotonic() < deadline:
+                hub = app.state.operations_live
+                if len(hub.watchers) == 1:
+                    break
+                time.sleep(0.05)
             assert len(hub.watchers) == 1 and hub.looks == 1
             assert database.engine.pool.checkedout() == 0
         deadline = time.monotonic() + 10

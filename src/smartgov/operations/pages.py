@@ -94,7 +94,12 @@ def entity_page(request: Request, entity_pk: Id, principal: CurrentPrincipal, db
         "value_text": charts.value_text})
 
 
-@router.get("/operations/events")
+#: Routes whose answer is a stream: ``app.py`` gives them no page dependency (its session would stay open
+#: as long as the stream, holding the database's connection and its first transaction for minutes).
+streams = APIRouter(include_in_schema=False)
+
+
+@streams.get("/operations/events")
 def events(request: Request) -> Response:
     """The operations pages' live stream (text/event-stream) for the caller's agencies only.
 
