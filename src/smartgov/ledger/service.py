@@ -420,8 +420,9 @@ def parse_leaf_hash(text: str, field: str = "leaf_hash") -> bytes:
 
 
 def _no_entry(index: int) -> DomainError:
+    # the index as text: an entry's number is a name, never grouped as an amount is (#12345, not #12,345)
     return DomainError("ledger_no_such_entry", N_("There is no entry #{index} in the ledger."), field="index",
-                       status=404, index=index)
+                       status=404, index=str(index))
 
 
 def entry_at(db: Session, index: int) -> LedgerEntry:
