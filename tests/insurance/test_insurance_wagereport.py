@@ -104,9 +104,9 @@ def test_error_messages_carry_their_numbers_in_both_languages() -> None:
     dup, low = err.value.errors
     assert dup.localized("en") == "This national code already appears in row 2."
     assert dup.localized("fa") == "این کد ملی پیش‌تر در ردیف ۲ آمده است."
-    # 71,661,840 × 10 ÷ 30 = 23,887,280 rial for ten days.
-    assert low.localized("en") == "The wage is below the minimum of 23887280 rials for 10 days."
-    assert low.localized("fa") == "دستمزد از حداقل ۲۳۸۸۷۲۸۰ ریال برای ۱۰ روز کمتر است."
+    # 71,661,840 × 10 ÷ 30 = 23,887,280 rial for ten days: an amount, grouped in each language.
+    assert low.localized("en") == "The wage is below the minimum of 23,887,280 rials for 10 days."
+    assert low.localized("fa") == "دستمزد از حداقل ۲۳٬۸۸۷٬۲۸۰ ریال برای ۱۰ روز کمتر است."
     assert err.value.status == 422
 
 
