@@ -6,21 +6,7 @@ from pathlib import Path
 
 import typer
 
-from smartgov.settings import Settings
-
-
-def _settings() -> Settings:
-    """The settings, or what is wrong with them and exit code 2 (as the other commands do)."""
-    from pydantic import ValidationError
-
-    from smartgov.settings import get_settings
-
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            typer.echo(f"error: {error['msg'].removeprefix('Value error, ')}", err=True)
-        raise typer.Exit(2) from None
+from smartgov.cli_settings import settings_or_exit
 
 
 def backup_command(
@@ -35,7 +21,7 @@ def backup_command(
     SMARTGOV_SECRET_KEY; `smartgov restore` needs the same key.
     """
     from smartgov import backup
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         manifest = backup.backup(settings, file)
     except backup.BackupRefused as exc:
@@ -64,7 +50,7 @@ def restore_command(
     Afterwards: `smartgov migrate` (if the backup is of an older version), then `smartgov ledger verify`.
     """
     from smartgov import backup
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         manifest = backup.verify(settings, file) if check_only else backup.restore(settings, file, force=force)
     except backup.BackupRefused as exc:

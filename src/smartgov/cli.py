@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from smartgov.cli_settings import settings_or_exit as _settings_or_exit
 from smartgov.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -28,18 +29,6 @@ _GROUPS = {"assessment": "assess", "ledger": "ledger", "exchange": "exchange", "
 for _module, _name in _GROUPS.items():
     if (_root / _module / "cli.py").exists():
         app.add_typer(importlib.import_module(f"smartgov.{_module}.cli").app, name=_name)
-
-
-def _settings_or_exit() -> Settings:
-    """The settings, or a plain message naming what is wrong and exit code 2 (not a traceback)."""
-    from pydantic import ValidationError
-
-    try:
-        return get_settings()
-    except ValidationError as exc:
-        for error in exc.errors():
-            typer.echo(f"error: {error['msg'].removeprefix('Value error, ')}", err=True)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -226,7 +215,6 @@ def user_totp(username: str = typer.Argument(..., help="Login name.")) -> None:
 @settings_app.command("show")
 def settings_show() -> None:
     """Print every setting with its value (secrets masked) and description."""
-    from smartgov.settings import Settings
 
     settings = get_settings()
     for name, value in settings.masked().items():
